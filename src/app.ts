@@ -1,0 +1,174 @@
+/**
+ * The request path of DESIGN.md, in one direction:
+ *   edge (request id, config, Origin, declared body size, CORS) → authenticate → [rate limits] →
+ *   body (cap, one JSON-RPC message) → scope check (403 step-up) → MCP → tool seam → sandbox → R2.
+ * Every answer gets an `X-Request-Id` and exactly one request log line.
+ */
+import { Hono } from "hono";
+import { createRequestLog, type RequestLog } from "./audit/audit-log";
+import { createJwtVerifier, type JwtVerifier } from "./auth/jwt-verifier";
+import { hasScope, type Principal, type Scope } from "./auth/principal";
+import { ConfigError, parseConfig, type Config } from "./config/config";
+import type { Env } from "./env";
+import { authenticate } from "./http/authenticate";
+import { assertDeclaredLengthWithin, parseSingleMessage, readCappedText, type JsonRpcMessage } from "./http/body";
+import { buildBearerChallenge, resourceMetadataUrlFor } from "./http/challenge";
+import { corsHeaders, isOriginAllowed, preflightHeaders } from "./http/origin";
+import { protectedResourceMetadata } from "./http/protected-resource-metadata";
+import { HttpError, jsonRpcErrorResponse, serviceUnavailable } from "./http/responses";
+import { handleMcpPost } from "./mcp/handle-mcp-post";
+import { errorDetail } from "./mcp/tool-seam";
+import { Sandbox } from "./sandbox/sandbox";
+import { findTool, TOOLS } from "./tools/registry";
+
+type AppEnv = {
+  Bindings: Env;
+  Variables: { log: RequestLog; config: Config; principal: Principal };
+};
+
+interface IsolateState {
+  readonly config: Config;
+  readonly verifier: JwtVerifier;
+  readonly resourceMetadataUrl: string;
+}
+
+// Parsed once per env object: config and the verifier (with its JWKS cache) are safe to share between
+// requests and tenants; a ConfigError is cached too, so a broken deployment fails fast and uniformly.
+const isolateState = new WeakMap<object, IsolateState | ConfigError>();
+
+function loadState(env: Env): IsolateState | ConfigError {
+  let state = isolateState.get(env);
+  if (!state) {
+    try {
+      const config = parseConfig(env);
+      state = { config, verifier: createJwtVerifier(config), resourceMetadataUrl: resourceMetadataUrlFor(config.audience) };
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      state = error;
+    }
+    isolateState.set(env, state);
+  }
+  return state;
+}
+
+function requireState(env: Env, log: RequestLog): IsolateState {
+  const state = loadState(env);
+  if (state instanceof ConfigError) {
+    log.security({ type: "config_error", reason: state.variable });
+    log.set({ outcome: "server_error", errorCode: "config_error" });
+    // The variable name helps the operator and reveals nothing secret; the value is never echoed.
+    throw new HttpError(serviceUnavailable(`Server misconfigured: ${state.message}`));
+  }
+  return state;
+}
+
+function requiredScope(message: JsonRpcMessage): Scope | undefined {
+  if (message.method !== "tools/call") return undefined;
+  const name = (message.params as { name?: unknown } | undefined)?.name;
+  return typeof name === "string" ? findTool(name)?.scope : undefined;
+}
+
+function withHeaders(response: Response, headers: Record<string, string>): Response {
+  const copy = new Response(response.body, response);
+  for (const [name, value] of Object.entries(headers)) copy.headers.set(name, value);
+  return copy;
+}
+
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use("*", async (c, next) => {
+    const log = createRequestLog(crypto.randomUUID());
+    c.set("log", log);
+    await next();
+    c.res = withHeaders(c.res, { "x-request-id": log.requestId });
+    log.finish(c.res.status, c.req.method, c.req.routePath);
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof HttpError) return error.response;
+    const log = c.get("log");
+    log.security({ type: "internal_error", reason: "unhandled_exception", detail: errorDetail(error) });
+    log.set({ outcome: "server_error", errorCode: "internal_error" });
+    return jsonRpcErrorResponse(500, -32603, `Internal error (request ${log.requestId})`);
+  });
+
+  app.get("/healthz", (c) => {
+    const state = loadState(c.env);
+    if (state instanceof ConfigError) return c.json({ status: "misconfigured", variable: state.variable }, 503);
+    return c.json({ status: "ok" });
+  });
+
+  const metadata = (c: { env: Env; get(key: "log"): RequestLog }) => {
+    const { config } = requireState(c.env, c.get("log"));
+    return new Response(JSON.stringify(protectedResourceMetadata(config)), {
+      headers: { "content-type": "application/json", "access-control-allow-origin": "*", "cache-control": "public, max-age=3600" },
+    });
+  };
+  app.get("/.well-known/oauth-protected-resource", metadata);
+  app.get("/.well-known/oauth-protected-resource/mcp", metadata);
+
+  // Browser-origin policy and CORS for everything under /mcp.
+  app.use("/mcp", async (c, next) => {
+    const state = requireState(c.env, c.get("log"));
+    const origin = c.req.header("origin") ?? null;
+    if (!isOriginAllowed(origin, c.req.url, state.config.allowedOrigins)) {
+      c.get("log").security({ type: "origin_refused", reason: "origin_not_allowed" });
+      c.get("log").set({ outcome: "denied", errorCode: "origin_not_allowed" });
+      throw new HttpError(jsonRpcErrorResponse(403, -32000, "Forbidden: this Origin is not allowed"));
+    }
+    c.set("config", state.config);
+    await next();
+    if (origin !== null) c.res = withHeaders(c.res, corsHeaders(origin));
+  });
+
+  app.options("/mcp", (c) => {
+    const origin = c.req.header("origin");
+    return new Response(null, { status: 204, headers: origin ? preflightHeaders(origin) : {} });
+  });
+
+  // Stateless server: no SSE stream to resume and no session to delete (MCP transport spec).
+  const methodNotAllowed = () =>
+    jsonRpcErrorResponse(405, -32000, "Method not allowed: this stateless server accepts POST only", { allow: "POST, OPTIONS" });
+  app.get("/mcp", methodNotAllowed);
+  app.delete("/mcp", methodNotAllowed);
+
+  app.post("/mcp", async (c) => {
+    const log = c.get("log");
+    const state = requireState(c.env, log);
+    assertDeclaredLengthWithin(c.req.raw, state.config.maxRequestBytes);
+    const principal = await authenticate(c.req.raw, {
+      verifier: state.verifier,
+      resourceMetadataUrl: state.resourceMetadataUrl,
+      log,
+    });
+    const message = parseSingleMessage(await readCappedText(c.req.raw, state.config.maxRequestBytes));
+    if (typeof message.method === "string") log.set({ rpcMethod: message.method.slice(0, 64) });
+
+    const scope = requiredScope(message);
+    if (scope && !hasScope(principal, scope)) {
+      const tool = (message.params as { name: string }).name;
+      log.set({ tool, outcome: "denied", errorCode: "insufficient_scope" });
+      log.security({ type: "scope_refused", reason: "insufficient_scope", tool, scope });
+      const challenge = buildBearerChallenge({
+        error: "insufficient_scope",
+        scope,
+        resourceMetadataUrl: state.resourceMetadataUrl,
+      });
+      const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
+      return jsonRpcErrorResponse(403, -32000, `Forbidden: ${tool} requires the ${scope} scope`, { "www-authenticate": challenge }, id);
+    }
+
+    return handleMcpPost({
+      request: c.req.raw,
+      message,
+      principal,
+      sandbox: new Sandbox(c.env.FILES, principal.tenant),
+      log,
+      tools: TOOLS,
+    });
+  });
+
+  app.notFound(() => jsonRpcErrorResponse(404, -32000, "Not found"));
+  return app;
+}

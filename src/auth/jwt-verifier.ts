@@ -1,0 +1,132 @@
+/**
+ * Bearer JWT → Principal, as an OAuth 2.0 resource server (RFC 9068 profile, RFC 8707 audience).
+ *
+ * Refused before any key is looked at: key-selection headers other than `kid` (`jku`, `jwk`, `x5u`,
+ * `x5c` let the token choose its own key) and any `crit` header (we implement no extensions, RFC 7515
+ * §4.1.11). Then jose checks the signature against the configured key set with an asymmetric allow-list,
+ * `iss`, `aud`, `exp` (required), `nbf` and a small clock tolerance.
+ */
+import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { z } from "zod";
+import type { Config } from "../config/config";
+import { ALLOWED_JWS_ALGORITHMS } from "./algorithms";
+import { authFailure, type AuthFailureReason, type AuthResult } from "./auth-failure";
+import { createKeyResolver, KeySetUnavailableError } from "./key-set";
+import type { Principal } from "./principal";
+import { isValidTenantId } from "../sandbox/tenant-prefix";
+
+const HOSTILE_KEY_HEADERS = ["jku", "jwk", "x5u", "x5c"] as const;
+const MAX_TOKEN_LENGTH = 16 * 1024;
+
+const stringList = z.union([z.string(), z.array(z.string())]);
+
+const claimsSchema = z.object({
+  sub: z.string().min(1),
+  scope: z.string().optional(),
+  scp: stringList.optional(),
+  roles: stringList.optional(),
+  client_id: z.string().optional(),
+  azp: z.string().optional(),
+  auth_time: z.number().optional(),
+  exp: z.number(),
+  cnf: z.looseObject({ "x5t#S256": z.string().optional() }).optional(),
+});
+
+export interface JwtVerifier {
+  verify(token: string, now?: Date): Promise<AuthResult<Principal>>;
+}
+
+function toList(value: string | string[] | undefined, separator = " "): string[] {
+  if (value === undefined) return [];
+  const items = Array.isArray(value) ? value : value.split(separator);
+  return items.map((item) => item.trim()).filter((item) => item.length > 0);
+}
+
+/** Pure: verified payload → Principal, or the reason it cannot be one. */
+export function toPrincipal(payload: JWTPayload, tenantClaim: string): AuthResult<Principal> {
+  const claims = claimsSchema.safeParse(payload);
+  if (!claims.success) return authFailure("invalid_claims");
+  const tenant = (payload as Record<string, unknown>)[tenantClaim];
+  if (typeof tenant !== "string" || tenant.length === 0) return authFailure("missing_tenant");
+  if (!isValidTenantId(tenant)) return authFailure("invalid_tenant");
+  const c = claims.data;
+  return {
+    ok: true,
+    value: {
+      subject: c.sub,
+      tenant,
+      scopes: new Set([...toList(c.scope), ...toList(c.scp)]),
+      roles: toList(c.roles),
+      clientId: c.client_id ?? c.azp,
+      authTime: c.auth_time,
+      credentialKind: "jwt",
+      certificateThumbprint: c.cnf?.["x5t#S256"],
+      expiresAt: c.exp,
+    },
+  };
+}
+
+function inspectHeader(token: string): AuthFailureReason | undefined {
+  let header: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(token) as Record<string, unknown>;
+  } catch {
+    return "malformed_token";
+  }
+  if (HOSTILE_KEY_HEADERS.some((name) => name in header)) return "hostile_key_header";
+  if ("crit" in header) return "unsupported_critical_header";
+  if (typeof header.alg !== "string" || !(ALLOWED_JWS_ALGORITHMS as readonly string[]).includes(header.alg)) {
+    return "algorithm_not_allowed";
+  }
+  return undefined;
+}
+
+/** Maps jose's stable error codes (never message text) to our reasons. */
+function toFailureReason(error: unknown): AuthFailureReason {
+  if (error instanceof KeySetUnavailableError) return "key_set_unavailable";
+  if (!(error instanceof errors.JOSEError)) return "malformed_token";
+  switch (error.code) {
+    case errors.JWTExpired.code:
+      return "expired";
+    case errors.JWTClaimValidationFailed.code: {
+      const { claim, reason } = error as errors.JWTClaimValidationFailed;
+      if (claim === "iss") return "wrong_issuer";
+      if (claim === "aud") return "wrong_audience";
+      if (claim === "nbf") return "not_yet_valid";
+      if (claim === "exp") return reason === "missing" ? "missing_expiry" : "expired";
+      return "invalid_claims";
+    }
+    case errors.JWSSignatureVerificationFailed.code:
+      return "bad_signature";
+    case errors.JWKSNoMatchingKey.code:
+    case errors.JWKSMultipleMatchingKeys.code:
+      return "unknown_key";
+    case errors.JOSEAlgNotAllowed.code:
+      return "algorithm_not_allowed";
+    default:
+      return "malformed_token";
+  }
+}
+
+export function createJwtVerifier(config: Config, keys: JWTVerifyGetKey = createKeyResolver(config.jwks, config.jwksTimeoutMs)): JwtVerifier {
+  return {
+    async verify(token, now) {
+      if (token.length > MAX_TOKEN_LENGTH) return authFailure("malformed_token");
+      const headerProblem = inspectHeader(token);
+      if (headerProblem) return authFailure(headerProblem);
+      try {
+        const { payload } = await jwtVerify(token, keys, {
+          issuer: config.issuer,
+          audience: config.audience,
+          algorithms: [...ALLOWED_JWS_ALGORITHMS],
+          requiredClaims: ["exp"],
+          clockTolerance: config.clockToleranceSeconds,
+          ...(now ? { currentDate: now } : {}),
+        });
+        return toPrincipal(payload, config.tenantClaim);
+      } catch (error) {
+        return authFailure(toFailureReason(error));
+      }
+    },
+  };
+}

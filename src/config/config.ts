@@ -1,0 +1,174 @@
+/**
+ * Worker environment → validated `Config`, parsed once per env object.
+ *
+ * Invariant 4: security settings have no "enabled" switch. A missing or malformed production setting is
+ * a `ConfigError` naming the variable; the app answers 503 until it is fixed, never an open server.
+ * Defaults that weaken anything (http JWKS URLs, in-memory limits) exist only when
+ * `ENVIRONMENT=development` says so explicitly.
+ */
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(
+    readonly variable: string,
+    readonly problem: string,
+  ) {
+    super(`Configuration error: ${variable} ${problem}`);
+  }
+}
+
+export type Environment = "production" | "development";
+
+export type JwksSource =
+  | { readonly kind: "remote"; readonly url: URL }
+  | { readonly kind: "inline"; readonly keys: { keys: Record<string, unknown>[] } };
+
+export interface Config {
+  readonly environment: Environment;
+  readonly issuer: string;
+  /** The canonical MCP URL; tokens must name exactly this audience (RFC 8707). */
+  readonly audience: string;
+  readonly jwks: JwksSource;
+  readonly tenantClaim: string;
+  /** Browser origins allowed besides the server's own (exact `scheme://host[:port]`). */
+  readonly allowedOrigins: readonly string[];
+  readonly maxRequestBytes: number;
+  readonly clockToleranceSeconds: number;
+  readonly jwksTimeoutMs: number;
+}
+
+/** The variables this module reads; everything else in env is ignored here. */
+export interface ConfigEnv {
+  ENVIRONMENT?: string;
+  OAUTH_ISSUER?: string;
+  OAUTH_AUDIENCE?: string;
+  OAUTH_JWKS_URL?: string;
+  OAUTH_JWKS?: string;
+  OAUTH_TENANT_CLAIM?: string;
+  ALLOWED_ORIGINS?: string;
+  MAX_REQUEST_BYTES?: string;
+  OAUTH_CLOCK_TOLERANCE_SECONDS?: string;
+  OAUTH_JWKS_TIMEOUT_MS?: string;
+}
+
+export const DEFAULT_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+const MAX_REQUEST_BYTES_CEILING = 32 * 1024 * 1024;
+
+const jwkSetSchema = z.object({
+  keys: z
+    .array(z.looseObject({ kty: z.string() }))
+    .min(1, "must contain at least one key"),
+});
+
+function present(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function required(env: ConfigEnv, name: keyof ConfigEnv): string {
+  const value = present(env[name]);
+  if (value === undefined) throw new ConfigError(name, "is required but not set");
+  return value;
+}
+
+function parseUrl(name: string, raw: string, environment: Environment): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, "must be an absolute URL");
+  }
+  const loopback = url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]";
+  if (url.protocol !== "https:" && !(environment === "development" && url.protocol === "http:" && loopback)) {
+    throw new ConfigError(name, "must use https (http is accepted only for loopback hosts with ENVIRONMENT=development)");
+  }
+  return url;
+}
+
+function parseInteger(env: ConfigEnv, name: keyof ConfigEnv, fallback: number, min: number, max: number): number {
+  const raw = present(env[name]);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, "must be a whole number");
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}`);
+  return value;
+}
+
+function parseEnvironment(raw: string | undefined): Environment {
+  const value = present(raw) ?? "production";
+  if (value !== "production" && value !== "development") {
+    throw new ConfigError("ENVIRONMENT", 'must be "production" or "development"');
+  }
+  return value;
+}
+
+function parseJwks(env: ConfigEnv, environment: Environment): JwksSource {
+  const url = present(env.OAUTH_JWKS_URL);
+  const inline = present(env.OAUTH_JWKS);
+  if (url !== undefined && inline !== undefined) {
+    throw new ConfigError("OAUTH_JWKS", "and OAUTH_JWKS_URL are both set; set exactly one");
+  }
+  if (url !== undefined) return { kind: "remote", url: parseUrl("OAUTH_JWKS_URL", url, environment) };
+  if (inline === undefined) throw new ConfigError("OAUTH_JWKS_URL", "is required but not set (or set OAUTH_JWKS)");
+  let json: unknown;
+  try {
+    json = JSON.parse(inline);
+  } catch {
+    throw new ConfigError("OAUTH_JWKS", "must be a JSON Web Key Set (invalid JSON)");
+  }
+  const parsed = jwkSetSchema.safeParse(json);
+  if (!parsed.success) throw new ConfigError("OAUTH_JWKS", "must be a JSON Web Key Set ({\"keys\": [...]})");
+  // A private key in the verifier's configuration means someone pasted the wrong file: refuse it
+  // rather than hold signing material in a var that is visible in the dashboard.
+  if (parsed.data.keys.some((key) => "d" in key || key.kty === "oct")) {
+    throw new ConfigError("OAUTH_JWKS", "must hold public asymmetric keys only (found private or symmetric key material)");
+  }
+  return { kind: "inline", keys: parsed.data };
+}
+
+function parseOrigins(raw: string | undefined): string[] {
+  const value = present(raw);
+  if (value === undefined) return [];
+  return value.split(",").map((entry) => {
+    const origin = entry.trim();
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError("ALLOWED_ORIGINS", "must be a comma-separated list of origins like https://app.example.com");
+    }
+    if (url.origin !== origin) {
+      throw new ConfigError("ALLOWED_ORIGINS", "entries must be bare origins (scheme://host[:port], no path or trailing slash)");
+    }
+    return origin;
+  });
+}
+
+function parseTenantClaim(raw: string | undefined): string {
+  const value = present(raw) ?? "sub";
+  if (!/^[A-Za-z0-9_.:/-]{1,128}$/.test(value)) {
+    throw new ConfigError("OAUTH_TENANT_CLAIM", "must be a claim name (letters, digits, _ . : / -)");
+  }
+  return value;
+}
+
+export function parseConfig(env: ConfigEnv): Config {
+  const environment = parseEnvironment(env.ENVIRONMENT);
+  const issuer = required(env, "OAUTH_ISSUER");
+  const audienceRaw = required(env, "OAUTH_AUDIENCE");
+  parseUrl("OAUTH_AUDIENCE", audienceRaw, environment);
+  return {
+    environment,
+    issuer,
+    // Compared byte for byte with the token's `aud`; no normalisation, so a look-alike never matches.
+    audience: audienceRaw,
+    jwks: parseJwks(env, environment),
+    tenantClaim: parseTenantClaim(env.OAUTH_TENANT_CLAIM),
+    allowedOrigins: parseOrigins(env.ALLOWED_ORIGINS),
+    maxRequestBytes: parseInteger(env, "MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 1024, MAX_REQUEST_BYTES_CEILING),
+    clockToleranceSeconds: parseInteger(env, "OAUTH_CLOCK_TOLERANCE_SECONDS", 30, 0, 300),
+    jwksTimeoutMs: parseInteger(env, "OAUTH_JWKS_TIMEOUT_MS", 3000, 100, 30000),
+  };
+}
+

@@ -1,0 +1,6 @@
+/** The Worker's bindings and variables (wrangler.toml, `.dev.vars`, dashboard secrets). */
+import type { ConfigEnv } from "./config/config";
+
+export interface Env extends ConfigEnv {
+  FILES: R2Bucket;
+}

@@ -1,0 +1,33 @@
+/**
+ * HTTP answers that are not produced by the MCP transport, all with a JSON-RPC error body so an MCP
+ * client can show them. `HttpError` carries a complete response through Hono's error handler (the
+ * pattern hono's own auth middleware uses).
+ */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** JSON-RPC codes: -32700 parse, -32600 invalid request, -32000 transport-level (as the SDK uses it). */
+export type JsonRpcErrorCode = -32700 | -32600 | -32603 | -32000;
+
+export function jsonRpcErrorResponse(
+  status: number,
+  code: JsonRpcErrorCode,
+  message: string,
+  headers: Record<string, string> = {},
+  id: string | number | null = null,
+): Response {
+  return new Response(JSON.stringify({ jsonrpc: "2.0", id, error: { code, message } }), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+export class HttpError extends Error {
+  override readonly name = "HttpError";
+  constructor(readonly response: Response) {
+    super(`HTTP ${response.status}`);
+  }
+}
+
+export function serviceUnavailable(message: string): Response {
+  return jsonRpcErrorResponse(503, -32000, message, { "retry-after": String(RETRY_AFTER_SECONDS) });
+}

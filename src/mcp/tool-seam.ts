@@ -1,0 +1,94 @@
+/**
+ * The single path every tool call takes: authorize → parse input (zod) → run against the caller's
+ * sandbox → audit → map the result or error. Because `mcp-server.ts` registers only this function as the
+ * `tools/call` handler, a new tool cannot forget any step.
+ *
+ * Error mapping (DESIGN invariant 3):
+ * - ToolError (caller's fault, incl. path refusals and invalid arguments) → result with `isError: true`
+ *   and text `[code] message`, so the model can correct itself. Arguments are never echoed back.
+ * - DependencyUnavailableError → JSON-RPC -32603 "temporarily unavailable"; the HTTP layer turns the
+ *   response into 503 + Retry-After (invariant 5).
+ * - Anything else → JSON-RPC -32603 with only the request id; the detail goes to the audit log.
+ */
+import { ErrorCode, McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { z } from "zod";
+import type { RequestLog } from "../audit/audit-log";
+import { hasScope, type Principal } from "../auth/principal";
+import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import { PathRefusedError } from "../sandbox/sandbox-path";
+import type { Sandbox } from "../sandbox/sandbox";
+import type { ToolDefinition } from "../tools/tool-definition";
+
+/** Set by the seam when a call failed on our side, read by the HTTP layer to pick the status code. */
+export interface CallOutcome {
+  failure?: "unavailable" | "internal";
+}
+
+export interface SeamContext {
+  readonly principal: Principal;
+  readonly sandbox: Sandbox;
+  readonly log: RequestLog;
+  readonly outcome: CallOutcome;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "arguments"}: ${issue.message}`)
+    .join("; ");
+}
+
+function toErrorResult(error: ToolError): CallToolResult {
+  return { isError: true, content: [{ type: "text", text: `[${error.code}] ${error.message}` }] };
+}
+
+export async function runTool(tool: ToolDefinition, rawArguments: unknown, context: SeamContext): Promise<CallToolResult> {
+  const { principal, log } = context;
+  log.set({ tool: tool.name });
+  try {
+    // The HTTP layer already answered 403 for a missing scope; this is the seam's own guarantee.
+    if (!hasScope(principal, tool.scope)) {
+      log.security({ type: "scope_refused", reason: "insufficient_scope", tool: tool.name, scope: tool.scope });
+      throw new ToolError("forbidden", `This tool needs the ${tool.scope} scope.`);
+    }
+    const parsed = tool.input.safeParse(rawArguments ?? {});
+    if (!parsed.success) throw new ToolError("invalid_arguments", `Invalid arguments: ${describeIssues(parsed.error)}`);
+    const output = await tool.run(parsed.data, { sandbox: context.sandbox, requestId: log.requestId, subject: principal.subject });
+    log.set({ outcome: "ok" });
+    return output;
+  } catch (error) {
+    if (error instanceof ToolError) {
+      if (error instanceof PathRefusedError) {
+        log.security({ type: "path_refused", reason: error.rule, tool: tool.name });
+      }
+      log.set({ outcome: "tool_error", errorCode: error.code });
+      return toErrorResult(error);
+    }
+    if (error instanceof DependencyUnavailableError) {
+      context.outcome.failure = "unavailable";
+      log.set({ outcome: "unavailable", errorCode: `${error.dependency}_unavailable` });
+      log.security({ type: "dependency_unavailable", reason: error.dependency, tool: tool.name, detail: errorDetail(error.cause) });
+      throw new McpError(ErrorCode.InternalError, "Storage is temporarily unavailable; retry later.");
+    }
+    context.outcome.failure = "internal";
+    log.set({ outcome: "server_error", errorCode: "internal_error" });
+    log.security({ type: "internal_error", reason: "unhandled_exception", tool: tool.name, detail: errorDetail(error) });
+    throw new McpError(ErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
+  }
+}
+
+/**
+ * Class name, code and the top stack frames: enough for an operator to find the bug. Never the message,
+ * which can quote data (V8's JSON.parse error quotes the input it choked on).
+ */
+export function errorDetail(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const code = (error as { code?: unknown }).code;
+  const head = typeof code === "string" || typeof code === "number" ? `${error.name} (${code})` : error.name;
+  const frames = (error.stack ?? "")
+    .split("\n")
+    .filter((line) => line.trimStart().startsWith("at "))
+    .slice(0, 3)
+    .map((line) => line.trim());
+  return [head, ...frames].join(" | ");
+}

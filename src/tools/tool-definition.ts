@@ -1,0 +1,40 @@
+/**
+ * A tool is data: name, description, input schema, required scope, annotations, and a `run` function
+ * that receives typed input and the caller's `Sandbox`. It never sees the MCP server, the HTTP request or
+ * the bucket, so authorization, auditing and error mapping (in `mcp/tool-seam.ts`) cannot be skipped.
+ */
+import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import type { z } from "zod";
+import type { Scope } from "../auth/principal";
+import type { Sandbox } from "../sandbox/sandbox";
+
+export interface ToolContext {
+  readonly sandbox: Sandbox;
+  readonly requestId: string;
+  /** Stable caller identity for metadata such as "deleted by"; never a credential. */
+  readonly subject: string;
+}
+
+export type ToolOutput = Pick<CallToolResult, "content" | "structuredContent">;
+
+export interface ToolDefinition<Input = unknown> {
+  readonly name: string;
+  readonly title: string;
+  /** Says when to use the tool and what it returns; the model reads this. */
+  readonly description: string;
+  readonly scope: Scope;
+  readonly input: z.ZodType<Input>;
+  /** When present, results carry `structuredContent` conforming to it. */
+  readonly output?: z.ZodType;
+  readonly annotations: Required<Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint" | "openWorldHint">>;
+  run(input: Input, context: ToolContext): Promise<ToolOutput>;
+}
+
+/** Keeps `Input` inferred from the schema at each definition site. */
+export function defineTool<Schema extends z.ZodType>(definition: ToolDefinition<z.output<Schema>> & { input: Schema }): ToolDefinition {
+  return definition as unknown as ToolDefinition;
+}
+
+export function textResult(text: string, structuredContent?: Record<string, unknown>): ToolOutput {
+  return { content: [{ type: "text", text }], ...(structuredContent ? { structuredContent } : {}) };
+}
