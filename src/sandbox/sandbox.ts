@@ -57,6 +57,20 @@ export interface TrashReceipt {
   readonly size: number;
 }
 
+/**
+ * The tenant's stored-bytes ledger (storage quota). The sandbox reports every change in live file bytes:
+ * before storing it calls `adjust(+n)`, which refuses with `ToolError("quota_exceeded")` and records
+ * nothing if the quota would be exceeded; after removing it calls `adjust(-n)`, which is never refused.
+ * A reservation whose write then fails is handed back with the opposite adjustment. Trash does not count:
+ * deleting frees quota, restoring takes it again.
+ */
+export interface StorageMeter {
+  adjust(deltaBytes: number): Promise<void>;
+}
+
+/** For deployments and tests without a storage quota. */
+export const UNMETERED: StorageMeter = { adjust: async () => undefined };
+
 export const MAX_LIST_PAGE = 1000;
 const MAX_CURSOR_LENGTH = 2048;
 
@@ -99,11 +113,13 @@ export class Sandbox {
   readonly #bucket: R2Bucket;
   readonly #keys: TenantKeys;
   readonly #now: () => number;
+  readonly #meter: StorageMeter;
 
-  constructor(bucket: R2Bucket, tenant: string, now: () => number = Date.now) {
+  constructor(bucket: R2Bucket, tenant: string, options: { now?: () => number; meter?: StorageMeter } = {}) {
     this.#bucket = bucket;
     this.#keys = createTenantKeys(tenant);
-    this.#now = now;
+    this.#now = options.now ?? Date.now;
+    this.#meter = options.meter ?? UNMETERED;
   }
 
   /** Parses a caller's path; `parameter` names the tool argument in refusals. */
@@ -173,20 +189,30 @@ export class Sandbox {
 
   async writeFile(path: SandboxPath, content: string | Uint8Array | ArrayBuffer, options: WriteOptions = {}): Promise<EntryInfo> {
     if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
-    await this.#assertWritableFilePath(path);
     const key = this.#keys.fileKey(path);
+    const [, existing] = await Promise.all([this.#assertWritableFilePath(path), r2(() => this.#bucket.head(key))]);
+    const size = typeof content === "string" ? new TextEncoder().encode(content).byteLength : content.byteLength;
+    const delta = size - (existing?.size ?? 0);
+    await this.#meter.adjust(delta);
     const onlyIf: R2Conditional | Headers | undefined = options.createOnly
       ? new Headers({ "If-None-Match": "*" })
       : options.ifMatch !== undefined
         ? { etagMatches: normalizeEtag(options.ifMatch) }
         : undefined;
-    const written = await r2(() =>
-      this.#bucket.put(key, content, {
-        ...(onlyIf ? { onlyIf } : {}),
-        ...(options.contentType ? { httpMetadata: { contentType: options.contentType } } : {}),
-      }),
-    );
+    let written: R2Object | null;
+    try {
+      written = await r2(() =>
+        this.#bucket.put(key, content, {
+          ...(onlyIf ? { onlyIf } : {}),
+          ...(options.contentType ? { httpMetadata: { contentType: options.contentType } } : {}),
+        }),
+      );
+    } catch (error) {
+      await this.#meter.adjust(-delta);
+      throw error;
+    }
     if (written) return fileInfo(path, written);
+    await this.#meter.adjust(-delta);
     // R2 returns null only when the precondition failed: tell the caller what is there now.
     const current = await r2(() => this.#bucket.head(key));
     if (options.createOnly) {
@@ -293,6 +319,7 @@ export class Sandbox {
       });
     }
     await r2(() => this.#bucket.delete(key));
+    await this.#meter.adjust(-original.size);
     await this.#keepParent(path);
     return { trashId, path, size: original.size };
   }

@@ -16,6 +16,7 @@ export const deleteFile = defineTool({
   input: z.object({ path: pathField }),
   output: z.object({ path: z.string(), trashId: z.string(), size: z.number() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  cost: () => ({ units: 1, deletes: 1 }),
   async run({ path: raw }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
     const receipt = await sandbox.moveFileToTrash(path);

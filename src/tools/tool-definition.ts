@@ -17,6 +17,18 @@ export interface ToolContext {
 
 export type ToolOutput = Pick<CallToolResult, "content" | "structuredContent">;
 
+/**
+ * What one call consumes, for request rate limits and daily quotas. `units` weighs the call against the
+ * request limit (1 = an ordinary call); the others count toward the tenant's daily quotas. Estimated from
+ * the input before the call runs, so a refusal happens before any work.
+ */
+export interface ToolCost {
+  readonly units: number;
+  readonly writes?: number;
+  readonly deletes?: number;
+  readonly bytesWritten?: number;
+}
+
 export interface ToolDefinition<Input = unknown> {
   readonly name: string;
   readonly title: string;
@@ -27,6 +39,8 @@ export interface ToolDefinition<Input = unknown> {
   /** When present, results carry `structuredContent` conforming to it. */
   readonly output?: z.ZodType;
   readonly annotations: Required<Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint" | "openWorldHint">>;
+  /** Defaults to `{ units: 1 }`. */
+  cost?(input: Input): ToolCost;
   run(input: Input, context: ToolContext): Promise<ToolOutput>;
 }
 

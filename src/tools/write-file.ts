@@ -31,6 +31,10 @@ export const writeFile = defineTool({
   }),
   output: z.object({ file: entrySchema }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  cost: ({ content }) => {
+    const bytes = encoder.encode(content).byteLength;
+    return { units: 1 + Math.floor(bytes / (1024 * 1024)), writes: 1, bytesWritten: bytes };
+  },
   async run({ path: raw, content, ifMatch, ifNoneMatch }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
     const bytes = encoder.encode(content);
