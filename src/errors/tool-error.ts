@@ -18,6 +18,7 @@ export type ToolErrorCode =
   | "too_large"
   | "not_text"
   | "edit_not_found"
+  | "edit_ambiguous"
   | "quota_exceeded"
   | "limit_reached"
   | "forbidden";

@@ -1,16 +1,12 @@
 /**
  * Content type stored with text written by write_file/edit_file: the type the name implies (so a
- * `.json` file is served as JSON), with an explicit UTF-8 charset for text types, and `text/plain` when
- * the name implies nothing or implies binary (the content is text either way).
+ * `.json` file is served as JSON), with an explicit UTF-8 charset for text/* types, and `text/plain`
+ * when the name implies nothing or a binary type (the content is text either way).
  */
-import mime from "mime/lite";
+import { isLikelyText, mediaTypeFor } from "./media-type";
 
 export function textContentType(name: string): string {
-  const type = mime.getType(name);
-  if (type === null) return "text/plain; charset=utf-8";
-  if (type.startsWith("text/")) return `${type}; charset=utf-8`;
-  if (type === "application/json" || type.endsWith("+json") || type.endsWith("+xml") || type === "application/javascript" || type === "application/xml") {
-    return type;
-  }
-  return "text/plain; charset=utf-8";
+  const type = mediaTypeFor(name);
+  if (!isLikelyText(type)) return "text/plain; charset=utf-8";
+  return type.startsWith("text/") ? `${type}; charset=utf-8` : type;
 }

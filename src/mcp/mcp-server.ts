@@ -6,10 +6,10 @@
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { ToolDefinition } from "../tools/tool-definition";
-import { runTool, type SeamContext } from "./tool-seam";
+import { JsonRpcError, runTool, type SeamContext } from "./tool-seam";
 
 export const SERVER_INFO = { name: "r2-files-mcp", title: "R2 Files", version: "0.1.0" } as const;
 
@@ -55,7 +55,7 @@ export function createMcpServer(tools: readonly ToolDefinition[], context: SeamC
     const tool = byName.get(request.params.name);
     if (!tool) {
       context.log.set({ outcome: "client_error", errorCode: "unknown_tool" });
-      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name.slice(0, 64)}`);
+      throw new JsonRpcError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name.slice(0, 64)}`);
     }
     return runTool(tool, request.params.arguments, context);
   });

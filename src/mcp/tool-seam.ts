@@ -10,7 +10,7 @@
  *   response into 503 + Retry-After (invariant 5).
  * - Anything else → JSON-RPC -32603 with only the request id; the detail goes to the audit log.
  */
-import { ErrorCode, McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
 import type { RequestLog } from "../audit/audit-log";
 import { hasScope, type Principal } from "../auth/principal";
@@ -18,6 +18,20 @@ import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import { PathRefusedError } from "../sandbox/sandbox-path";
 import type { Sandbox } from "../sandbox/sandbox";
 import type { ToolDefinition } from "../tools/tool-definition";
+
+/**
+ * A JSON-RPC error with exactly the message we choose. The SDK copies `code` and `message` of whatever a
+ * handler throws into the error response; its own `McpError` would prefix "MCP error -32603:".
+ */
+export class JsonRpcError extends Error {
+  override readonly name = "JsonRpcError";
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** Set by the seam when a call failed on our side, read by the HTTP layer to pick the status code. */
 export interface CallOutcome {
@@ -68,12 +82,12 @@ export async function runTool(tool: ToolDefinition, rawArguments: unknown, conte
       context.outcome.failure = "unavailable";
       log.set({ outcome: "unavailable", errorCode: `${error.dependency}_unavailable` });
       log.security({ type: "dependency_unavailable", reason: error.dependency, tool: tool.name, detail: errorDetail(error.cause) });
-      throw new McpError(ErrorCode.InternalError, "Storage is temporarily unavailable; retry later.");
+      throw new JsonRpcError(ErrorCode.InternalError, "Storage is temporarily unavailable; retry later.");
     }
     context.outcome.failure = "internal";
     log.set({ outcome: "server_error", errorCode: "internal_error" });
     log.security({ type: "internal_error", reason: "unhandled_exception", tool: tool.name, detail: errorDetail(error) });
-    throw new McpError(ErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
+    throw new JsonRpcError(ErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
   }
 }
 

@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { createUnifiedDiff, DIFF_CONTEXT_LINES, fenceDiff } from "../../../src/files/unified-diff";
+
+const numbered = (count: number): string => Array.from({ length: count }, (_, i) => `line ${i + 1}\n`).join("");
+
+describe("createUnifiedDiff", () => {
+  it("writes git-style headers and hunks with three lines of context", () => {
+    const before = numbered(12);
+    const after = before.replace("line 6\n", "line six\n");
+    expect(createUnifiedDiff("src/notes.txt", before, after)).toBe(
+      [
+        "diff --git a/src/notes.txt b/src/notes.txt",
+        "--- a/src/notes.txt",
+        "+++ b/src/notes.txt",
+        "@@ -3,7 +3,7 @@",
+        " line 3",
+        " line 4",
+        " line 5",
+        "-line 6",
+        "+line six",
+        " line 7",
+        " line 8",
+        " line 9",
+        "",
+      ].join("\n"),
+    );
+    expect(DIFF_CONTEXT_LINES).toBe(3);
+  });
+
+  it("splits distant changes into separate hunks", () => {
+    const before = numbered(30);
+    const after = before.replace("line 2\n", "line two\n").replace("line 28\n", "line twenty-eight\n");
+    const diff = createUnifiedDiff("a.txt", before, after);
+    expect(diff.match(/^@@ /gm)).toHaveLength(2);
+    expect(diff).toContain("@@ -1,5 +1,5 @@\n");
+    expect(diff).toContain("@@ -25,6 +25,6 @@\n");
+  });
+
+  it("marks a missing newline at the end of the file", () => {
+    const diff = createUnifiedDiff("a.txt", "a\nb\n", "a\nc");
+    expect(diff).toBe(
+      ["diff --git a/a.txt b/a.txt", "--- a/a.txt", "+++ b/a.txt", "@@ -1,2 +1,2 @@", " a", "-b", "+c", "\\ No newline at end of file", ""].join(
+        "\n",
+      ),
+    );
+  });
+
+  it("diffs CRLF text without carriage returns in the output", () => {
+    const diff = createUnifiedDiff("w.txt", "a\r\nb\r\n", "a\r\nB\r\n");
+    expect(diff).not.toContain("\r");
+    expect(diff).toContain("-b\n+B\n");
+  });
+
+  it("is empty when nothing changed, or only line endings did", () => {
+    expect(createUnifiedDiff("a.txt", "same\n", "same\n")).toBe("");
+    expect(createUnifiedDiff("a.txt", "a\r\nb\r\n", "a\nb\n")).toBe("");
+  });
+
+  it("quotes unusual paths the way git does", () => {
+    expect(createUnifiedDiff("na\u00efve.md", "a\n", "b\n").split("\n")[0]).toBe(
+      'diff --git "a/na\\303\\257ve.md" "b/na\\303\\257ve.md"',
+    );
+  });
+
+  it("summarises instead of diffing when jsdiff gives up at maxEditLength", () => {
+    const before = numbered(50);
+    const after = before.toUpperCase();
+    const diff = createUnifiedDiff("big.txt", before, after, { maxEditLength: 10 });
+    const [header, summary, rest] = diff.split("\n");
+    expect(header).toBe("diff --git a/big.txt b/big.txt");
+    expect(summary).toMatch(/^Diff omitted: .*50 lines before, 50 after\.$/);
+    expect(rest).toBe("");
+    expect(diff).not.toContain("line 1");
+  });
+
+  it("summarises inputs over the size and line limits without diffing them", () => {
+    const before = numbered(100);
+    const after = `${before}tail\n`;
+    for (const limits of [{ maxInputChars: 100 }, { maxInputLines: 50 }, { maxDiffChars: 20 }]) {
+      const diff = createUnifiedDiff("big.txt", before, after, limits);
+      expect(diff).toMatch(/^diff --git a\/big\.txt b\/big\.txt\nDiff omitted: [^\n]*\n$/);
+    }
+  });
+
+  it("handles a realistic edit within the default limits", () => {
+    const before = numbered(40_000);
+    const after = before.replace("line 20000\n", "changed\n");
+    expect(createUnifiedDiff("big.txt", before, after)).toContain("-line 20000\n+changed\n");
+  });
+});
+
+describe("fenceDiff", () => {
+  it("wraps a diff in a ```diff fence", () => {
+    expect(fenceDiff("-a\n+b\n")).toBe("```diff\n-a\n+b\n```\n");
+  });
+
+  it("adds a final newline before the closing fence when the diff lacks one", () => {
+    expect(fenceDiff("-a\n+b")).toBe("```diff\n-a\n+b\n```\n");
+  });
+
+  it("uses a longer fence than any backtick run inside the diff", () => {
+    const diff = createUnifiedDiff("README.md", "intro\n```\ncode\n```\n", "intro\n```\nmore code\n```\n");
+    const fenced = fenceDiff(diff);
+    expect(fenced.startsWith("````diff\n")).toBe(true);
+    expect(fenced.endsWith("\n````\n")).toBe(true);
+    expect(fenceDiff("+``````\n").startsWith("```````diff\n")).toBe(true);
+    // No line inside can close the fence: none is a run of four or more backticks.
+    const inner = fenced.split("\n").slice(1, -2);
+    expect(inner.some((line) => /^ {0,3}`{4,}\s*$/.test(line))).toBe(false);
+  });
+});
