@@ -13,6 +13,7 @@
  * R2 answering "precondition failed" is not a failure but a `conflict`/`already_exists` tool error.
  */
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import { decodeListingCursor, encodeListingCursor } from "./listing-cursor";
 import { parseSandboxPath, SandboxPath } from "./sandbox-path";
 import { createTenantKeys, type TenantKeys } from "./storage-keys";
 
@@ -72,7 +73,7 @@ export interface StorageMeter {
 export const UNMETERED: StorageMeter = { adjust: async () => undefined };
 
 export const MAX_LIST_PAGE = 1000;
-const MAX_CURSOR_LENGTH = 2048;
+const MAX_CURSOR_LENGTH = 4096;
 
 /** Accepts `abc`, `"abc"` and `W/"abc"`-less forms; R2 etags are strong, so a weak one never matches. */
 export function normalizeEtag(etag: string): string {
@@ -244,21 +245,15 @@ export class Sandbox {
   }
 
   async listDirectory(path: SandboxPath, options: { cursor?: string | undefined; limit?: number } = {}): Promise<DirectoryPage> {
-    const { cursor } = options;
-    if (cursor !== undefined && (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH)) {
+    if (options.cursor !== undefined && options.cursor.length > MAX_CURSOR_LENGTH) {
       throw new ToolError("invalid_arguments", "cursor is not one this server returned", { parameter: "cursor" });
     }
+    const scope = `dir:${path.relative}`;
+    const r2Cursor = options.cursor === undefined ? undefined : decodeListingCursor(scope, options.cursor);
     const limit = Math.min(Math.max(options.limit ?? MAX_LIST_PAGE, 1), MAX_LIST_PAGE);
     const prefix = this.#keys.directoryPrefix(path);
-    let listing: R2Objects;
-    try {
-      listing = await this.#bucket.list({ prefix, delimiter: "/", limit, include: ["httpMetadata"], ...(cursor ? { cursor } : {}) });
-    } catch (error) {
-      // A cursor R2 cannot decode is the caller's fault; we cannot tell that apart from an outage
-      // by code, so a malformed cursor is reported as such only when a cursor was supplied.
-      if (cursor !== undefined) throw new ToolError("invalid_arguments", "cursor is not one this server returned", { parameter: "cursor" });
-      throw new DependencyUnavailableError("r2", { cause: error });
-    }
+    // No `include`: with metadata R2 returns at most 100 entries a page instead of 1000.
+    const listing = await r2(() => this.#bucket.list({ prefix, delimiter: "/", limit, ...(r2Cursor ? { cursor: r2Cursor } : {}) }));
     const entries: EntryInfo[] = [];
     for (const dir of listing.delimitedPrefixes) {
       entries.push(directoryInfo(path.child(dir.slice(prefix.length, -1))));
@@ -268,10 +263,10 @@ export class Sandbox {
       entries.push(fileInfo(path.child(object.key.slice(prefix.length)), object));
     }
     entries.sort((a, b) => (a.path.name < b.path.name ? -1 : a.path.name > b.path.name ? 1 : 0));
-    if (cursor === undefined && entries.length === 0 && !listing.truncated) {
+    if (r2Cursor === undefined && entries.length === 0 && !listing.truncated) {
       await this.requireDirectory(path); // empty page: is it an empty directory, a file, or nothing?
     }
-    return { entries, nextCursor: listing.truncated ? listing.cursor : undefined };
+    return { entries, nextCursor: listing.truncated ? encodeListingCursor(scope, listing.cursor) : undefined };
   }
 
   /**

@@ -10,5 +10,5 @@ export const etagField = z.string().min(1).max(256);
 export const cursorField = z
   .string()
   .min(1)
-  .max(2048)
+  .max(4096)
   .describe("Continue a listing: pass the nextCursor of the previous result.");
