@@ -6,6 +6,7 @@
 export type AuthFailureReason =
   | "missing_credential"
   | "malformed_authorization_header"
+  | "unsupported_scheme"
   | "token_in_query"
   | "malformed_token"
   | "algorithm_not_allowed"

@@ -13,6 +13,10 @@ export function extractBearerToken(request: Request): AuthResult<string> {
   if (url.searchParams.has("access_token")) return authFailure("token_in_query");
   const header = request.headers.get("authorization");
   if (header === null || header.trim() === "") return authFailure("missing_credential");
+  // Another scheme (Basic, Token, …) is not a bearer credential at all: RFC 6750 §3.1 answers it with a
+  // plain challenge, without an error code.
+  const scheme = header.trimStart().split(" ", 1)[0] ?? "";
+  if (scheme.toLowerCase() !== "bearer") return authFailure("unsupported_scheme");
   const match = BEARER.exec(header);
   if (!match?.[1]) return authFailure("malformed_authorization_header");
   return { ok: true, value: match[1] };

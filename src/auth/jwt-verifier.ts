@@ -47,7 +47,9 @@ export function toPrincipal(payload: JWTPayload, tenantClaim: string): AuthResul
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) return authFailure("invalid_claims");
   const tenant = (payload as Record<string, unknown>)[tenantClaim];
-  if (typeof tenant !== "string" || tenant.length === 0) return authFailure("missing_tenant");
+  if (tenant === undefined || tenant === null || tenant === "") return authFailure("missing_tenant");
+  // Present but not a string (a numeric org id, an array): an IdP mapping to fix, not a missing claim.
+  if (typeof tenant !== "string") return authFailure("invalid_tenant");
   if (!isValidTenantId(tenant)) return authFailure("invalid_tenant");
   const c = claims.data;
   return {
@@ -92,6 +94,10 @@ function toFailureReason(error: unknown): AuthFailureReason {
       const { claim, reason } = error as errors.JWTClaimValidationFailed;
       if (claim === "iss") return "wrong_issuer";
       if (claim === "aud") return "wrong_audience";
+      // A present-but-non-numeric `exp`/`nbf` (reason "invalid") is a malformed claim, not a time
+      // failure: it used to be logged as "expired"/"not_yet_valid", sending operators after clock skew.
+      // (A real expiry arrives as JWTExpired above, never here.)
+      if (reason === "invalid") return "invalid_claims";
       if (claim === "nbf") return "not_yet_valid";
       if (claim === "exp") return reason === "missing" ? "missing_expiry" : "expired";
       return "invalid_claims";

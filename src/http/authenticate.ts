@@ -22,7 +22,9 @@ export interface AuthenticateOptions {
 
 function unauthorized(reason: AuthFailureReason, resourceMetadataUrl: string): HttpError {
   const error: BearerError | undefined =
-    reason === "missing_credential" ? undefined : reason === "token_in_query" || reason === "malformed_authorization_header" ? "invalid_request" : "invalid_token";
+    reason === "missing_credential" || reason === "unsupported_scheme"
+      ? undefined
+      : reason === "token_in_query" || reason === "malformed_authorization_header" ? "invalid_request" : "invalid_token";
   const description = reason === "token_in_query" ? "Send the access token in the Authorization header only" : undefined;
   const challenge = buildBearerChallenge({
     resourceMetadataUrl,
@@ -30,7 +32,7 @@ function unauthorized(reason: AuthFailureReason, resourceMetadataUrl: string): H
     ...(error ? { error } : {}),
     ...(description ? { errorDescription: description } : {}),
   });
-  const message = error ? "Unauthorized: the access token is missing, invalid or expired" : "Unauthorized: an access token is required";
+  const message = error !== undefined ? "Unauthorized: the access token is missing, invalid or expired" : "Unauthorized: an access token is required";
   return new HttpError(jsonRpcErrorResponse(401, -32000, message, { "www-authenticate": challenge }));
 }
 

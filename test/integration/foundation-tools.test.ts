@@ -150,7 +150,7 @@ describe("listing pages", () => {
     } while (cursor);
     expect(pages).toBe(3);
     expect(seen).toEqual(names);
-  });
+  }, 60_000);
 
   it("refuses a cursor it did not issue, or one issued for another directory", async () => {
     expect(errorCodeOf(await callTool(client, "list_directory", { path: "many", cursor: "forged-cursor" }))).toBe("invalid_arguments");
