@@ -22,6 +22,8 @@ export default defineConfig({
     // Starting redis-server is bounded by its own 10 s PING wait.
     hookTimeout: 30_000,
     teardownTimeout: 10_000,
+    // The Worker logs one JSON line per request; show them only for failing tests.
+    silent: "passed-only",
     projects: [
       {
         extends: true,
@@ -43,7 +45,6 @@ export default defineConfig({
                 ENVIRONMENT: "development", // http to the loopback bridge is accepted in development only
                 UPSTASH_REDIS_REST_URL: inject("upstashUrl"),
                 UPSTASH_REDIS_REST_TOKEN: inject("upstashToken"),
-                BRIDGE_CONTROL_URL: inject("bridgeControlUrl"),
               },
             },
           })),
@@ -51,7 +52,6 @@ export default defineConfig({
         test: {
           name: "redis-worker",
           include: ["test/redis/**/*.worker.test.ts"],
-          silent: "passed-only",
         },
       },
     ],
