@@ -1,26 +1,59 @@
 /**
- * Redis-backed test tier: the real @upstash/redis and @upstash/ratelimit clients against a local
- * emulation of the Upstash REST API (test/redis/support/upstash-bridge.ts) in front of a real
- * redis-server spawned by the global setup. Kept apart from vitest.config.ts (Workers pool) because
- * it needs the `redis-server` binary: run `.ci/install-redis.sh` first, then
+ * Redis-backed test tier: the real clients against a local emulation of the Upstash REST API
+ * (test/redis/support/upstash-bridge.ts) in front of a real redis-server spawned by the global setup.
+ * Kept apart from vitest.config.ts (Workers pool) because it needs the `redis-server` binary: run
+ * `.ci/install-redis.sh` first, then
  *
- *   npx vitest run --config vitest.redis.config.ts
+ *   npm run test:redis        (= vitest run --config vitest.redis.config.ts)
  *
- * Tests here run in plain Node. Workers-pool tests that talk to the same bridge get its URL, token
- * and control URL through `inject()` (see the ProvidedContext declaration in global-setup.ts).
+ * Two projects share one redis-server and bridge:
+ * - `redis`: plain Node tests of the bridge itself (test/redis/*.test.ts);
+ * - `redis-worker`: the real Worker in workerd with UPSTASH_REDIS_REST_URL pointing at the bridge on
+ *   127.0.0.1 (test/redis/**\/*.worker.test.ts). Values come from the global setup via `inject()`.
  */
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    name: "redis",
-    environment: "node",
-    include: ["test/redis/**/*.test.ts"],
     globalSetup: ["test/redis/support/global-setup.ts"],
     // Rate-limit tests may wait up to a second to avoid straddling a window boundary.
     testTimeout: 15_000,
     // Starting redis-server is bounded by its own 10 s PING wait.
     hookTimeout: 30_000,
     teardownTimeout: 10_000,
+    // The Worker logs one JSON line per request; show them only for failing tests.
+    silent: "passed-only",
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "redis",
+          environment: "node",
+          include: ["test/redis/**/*.test.ts"],
+          exclude: ["test/redis/**/*.worker.test.ts"],
+        },
+      },
+      {
+        extends: true,
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              r2Buckets: ["FILES"],
+              bindings: {
+                ENVIRONMENT: "development", // http to the loopback bridge is accepted in development only
+                UPSTASH_REDIS_REST_URL: inject("upstashUrl"),
+                UPSTASH_REDIS_REST_TOKEN: inject("upstashToken"),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "redis-worker",
+          include: ["test/redis/**/*.worker.test.ts"],
+        },
+      },
+    ],
   },
 });

@@ -1,7 +1,8 @@
 /**
  * The request path of DESIGN.md, in one direction:
- *   edge (request id, config, Origin, declared body size, CORS) → authenticate → [rate limits] →
- *   body (cap, one JSON-RPC message) → scope check (403 step-up) → MCP → tool seam → sandbox → R2.
+ *   edge (request id, config, Origin, declared body size, CORS) → IP block cache → authenticate
+ *   (a failure is counted against the IP) → body (cap, one JSON-RPC message) → rate limits and daily
+ *   quotas (one Upstash round trip) → scope check (403 step-up) → MCP → tool seam → sandbox → R2.
  * Every answer gets an `X-Request-Id` and exactly one request log line.
  */
 import { Hono } from "hono";
@@ -18,6 +19,17 @@ import { protectedResourceMetadata } from "./http/protected-resource-metadata";
 import { HttpError, jsonRpcErrorResponse, serviceUnavailable } from "./http/responses";
 import { handleMcpPost } from "./mcp/handle-mcp-post";
 import { errorDetail } from "./mcp/tool-seam";
+import { createStorageMeter } from "./limits/storage-meter";
+import { requestCost, operationOf } from "./limits/request-cost";
+import {
+  admitRequest,
+  clientIp,
+  countFailedAuthentication,
+  createLimitsRuntime,
+  ipKey,
+  refuseIfBlocked,
+  type LimitsRuntime,
+} from "./limits/request-limits";
 import { Sandbox } from "./sandbox/sandbox";
 import { findTool, TOOLS } from "./tools/registry";
 
@@ -30,6 +42,7 @@ interface IsolateState {
   readonly config: Config;
   readonly verifier: JwtVerifier;
   readonly resourceMetadataUrl: string;
+  readonly limits: LimitsRuntime;
 }
 
 // Parsed once per env object: config and the verifier (with its JWKS cache) are safe to share between
@@ -41,7 +54,12 @@ function loadState(env: Env): IsolateState | ConfigError {
   if (!state) {
     try {
       const config = parseConfig(env);
-      state = { config, verifier: createJwtVerifier(config), resourceMetadataUrl: resourceMetadataUrlFor(config.audience) };
+      state = {
+        config,
+        verifier: createJwtVerifier(config),
+        resourceMetadataUrl: resourceMetadataUrlFor(config.audience),
+        limits: createLimitsRuntime(config.limits),
+      };
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       state = error;
@@ -137,13 +155,32 @@ export function createApp(): Hono<AppEnv> {
     const log = c.get("log");
     const state = requireState(c.env, log);
     assertDeclaredLengthWithin(c.req.raw, state.config.maxRequestBytes);
-    const principal = await authenticate(c.req.raw, {
-      verifier: state.verifier,
-      resourceMetadataUrl: state.resourceMetadataUrl,
-      log,
-    });
+    const ip = clientIp(c.req.raw);
+    // A blocked IP is refused here, before any token work and without an Upstash round trip.
+    refuseIfBlocked(state.limits, await ipKey(ip), "ip", log);
+    let principal: Principal;
+    try {
+      principal = await authenticate(c.req.raw, {
+        verifier: state.verifier,
+        resourceMetadataUrl: state.resourceMetadataUrl,
+        log,
+      });
+    } catch (error) {
+      // Brute-forcing tokens costs the IP like any request: 429 once it is over, else the 401.
+      if (error instanceof HttpError && error.response.status === 401) await countFailedAuthentication(state.limits, ip, log);
+      throw error;
+    }
     const message = parseSingleMessage(await readCappedText(c.req.raw, state.config.maxRequestBytes));
     if (typeof message.method === "string") log.set({ rpcMethod: message.method.slice(0, 64) });
+    const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
+    const admitted = await admitRequest(state.limits, {
+      ip,
+      principal,
+      cost: requestCost(message, findTool),
+      operation: operationOf(message, findTool),
+      log,
+      id,
+    });
 
     const scope = requiredScope(message);
     if (scope && !hasScope(principal, scope)) {
@@ -155,18 +192,20 @@ export function createApp(): Hono<AppEnv> {
         scope,
         resourceMetadataUrl: state.resourceMetadataUrl,
       });
-      const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
-      return jsonRpcErrorResponse(403, -32000, `Forbidden: ${tool} requires the ${scope} scope`, { "www-authenticate": challenge }, id);
+      return jsonRpcErrorResponse(403, -32000, `Forbidden: ${tool} requires the ${scope} scope`, { "www-authenticate": challenge, ...admitted.headers }, id);
     }
 
-    return handleMcpPost({
+    const meter = createStorageMeter(state.limits.ledger, admitted.storageKey, state.config.limits.storageBytes, log);
+    const response = await handleMcpPost({
       request: c.req.raw,
       message,
       principal,
-      sandbox: new Sandbox(c.env.FILES, principal.tenant),
+      sandbox: new Sandbox(c.env.FILES, principal.tenant, { meter }),
       log,
       tools: TOOLS,
+      refusal: admitted.refusal,
     });
+    return withHeaders(response, admitted.headers);
   });
 
   app.notFound(() => jsonRpcErrorResponse(404, -32000, "Not found"));

@@ -7,18 +7,10 @@
  * `ENVIRONMENT=development` says so explicitly.
  */
 import { z } from "zod";
+import { parseLimitsConfig, type LimitsConfig, type LimitsEnv } from "../limits/limits-config";
+import { ConfigError, type Environment } from "./config-error";
 
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(
-    readonly variable: string,
-    readonly problem: string,
-  ) {
-    super(`Configuration error: ${variable} ${problem}`);
-  }
-}
-
-export type Environment = "production" | "development";
+export { ConfigError, type Environment };
 
 export type JwksSource =
   | { readonly kind: "remote"; readonly url: URL }
@@ -36,10 +28,12 @@ export interface Config {
   readonly maxRequestBytes: number;
   readonly clockToleranceSeconds: number;
   readonly jwksTimeoutMs: number;
+  /** Rate limits, quotas, Upstash and its failure mode (src/limits/limits-config.ts). */
+  readonly limits: LimitsConfig;
 }
 
 /** The variables this module reads; everything else in env is ignored here. */
-export interface ConfigEnv {
+export interface ConfigEnv extends LimitsEnv {
   ENVIRONMENT?: string;
   OAUTH_ISSUER?: string;
   OAUTH_AUDIENCE?: string;
@@ -169,6 +163,7 @@ export function parseConfig(env: ConfigEnv): Config {
     maxRequestBytes: parseInteger(env, "MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 1024, MAX_REQUEST_BYTES_CEILING),
     clockToleranceSeconds: parseInteger(env, "OAUTH_CLOCK_TOLERANCE_SECONDS", 30, 0, 300),
     jwksTimeoutMs: parseInteger(env, "OAUTH_JWKS_TIMEOUT_MS", 3000, 100, 30000),
+    limits: parseLimitsConfig(env, environment),
   };
 }
 

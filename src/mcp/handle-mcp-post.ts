@@ -6,6 +6,7 @@
  */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { RequestLog } from "../audit/audit-log";
+import type { ToolError } from "../errors/tool-error";
 import type { Principal } from "../auth/principal";
 import type { JsonRpcMessage } from "../http/body";
 import { RETRY_AFTER_SECONDS } from "../http/responses";
@@ -21,6 +22,8 @@ export interface McpExchange {
   readonly sandbox: Sandbox;
   readonly log: RequestLog;
   readonly tools: readonly ToolDefinition[];
+  /** A daily-quota refusal decided at the edge (src/limits/request-limits.ts). */
+  readonly refusal?: ToolError | undefined;
 }
 
 function withStatus(response: Response, status: number, extraHeaders: Record<string, string> = {}): Response {
@@ -36,6 +39,7 @@ export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
     sandbox: exchange.sandbox,
     log: exchange.log,
     outcome,
+    refusal: exchange.refusal,
   });
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   await server.connect(transport);

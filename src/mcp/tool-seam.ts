@@ -43,6 +43,11 @@ export interface SeamContext {
   readonly sandbox: Sandbox;
   readonly log: RequestLog;
   readonly outcome: CallOutcome;
+  /**
+   * Decided before the call from its estimated cost (a daily quota it would exceed). Answered after the
+   * scope and input checks, so the caller learns about its own mistakes first; nothing runs.
+   */
+  readonly refusal?: ToolError | undefined;
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -67,6 +72,7 @@ export async function runTool(tool: ToolDefinition, rawArguments: unknown, conte
     }
     const parsed = tool.input.safeParse(rawArguments ?? {});
     if (!parsed.success) throw new ToolError("invalid_arguments", `Invalid arguments: ${describeIssues(parsed.error)}`);
+    if (context.refusal) throw context.refusal;
     const output = await tool.run(parsed.data, { sandbox: context.sandbox, requestId: log.requestId, subject: principal.subject });
     log.set({ outcome: "ok" });
     return output;

@@ -1,7 +1,12 @@
 /**
  * Calls the real Worker entry point with an env built for the test: the test's own JWKS and settings on
  * top of the Miniflare bindings (real R2). Env objects are cached per variant because the Worker caches
- * its parsed config per env object, as it would per isolate in production.
+ * its parsed config per env object, as it would per isolate in production (so each `makeEnv` result
+ * also gets its own in-memory limiter, block cache and storage ledger).
+ *
+ * The default test env is explicit about its limiter: ENVIRONMENT=development without Upstash, i.e. the
+ * in-memory limiter with the default limits. Production-without-Upstash is a ConfigError (see
+ * test/integration/limits.test.ts); the Redis tier passes UPSTASH_REDIS_REST_URL/TOKEN as overrides.
  */
 import { env as baseEnv } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
@@ -15,7 +20,9 @@ export const ORIGIN = new URL(AUDIENCE).origin;
 export function makeEnv(key: TestKey, overrides: Partial<Env> = {}): Env {
   return {
     ...baseEnv,
-    ENVIRONMENT: "production",
+    ENVIRONMENT: "development",
+    UPSTASH_REDIS_REST_URL: undefined,
+    UPSTASH_REDIS_REST_TOKEN: undefined,
     OAUTH_ISSUER: ISSUER,
     OAUTH_AUDIENCE: AUDIENCE,
     OAUTH_JWKS: JSON.stringify(jwksOf(key)),

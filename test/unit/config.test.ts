@@ -6,6 +6,8 @@ const VALID: ConfigEnv = {
   OAUTH_ISSUER: "https://issuer.example.com/",
   OAUTH_AUDIENCE: "https://files.example.com/mcp",
   OAUTH_JWKS_URL: "https://issuer.example.com/jwks.json",
+  UPSTASH_REDIS_REST_URL: "https://eu1-example.upstash.io",
+  UPSTASH_REDIS_REST_TOKEN: "upstash-token",
 };
 
 function variableOf(env: ConfigEnv): string | undefined {

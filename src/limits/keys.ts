@@ -1,0 +1,42 @@
+/**
+ * Redis key names for limits, quotas and storage. The only place that builds them.
+ *
+ *   r2mcp:v1:rl:ip:<h>:<window index>   r2mcp:v1:rl:ip:<h>:strikes   r2mcp:v1:rl:ip:<h>:block
+ *   r2mcp:v1:rl:sub:<h>:…               (principal: credential kind + subject)
+ *   r2mcp:v1:quota:<h>:<YYYYMMDD>:<writes|deletes|bytesWritten>      (tenant, UTC day)
+ *   r2mcp:v1:storage:<h>                                             (tenant, live bytes)
+ *
+ * `<h>` is the first 128 bits of SHA-256 over "<kind>\0<identifier>", hex. Why hash: client IPs and
+ * subjects (often e-mail addresses) stay out of Redis dumps and the Upstash console, keys have a fixed
+ * length whatever a claim holds, and no claim value can inject ':' into a key. It is pseudonymisation,
+ * not secrecy: an IPv4 hash can be reversed by trying all addresses. Tokens are never keyed on.
+ */
+import { utcDay, type QuotaName } from "./decisions";
+
+const PREFIX = "r2mcp:v1";
+const encoder = new TextEncoder();
+
+async function digest(kind: string, identifier: string): Promise<string> {
+  const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(`${kind}\0${identifier}`)));
+  return [...bytes.subarray(0, 16)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+export async function ipKey(ip: string): Promise<string> {
+  return `${PREFIX}:rl:ip:${await digest("ip", ip)}`;
+}
+
+export async function principalKey(credentialKind: string, subject: string): Promise<string> {
+  return `${PREFIX}:rl:sub:${await digest("sub", `${credentialKind}\0${subject}`)}`;
+}
+
+export async function tenantHash(tenant: string): Promise<string> {
+  return digest("tenant", tenant);
+}
+
+export function quotaKey(tenantHashed: string, now: number, name: QuotaName): string {
+  return `${PREFIX}:quota:${tenantHashed}:${utcDay(now)}:${name}`;
+}
+
+export function storageKey(tenantHashed: string): string {
+  return `${PREFIX}:storage:${tenantHashed}`;
+}

@@ -1,0 +1,37 @@
+/**
+ * The limiter seam: one `check` per request that evaluates every window and quota atomically and
+ * charges them all or nothing (semantics in decisions.ts). Two adapters implement it: Upstash
+ * (production, one HTTP request per check) and in-memory (ENVIRONMENT=development only).
+ */
+import type { LimitCheck, QuotaRequest, WindowRequest } from "./decisions";
+
+export interface LimitRequest {
+  /** Each window is keyed by a hashed identity (see keys.ts), never a raw IP, subject or token. */
+  readonly windows: readonly { readonly key: string; readonly request: WindowRequest }[];
+  readonly quotas: readonly { readonly key: string; readonly request: QuotaRequest }[];
+  /** Epoch ms after which today's quota counters may be dropped (next UTC midnight plus slack). */
+  readonly quotaExpiresAt: number;
+  readonly now: number;
+}
+
+export interface Limiter {
+  /** Rejects with `LimiterUnavailableError` when no answer came in time; never resolves to "allowed" by default. */
+  check(request: LimitRequest): Promise<LimitCheck>;
+}
+
+/** Live bytes per tenant; `adjust` refuses a positive delta that would exceed `limit`. */
+export interface StorageLedger {
+  adjust(key: string, deltaBytes: number, limit: number): Promise<{ readonly ok: boolean; readonly used: number }>;
+  /** For tests and operators: the current figure. */
+  used(key: string): Promise<number>;
+}
+
+export class LimiterUnavailableError extends Error {
+  override readonly name = "LimiterUnavailableError";
+  constructor(
+    readonly reason: "timeout" | "error",
+    options?: { cause?: unknown },
+  ) {
+    super(`limiter unavailable (${reason})`, options);
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The real Worker in workerd, limits in real Redis behind the Upstash REST bridge on 127.0.0.1
+ * (started by test/redis/support/global-setup.ts). Shows: exact allow/deny counts at the boundary,
+ * separate budgets per token, Retry-After, quota keys and their UTC-day reset, storage accounting
+ * through overwrite and delete, the fail mode with the bridge paused or hanging, and ONE Upstash HTTP
+ * request per request (the bridge's own counter).
+ */
+import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Env } from "../../src/env";
+import { nextUtcMidnight, utcDay } from "../../src/limits/decisions";
+import { quotaKey, storageKey, tenantHash } from "../../src/limits/keys";
+import { createTestKey, type TestKey } from "../support/keys";
+import { captureLogs } from "../support/logs";
+import { callTool, connectClient, errorCodeOf } from "../support/mcp-client";
+import { mintToken } from "../support/tokens";
+import { makeEnv, postMcp, toolCall } from "../support/worker";
+
+const upstashUrl = inject("upstashUrl");
+const upstashToken = inject("upstashToken");
+const controlUrl = inject("bridgeControlUrl");
+const auth = { authorization: `Bearer ${upstashToken}` };
+
+async function control(action: string, method = "POST"): Promise<{ mode: string; count: number }> {
+  const res = await fetch(`${controlUrl}/${action}`, { method, headers: auth });
+  if (!res.ok) throw new Error(`control ${action}: ${res.status}`);
+  return (await res.json()) as { mode: string; count: number };
+}
+
+/** One raw Redis command through the bridge (the test's own view of the keys). */
+async function redis(...command: (string | number)[]): Promise<unknown> {
+  const res = await fetch(upstashUrl, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(command) });
+  return ((await res.json()) as { result?: unknown }).result;
+}
+
+let key: TestKey;
+const envs = new Map<string, Env>();
+/** Env objects are cached: the Worker keeps its limiter per env object, as per isolate. */
+function redisEnv(overrides: Partial<Env> = {}): Env {
+  const id = JSON.stringify(overrides);
+  let env = envs.get(id);
+  if (!env) {
+    env = makeEnv(key, { UPSTASH_REDIS_REST_URL: upstashUrl, UPSTASH_REDIS_REST_TOKEN: upstashToken, ...overrides });
+    envs.set(id, env);
+  }
+  return env;
+}
+let serial = 0;
+const bearer = async (label: string) => ({ authorization: `Bearer ${await mintToken({ key, claims: { sub: `${label}-${Date.now()}-${serial++}` } })}` });
+const ping = (id = 1) => ({ jsonrpc: "2.0", id, method: "ping" });
+
+beforeAll(async () => {
+  key = await createTestKey("k1");
+  await control("resume");
+  await control("flushall");
+});
+afterEach(async () => {
+  await control("resume");
+});
+
+describe("rate limits in Redis", () => {
+  it("allows exactly N, then 429 with Retry-After; a second token has its own budget", async () => {
+    const env = redisEnv({ RATE_LIMIT_PRINCIPAL_UNITS: "5", RATE_LIMIT_PRINCIPAL_WINDOW_SECONDS: "3600" });
+    const alice = await bearer("alice");
+    const statuses: number[] = [];
+    for (let i = 1; i <= 7; i++) statuses.push((await postMcp(env, ping(i), alice)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+
+    const refused = await postMcp(env, ping(), alice);
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    // First strike: blocked until the hour-long window leaves room (the end of the current hour).
+    const expected = Math.ceil((Math.floor(Date.now() / 3_600_000 + 1) * 3_600_000 - Date.now()) / 1000);
+    expect(Math.abs(retryAfter - expected)).toBeLessThanOrEqual(2);
+    expect(refused.headers.get("ratelimit-limit")).toBe("5");
+    expect(refused.headers.get("ratelimit-remaining")).toBe("0");
+
+    const bob = await bearer("bob");
+    expect((await postMcp(env, ping(), bob)).status).toBe(200);
+  });
+
+  it("counts failed authentications against the IP and answers 429 after N", async () => {
+    const env = redisEnv({ RATE_LIMIT_IP_REQUESTS: "3" });
+    const attacker = { authorization: "Bearer nope", "cf-connecting-ip": "192.0.2.44" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await postMcp(env, ping(), attacker)).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+  });
+
+  it("costs exactly one Upstash HTTP request per request; a blocked caller costs none", async () => {
+    const env = redisEnv({ RATE_LIMIT_PRINCIPAL_UNITS: "4", RATE_LIMIT_PRINCIPAL_WINDOW_SECONDS: "3600" });
+    const carol = await bearer("carol");
+    // Warms both scripts in Redis' cache (EVALSHA → NOSCRIPT → EVAL once per script per Redis).
+    await postMcp(env, toolCall("write_file", { path: "warm.txt", content: "w" }), carol);
+    const counts: number[] = [];
+    const statuses: number[] = [];
+    for (const body of [ping(), toolCall("write_file", { path: "n.txt", content: "hi" }), ping(), ping()]) {
+      await control("reset-count");
+      statuses.push((await postMcp(env, body, carol)).status);
+      counts.push((await control("count", "GET")).count);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    // ping: 1 (all limits) · write_file: 1 (all limits) + 1 (storage reservation in the sandbox) · over the limit: 1
+    expect(counts).toEqual([1, 2, 1, 1]);
+    await control("reset-count");
+    expect((await postMcp(env, ping(), carol)).status).toBe(429); // from the block cache
+    expect((await control("count", "GET")).count).toBe(0);
+
+    await control("reset-count");
+    await postMcp(env, ping(), { authorization: "Bearer bad", "cf-connecting-ip": "192.0.2.99" });
+    expect((await control("count", "GET")).count).toBe(1); // a failed authentication: one IP check
+  });
+});
+
+describe("quotas in Redis", () => {
+  it("refuses past the daily quota with a tool error; the counter is today's UTC key, expiring after midnight", async () => {
+    const env = redisEnv({ QUOTA_DAILY_DELETES: "1" });
+    const sub = `quota-${Date.now()}`;
+    const client = await connectClient(env, await mintToken({ key, claims: { sub } }));
+    await callTool(client, "write_file", { path: "a.txt", content: "a" });
+    await callTool(client, "write_file", { path: "b.txt", content: "b" });
+    expect((await callTool(client, "delete_file", { path: "a.txt" })).isError).toBeFalsy();
+    const refused = await callTool(client, "delete_file", { path: "b.txt" });
+    expect(errorCodeOf(refused)).toBe("quota_exceeded");
+
+    const now = Date.now();
+    const counter = quotaKey(await tenantHash(sub), now, "deletes");
+    expect(counter).toContain(`:${utcDay(now)}:`);
+    expect(await redis("get", counter)).toBe("1");
+    expect(await redis("pexpiretime", counter)).toBe(nextUtcMidnight(now) + 3_600_000);
+    // At midnight the day's key changes; dropping today's counter is what tomorrow looks like.
+    await redis("del", counter);
+    expect((await callTool(client, "delete_file", { path: "b.txt" })).isError).toBeFalsy();
+  });
+
+  it("keeps the storage figure right through writes, overwrites and deletes", async () => {
+    const env = redisEnv({ QUOTA_STORAGE_BYTES: "100" });
+    const sub = `storage-${Date.now()}`;
+    const meterKey = storageKey(await tenantHash(sub));
+    const client = await connectClient(env, await mintToken({ key, claims: { sub } }));
+    const write = (path: string, size: number) => callTool(client, "write_file", { path, content: "x".repeat(size) });
+    const used = async () => Number((await redis("get", meterKey)) ?? 0);
+
+    await write("a.txt", 60);
+    expect(await used()).toBe(60);
+    await write("a.txt", 90);
+    expect(await used()).toBe(90);
+    expect(errorCodeOf(await write("b.txt", 11))).toBe("quota_exceeded");
+    expect(await used()).toBe(90);
+    await write("a.txt", 30);
+    expect(await used()).toBe(30);
+    await write("b.txt", 70);
+    expect(await used()).toBe(100);
+    expect(errorCodeOf(await callTool(client, "write_file", { path: "c.txt", content: "z" }))).toBe("quota_exceeded");
+    await callTool(client, "delete_file", { path: "b.txt" });
+    expect(await used()).toBe(30); // trash does not count
+    // A conditional write that fails hands its reservation back.
+    expect(errorCodeOf(await callTool(client, "write_file", { path: "a.txt", content: "y".repeat(50), ifNoneMatch: "*" }))).toBe("already_exists");
+    expect(await used()).toBe(30);
+  });
+});
+
+describe("fail mode with Upstash down", () => {
+  it("paused: writes get 503 + Retry-After, reads follow LIMITS_DEGRADED_READS (default refuse), each logged", async () => {
+    const refuseEnv = redisEnv();
+    const allowEnv = redisEnv({ LIMITS_DEGRADED_READS: "allow" });
+    const dave = await bearer("dave");
+    await control("pause");
+    const logs = captureLogs();
+    const write = await postMcp(allowEnv, toolCall("write_file", { path: "w.txt", content: "w" }), dave);
+    const readRefused = await postMcp(refuseEnv, toolCall("list_directory", { path: "/" }), dave);
+    const readAllowed = await postMcp(allowEnv, toolCall("list_directory", { path: "/" }), dave);
+    const badToken = await postMcp(refuseEnv, ping(), { authorization: "Bearer bad" });
+    logs.restore();
+    expect(write.status).toBe(503);
+    expect(Number(write.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(readRefused.status).toBe(503);
+    expect(readAllowed.status).toBe(200);
+    expect(badToken.status).toBe(401); // our outage never hides the caller's 401
+    const reasons = logs.records().filter((r) => r.type === "degraded_decision").map((r) => r.reason);
+    expect(reasons).toEqual(["refused_write", "refused_read", "allowed_read", "auth_failure_uncounted"]);
+  });
+
+  it("hanging: the short timeout answers, never the library's silent allow", async () => {
+    const env = redisEnv({ LIMITS_UPSTASH_TIMEOUT_MS: "200" });
+    const erin = await bearer("erin");
+    await control("hang");
+    const started = Date.now();
+    const res = await postMcp(env, toolCall("write_file", { path: "h.txt", content: "h" }), erin);
+    expect(res.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await control("resume");
+    expect((await postMcp(env, ping(), erin)).status).toBe(200);
+  });
+});
