@@ -173,17 +173,20 @@ export function createApp(): Hono<AppEnv> {
     const message = parseSingleMessage(await readCappedText(c.req.raw, state.config.maxRequestBytes));
     if (typeof message.method === "string") log.set({ rpcMethod: message.method.slice(0, 64) });
     const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
+    const scope = requiredScope(message);
+    const scopeMissing = scope !== undefined && !hasScope(principal, scope);
+    // A call that will be refused for its scope still counts against the rate limits (so 403s cannot
+    // be spammed for free) but spends no daily quota: nothing will be written or deleted.
     const admitted = await admitRequest(state.limits, {
       ip,
       principal,
-      cost: requestCost(message, findTool),
-      operation: operationOf(message, findTool),
+      cost: scopeMissing ? { units: 1 } : requestCost(message, findTool),
+      operation: scopeMissing ? "read" : operationOf(message, findTool),
       log,
       id,
     });
 
-    const scope = requiredScope(message);
-    if (scope && !hasScope(principal, scope)) {
+    if (scopeMissing) {
       const tool = (message.params as { name: string }).name;
       log.set({ tool, outcome: "denied", errorCode: "insufficient_scope" });
       log.security({ type: "scope_refused", reason: "insufficient_scope", tool, scope });

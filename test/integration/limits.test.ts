@@ -83,6 +83,19 @@ describe("quotas (in-memory)", () => {
     expect(errorCodeOf(await callTool(client, "read_text_file", { path: "c.txt" }))).toBe("not_found");
   });
 
+  it("spends no daily quota on calls refused for their scope, but still counts them against the rate limit", async () => {
+    const env = makeEnv(key, { QUOTA_DAILY_WRITES: "1", RATE_LIMIT_PRINCIPAL_UNITS: "6", RATE_LIMIT_PRINCIPAL_WINDOW_SECONDS: "3600" });
+    const readOnly = { authorization: `Bearer ${await mintToken({ key, claims: { sub: "scope-quota", scope: "files:read" } })}` };
+    for (let i = 0; i < 3; i++) {
+      expect((await postMcp(env, toolCall("write_file", { path: `refused-${i}.txt`, content: "x" }), readOnly)).status).toBe(403);
+    }
+    const writer = await connectClient(env, await mintToken({ key, claims: { sub: "scope-quota" } }));
+    expect((await callTool(writer, "write_file", { path: "allowed.txt", content: "x" })).isError).toBeFalsy();
+    // The 3 refused calls were counted: the shared window shows them spent.
+    const after = await postMcp(env, ping(), readOnly);
+    expect(Number(after.headers.get("ratelimit-remaining"))).toBeLessThan(6 - 3);
+  });
+
   it("keeps storage usage right through overwrites and deletes, and refuses growth past the quota", async () => {
     const env = makeEnv(key, { QUOTA_STORAGE_BYTES: "100" });
     const client = await connectClient(env, await mintToken({ key, claims: { sub: "storage-user" } }));
