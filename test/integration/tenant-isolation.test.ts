@@ -103,6 +103,16 @@ describe("tenants cannot see each other", () => {
     expect(textOf(await callTool(alice, "read_text_file", { path: "private/plan.md" }))).toBe("alice's plan");
   });
 
+  it("concurrent requests from different tenants never receive each other's responses (CVE-2026-25536 class)", async () => {
+    const tenants = ["conc-a", "conc-b", "conc-c", "conc-d"];
+    const clients = await Promise.all(tenants.map((sub) => clientFor(sub)));
+    await Promise.all(clients.map((client, i) => callTool(client, "write_file", { path: "mine.txt", content: `owned by ${tenants[i]}` })));
+    const reads = await Promise.all(
+      Array.from({ length: 40 }, (_, n) => callTool(clients[n % tenants.length]!, "read_text_file", { path: "mine.txt" }).then((r) => [n % tenants.length, textOf(r)] as const)),
+    );
+    for (const [i, text] of reads) expect(text).toBe(`owned by ${tenants[i]}`);
+  });
+
   it("t1 never sees t10's files (prefix-free tenant folders)", async () => {
     const t10 = await clientFor("t10");
     const t1 = await clientFor("t1");
