@@ -3,7 +3,8 @@
  * Hot-path cost of the limiter, measured against a local redis-server behind the Upstash REST bridge
  * (the same pair the Redis test tier uses; needs `redis-server`, see .ci/install-redis.sh):
  *   - Upstash HTTP requests per limit check (the bridge's own counter), for a read-like request
- *     (IP + principal windows) and a write-like one (plus three daily quotas);
+ *     (IP + principal windows: two @upstash/ratelimit `limit()` calls plus the GATE script) and a
+ *     write-like one (plus three daily quotas), and for the first check after a script flush;
  *   - latency per check: Upstash limiter, in-memory limiter, and a bare loopback HTTP request to the
  *     same bridge (the floor of any remote check), with ratios from the same run.
  * Prints figures and asserts nothing about time. Usage: npm run bench:limits [-- iterations]
@@ -28,7 +29,8 @@ await writeFile(
   entry,
   `export { startRedisServer } from ${JSON.stringify(join(root, "test/redis/support/redis-server.ts"))};
    export { startUpstashBridge } from ${JSON.stringify(join(root, "test/redis/support/upstash-bridge.ts"))};
-   export { createUpstashClient, createUpstashLimiter } from ${JSON.stringify(join(root, "src/limits/upstash-limiter.ts"))};
+   export { createUpstashClient } from ${JSON.stringify(join(root, "src/limits/upstash-client.ts"))};
+   export { createUpstashLimiter } from ${JSON.stringify(join(root, "src/limits/upstash-limiter.ts"))};
    export { createMemoryLimiter } from ${JSON.stringify(join(root, "src/limits/memory-limiter.ts"))};
    export { ipKey, principalKey, quotaKey, tenantHash } from ${JSON.stringify(join(root, "src/limits/keys.ts"))};
    export { nextUtcMidnight } from ${JSON.stringify(join(root, "src/limits/decisions.ts"))};`,
@@ -42,7 +44,7 @@ const bridge = await m.startUpstashBridge({ redisPort: redis.port, token });
 try {
   const throttle = { baseMs: 30_000, maxMs: 900_000, strikeMemoryMs: 3_600_000 };
   const policy = { limit: 1_000_000_000, windowMs: 60_000 };
-  const upstash = m.createUpstashLimiter(m.createUpstashClient({ url: bridge.url, token, timeoutMs: 1000 }), throttle);
+  const upstash = m.createUpstashLimiter(m.createUpstashClient({ url: bridge.url, token, timeoutMs: 1000 }), { throttle, timeoutMs: 1000 });
   const memory = m.createMemoryLimiter(throttle);
   const ip = await m.ipKey("198.51.100.7");
   const sub = await m.principalKey("jwt", "bench-user");
@@ -91,6 +93,11 @@ try {
 
   const rtRead = await roundTrips(false);
   const rtWrite = await roundTrips(true);
+  // After Redis lost its scripts: EVALSHA → NOSCRIPT → EVAL for the library's and our scripts.
+  await fetch(`${bridge.url}/__control/script-flush`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+  bridge.resetCount();
+  await upstash.check(request(true));
+  const rtFlushed = bridge.requestCount();
   const tBare = await time(bare);
   const tUpRead = await time(() => upstash.check(request(false)));
   const tUpWrite = await time(() => upstash.check(request(true)));
@@ -98,7 +105,7 @@ try {
 
   const fmt = (t) => `mean ${t.mean.toFixed(3)} ms  p50 ${t.p50.toFixed(3)} ms  p99 ${t.p99.toFixed(3)} ms`;
   console.log(`iterations per series: ${iterations} (loopback; a real Upstash adds its network RTT instead of the bare figure)`);
-  console.log(`Upstash HTTP requests per check: read-like ${rtRead.toFixed(2)}, write-like with 3 daily quotas ${rtWrite.toFixed(2)}`);
+  console.log(`Upstash HTTP requests per check: read-like ${rtRead.toFixed(2)}, write-like with 3 daily quotas ${rtWrite.toFixed(2)}, first after a script flush ${rtFlushed}`);
   console.log(`bare loopback HTTP to the bridge (no limiter): ${fmt(tBare)}`);
   console.log(`Upstash limiter, IP + principal:               ${fmt(tUpRead)}`);
   console.log(`Upstash limiter, IP + principal + 3 quotas:    ${fmt(tUpWrite)}`);

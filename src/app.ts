@@ -156,6 +156,8 @@ export function createApp(): Hono<AppEnv> {
     const state = requireState(c.env, log);
     assertDeclaredLengthWithin(c.req.raw, state.config.maxRequestBytes);
     const ip = clientIp(c.req.raw);
+    // Bookkeeping the limiter may finish after the answer (refunds and strikes of a refusal).
+    const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
     // A blocked IP is refused here, before any token work and without an Upstash round trip.
     refuseIfBlocked(state.limits, await ipKey(ip), "ip", log);
     let principal: Principal;
@@ -167,7 +169,7 @@ export function createApp(): Hono<AppEnv> {
       });
     } catch (error) {
       // Brute-forcing tokens costs the IP like any request: 429 once it is over, else the 401.
-      if (error instanceof HttpError && error.response.status === 401) await countFailedAuthentication(state.limits, ip, log);
+      if (error instanceof HttpError && error.response.status === 401) await countFailedAuthentication(state.limits, ip, log, defer);
       throw error;
     }
     const message = parseSingleMessage(await readCappedText(c.req.raw, state.config.maxRequestBytes));
@@ -184,6 +186,7 @@ export function createApp(): Hono<AppEnv> {
       operation: scopeMissing ? "read" : operationOf(message, findTool),
       log,
       id,
+      defer,
     });
 
     if (scopeMissing) {

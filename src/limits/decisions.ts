@@ -1,17 +1,22 @@
 /**
  * The pure core of abuse control: sliding windows, throttle escalation, daily quotas and the request
  * decision, as functions of plain numbers and an explicit clock. No I/O. The in-memory limiter runs
- * these directly; the Upstash limiter runs the same arithmetic in one Lua script (upstash-limiter.ts)
- * and the Redis test tier checks that both agree at the boundaries.
+ * these directly. The Upstash limiter gets its windows from @upstash/ratelimit and its escalation and
+ * quotas from one Lua script (upstash-limiter.ts), with the same semantics; the Redis tier tests check
+ * the boundaries.
  *
- * Semantics (documented in docs/limits.md):
- * - Sliding window = two epoch-aligned fixed windows, the previous one weighted by how much of it still
- *   overlaps the sliding window: used = floor(prev × (W − elapsed) / W) + cur (Cloudflare's and
- *   @upstash/ratelimit's approximation). A request of `units` passes iff used + units ≤ limit.
- * - All or nothing: a refused request charges nothing (no window, no quota), so a refusal never eats
- *   budget. Repeated refusals escalate instead (strikes → longer blocks).
- * - Quotas are checked only when every window passed; a quota refusal still charges the windows (the
- *   request was served, with a tool error) but no quota.
+ * Semantics (documented in docs/limits.md), in this order:
+ * 1. Blocked: an identity under an escalation block is refused without looking at its window.
+ * 2. Sliding window = two epoch-aligned fixed windows, the previous one weighted by how much of it still
+ *    overlaps the sliding window: used = floor(prev × (W − elapsed) / W) + cur (Cloudflare's and
+ *    @upstash/ratelimit's approximation; the library computes it in floating point, which can differ
+ *    by one unit exactly at a boundary). A request of `units` passes iff used + units ≤ limit.
+ * 3. Quotas count only when every window passed; a quota refusal still charges the windows (the
+ *    request was served, with a tool error) but no quota. Quotas are all or nothing among themselves.
+ * - A refused request ends up charging nothing (no window, no quota). Here that is atomic; the Upstash
+ *   adapter checks windows and quotas side by side in one request and hands back what a refusal found
+ *   charged right after answering (see upstash-limiter.ts, including its one known gap). Repeated
+ *   refusals escalate instead (strikes → longer blocks).
  */
 import type { ThrottlePolicy, WindowPolicy } from "./limits-config";
 
@@ -79,7 +84,7 @@ export function windowIndex(now: number, windowMs: number): number {
   return Math.floor(now / windowMs);
 }
 
-/** Keep this expression identical to the Lua script's, so both round the same way. */
+/** The sliding-window count in exact integer arithmetic (the library's is the same formula in floats). */
 export function slidingUsed(prev: number, cur: number, now: number, windowMs: number): number {
   return Math.floor((prev * (windowMs - (now % windowMs))) / windowMs) + cur;
 }
@@ -119,7 +124,7 @@ export interface Evaluation {
   readonly quotas: readonly (number | undefined)[];
 }
 
-/** One atomic limit check, as the Lua script performs it. */
+/** One atomic limit check (the in-memory limiter; the Upstash adapter reaches the same outcome). */
 export function evaluateLimits(
   requests: readonly WindowRequest[],
   states: readonly WindowState[],

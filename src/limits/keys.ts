@@ -3,6 +3,7 @@
  *
  *   r2mcp:v1:rl:ip:<h>:<window index>   r2mcp:v1:rl:ip:<h>:strikes   r2mcp:v1:rl:ip:<h>:block
  *   r2mcp:v1:rl:sub:<h>:…               (principal: credential kind + subject)
+ *   (the window counters are @upstash/ratelimit's own keys: prefix `r2mcp:v1:rl`, identifier `ip:<h>`)
  *   r2mcp:v1:quota:<h>:<YYYYMMDD>:<writes|deletes|bytesWritten>      (tenant, UTC day)
  *   r2mcp:v1:storage:<h>                                             (tenant, live bytes)
  *
@@ -14,6 +15,8 @@
 import { utcDay, type QuotaName } from "./decisions";
 
 const PREFIX = "r2mcp:v1";
+/** @upstash/ratelimit's `prefix`: the library appends `:<identifier>:<window index>`. */
+export const RATE_LIMIT_PREFIX = `${PREFIX}:rl`;
 const encoder = new TextEncoder();
 
 async function digest(kind: string, identifier: string): Promise<string> {
@@ -22,11 +25,11 @@ async function digest(kind: string, identifier: string): Promise<string> {
 }
 
 export async function ipKey(ip: string): Promise<string> {
-  return `${PREFIX}:rl:ip:${await digest("ip", ip)}`;
+  return `${RATE_LIMIT_PREFIX}:ip:${await digest("ip", ip)}`;
 }
 
 export async function principalKey(credentialKind: string, subject: string): Promise<string> {
-  return `${PREFIX}:rl:sub:${await digest("sub", `${credentialKind}\0${subject}`)}`;
+  return `${RATE_LIMIT_PREFIX}:sub:${await digest("sub", `${credentialKind}\0${subject}`)}`;
 }
 
 export async function tenantHash(tenant: string): Promise<string> {

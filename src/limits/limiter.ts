@@ -1,7 +1,8 @@
 /**
- * The limiter seam: one `check` per request that evaluates every window and quota atomically and
- * charges them all or nothing (semantics in decisions.ts). Two adapters implement it: Upstash
- * (production, one HTTP request per check) and in-memory (ENVIRONMENT=development only).
+ * The limiter seam: one `check` per request that evaluates every window and quota and ends up
+ * charging them all or nothing (semantics in decisions.ts). Two adapters implement it: Upstash
+ * (production: @upstash/ratelimit windows plus our quota script, one HTTP request per check before the
+ * answer) and in-memory (ENVIRONMENT=development only, atomic by construction).
  */
 import type { LimitCheck, QuotaRequest, WindowRequest } from "./decisions";
 
@@ -12,6 +13,11 @@ export interface LimitRequest {
   /** Epoch ms after which today's quota counters may be dropped (next UTC midnight plus slack). */
   readonly quotaExpiresAt: number;
   readonly now: number;
+  /**
+   * Runs bookkeeping after the answer (ctx.waitUntil): the Upstash adapter settles a refusal there
+   * (refunds, strike, block). Without it, that work is awaited before `check` resolves.
+   */
+  readonly defer?: (work: Promise<unknown>) => void;
 }
 
 export interface Limiter {

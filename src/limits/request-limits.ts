@@ -3,7 +3,8 @@
  *   1. before authentication: the client IP's block, from the in-isolate cache (no Upstash call);
  *   2. failed authentication: the attempt is counted against the IP (one round trip), 429 if over;
  *   3. after authentication and body parsing: the principal's block from the cache, then ONE check
- *      covering IP + principal (cost-weighted) + the tenant's daily quotas (one round trip).
+ *      covering IP + principal (cost-weighted) + the tenant's daily quotas (one round trip; a refusal
+ *      settles its refunds and strike after the answer, through ctx.waitUntil).
  * Request-level refusals are HTTP 429 with Retry-After and RateLimit headers before MCP runs; a daily
  * quota refusal is handed to the tool seam and becomes a `quota_exceeded` tool error.
  *
@@ -32,7 +33,9 @@ import type { LimitsConfig } from "./limits-config";
 import { LimiterUnavailableError, type LimitRequest, type Limiter, type StorageLedger } from "./limiter";
 import { createMemoryLimiter, createMemoryStorageLedger } from "./memory-limiter";
 import { blockedHeaders, rateLimitHeaders } from "./rate-limit-headers";
-import { createUpstashClient, createUpstashLimiter, createUpstashStorageLedger } from "./upstash-limiter";
+import { createUpstashClient } from "./upstash-client";
+import { createUpstashStorageLedger } from "./upstash-ledger";
+import { createUpstashLimiter } from "./upstash-limiter";
 
 /** Per isolate: the limiter's client and caches hold no per-request data. */
 export interface LimitsRuntime {
@@ -51,8 +54,10 @@ export function createLimitsRuntime(config: LimitsConfig, now: () => number = Da
     );
     return { config, limiter: createMemoryLimiter(config.throttle), ledger: createMemoryStorageLedger(), blocks: createBlockCache(), now };
   }
+  // One client for everything, so the window checks and the quota script share one auto-pipeline.
   const redis = createUpstashClient(config.backend);
-  return { config, limiter: createUpstashLimiter(redis, config.throttle), ledger: createUpstashStorageLedger(redis), blocks: createBlockCache(), now };
+  const limiter = createUpstashLimiter(redis, { throttle: config.throttle, timeoutMs: config.backend.timeoutMs });
+  return { config, limiter, ledger: createUpstashStorageLedger(redis), blocks: createBlockCache(), now };
 }
 
 /**
@@ -64,6 +69,8 @@ export function clientIp(request: Request): string {
 }
 
 type RpcId = string | number | null;
+/** ctx.waitUntil: the limiter settles refusals after the answer (see limiter.ts). */
+type Defer = (work: Promise<unknown>) => void;
 
 function tooManyRequests(retryAt: number, now: number, headers: Record<string, string>, id: RpcId): HttpError {
   const seconds = secondsUntil(retryAt, now);
@@ -106,7 +113,7 @@ async function runCheck(runtime: LimitsRuntime, request: LimitRequest): Promise<
 }
 
 /** Step 2: a failed authentication still costs the IP one unit. Returns normally when the 401 may go out. */
-export async function countFailedAuthentication(runtime: LimitsRuntime, ip: string, log: RequestLog): Promise<void> {
+export async function countFailedAuthentication(runtime: LimitsRuntime, ip: string, log: RequestLog, defer?: Defer): Promise<void> {
   const now = runtime.now();
   const key = await ipKey(ip);
   const check = await runCheck(runtime, {
@@ -114,6 +121,7 @@ export async function countFailedAuthentication(runtime: LimitsRuntime, ip: stri
     quotas: [],
     quotaExpiresAt: nextUtcMidnight(now),
     now,
+    defer,
   });
   if (!check) {
     // Our outage must not turn into "your token is fine" or into a 503 that hides the 401.
@@ -152,7 +160,7 @@ export function quotaError(refusal: QuotaRefusal): ToolError {
 /** Step 3: everything that needs the principal, in one limiter check (one Upstash round trip). */
 export async function admitRequest(
   runtime: LimitsRuntime,
-  input: { ip: string; principal: Principal; cost: ToolCost; operation: Operation; log: RequestLog; id: RpcId },
+  input: { ip: string; principal: Principal; cost: ToolCost; operation: Operation; log: RequestLog; id: RpcId; defer?: Defer },
 ): Promise<AdmittedRequest> {
   const { config } = runtime;
   const { log } = input;
@@ -176,6 +184,7 @@ export async function admitRequest(
     // Slack past midnight so a clock a little behind still finds yesterday's counter expired on time.
     quotaExpiresAt: nextUtcMidnight(now) + 3_600_000,
     now,
+    defer: input.defer,
   });
   const decision = decideRequest(check, input.operation, config.degradedReads, now);
   switch (decision.kind) {

@@ -1,9 +1,13 @@
 /**
  * The real Worker in workerd, limits in real Redis behind the Upstash REST bridge on 127.0.0.1
- * (started by test/redis/support/global-setup.ts). Shows: exact allow/deny counts at the boundary,
- * separate budgets per token, Retry-After, quota keys and their UTC-day reset, storage accounting
- * through overwrite and delete, the fail mode with the bridge paused or hanging, and ONE Upstash HTTP
- * request per request (the bridge's own counter).
+ * (started by test/redis/support/global-setup.ts); the windows are @upstash/ratelimit's sliding
+ * windows. Shows: exact allow/deny counts at the boundary, separate budgets per token, cost weighting,
+ * Retry-After, refusals charging nothing (refunds), quota keys and their UTC-day reset, storage
+ * accounting through overwrite and delete, the fail mode with the bridge paused or hanging, and ONE
+ * Upstash HTTP request per request (the bridge's own counter), two after a script flush.
+ *
+ * Timing: windows are an hour long and every test uses fresh subjects/IPs, so the library's previous
+ * window is empty and its sliding-window approximation cannot move a boundary during a test.
  */
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Env } from "../../src/env";
@@ -89,7 +93,7 @@ describe("rate limits in Redis", () => {
   it("costs exactly one Upstash HTTP request per request; a blocked caller costs none", async () => {
     const env = redisEnv({ RATE_LIMIT_PRINCIPAL_UNITS: "4", RATE_LIMIT_PRINCIPAL_WINDOW_SECONDS: "3600" });
     const carol = await bearer("carol");
-    // Warms both scripts in Redis' cache (EVALSHA → NOSCRIPT → EVAL once per script per Redis).
+    // Warms the scripts in Redis' cache (EVALSHA → NOSCRIPT → EVAL once per script per Redis).
     await postMcp(env, toolCall("write_file", { path: "warm.txt", content: "w" }), carol);
     const counts: number[] = [];
     const statuses: number[] = [];
@@ -99,8 +103,10 @@ describe("rate limits in Redis", () => {
       counts.push((await control("count", "GET")).count);
     }
     expect(statuses).toEqual([200, 200, 200, 429]);
-    // ping: 1 (all limits) · write_file: 1 (all limits) + 1 (storage reservation in the sandbox) · over the limit: 1
-    expect(counts).toEqual([1, 2, 1, 1]);
+    // ping: 1 (IP window + principal window + GATE in one /pipeline) · write_file: 1 + 1 (storage
+    // reservation in the sandbox) · the first refusal: 1 before the answer + 1 after it through
+    // ctx.waitUntil (the IP window's refund and the strike/block), which the harness waits for.
+    expect(counts).toEqual([1, 2, 1, 2]);
     await control("reset-count");
     expect((await postMcp(env, ping(), carol)).status).toBe(429); // from the block cache
     expect((await control("count", "GET")).count).toBe(0);
@@ -108,6 +114,44 @@ describe("rate limits in Redis", () => {
     await control("reset-count");
     await postMcp(env, ping(), { authorization: "Bearer bad", "cf-connecting-ip": "192.0.2.99" });
     expect((await control("count", "GET")).count).toBe(1); // a failed authentication: one IP check
+  });
+
+  it("after a Redis script flush, the EVALSHA → NOSCRIPT → EVAL fallback costs exactly one more request", async () => {
+    const env = redisEnv({ RATE_LIMIT_PRINCIPAL_UNITS: "50" });
+    const frank = await bearer("frank");
+    expect((await postMcp(env, ping(), frank)).status).toBe(200);
+    await control("script-flush");
+    await control("reset-count");
+    expect((await postMcp(env, ping(), frank)).status).toBe(200);
+    expect((await control("count", "GET")).count).toBe(2);
+    await control("reset-count");
+    expect((await postMcp(env, ping(), frank)).status).toBe(200);
+    expect((await control("count", "GET")).count).toBe(1);
+  });
+
+  it("a refusal charges nothing: the IP window is refunded, the daily quota untouched", async () => {
+    const env = redisEnv({ RATE_LIMIT_IP_REQUESTS: "3", RATE_LIMIT_IP_WINDOW_SECONDS: "3600", RATE_LIMIT_PRINCIPAL_UNITS: "1", RATE_LIMIT_PRINCIPAL_WINDOW_SECONDS: "3600" });
+    const ip = { "cf-connecting-ip": "198.51.100.23" };
+    const sub = `gina-${Date.now()}`;
+    const gina = { authorization: `Bearer ${await mintToken({ key, claims: { sub } })}`, ...ip };
+    const write = (path: string) => toolCall("write_file", { path, content: "g" });
+    expect((await postMcp(env, write("1.txt"), gina)).status).toBe(200); // IP 1/3, gina 1/1, 1 write today
+    expect((await postMcp(env, write("2.txt"), gina)).status).toBe(429); // gina's window refuses
+    // The refused write's quota charge and its IP unit were handed back after the answer.
+    expect(await redis("get", quotaKey(await tenantHash(sub), Date.now(), "writes"))).toBe("1");
+    const others = await Promise.all(["hal", "ivy", "jo"].map(async (name) => ({ ...(await bearer(name)), ...ip })));
+    const statuses: number[] = [];
+    for (const other of others) statuses.push((await postMcp(env, ping(), other)).status);
+    expect(statuses).toEqual([200, 200, 429]); // IP: gina 1 + hal + ivy = 3; jo is over
+  });
+
+  it("weights the principal's window by the call's cost (the library's rate)", async () => {
+    const env = redisEnv({ RATE_LIMIT_PRINCIPAL_UNITS: "3", RATE_LIMIT_PRINCIPAL_WINDOW_SECONDS: "3600" });
+    const kim = await bearer("kim");
+    const big = "x".repeat(1024 * 1024 + 1); // write_file: 1 + floor(bytes / MiB) = 2 units
+    expect((await postMcp(env, toolCall("write_file", { path: "big.txt", content: big }), kim)).headers.get("ratelimit-remaining")).toBe("1");
+    expect((await postMcp(env, ping(), kim)).headers.get("ratelimit-remaining")).toBe("0");
+    expect((await postMcp(env, ping(), kim)).status).toBe(429);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * The pure core of abuse control with an injected clock: sliding windows at the boundary, all-or-nothing
  * charging, escalation, quotas, the degraded decision and the headers. The memory limiter is checked
- * here too (it is these functions over Maps); the Lua twin is checked in test/redis/.
+ * here too (it is these functions over Maps); the Upstash adapter (@upstash/ratelimit windows + GATE
+ * script) is checked against real Redis in test/redis/.
  */
 import { describe, expect, it } from "vitest";
 import {

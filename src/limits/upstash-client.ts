@@ -1,0 +1,61 @@
+/**
+ * The one Upstash client of an isolate, and the runner for our own Lua scripts on it.
+ *
+ * Invariants (the hot path's "one HTTP request per request" rests on them):
+ * - Auto-pipelining is ON: every command issued in the same tick goes out as one `/pipeline`
+ *   request (@upstash/redis AutoPipelineExecutor.withAutoPipeline defers `exec` by two microtasks).
+ *   All our commands are EVALSHA/EVAL, which the client classes as writes, so they share the write
+ *   pipeline; a read command (GET) would go out on a separate read pipeline.
+ * - `run()` calls EVALSHA synchronously: the script's SHA1 is computed once (`ready`) and awaited by
+ *   callers BEFORE they start issuing commands, never between two commands of one request.
+ * - No retries: `retry: false` would still allow one retry (the client loops `i <= attempts` with
+ *   attempts = 1), so `retries: 0` is used; a retry after a timeout only adds latency.
+ * - A fresh `AbortSignal.timeout` per HTTP request (a function, not a static signal that would be spent
+ *   after its first use), so a hung Upstash costs at most `timeoutMs`.
+ */
+import { Redis } from "@upstash/redis/cloudflare";
+
+export interface UpstashOptions {
+  readonly url: string;
+  readonly token: string;
+  readonly timeoutMs: number;
+}
+
+/** One client per isolate: it holds no per-request data, only the URL, token and options. */
+export function createUpstashClient(options: UpstashOptions): Redis {
+  return new Redis({
+    url: options.url,
+    token: options.token,
+    enableAutoPipelining: true,
+    retry: { retries: 0, backoff: () => 0 },
+    signal: () => AbortSignal.timeout(options.timeoutMs),
+    enableTelemetry: false,
+  });
+}
+
+export interface Script {
+  /** Resolves once the SHA1 is known; await it before issuing the commands of one request. */
+  readonly ready: Promise<unknown>;
+  /**
+   * EVALSHA now (same tick as the caller), falling back to EVAL once when this Redis has not seen the
+   * script (NOSCRIPT, e.g. after a script flush): that fallback is a second HTTP request.
+   */
+  run(keys: string[], args: (string | number)[]): Promise<unknown[]>;
+}
+
+export function createScript(redis: Redis, text: string): Script {
+  let sha: string | undefined;
+  const ready = crypto.subtle.digest("SHA-1", new TextEncoder().encode(text)).then((digest) => {
+    sha = [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  });
+  return {
+    ready,
+    run(keys, args) {
+      if (sha === undefined) return Promise.reject(new Error("script digest not ready: await `ready` first"));
+      return redis.evalsha<(string | number)[], unknown[]>(sha, keys, args).catch((error: unknown) => {
+        if (!String(error).includes("NOSCRIPT")) throw error;
+        return redis.eval<(string | number)[], unknown[]>(text, keys, args);
+      });
+    },
+  };
+}

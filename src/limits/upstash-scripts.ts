@@ -1,0 +1,100 @@
+/**
+ * Our Lua scripts next to @upstash/ratelimit's: the parts of a limit check the library does not do
+ * (throttle escalation, daily quotas) and the storage ledger. Plain Redis 7 Lua, no Upstash-only
+ * shebang flags, so the same text runs on Upstash and on a local redis-server behind the test bridge.
+ *
+ * Why scripts and not plain commands: each one must read-then-write atomically (a quota is charged
+ * all or nothing; a block only ever grows), and one EVALSHA per concern keeps the hot path to a fixed,
+ * small number of commands in one pipeline.
+ */
+
+/**
+ * GATE, on the hot path, in the same pipeline as the library's window checks.
+ * Reads each identity's strikes and Redis-held block, and checks the daily quotas: charges them all
+ * (INCRBY, expiring after the UTC day) only if every one fits AND no identity is blocked; otherwise
+ * charges none. Whether a window refuses is not known here (the library answers in the same pipeline),
+ * so the caller refunds the quotas with SETTLE when a window refused.
+ *
+ * KEYS: per window (strikes, block), then one key per quota.
+ * ARGV: now, #windows, #quotas, quotaExpiresAt, per quota (limit, amount).
+ * Returns: per window (strikes, blockedUntil or 0), then charged 0|1, refused quota index (1-based,
+ * 0 = none), then per quota the amount used today (after the charge when charged).
+ */
+export const GATE_SCRIPT = `
+local now = tonumber(ARGV[1])
+local nw = tonumber(ARGV[2])
+local nq = tonumber(ARGV[3])
+local quotaExpiresAt = tonumber(ARGV[4])
+local out = {}
+local blocked = false
+for i = 1, nw do
+  local strikes = tonumber(redis.call('GET', KEYS[(i - 1) * 2 + 1]) or '0')
+  local blockedUntil = tonumber(redis.call('GET', KEYS[(i - 1) * 2 + 2]) or '0')
+  if blockedUntil > now then blocked = true else blockedUntil = 0 end
+  table.insert(out, strikes); table.insert(out, blockedUntil)
+end
+local used = {}
+local refused = 0
+for q = 1, nq do
+  local limit, amount = tonumber(ARGV[4 + (q - 1) * 2 + 1]), tonumber(ARGV[4 + (q - 1) * 2 + 2])
+  used[q] = tonumber(redis.call('GET', KEYS[nw * 2 + q]) or '0')
+  if refused == 0 and amount > 0 and used[q] + amount > limit then refused = q end
+end
+local charge = (not blocked) and refused == 0
+for q = 1, nq do
+  local amount = tonumber(ARGV[4 + (q - 1) * 2 + 2])
+  if charge and amount > 0 then
+    used[q] = redis.call('INCRBY', KEYS[nw * 2 + q], amount)
+    redis.call('PEXPIREAT', KEYS[nw * 2 + q], quotaExpiresAt)
+  end
+end
+table.insert(out, charge and 1 or 0); table.insert(out, refused)
+for q = 1, nq do table.insert(out, used[q]) end
+return out
+`;
+
+/**
+ * SETTLE, only after a refusal (off the hot path, after the response where the runtime allows).
+ * Records a strike and the block for each window that denied, and hands back quota charges GATE made
+ * for a request that was refused after all. A block only ever grows (another isolate may have set a
+ * longer one); a refund never leaves a counter below zero.
+ *
+ * KEYS: per denied window (strikes, block), then one key per quota to refund.
+ * ARGV: now, strikeMemoryMs, #denied, per denied window blockedUntil (epoch ms), then per quota amount.
+ */
+export const SETTLE_SCRIPT = `
+local now = tonumber(ARGV[1])
+local memory = tonumber(ARGV[2])
+local nd = tonumber(ARGV[3])
+for i = 1, nd do
+  local strikesKey, blockKey = KEYS[(i - 1) * 2 + 1], KEYS[(i - 1) * 2 + 2]
+  redis.call('INCR', strikesKey)
+  redis.call('PEXPIRE', strikesKey, memory)
+  local blockedUntil = tonumber(ARGV[3 + i])
+  local current = tonumber(redis.call('GET', blockKey) or '0')
+  if blockedUntil > current and blockedUntil > now then
+    redis.call('SET', blockKey, blockedUntil, 'PX', blockedUntil - now)
+  end
+end
+for q = nd * 2 + 1, #KEYS do
+  local left = redis.call('DECRBY', KEYS[q], tonumber(ARGV[3 + nd + q - nd * 2]))
+  if left <= 0 then redis.call('DEL', KEYS[q]) end
+end
+return nd
+`;
+
+/**
+ * STORAGE: live bytes per tenant. Negative deltas are never refused and the figure never goes below
+ * zero (a lost increment must not turn into free quota later).
+ * KEYS: storage key. ARGV: delta, limit. Returns {ok 0|1, used}.
+ */
+export const STORAGE_SCRIPT = `
+local delta = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if delta > 0 and current + delta > limit then return {0, current} end
+local nextUsed = current + delta
+if nextUsed < 0 then nextUsed = 0 end
+redis.call('SET', KEYS[1], nextUsed)
+return {1, nextUsed}
+`;
