@@ -7,6 +7,11 @@
  * the last object consumed, and the next walk lists from just after it (`startAfter`), so a caller that
  * stops in the middle of an R2 page loses nothing and sees nothing twice.
  *
+ * Directories: R2 keys are sorted, and every key under `d/` sorts into one contiguous run, so a walk
+ * reports each directory (implied by its contents, or explicit by its marker) exactly once, the first
+ * time one of its objects is seen, before that object. Resuming from a cursor knows the chain of
+ * directories of the object it resumes after, so a directory is not reported again on the next page.
+ *
  * The cursor is opaque to callers but not trusted: it decodes to a canonical relative path that is
  * turned back into a key through `TenantKeys`, under the walked directory, so it can only reposition a
  * walk inside the caller's own tree (DESIGN invariant 1).
@@ -14,16 +19,20 @@
 import { ToolError } from "../errors/tool-error";
 import { parseSandboxPath, type SandboxPath } from "./sandbox-path";
 import { r2, toStoredObject, type Storage } from "./storage";
+import type { StoredKind } from "./storage-keys";
 
 export interface WalkEntry {
   readonly path: SandboxPath;
-  /** Files, and directories that have an explicit marker; implied directories are the caller's to infer. */
   readonly type: "file" | "directory";
+  /** Bytes; 0 for directories. */
   readonly size: number;
 }
 
-/** Return false to stop after this entry. */
-export type WalkVisitor = (entry: WalkEntry) => boolean;
+/**
+ * Called once per stored object with what it newly reveals: directories not seen before (shallowest
+ * first), then the file itself. Return false to stop after this object.
+ */
+export type WalkVisitor = (entries: readonly WalkEntry[]) => boolean;
 
 export interface WalkSummary {
   readonly visited: number;
@@ -47,8 +56,8 @@ function badCursor(): ToolError {
   return new ToolError("invalid_arguments", "cursor is not one this server returned", { parameter: "cursor" });
 }
 
-/** Cursor → the key to list after, rebuilt through TenantKeys under `base`. */
-function decodeCursor(storage: Storage, base: SandboxPath, cursor: string): string {
+/** Cursor → the key to list after (rebuilt through TenantKeys under `base`) and that object's path. */
+function decodeCursor(storage: Storage, base: SandboxPath, cursor: string): { key: string; path: SandboxPath; kind: StoredKind } {
   if (!cursor.startsWith(CURSOR_TAG) || cursor.length > MAX_CURSOR_LENGTH) throw badCursor();
   let suffix: string;
   try {
@@ -57,7 +66,7 @@ function decodeCursor(storage: Storage, base: SandboxPath, cursor: string): stri
   } catch {
     throw badCursor();
   }
-  if (suffix === "") return storage.keys.directoryPrefix(base);
+  if (suffix === "") return { key: storage.keys.directoryPrefix(base), path: base, kind: "marker" };
   const marker = suffix.endsWith("/");
   const relative = marker ? suffix.slice(0, -1) : suffix;
   let path: SandboxPath;
@@ -68,7 +77,15 @@ function decodeCursor(storage: Storage, base: SandboxPath, cursor: string): stri
   }
   // A canonical path must round-trip exactly, or the cursor was not one we made.
   if (path.segments.length <= base.segments.length || path.segments.slice(base.segments.length).join("/") !== relative) throw badCursor();
-  return storage.keys.keyFor(path, marker ? "marker" : "file");
+  const kind: StoredKind = marker ? "marker" : "file";
+  return { key: storage.keys.keyFor(path, kind), path, kind };
+}
+
+/** Directories from just below `base` down to the object (a marker's own path included), as relative strings. */
+function directoryChain(base: SandboxPath, path: SandboxPath, kind: StoredKind): SandboxPath[] {
+  const chain = path.ancestors().filter((ancestor) => ancestor.segments.length > base.segments.length);
+  if (kind === "marker" && path.segments.length > base.segments.length) chain.push(path);
+  return chain;
 }
 
 /**
@@ -83,7 +100,9 @@ export async function walkSubtree(
   visit: WalkVisitor,
 ): Promise<WalkSummary> {
   const prefix = storage.keys.directoryPrefix(base);
-  let startAfter = options.cursor === undefined ? undefined : decodeCursor(storage, base, options.cursor);
+  const resumed = options.cursor === undefined ? undefined : decodeCursor(storage, base, options.cursor);
+  let startAfter = resumed?.key;
+  let previousChain = resumed ? directoryChain(base, resumed.path, resumed.kind) : [];
   let visited = 0;
   let lastSuffix: string | undefined;
   for (;;) {
@@ -98,8 +117,13 @@ export async function walkSubtree(
       const stored = toStoredObject(storage.keys, base, object);
       visited++;
       lastSuffix = stored.suffix;
-      const keepGoing = visit({ path: stored.path, type: stored.kind === "file" ? "file" : "directory", size: stored.kind === "file" ? object.size : 0 });
-      if (!keepGoing) {
+      const chain = directoryChain(base, stored.path, stored.kind);
+      let common = 0;
+      while (common < chain.length && common < previousChain.length && chain[common]!.relative === previousChain[common]!.relative) common++;
+      previousChain = chain;
+      const entries: WalkEntry[] = chain.slice(common).map((path) => ({ path, type: "directory", size: 0 }));
+      if (stored.kind === "file") entries.push({ path: stored.path, type: "file", size: object.size });
+      if (entries.length > 0 && !visit(entries)) {
         const more = index < objects.length - 1 || page.truncated;
         return { visited, nextCursor: more ? encodeCursor(stored.suffix) : undefined, stoppedBy: more ? "visitor" : undefined };
       }
