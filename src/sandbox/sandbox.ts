@@ -201,7 +201,9 @@ export class Sandbox {
     const prefix = this.#storage.keys.directoryPrefix(path);
     let listing: R2Objects;
     try {
-      listing = await this.#bucket.list({ prefix, delimiter: "/", limit, include: ["httpMetadata"], ...(cursor ? { cursor } : {}) });
+      // No `include`: with metadata R2 may return as few as 100 keys per call, ten times the calls for a
+      // large directory. Listings therefore carry no content type; get_file_info has it.
+      listing = await this.#bucket.list({ prefix, delimiter: "/", limit, ...(cursor ? { cursor } : {}) });
     } catch (error) {
       // A cursor R2 cannot decode is the caller's fault; we cannot tell that apart from an outage
       // by code, so a malformed cursor is reported as such only when a cursor was supplied.
