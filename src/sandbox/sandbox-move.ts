@@ -30,6 +30,8 @@ import {
 } from "./storage";
 import type { StoredKind } from "./storage-keys";
 
+const EXISTING_LIST_LIMIT = 1000;
+
 export interface MoveReceipt {
   readonly source: SandboxPath;
   readonly destination: SandboxPath;
@@ -128,12 +130,17 @@ async function planDirectory(storage: Storage, source: SandboxPath, destination:
     const target = rebase(stored.path, source, destination, "destination");
     return { stored, target, to: storage.keys.keyFor(target, stored.kind) };
   });
-  const existing = await Promise.all(targets.map(({ to }) => r2(() => storage.bucket.head(to))));
-  return targets.map(({ stored, target, to }, index) => ({
+  // One listing of the destination instead of a HEAD per target: it keeps a 200-object move near 800
+  // R2 operations (Workers allow about 1,000 per invocation). A destination with more objects than
+  // we list cannot be a leftover of this move, so it is simply refused as existing.
+  const present = await listSubtree(storage, destination, EXISTING_LIST_LIMIT);
+  if (present.more) throw new ToolError("already_exists", `${destination.display} already exists; nothing was moved.`, { path: destination.display });
+  const existing = new Map(present.objects.map((stored) => [stored.object.key, stored.object]));
+  return targets.map(({ stored, target, to }) => ({
     from: stored.object.key,
     to,
     source: stored.object,
-    existing: existing[index] ?? null,
+    existing: existing.get(to) ?? null,
     display: stored.path.display,
     targetDisplay: target.display,
   }));

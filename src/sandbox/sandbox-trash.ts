@@ -34,6 +34,8 @@ export const TREE_CONCURRENCY = 4;
 /** Objects one empty_trash call destroys (R2 deletes up to 1000 keys per call). */
 export const MAX_PURGE_OBJECTS = 5000;
 export const MAX_TRASH_PAGE = 1000;
+/** How much of a restore's destination is listed to find clashes before falling back to HEADs. */
+const DESTINATION_LIST_LIMIT = 1000;
 
 export interface TrashReceipt {
   readonly trashId: string;
@@ -296,8 +298,8 @@ async function assertNothingAt(storage: Storage, destination: SandboxPath, plans
     }
   }
   const checked = [...files, ...directories.values()];
-  const heads = await Promise.all(checked.map((path) => r2(() => storage.bucket.head(storage.keys.fileKey(path)))));
-  const taken = checked.filter((_, index) => heads[index] !== null);
+  const occupied = await occupiedKeys(storage, destination, checked);
+  const taken = checked.filter((path) => occupied(storage.keys.fileKey(path)));
   if (taken.length > 0) {
     throw new ToolError(
       "already_exists",
@@ -306,6 +308,24 @@ async function assertNothingAt(storage: Storage, destination: SandboxPath, plans
       { path: taken[0]!.display, count: taken.length },
     );
   }
+}
+
+/**
+ * Which of `paths` hold a file now. One listing of the destination when it is small (a directory
+ * restore would otherwise cost a HEAD per target, ~200 more R2 operations), HEADs otherwise.
+ */
+async function occupiedKeys(storage: Storage, destination: SandboxPath, paths: readonly SandboxPath[]): Promise<(key: string) => boolean> {
+  const below = paths.every((path) => path.segments.length > destination.segments.length);
+  if (below && paths.length > 1) {
+    const present = await listSubtree(storage, destination, DESTINATION_LIST_LIMIT);
+    if (!present.more) {
+      const keys = new Set(present.objects.map((stored) => stored.object.key));
+      return (key) => keys.has(key);
+    }
+  }
+  const heads = await Promise.all(paths.map((path) => r2(() => storage.bucket.head(storage.keys.fileKey(path)))));
+  const keys = new Set(paths.filter((_, index) => heads[index] !== null).map((path) => storage.keys.fileKey(path)));
+  return (key) => keys.has(key);
 }
 
 async function restoreObject(storage: Storage, plan: RestorePlan): Promise<"restored" | "occupied"> {

@@ -186,7 +186,8 @@ export async function listSubtree(storage: Storage, base: SandboxPath, max: numb
   let cursor: string | undefined;
   for (;;) {
     const page = await r2(() =>
-      storage.bucket.list({ prefix, limit: Math.min(1000, max + 1 - objects.length), include: ["httpMetadata", "customMetadata"], ...(cursor ? { cursor } : {}) }),
+      // No `include`: metadata can cut R2's page to 100 keys, and callers read each object anyway.
+      storage.bucket.list({ prefix, limit: Math.min(1000, max + 1 - objects.length), ...(cursor ? { cursor } : {}) }),
     );
     for (const object of page.objects) {
       if (objects.length === max) return { objects, more: true };
