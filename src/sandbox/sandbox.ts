@@ -1,6 +1,8 @@
 /**
  * One tenant's view of the bucket: files and directories over flat R2 keys. Tools get a `Sandbox` and
- * nothing else from storage; the bucket is an ES private field and every key comes from `TenantKeys`.
+ * nothing else from storage; the bucket is an ES private field, handed only to the sibling modules that
+ * implement the larger operations (sandbox-trash.ts, sandbox-move.ts, sandbox-walk.ts, sharing
+ * storage.ts), and every key comes from `TenantKeys`.
  *
  * Directory semantics (R2 has none, so they are defined once, here):
  * - A directory exists if it is the root, if its explicit marker `<dir>/` exists (create_directory), or
@@ -8,6 +10,8 @@
  * - A path is never both a file and a directory: writes refuse a path that is a directory or that lies
  *   under a file (`a.txt/b`), and create_directory refuses a path that is a file.
  * - Writes create missing parents implicitly (an object store has no mkdir step to forget).
+ * - Deleting never destroys: files and whole directories move to the tenant's trash (invariant 6);
+ *   only purgeTrash destroys, and only trash.
  *
  * Every R2 failure becomes `DependencyUnavailableError("r2")` (→ 503 + Retry-After, invariant 5);
  * R2 answering "precondition failed" is not a failure but a `conflict`/`already_exists` tool error.

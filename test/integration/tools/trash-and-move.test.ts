@@ -140,8 +140,14 @@ describe("restore_file", () => {
     expect(errorCodeOf(await callTool(s.client, "restore_file", { trashId: single.trashId, destination: "blocker/x.txt" }))).toBe("not_a_directory");
   });
 
-  it("refuses malformed and unknown trash ids", async () => {
+  it("refuses malformed and unknown trash ids, and another tenant's", async () => {
     const s = await seeded();
+    const { trashId } = (await callTool(s.client, "delete_file", { path: "other.txt" })).structuredContent as DeleteOut;
+    const intruder = await openSession(key);
+    expect(errorCodeOf(await callTool(intruder.client, "restore_file", { trashId }))).toBe("not_found");
+    expect((await callTool(intruder.client, "list_trash", { trashId })).structuredContent).toEqual({ items: [] });
+    expect((await callTool(intruder.client, "empty_trash", { trashIds: [trashId] })).structuredContent).toEqual({ purged: 0, more: false });
+    expect(await s.keys("trash")).toEqual([`${trashId}/other.txt`]);
     expect(errorCodeOf(await callTool(s.client, "restore_file", { trashId: "../../files/x" }))).toBe("invalid_arguments");
     expect(errorCodeOf(await callTool(s.client, "restore_file", { trashId: "000000000-abc" }))).toBe("not_found");
   });
