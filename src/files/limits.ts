@@ -7,3 +7,27 @@ export const MAX_TEXT_READ_BYTES = 4 * 1024 * 1024;
 export const MAX_WRITE_BYTES = 4 * 1024 * 1024;
 /** Upper bound on what `head`/`tail` will scan to find their lines. */
 export const MAX_LINE_WINDOW_BYTES = 4 * 1024 * 1024;
+
+/**
+ * read_media_file: the bytes are held once, then as base64 (4/3 the size, one byte per character in
+ * V8), then again inside the JSON-RPC response, so 4 MiB costs ~20 MB at the peak, as a text read does.
+ */
+export const MAX_MEDIA_READ_BYTES = 4 * 1024 * 1024;
+
+/**
+ * read_multiple_files: how many paths one call may name, how many files are read at once (each read is
+ * an R2 GET; a few in flight hide latency without piling up buffers), and the bytes all of them may
+ * return together, the same budget as one whole text read, because they share one response.
+ */
+export const MAX_MULTI_READ_PATHS = 50;
+export const MULTI_READ_CONCURRENCY = 4;
+export const MAX_MULTI_READ_TOTAL_BYTES = 4 * 1024 * 1024;
+
+/**
+ * search_files and directory_tree walk R2's flat listing (1000 keys per list call). They stop after
+ * this many objects (10 list calls) and say so, with a cursor to continue: a walk's CPU is the glob
+ * tests per key, its memory the results held.
+ */
+export const MAX_WALK_VISITED = 10_000;
+/** Most matches one search_files call returns (each path is at most 700 bytes). */
+export const MAX_SEARCH_RESULTS = 1000;

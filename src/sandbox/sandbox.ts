@@ -1,6 +1,8 @@
 /**
  * One tenant's view of the bucket: files and directories over flat R2 keys. Tools get a `Sandbox` and
- * nothing else from storage; the bucket is an ES private field and every key comes from `TenantKeys`.
+ * nothing else from storage; the bucket is an ES private field, handed only to the sibling modules that
+ * implement the larger operations (sandbox-trash.ts, sandbox-move.ts, sandbox-walk.ts, sharing
+ * storage.ts), and every key comes from `TenantKeys`.
  *
  * Directory semantics (R2 has none, so they are defined once, here):
  * - A directory exists if it is the root, if its explicit marker `<dir>/` exists (create_directory), or
@@ -8,25 +10,34 @@
  * - A path is never both a file and a directory: writes refuse a path that is a directory or that lies
  *   under a file (`a.txt/b`), and create_directory refuses a path that is a file.
  * - Writes create missing parents implicitly (an object store has no mkdir step to forget).
+ * - Deleting never destroys: files and whole directories move to the tenant's trash (invariant 6);
+ *   only purgeTrash destroys, and only trash.
  *
  * Every R2 failure becomes `DependencyUnavailableError("r2")` (→ 503 + Retry-After, invariant 5);
  * R2 answering "precondition failed" is not a failure but a `conflict`/`already_exists` tool error.
  */
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor";
+import { moveEntry, type MoveReceipt } from "./sandbox-move";
 import { parseSandboxPath, SandboxPath } from "./sandbox-path";
-import { createTenantKeys, type TenantKeys } from "./storage-keys";
+import {
+  listTrash,
+  purgeTrash,
+  restoreFromTrash,
+  trashDirectory,
+  trashFile,
+  type RestoreReceipt,
+  type TrashItem,
+  type TrashReceipt,
+} from "./sandbox-trash";
+import { walkSubtree, type WalkSummary, type WalkVisitor } from "./sandbox-walk";
+import { createTenantKeys, type StoredKind } from "./storage-keys";
+import { directoryInfo, fileInfo, normalizeEtag, r2, UNMETERED, type EntryInfo, type Storage, type StorageMeter } from "./storage";
 
-export interface EntryInfo {
-  readonly path: SandboxPath;
-  readonly type: "file" | "directory";
-  /** Bytes; 0 for directories. */
-  readonly size: number;
-  readonly modified: Date | undefined;
-  /** R2's strong etag (unquoted); undefined for implied directories. */
-  readonly etag: string | undefined;
-  readonly contentType: string | undefined;
-}
+export { normalizeEtag, UNMETERED, type EntryInfo, type StorageMeter };
+export type { MoveReceipt, RestoreReceipt, TrashItem, TrashReceipt, WalkSummary, WalkVisitor };
+export type { WalkEntry } from "./sandbox-walk";
+export { MAX_TREE_OBJECTS, MAX_PURGE_OBJECTS } from "./sandbox-trash";
 
 export interface DirectoryPage {
   readonly entries: EntryInfo[];
@@ -52,75 +63,17 @@ export interface WriteOptions {
   readonly contentType?: string | undefined;
 }
 
-export interface TrashReceipt {
-  readonly trashId: string;
-  readonly path: SandboxPath;
-  readonly size: number;
-}
-
-/**
- * The tenant's stored-bytes ledger (storage quota). The sandbox reports every change in live file bytes:
- * before storing it calls `adjust(+n)`, which refuses with `ToolError("quota_exceeded")` and records
- * nothing if the quota would be exceeded; after removing it calls `adjust(-n)`, which is never refused.
- * A reservation whose write then fails is handed back with the opposite adjustment. Trash does not count:
- * deleting frees quota, restoring takes it again.
- */
-export interface StorageMeter {
-  adjust(deltaBytes: number): Promise<void>;
-}
-
-/** For deployments and tests without a storage quota. */
-export const UNMETERED: StorageMeter = { adjust: async () => undefined };
-
 export const MAX_LIST_PAGE = 1000;
 const MAX_CURSOR_LENGTH = 4096;
 
-/** Accepts `abc`, `"abc"` and `W/"abc"`-less forms; R2 etags are strong, so a weak one never matches. */
-export function normalizeEtag(etag: string): string {
-  const trimmed = etag.trim();
-  return trimmed.startsWith('"') && trimmed.endsWith('"') && trimmed.length >= 2 ? trimmed.slice(1, -1) : trimmed;
-}
-
-function newTrashId(now: number): string {
-  const random = new Uint32Array(2);
-  crypto.getRandomValues(random);
-  return `${now.toString(36).padStart(9, "0")}-${random[0]!.toString(36)}${random[1]!.toString(36)}`;
-}
-
-async function r2<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw new DependencyUnavailableError("r2", { cause: error });
-  }
-}
-
-function fileInfo(path: SandboxPath, object: R2Object): EntryInfo {
-  return {
-    path,
-    type: "file",
-    size: object.size,
-    modified: object.uploaded,
-    etag: object.etag,
-    contentType: object.httpMetadata?.contentType,
-  };
-}
-
-function directoryInfo(path: SandboxPath, marker?: R2Object): EntryInfo {
-  return { path, type: "directory", size: 0, modified: marker?.uploaded, etag: undefined, contentType: undefined };
-}
-
 export class Sandbox {
+  // The bucket lives only in here and in the sibling sandbox-* modules this class hands it to.
+  readonly #storage: Storage;
   readonly #bucket: R2Bucket;
-  readonly #keys: TenantKeys;
-  readonly #now: () => number;
-  readonly #meter: StorageMeter;
 
   constructor(bucket: R2Bucket, tenant: string, options: { now?: () => number; meter?: StorageMeter } = {}) {
+    this.#storage = { bucket, keys: createTenantKeys(tenant), now: options.now ?? Date.now, meter: options.meter ?? UNMETERED };
     this.#bucket = bucket;
-    this.#keys = createTenantKeys(tenant);
-    this.#now = options.now ?? Date.now;
-    this.#meter = options.meter ?? UNMETERED;
   }
 
   /** Parses a caller's path; `parameter` names the tool argument in refusals. */
@@ -130,9 +83,9 @@ export class Sandbox {
 
   async stat(path: SandboxPath): Promise<EntryInfo | null> {
     if (path.isRoot) return directoryInfo(path);
-    const prefix = this.#keys.directoryPrefix(path);
+    const prefix = this.#storage.keys.directoryPrefix(path);
     const [object, listing] = await Promise.all([
-      r2(() => this.#bucket.head(this.#keys.fileKey(path))),
+      r2(() => this.#bucket.head(this.#storage.keys.fileKey(path))),
       r2(() => this.#bucket.list({ prefix, limit: 1 })),
     ]);
     if (object) return fileInfo(path, object);
@@ -159,7 +112,7 @@ export class Sandbox {
 
   async openFile(path: SandboxPath, range?: ByteRange): Promise<OpenedFile> {
     if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
-    const object = await r2(() => this.#bucket.get(this.#keys.fileKey(path), range ? { range } : {}));
+    const object = await r2(() => this.#bucket.get(this.#storage.keys.fileKey(path), range ? { range } : {}));
     if (!object) {
       await this.requireFile(path); // throws the precise not_found / not_a_file
       throw new ToolError("not_found", `No such file: ${path.display}`, { path: path.display });
@@ -173,8 +126,8 @@ export class Sandbox {
   async #assertWritableFilePath(path: SandboxPath): Promise<void> {
     const ancestors = path.ancestors();
     const [heads, children] = await Promise.all([
-      Promise.all(ancestors.map((ancestor) => r2(() => this.#bucket.head(this.#keys.fileKey(ancestor))))),
-      r2(() => this.#bucket.list({ prefix: this.#keys.directoryPrefix(path), limit: 1 })),
+      Promise.all(ancestors.map((ancestor) => r2(() => this.#bucket.head(this.#storage.keys.fileKey(ancestor))))),
+      r2(() => this.#bucket.list({ prefix: this.#storage.keys.directoryPrefix(path), limit: 1 })),
     ]);
     const blocking = heads.findIndex((head) => head !== null);
     if (blocking >= 0) {
@@ -190,11 +143,11 @@ export class Sandbox {
 
   async writeFile(path: SandboxPath, content: string | Uint8Array | ArrayBuffer, options: WriteOptions = {}): Promise<EntryInfo> {
     if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
-    const key = this.#keys.fileKey(path);
+    const key = this.#storage.keys.fileKey(path);
     const [, existing] = await Promise.all([this.#assertWritableFilePath(path), r2(() => this.#bucket.head(key))]);
     const size = typeof content === "string" ? new TextEncoder().encode(content).byteLength : content.byteLength;
     const delta = size - (existing?.size ?? 0);
-    await this.#meter.adjust(delta);
+    await this.#storage.meter.adjust(delta);
     const onlyIf: R2Conditional | Headers | undefined = options.createOnly
       ? new Headers({ "If-None-Match": "*" })
       : options.ifMatch !== undefined
@@ -209,11 +162,11 @@ export class Sandbox {
         }),
       );
     } catch (error) {
-      await this.#meter.adjust(-delta);
+      await this.#storage.meter.adjust(-delta);
       throw error;
     }
     if (written) return fileInfo(path, written);
-    await this.#meter.adjust(-delta);
+    await this.#storage.meter.adjust(-delta);
     // R2 returns null only when the precondition failed: tell the caller what is there now.
     const current = await r2(() => this.#bucket.head(key));
     if (options.createOnly) {
@@ -240,7 +193,7 @@ export class Sandbox {
       throw new ToolError("not_a_directory", `${path.display} is a file, not a directory`, { path: path.display });
     }
     await this.#assertWritableFilePath(path);
-    await r2(() => this.#bucket.put(this.#keys.directoryPrefix(path), new Uint8Array(0)));
+    await r2(() => this.#bucket.put(this.#storage.keys.directoryPrefix(path), new Uint8Array(0)));
     return { created: true };
   }
 
@@ -251,8 +204,9 @@ export class Sandbox {
     const scope = `dir:${path.relative}`;
     const r2Cursor = options.cursor === undefined ? undefined : decodeListingCursor(scope, options.cursor);
     const limit = Math.min(Math.max(options.limit ?? MAX_LIST_PAGE, 1), MAX_LIST_PAGE);
-    const prefix = this.#keys.directoryPrefix(path);
-    // No `include`: with metadata R2 returns at most 100 entries a page instead of 1000.
+    const prefix = this.#storage.keys.directoryPrefix(path);
+    // No `include`: with metadata R2 may return as few as 100 keys per call, ten times the calls for a
+    // large directory. Listings therefore carry no content type; get_file_info has it.
     const listing = await r2(() => this.#bucket.list({ prefix, delimiter: "/", limit, ...(r2Cursor ? { cursor: r2Cursor } : {}) }));
     const entries: EntryInfo[] = [];
     for (const dir of listing.delimitedPrefixes) {
@@ -269,54 +223,70 @@ export class Sandbox {
     return { entries, nextCursor: listing.truncated ? encodeListingCursor(scope, listing.cursor) : undefined };
   }
 
+  /** Fails unless `path` can become a directory: not a file itself, and no ancestor is a file. */
+  async #assertWritableDirectoryPath(path: SandboxPath): Promise<void> {
+    if (path.isRoot) return;
+    const [self, ancestors] = await Promise.all([
+      r2(() => this.#bucket.head(this.#storage.keys.fileKey(path))),
+      Promise.all(path.ancestors().map((ancestor) => r2(() => this.#bucket.head(this.#storage.keys.fileKey(ancestor))))),
+    ]);
+    const blocking = path.ancestors().find((_, index) => ancestors[index] !== null);
+    if (blocking) {
+      throw new ToolError("not_a_directory", `${blocking.display} is a file, so ${path.display} cannot be created under it`, {
+        path: blocking.display,
+      });
+    }
+    if (self) throw new ToolError("not_a_directory", `${path.display} is a file, not a directory`, { path: path.display });
+  }
+
+  #assertWritable = (path: SandboxPath, kind: StoredKind): Promise<void> =>
+    kind === "file" ? this.#assertWritableFilePath(path) : this.#assertWritableDirectoryPath(path);
+
   /**
-   * Deleting the last file of an implied directory would make the directory vanish, which no file system
-   * does; an explicit marker keeps it (create-only, so an existing marker is left alone).
+   * Visits everything below directory `base` in key order, bounded by `maxVisited`; see sandbox-walk.ts.
+   * Trash is under another prefix, so a walk never sees it.
    */
-  async #keepParent(path: SandboxPath): Promise<void> {
-    const parent = path.parent();
-    if (parent.isRoot) return;
-    await r2(() => this.#bucket.put(this.#keys.directoryPrefix(parent), new Uint8Array(0), { onlyIf: new Headers({ "If-None-Match": "*" }) }));
+  async walk(base: SandboxPath, options: { cursor?: string | undefined; maxVisited: number }, visit: WalkVisitor): Promise<WalkSummary> {
+    if (!base.isRoot) await this.requireDirectory(base);
+    return walkSubtree(this.#storage, base, options, visit);
   }
 
   /**
-   * Moves one file to this tenant's trash: copy (streamed), verify the copy, then delete the original.
-   * A failure before the delete leaves the original in place; if the file changed while it was being
-   * copied, the copy is dropped and the caller is told, so the newer content is never deleted unseen.
+   * Moves a file, or with `recursive` a directory and everything in it, to the trash under one trash id.
+   * A directory without `recursive` is refused, so a whole tree is never deleted by accident.
    */
-  async moveFileToTrash(path: SandboxPath): Promise<TrashReceipt> {
-    const key = this.#keys.fileKey(path);
-    const original = await r2(() => this.#bucket.get(key));
-    if (!original) {
-      await this.requireFile(path);
-      throw new ToolError("not_found", `No such file: ${path.display}`, { path: path.display });
+  async moveToTrash(path: SandboxPath, options: { recursive?: boolean | undefined } = {}): Promise<TrashReceipt> {
+    if (path.isRoot) throw new ToolError("invalid_path", "The root directory cannot be deleted", { path: "/" });
+    const info = await this.stat(path);
+    if (!info) throw new ToolError("not_found", `No such file or directory: ${path.display}`, { path: path.display });
+    if (info.type === "file") return trashFile(this.#storage, path, () => this.requireFile(path));
+    if (!options.recursive) {
+      throw new ToolError(
+        "not_a_file",
+        `${path.display} is a directory; pass recursive: true to move it and everything in it to the trash`,
+        { path: path.display },
+      );
     }
-    const trashId = newTrashId(this.#now());
-    const trashKey = this.#keys.trashKey(trashId, path);
-    const copy = await r2(() =>
-      this.#bucket.put(trashKey, original.body.pipeThrough(new FixedLengthStream(original.size)), {
-        httpMetadata: original.httpMetadata ?? {},
-        customMetadata: {
-          originalPath: path.relative,
-          deletedAt: new Date(this.#now()).toISOString(),
-          originalEtag: original.etag,
-        },
-      }),
-    );
-    if (!copy || copy.size !== original.size) {
-      throw new DependencyUnavailableError("r2", { cause: new Error("trash copy could not be verified") });
-    }
-    const current = await r2(() => this.#bucket.head(key));
-    if (current?.etag !== original.etag) {
-      await r2(() => this.#bucket.delete(trashKey));
-      throw new ToolError("conflict", `${path.display} changed while it was being deleted; nothing was deleted`, {
-        path: path.display,
-      });
-    }
-    await r2(() => this.#bucket.delete(key));
-    await this.#meter.adjust(-original.size);
-    await this.#keepParent(path);
-    return { trashId, path, size: original.size };
+    return trashDirectory(this.#storage, path);
+  }
+
+  listTrash(options: { cursor?: string | undefined; trashId?: string | undefined } = {}): Promise<{ items: TrashItem[]; nextCursor: string | undefined }> {
+    return listTrash(this.#storage, options);
+  }
+
+  restoreFromTrash(trashId: string, options: { path?: SandboxPath | undefined; destination?: SandboxPath | undefined } = {}): Promise<RestoreReceipt> {
+    return restoreFromTrash(this.#storage, trashId, options, this.#assertWritable);
+  }
+
+  /** Destroys trash for good: the given entries, or all of it. */
+  purgeTrash(trashIds?: readonly string[]): Promise<{ purged: number; more: boolean }> {
+    return purgeTrash(this.#storage, trashIds);
+  }
+
+  move(source: SandboxPath, destination: SandboxPath): Promise<MoveReceipt> {
+    if (source.isRoot) throw new ToolError("invalid_path", "The root directory cannot be moved", { parameter: "source" });
+    if (destination.isRoot) throw new ToolError("invalid_path", "Nothing can be moved onto the root directory", { parameter: "destination" });
+    return moveEntry(this.#storage, source, destination, { stat: (path) => this.stat(path), assertWritable: this.#assertWritable });
   }
 }
 

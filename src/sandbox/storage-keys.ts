@@ -5,6 +5,10 @@
  *   files/<tenant>/<path>          a file
  *   files/<tenant>/<path>/         an explicit directory marker (empty object)
  *   trash/<tenant>/<id>/<path>     a deleted file, recoverable until an operator's lifecycle rule expires it
+ *   trash/<tenant>/<id>/<path>/    a deleted directory's explicit marker (so a restore brings empty
+ *                                  directories back too)
+ * One `<id>` per delete operation: a recursive delete puts the whole directory under one id, so it
+ * can be restored as a unit.
  * `<tenant>` is `encodeTenantId(tenant)`: no `/`, no `.`, and always followed by `/`, so one tenant's
  * prefix is never a prefix of another's. Files and trash sit under different top-level prefixes so a
  * listing of files can never see trash, and so an R2 lifecycle rule on `trash/` expires only trash.
@@ -24,16 +28,32 @@ export interface TenantKeys {
   /** Prefix under which a directory's contents live; also the key of its explicit marker. */
   directoryPrefix(path: SandboxPath): string;
   trashKey(trashId: string, path: SandboxPath): string;
+  /** `trash/<tenant>/<id>/<path>/`: where a deleted directory marker is kept. */
+  trashMarkerKey(trashId: string, path: SandboxPath): string;
+  /** `trash/<tenant>/<id>/`: everything one delete operation put in the trash. */
+  trashEntryPrefix(trashId: string): string;
+  /** A file key (`kind: "file"`) or a directory marker key (`kind: "marker"`) for `path`. */
+  keyFor(path: SandboxPath, kind: StoredKind): string;
+  /** Trash key → its trash id and the stored path text (not yet canonicalized); null if foreign. */
+  parseTrashKey(key: string): { trashId: string; pathText: string; kind: StoredKind } | null;
 }
+
+/** What a stored object under `files/` is: a file, or an explicit directory marker (key ends in `/`). */
+export type StoredKind = "file" | "marker";
 
 // Trash ids are made by the sandbox (time-sortable base36 + random), never by callers.
 const TRASH_ID = /^[0-9a-z]{1,16}-[0-9a-z]{1,32}$/;
+
+/** For refusing a caller's trash id before it reaches a key (storage-keys would throw a TypeError). */
+export function isTrashId(value: string): boolean {
+  return TRASH_ID.test(value);
+}
 
 export function createTenantKeys(tenant: string): TenantKeys {
   const encoded = encodeTenantId(tenant);
   const filesPrefix = `${FILES_ROOT}${encoded}/`;
   const trashPrefix = `${TRASH_ROOT}${encoded}/`;
-  return {
+  const keys: TenantKeys = {
     filesPrefix,
     trashPrefix,
     fileKey(path) {
@@ -45,7 +65,31 @@ export function createTenantKeys(tenant: string): TenantKeys {
     },
     trashKey(trashId, path) {
       if (!TRASH_ID.test(trashId)) throw new TypeError("malformed trash id");
+      if (path.isRoot) throw new TypeError("the root directory has no trash key");
       return `${trashPrefix}${trashId}/${path.relative}`;
     },
+    trashMarkerKey(trashId, path) {
+      if (path.isRoot) throw new TypeError("the root directory cannot be trashed");
+      return `${keys.trashKey(trashId, path)}/`;
+    },
+    trashEntryPrefix(trashId) {
+      if (!TRASH_ID.test(trashId)) throw new TypeError("malformed trash id");
+      return `${trashPrefix}${trashId}/`;
+    },
+    keyFor(path, kind) {
+      return kind === "file" ? keys.fileKey(path) : keys.directoryPrefix(path);
+    },
+    parseTrashKey(key) {
+      if (!key.startsWith(trashPrefix)) return null;
+      const rest = key.slice(trashPrefix.length);
+      const slash = rest.indexOf("/");
+      if (slash <= 0) return null;
+      const trashId = rest.slice(0, slash);
+      if (!TRASH_ID.test(trashId)) return null;
+      const pathText = rest.slice(slash + 1);
+      const marker = pathText.endsWith("/");
+      return { trashId, pathText: marker ? pathText.slice(0, -1) : pathText, kind: marker ? "marker" : "file" };
+    },
   };
+  return keys;
 }

@@ -1,8 +1,13 @@
 /**
- * `delete_file` (ours): moves a file to the tenant's trash, from which it can be restored until the
- * operator's lifecycle rule expires it (DESIGN invariant 6). Needs `files:delete`.
+ * `delete_file` (ours): moves a file, or with `recursive: true` a directory and everything in it, to the
+ * tenant's trash under one trash id, from which restore_file brings it back until empty_trash or the
+ * operator's lifecycle rule removes it (DESIGN invariant 6). Needs `files:delete`.
+ *
+ * Cost: one delete toward the daily quota per call, recursive or not (the count of files is not known
+ * before the call runs, and a recursive delete is capped at MAX_TREE_OBJECTS objects).
  */
 import { z } from "zod";
+import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
 import { pathField } from "./schemas";
 import { defineTool, textResult } from "./tool-definition";
 
@@ -10,19 +15,32 @@ export const deleteFile = defineTool({
   name: "delete_file",
   title: "Delete file",
   description:
-    "Delete a file by moving it to your trash. It disappears from listings and searches but can be restored " +
-    "until the trash is emptied or expires. Returns the trash id.",
+    "Delete a file by moving it to your trash. It disappears from listings and searches but can be restored with " +
+    "restore_file until the trash is emptied or expires. To delete a directory and everything in it, pass recursive: true " +
+    `(at most ${MAX_TREE_OBJECTS} files and directories per call). Returns the trash id.`,
   scope: "files:delete",
-  input: z.object({ path: pathField }),
-  output: z.object({ path: z.string(), trashId: z.string(), size: z.number() }),
+  input: z.object({
+    path: pathField,
+    recursive: z.boolean().optional().describe("Required to delete a directory: moves it and all its contents to the trash."),
+  }),
+  output: z.object({
+    path: z.string(),
+    trashId: z.string().describe("Pass to restore_file to undo, or to empty_trash to destroy"),
+    type: z.enum(["file", "directory"]),
+    files: z.number().describe("Files moved to the trash"),
+    size: z.number().describe("Their total bytes"),
+  }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-  cost: () => ({ units: 1, deletes: 1 }),
-  async run({ path: raw }, { sandbox }) {
+  cost: ({ recursive }) => ({ units: recursive ? 5 : 1, deletes: 1 }),
+  async run({ path: raw, recursive }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
-    const receipt = await sandbox.moveFileToTrash(path);
-    return textResult(`Moved ${path.display} to trash (trash id ${receipt.trashId})`, {
+    const receipt = await sandbox.moveToTrash(path, { recursive });
+    const what = receipt.type === "directory" ? `directory ${path.display} (${receipt.files} files)` : path.display;
+    return textResult(`Moved ${what} to trash (trash id ${receipt.trashId})`, {
       path: path.display,
       trashId: receipt.trashId,
+      type: receipt.type,
+      files: receipt.files,
       size: receipt.size,
     });
   },

@@ -38,6 +38,14 @@ describe("R2 unavailable", () => {
     ["list_directory", { path: "/" }, ["list"]],
     ["get_file_info", { path: "a.txt" }, ["head", "list"]],
     ["delete_file", { path: "a.txt" }, ["get"]],
+    ["edit_file", { path: "a.txt", edits: [{ oldText: "secret", newText: "public" }] }, ["get", "head", "list"]],
+    ["read_multiple_files", { paths: ["a.txt", "b.txt"] }, ["get", "head", "list"]],
+    ["read_media_file", { path: "a.txt" }, ["get", "head", "list"]],
+    ["move_file", { source: "a.txt", destination: "b.txt" }, ["head", "list"]],
+    ["search_files", { pattern: "**" }, ["head", "list"]],
+    ["directory_tree", { path: "/" }, ["list"]],
+    ["list_trash", {}, ["list"]],
+    ["empty_trash", {}, ["list"]],
   ] as const)("%s → 503 + Retry-After, -32603, generic message, detail only in the log", async (tool, args, methods) => {
     await env.FILES.put("files/errs/a.txt", "secret-file-body");
     const logs = captureLogs();

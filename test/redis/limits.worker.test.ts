@@ -200,6 +200,24 @@ describe("quotas in Redis", () => {
     // A conditional write that fails hands its reservation back.
     expect(errorCodeOf(await callTool(client, "write_file", { path: "a.txt", content: "y".repeat(50), ifNoneMatch: "*" }))).toBe("already_exists");
     expect(await used()).toBe(30);
+
+    // Restore takes the space again; a restore that would exceed the quota is refused and stores nothing.
+    const deleted = (await callTool(client, "delete_file", { path: "a.txt" })).structuredContent as { trashId: string };
+    expect(await used()).toBe(0);
+    await write("big.txt", 80);
+    expect(errorCodeOf(await callTool(client, "restore_file", { trashId: deleted.trashId }))).toBe("quota_exceeded");
+    expect(await used()).toBe(80);
+    await callTool(client, "delete_file", { path: "big.txt" });
+    expect((await callTool(client, "restore_file", { trashId: deleted.trashId })).isError).toBeFalsy();
+    expect(await used()).toBe(30);
+    // A recursive delete frees every file's bytes; edits account for the size change.
+    await write("dir/one.txt", 10);
+    await write("dir/two.txt", 20);
+    expect(await used()).toBe(60);
+    expect((await callTool(client, "delete_file", { path: "dir", recursive: true })).isError).toBeFalsy();
+    expect(await used()).toBe(30);
+    await callTool(client, "edit_file", { path: "a.txt", edits: [{ oldText: "x".repeat(30), newText: "short" }] });
+    expect(await used()).toBe(5);
   });
 });
 

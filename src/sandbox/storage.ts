@@ -1,0 +1,200 @@
+/**
+ * What the sandbox modules share, and nothing outside `src/sandbox/` imports: the bucket handle with the
+ * tenant's keys, the R2 error wrapper, and the one primitive every "nothing lost" operation is built from
+ * (copy → verify → delete-if-unchanged). Tools only ever see the `Sandbox` class, so the bucket stays
+ * private to this folder, and every key still comes from `TenantKeys` (DESIGN invariant 1).
+ *
+ * R2 has no rename and no conditional delete, so a move is: a streamed, create-only copy; a check that
+ * the copy has the source's size and (for single-part objects) its MD5 etag; a re-read of the source's
+ * etag; then the delete. The remaining race (a write to the source between that re-read and the delete)
+ * is a few milliseconds wide and cannot be closed without a conditional delete; it is documented in
+ * docs/tools.md.
+ */
+import { DependencyUnavailableError } from "../errors/tool-error";
+import { parseSandboxPath, type SandboxPath } from "./sandbox-path";
+import type { StoredKind, TenantKeys } from "./storage-keys";
+
+export interface EntryInfo {
+  readonly path: SandboxPath;
+  readonly type: "file" | "directory";
+  /** Bytes; 0 for directories. */
+  readonly size: number;
+  readonly modified: Date | undefined;
+  /** R2's strong etag (unquoted); undefined for implied directories. */
+  readonly etag: string | undefined;
+  readonly contentType: string | undefined;
+}
+
+/**
+ * The tenant's stored-bytes ledger (storage quota). The sandbox reports every change in live file bytes:
+ * before storing it calls `adjust(+n)`, which refuses with `ToolError("quota_exceeded")` and records
+ * nothing if the quota would be exceeded; after removing it calls `adjust(-n)`, which is never refused.
+ * A reservation whose write then fails is handed back with the opposite adjustment. Trash does not count:
+ * deleting frees quota, restoring takes it again.
+ */
+export interface StorageMeter {
+  adjust(deltaBytes: number): Promise<void>;
+}
+
+/** For deployments and tests without a storage quota. */
+export const UNMETERED: StorageMeter = { adjust: async () => undefined };
+
+export interface Storage {
+  readonly bucket: R2Bucket;
+  readonly keys: TenantKeys;
+  readonly now: () => number;
+  readonly meter: StorageMeter;
+}
+
+export async function r2<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw new DependencyUnavailableError("r2", { cause: error });
+  }
+}
+
+/** A fresh header set each time: Headers objects are mutable and must not be shared between calls. */
+export function createOnly(): Headers {
+  return new Headers({ "If-None-Match": "*" });
+}
+
+/** Accepts `abc` and `"abc"`; R2 etags are strong, so a weak one never matches. */
+export function normalizeEtag(etag: string): string {
+  const trimmed = etag.trim();
+  return trimmed.startsWith('"') && trimmed.endsWith('"') && trimmed.length >= 2 ? trimmed.slice(1, -1) : trimmed;
+}
+
+export function fileInfo(path: SandboxPath, object: R2Object): EntryInfo {
+  return {
+    path,
+    type: "file",
+    size: object.size,
+    modified: object.uploaded,
+    etag: object.etag,
+    contentType: object.httpMetadata?.contentType,
+  };
+}
+
+export function directoryInfo(path: SandboxPath, marker?: R2Object): EntryInfo {
+  return { path, type: "directory", size: 0, modified: marker?.uploaded, etag: undefined, contentType: undefined };
+}
+
+/** One stored object under a directory: a file, or an explicit directory marker (possibly the base's own). */
+export interface StoredObject {
+  readonly path: SandboxPath;
+  readonly kind: StoredKind;
+  readonly object: R2Object;
+  /** The key with the base directory's prefix removed: `a/b.txt`, `a/` for a marker, `` for the base's own. */
+  readonly suffix: string;
+}
+
+/**
+ * Reads a key listed under `base`'s prefix back into a path. Keys were canonical when written, so this
+ * only fails if something other than this server wrote into the bucket.
+ */
+export function toStoredObject(keys: TenantKeys, base: SandboxPath, object: R2Object): StoredObject {
+  const suffix = object.key.slice(keys.directoryPrefix(base).length);
+  if (suffix === "") return { path: base, kind: "marker", object, suffix };
+  const marker = suffix.endsWith("/");
+  const path = parseSandboxPath(`${base.relative}/${marker ? suffix.slice(0, -1) : suffix}`, "stored key");
+  return { path, kind: marker ? "marker" : "file", object, suffix };
+}
+
+/** `path` with its leading `from` replaced by `to` (`from` must be `path` itself or an ancestor). */
+export function rebase(path: SandboxPath, from: SandboxPath, to: SandboxPath, parameter: string): SandboxPath {
+  const rest = path.segments.slice(from.segments.length);
+  return parseSandboxPath([...to.segments, ...rest].join("/"), parameter);
+}
+
+/** Multipart uploads get `<md5 of part md5s>-<parts>` etags, which a single-part copy cannot reproduce. */
+function isMultipartEtag(etag: string): boolean {
+  return etag.includes("-");
+}
+
+/** The copy is what was read: same size and, where R2's etag is a content MD5, the same etag. */
+export function isIdenticalCopy(copy: R2Object, original: R2Object): boolean {
+  return copy.size === original.size && (isMultipartEtag(original.etag) || copy.etag === original.etag);
+}
+
+export type CopyOutcome = { readonly copy: R2Object } | { readonly existing: R2Object | null };
+
+/**
+ * Streams `source` to `toKey` only if nothing is there (create-only), keeping its metadata. Returns the
+ * copy, or what occupies `toKey` when the precondition failed. A copy that does not verify is removed
+ * again (we made it, nothing else can have) and reported as an R2 failure.
+ */
+export async function copyCreateOnly(
+  storage: Storage,
+  source: R2ObjectBody,
+  toKey: string,
+  customMetadata: Record<string, string> | undefined,
+): Promise<CopyOutcome> {
+  const copy = await r2(() =>
+    storage.bucket.put(toKey, source.body.pipeThrough(new FixedLengthStream(source.size)), {
+      onlyIf: createOnly(),
+      httpMetadata: source.httpMetadata ?? {},
+      ...(customMetadata ? { customMetadata } : {}),
+    }),
+  );
+  if (!copy) return { existing: await r2(() => storage.bucket.head(toKey)) };
+  if (!isIdenticalCopy(copy, source)) {
+    await r2(() => storage.bucket.delete(toKey));
+    throw new DependencyUnavailableError("r2", { cause: new Error("copy could not be verified") });
+  }
+  return { copy };
+}
+
+/**
+ * Deletes `key` if it still holds the version with `etag`; returns false (and deletes nothing) if it
+ * changed or vanished meanwhile, so newer content is never deleted unseen.
+ */
+export async function deleteIfUnchanged(storage: Storage, key: string, etag: string): Promise<boolean> {
+  const current = await r2(() => storage.bucket.head(key));
+  if (current?.etag !== etag) return false;
+  await r2(() => storage.bucket.delete(key));
+  return true;
+}
+
+/** Runs `task` over `items` with at most `concurrency` in flight; the first failure stops new starts. */
+export async function forEachLimited<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await task(item);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  const rejected = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (rejected) throw rejected.reason;
+}
+
+/**
+ * Every object under `base` (its own marker included), up to `max`, in key order. `more` says there
+ * were further objects; callers that act on a whole subtree refuse rather than act on part of it.
+ */
+export async function listSubtree(storage: Storage, base: SandboxPath, max: number): Promise<{ objects: StoredObject[]; more: boolean }> {
+  const prefix = storage.keys.directoryPrefix(base);
+  const objects: StoredObject[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await r2(() =>
+      // No `include`: metadata can cut R2's page to 100 keys, and callers read each object anyway.
+      storage.bucket.list({ prefix, limit: Math.min(1000, max + 1 - objects.length), ...(cursor ? { cursor } : {}) }),
+    );
+    for (const object of page.objects) {
+      if (objects.length === max) return { objects, more: true };
+      objects.push(toStoredObject(storage.keys, base, object));
+    }
+    if (!page.truncated) return { objects, more: false };
+    if (objects.length === max) return { objects, more: true };
+    cursor = page.cursor;
+  }
+}

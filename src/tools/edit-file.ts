@@ -1,0 +1,109 @@
+/**
+ * `edit_file`: the reference server's tool (path, edits [{oldText, newText}], dryRun), returning a
+ * git-style unified diff, plus `ifMatch` and the new etag.
+ *
+ * No lost updates: every edit is a read → apply → put conditional on the etag that was read. If the
+ * file changed in between (R2 answers "precondition failed"):
+ * - with the caller's `ifMatch`, the caller asked for exactly that version: conflict, nothing written;
+ * - without it, the edits are re-applied to the new content, up to MAX_EDIT_ATTEMPTS reads in all.
+ *   That is safe because an edit only applies where its oldText matches exactly one place, so a
+ *   re-applied edit means what it meant; if it no longer applies, the caller gets edit_not_found /
+ *   edit_ambiguous, and if the file keeps changing, a conflict. Either way nothing is silently lost:
+ *   a success means the put landed on the very version the edits were applied to.
+ */
+import { z } from "zod";
+import { ToolError } from "../errors/tool-error";
+import { MAX_TEXT_READ_BYTES, MAX_WRITE_BYTES } from "../files/limits";
+import { applyEdits } from "../files/text-edits";
+import { createUnifiedDiff, fenceDiff } from "../files/unified-diff";
+import { textContentType } from "../files/text-content-type";
+import { normalizeEtag } from "../sandbox/sandbox";
+import { entrySchema, toEntryOutput } from "./entry-output";
+import { etagField, pathField } from "./schemas";
+import { readWholeText } from "./text-read";
+import { defineTool, textResult } from "./tool-definition";
+
+export const MAX_EDIT_ATTEMPTS = 3;
+const MAX_EDITS = 100;
+const encoder = new TextEncoder();
+
+const editSchema = z.object({
+  oldText: z.string().describe("Text to replace: copy it exactly from the file, with enough context to match one place"),
+  newText: z.string().describe("Text to put in its place"),
+});
+
+export const editFile = defineTool({
+  name: "edit_file",
+  title: "Edit file",
+  description:
+    "Make line-based edits to a text file. Each edit replaces oldText (which must match exactly one place; if it does not " +
+    "match exactly, a match ignoring leading/trailing whitespace per line is tried and indentation is kept) with newText; " +
+    "edits apply in order. Returns a git-style unified diff and the new etag. dryRun: true shows the diff without writing. " +
+    "If any edit does not match, nothing changes. Concurrent changes are never overwritten: pass ifMatch to fail on any " +
+    "change since you read the file; without it the edits are re-applied to the newer content if they still match.",
+  scope: "files:write",
+  input: z.object({
+    path: pathField,
+    edits: z.array(editSchema).min(1).max(MAX_EDITS),
+    dryRun: z.boolean().default(false).describe("Preview the diff; change nothing."),
+    ifMatch: etagField.optional().describe("Only edit if the file's current etag equals this."),
+  }),
+  output: z.object({
+    path: z.string(),
+    diff: z.string().describe("git-style unified diff; empty when the edits changed nothing"),
+    dryRun: z.boolean(),
+    file: entrySchema.optional().describe("The file after the edit (absent on a dry run)"),
+    attempts: z.number().describe("Reads it took: more than 1 when the file changed concurrently and the edits were re-applied"),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  // The edited file's size is unknown before the call; the bytes counted are the new text supplied.
+  cost: ({ edits, dryRun }) =>
+    dryRun ? { units: 1 } : { units: 1, writes: 1, bytesWritten: edits.reduce((sum, edit) => sum + encoder.encode(edit.newText).byteLength, 0) },
+  async run({ path: raw, edits, dryRun, ifMatch }, { sandbox }) {
+    const path = sandbox.resolve(raw, "path", { allowRoot: false });
+    const expected = ifMatch === undefined ? undefined : normalizeEtag(ifMatch);
+    for (let attempt = 1; ; attempt++) {
+      const { text: before, info } = await readWholeText(sandbox, path, MAX_TEXT_READ_BYTES, "Files this large cannot be edited; rewrite them in parts.");
+      if (expected !== undefined && info.etag !== expected) {
+        throw new ToolError("conflict", `${path.display} changed since etag ${expected} (now ${info.etag}); nothing was changed. Read it again and retry.`, {
+          path: path.display,
+          ...(info.etag ? { currentEtag: info.etag } : {}),
+        });
+      }
+      const after = applyEdits(before, edits).text;
+      const diff = createUnifiedDiff(path.relative, before, after);
+      const shown = diff === "" ? "(no changes)" : fenceDiff(diff);
+      if (dryRun) return textResult(shown, { path: path.display, diff, dryRun: true, attempts: attempt });
+      const bytes = encoder.encode(after);
+      if (bytes.byteLength > MAX_WRITE_BYTES) {
+        throw new ToolError("too_large", `The edited file would be ${bytes.byteLength} bytes; the limit is ${MAX_WRITE_BYTES}. Nothing was changed.`, {
+          size: bytes.byteLength,
+          maxBytes: MAX_WRITE_BYTES,
+        });
+      }
+      try {
+        const written = await sandbox.writeFile(path, bytes, {
+          ifMatch: info.etag,
+          contentType: info.contentType ?? textContentType(path.name),
+        });
+        return textResult(`${shown}\nSaved ${path.display} (etag ${written.etag})`, {
+          path: path.display,
+          diff,
+          dryRun: false,
+          file: toEntryOutput(written),
+          attempts: attempt,
+        });
+      } catch (error) {
+        const lostRace = error instanceof ToolError && error.code === "conflict";
+        if (!lostRace || expected !== undefined) throw error;
+        if (attempt >= MAX_EDIT_ATTEMPTS) {
+          throw new ToolError(
+            "conflict",
+            `${path.display} kept changing while it was being edited (${attempt} attempts); nothing was changed. Read it again and retry.`,
+            { path: path.display, attempts: attempt },
+          );
+        }
+      }
+    }
+  },
+});

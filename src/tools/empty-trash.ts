@@ -1,0 +1,33 @@
+/**
+ * `empty_trash` (ours): destroys trash for good, all of it or the given trash ids. The only tool that
+ * destroys data, so it needs `files:delete` and is marked destructive. Bounded per call
+ * (MAX_PURGE_OBJECTS objects); `more: true` says to call again. Counts as one delete toward the daily
+ * quota per call (trash no longer counts toward storage, so destroying it frees no quota).
+ */
+import { z } from "zod";
+import { MAX_PURGE_OBJECTS } from "../sandbox/sandbox";
+import { defineTool, textResult } from "./tool-definition";
+
+export const emptyTrash = defineTool({
+  name: "empty_trash",
+  title: "Empty trash",
+  description:
+    "Permanently destroy deleted files: the whole trash, or only the entries named in trashIds. This cannot be undone. " +
+    `Destroys at most ${MAX_PURGE_OBJECTS} objects per call; when the result says more: true, call again.`,
+  scope: "files:delete",
+  input: z.object({
+    trashIds: z.array(z.string().max(64)).min(1).max(100).optional().describe("Only these entries; default: the whole trash"),
+  }),
+  output: z.object({
+    purged: z.number().describe("Objects destroyed"),
+    more: z.boolean().describe("True when trash remains that this call did not reach; call again"),
+  }),
+  // Idempotent: purging what is already gone changes nothing more.
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  cost: () => ({ units: 2, deletes: 1 }),
+  async run({ trashIds }, { sandbox }) {
+    const { purged, more } = await sandbox.purgeTrash(trashIds);
+    const text = `Permanently deleted ${purged} object(s) from the trash${more ? "; more remain, call again" : ""}`;
+    return textResult(text, { purged, more });
+  },
+});

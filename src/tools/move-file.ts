@@ -1,0 +1,42 @@
+/**
+ * `move_file`: the reference server's tool (source, destination) for files and directories. Fails if
+ * the destination exists. Over R2 it is copy → verify → delete per object (sandbox-move.ts), so a
+ * failure leaves the source intact and a retried move finishes an interrupted one.
+ */
+import { z } from "zod";
+import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
+import { pathField } from "./schemas";
+import { defineTool, textResult } from "./tool-definition";
+
+export const moveFile = defineTool({
+  name: "move_file",
+  title: "Move file",
+  description:
+    "Move or rename a file or directory. Fails if the destination already exists (nothing is overwritten). Missing parent " +
+    `directories of the destination are created. A directory move handles at most ${MAX_TREE_OBJECTS} files and directories per ` +
+    "call. If a move was interrupted, calling it again finishes it.",
+  scope: "files:write",
+  input: z.object({ source: pathField, destination: pathField }),
+  output: z.object({
+    source: z.string(),
+    destination: z.string(),
+    type: z.enum(["file", "directory"]),
+    objects: z.number().describe("Stored objects moved (files and directory markers)"),
+    resumed: z.number().describe("Objects an earlier, interrupted attempt had already copied"),
+  }),
+  // Not idempotent: a repeated move finds the source gone (not_found) rather than the same success.
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  cost: () => ({ units: 2, writes: 1 }),
+  async run({ source: rawSource, destination: rawDestination }, { sandbox }) {
+    const source = sandbox.resolve(rawSource, "source", { allowRoot: false });
+    const destination = sandbox.resolve(rawDestination, "destination", { allowRoot: false });
+    const receipt = await sandbox.move(source, destination);
+    return textResult(`Successfully moved ${source.display} to ${destination.display}`, {
+      source: source.display,
+      destination: destination.display,
+      type: receipt.type,
+      objects: receipt.objects,
+      resumed: receipt.resumed,
+    });
+  },
+});

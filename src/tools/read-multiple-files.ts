@@ -1,0 +1,85 @@
+/**
+ * `read_multiple_files`: the reference server's tool (paths). One result per path, in the order given;
+ * a path that cannot be read (missing, a directory, not text, too large, refused) gets its own error
+ * and does not fail the others. An R2 outage does fail the whole call (503): that is not a fact about
+ * one file, and the caller should retry rather than read it as "missing".
+ *
+ * Bounded: at most MAX_MULTI_READ_PATHS paths, MULTI_READ_CONCURRENCY reads in flight, and
+ * MAX_MULTI_READ_TOTAL_BYTES for all files together; a file that would take the total past it is
+ * reported as too large (its size is known from R2's metadata before its body is read).
+ */
+import { z } from "zod";
+import { ToolError } from "../errors/tool-error";
+import { MAX_MULTI_READ_PATHS, MAX_MULTI_READ_TOTAL_BYTES, MAX_TEXT_READ_BYTES, MULTI_READ_CONCURRENCY } from "../files/limits";
+import { notTextError } from "../files/line-window";
+import type { Sandbox } from "../sandbox/sandbox";
+import { pathField } from "./schemas";
+import { tooLargeToRead } from "./text-read";
+import { defineTool, textResult } from "./tool-definition";
+
+const resultSchema = z.object({
+  path: z.string().describe("Canonical (/a/b), or paths[i] for a path that was refused"),
+  content: z.string().optional().describe("The file's text, when it was read"),
+  error: z.object({ code: z.string(), message: z.string() }).optional().describe("Why this file was not read"),
+});
+type FileResult = z.infer<typeof resultSchema>;
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+async function readOne(sandbox: Sandbox, raw: string, index: number, budget: { left: number }): Promise<FileResult> {
+  // A path we refused is named by its position, not echoed back.
+  let display = `paths[${index}]`;
+  try {
+    const path = sandbox.resolve(raw, "paths", { allowRoot: false });
+    display = path.display;
+    const file = await sandbox.openFile(path);
+    const size = file.info.size;
+    if (size > MAX_TEXT_READ_BYTES || size > budget.left) {
+      await file.body.cancel();
+      throw size > MAX_TEXT_READ_BYTES
+        ? tooLargeToRead(path, size, MAX_TEXT_READ_BYTES, "Use read_text_file with head or tail.")
+        : tooLargeToRead(path, size, budget.left, `All files of one call share ${MAX_MULTI_READ_TOTAL_BYTES} bytes; read it separately.`);
+    }
+    budget.left -= size; // reserved synchronously after the size is known, so parallel reads cannot overshoot
+    const bytes = await new Response(file.body).arrayBuffer();
+    try {
+      return { path: display, content: decoder.decode(bytes) };
+    } catch {
+      throw notTextError(display);
+    }
+  } catch (error) {
+    if (error instanceof ToolError) return { path: display, error: { code: error.code, message: error.message } };
+    throw error;
+  }
+}
+
+export const readMultipleFiles = defineTool({
+  name: "read_multiple_files",
+  title: "Read multiple files",
+  description:
+    "Read several UTF-8 text files at once; more efficient than reading them one by one. Each file's content is shown " +
+    "under its path; a file that cannot be read gets its own error and does not stop the others. " +
+    `At most ${MAX_MULTI_READ_PATHS} paths and ${MAX_MULTI_READ_TOTAL_BYTES} bytes in total per call.`,
+  scope: "files:read",
+  input: z.object({ paths: z.array(pathField).min(1).max(MAX_MULTI_READ_PATHS) }),
+  output: z.object({ files: z.array(resultSchema) }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  cost: ({ paths }) => ({ units: paths.length }),
+  async run({ paths }, { sandbox }) {
+    const results: FileResult[] = new Array(paths.length);
+    const budget = { left: MAX_MULTI_READ_TOTAL_BYTES };
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < paths.length) {
+        const index = next++;
+        results[index] = await readOne(sandbox, paths[index]!, index, budget);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(MULTI_READ_CONCURRENCY, paths.length) }, worker));
+    // The reference's layout: "path:\ncontent\n" blocks, or "path: Error - message", separated by "---".
+    const text = results
+      .map((result) => (result.error ? `${result.path}: Error - [${result.error.code}] ${result.error.message}` : `${result.path}:\n${result.content}\n`))
+      .join("\n---\n");
+    return textResult(text, { files: results });
+  },
+});
