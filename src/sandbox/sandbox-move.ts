@@ -23,6 +23,7 @@ import {
   forEachLimited,
   isIdenticalCopy,
   listSubtree,
+  listWholeSubtree,
   r2,
   rebase,
   type EntryInfo,
@@ -117,15 +118,7 @@ async function planFile(storage: Storage, source: SandboxPath, destination: Sand
 }
 
 async function planDirectory(storage: Storage, source: SandboxPath, destination: SandboxPath): Promise<MovePlan[]> {
-  const { objects, more } = await listSubtree(storage, source, MAX_TREE_OBJECTS);
-  if (more) {
-    throw new ToolError(
-      "limit_reached",
-      `${source.display} holds more than ${MAX_TREE_OBJECTS} files and directories; one call moves at most ${MAX_TREE_OBJECTS}. ` +
-        "Move its subdirectories first. Nothing was moved.",
-      { path: source.display, maxObjects: MAX_TREE_OBJECTS },
-    );
-  }
+  const objects = await listWholeSubtree(storage, source, MAX_TREE_OBJECTS, "move");
   const targets = objects.map((stored) => {
     const target = rebase(stored.path, source, destination, "destination");
     return { stored, target, to: storage.keys.keyFor(target, stored.kind) };

@@ -21,6 +21,7 @@ import {
   deleteIfUnchanged,
   forEachLimited,
   listSubtree,
+  listWholeSubtree,
   r2,
   rebase,
   type Storage,
@@ -134,15 +135,7 @@ export async function trashFile(storage: Storage, path: SandboxPath, requireFile
  * the call reports a conflict; everything already moved is in the trash under the returned id.
  */
 export async function trashDirectory(storage: Storage, path: SandboxPath): Promise<TrashReceipt> {
-  const { objects, more } = await listSubtree(storage, path, MAX_TREE_OBJECTS);
-  if (more) {
-    throw new ToolError(
-      "limit_reached",
-      `${path.display} holds more than ${MAX_TREE_OBJECTS} files and directories; one call deletes at most ${MAX_TREE_OBJECTS}. ` +
-        "Delete its subdirectories first. Nothing was deleted.",
-      { path: path.display, maxObjects: MAX_TREE_OBJECTS },
-    );
-  }
+  const objects = await listWholeSubtree(storage, path, MAX_TREE_OBJECTS, "delete");
   const trashId = newTrashId(storage.now());
   let files = 0;
   let size = 0;

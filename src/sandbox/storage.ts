@@ -10,7 +10,7 @@
  * is a few milliseconds wide and cannot be closed without a conditional delete; it is documented in
  * the README ("Tools").
  */
-import { DependencyUnavailableError } from "../errors/tool-error";
+import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import { parseSandboxPath, type SandboxPath } from "./sandbox-path";
 import type { StoredKind, TenantKeys } from "./storage-keys";
 
@@ -180,6 +180,29 @@ export async function forEachLimited<T>(items: readonly T[], concurrency: number
  * Every object under `base` (its own marker included), up to `max`, in key order. `more` says there
  * were further objects; callers that act on a whole subtree refuse rather than act on part of it.
  */
+const TREE_VERBS = {
+  move: { does: "moves", imperative: "Move", done: "moved" },
+  delete: { does: "deletes", imperative: "Delete", done: "deleted" },
+} as const;
+
+/**
+ * Every object under `base` for an operation that must handle the whole subtree or nothing: more than
+ * `max` objects is refused before anything changes, with advice to work in smaller pieces.
+ */
+export async function listWholeSubtree(storage: Storage, base: SandboxPath, max: number, operation: keyof typeof TREE_VERBS): Promise<StoredObject[]> {
+  const { objects, more } = await listSubtree(storage, base, max);
+  if (more) {
+    const verb = TREE_VERBS[operation];
+    throw new ToolError(
+      "limit_reached",
+      `${base.display} holds more than ${max} files and directories; one call ${verb.does} at most ${max}. ` +
+        `${verb.imperative} its subdirectories first. Nothing was ${verb.done}.`,
+      { path: base.display, maxObjects: max },
+    );
+  }
+  return objects;
+}
+
 export async function listSubtree(storage: Storage, base: SandboxPath, max: number): Promise<{ objects: StoredObject[]; more: boolean }> {
   const prefix = storage.keys.directoryPrefix(base);
   const objects: StoredObject[] = [];
