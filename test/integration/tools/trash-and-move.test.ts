@@ -207,6 +207,10 @@ describe("move_file", () => {
     expect(errorCodeOf(await callTool(s.client, "move_file", { source: "proj", destination: "proj/sub/inner" }))).toBe("invalid_arguments");
     await s.seed({ "taken/x.txt": "x" });
     expect(errorCodeOf(await callTool(s.client, "move_file", { source: "proj", destination: "taken" }))).toBe("already_exists");
+    // An existing but empty directory is an existing destination too.
+    await callTool(s.client, "create_directory", { path: "empty-target" });
+    expect(errorCodeOf(await callTool(s.client, "move_file", { source: "proj", destination: "empty-target" }))).toBe("already_exists");
+    await callTool(s.client, "delete_file", { path: "empty-target", recursive: true });
     const result = await callTool(s.client, "move_file", { source: "proj", destination: "renamed" });
     expect(result.structuredContent).toMatchObject({ type: "directory", objects: 3 });
     expect(await s.keys("files")).toEqual(["other.txt", "renamed/a.txt", "renamed/empty/", "renamed/sub/b.txt", "taken/x.txt"]);
