@@ -16,7 +16,7 @@
  * Every R2 failure becomes `DependencyUnavailableError("r2")` (→ 503 + Retry-After, invariant 5);
  * R2 answering "precondition failed" is not a failure but a `conflict`/`already_exists` tool error.
  */
-import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import { ToolError } from "../errors/tool-error";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor";
 import { moveEntry, type MoveReceipt } from "./sandbox-move";
 import { parseSandboxPath, SandboxPath } from "./sandbox-path";
