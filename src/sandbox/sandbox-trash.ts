@@ -276,8 +276,9 @@ export async function restoreFromTrash(
 }
 
 /**
- * Refuses, before anything moves, when a target file already exists (no overwrite, ever) or when a
- * directory the restore needs below `destination` is now a file (a path is never both).
+ * Refuses, before anything moves, when a target file already exists (no overwrite, ever), when a
+ * directory now stands where a file would be restored, or when a directory the restore needs below
+ * `destination` is now a file (a path is never both).
  */
 async function assertNothingAt(storage: Storage, destination: SandboxPath, plans: readonly RestorePlan[]): Promise<void> {
   const files = plans.filter((plan) => plan.kind === "file").map((plan) => plan.target);
@@ -289,8 +290,8 @@ async function assertNothingAt(storage: Storage, destination: SandboxPath, plans
     }
   }
   const checked = [...files, ...directories.values()];
-  const occupied = await occupiedKeys(storage, destination, checked);
-  const taken = checked.filter((path) => occupied(storage.keys.fileKey(path)));
+  const occupancy = await occupancyOf(storage, destination, checked, files);
+  const taken = checked.filter((path) => occupancy.isFile(path));
   if (taken.length > 0) {
     throw new ToolError(
       "already_exists",
@@ -299,24 +300,56 @@ async function assertNothingAt(storage: Storage, destination: SandboxPath, plans
       { path: taken[0]!.display, count: taken.length },
     );
   }
+  const shadowed = files.filter((path) => occupancy.isDirectory(path));
+  if (shadowed.length > 0) {
+    throw new ToolError(
+      "already_exists",
+      `${shadowed[0]!.display}${shadowed.length > 1 ? ` and ${shadowed.length - 1} more` : ""} now exist(s) as directories; nothing was restored. ` +
+        "Restore to another destination.",
+      { path: shadowed[0]!.display, count: shadowed.length },
+    );
+  }
+}
+
+interface Occupancy {
+  isFile(path: SandboxPath): boolean;
+  isDirectory(path: SandboxPath): boolean;
 }
 
 /**
- * Which of `paths` hold a file now. One listing of the destination when it is small (a directory
- * restore would otherwise cost a HEAD per target, ~200 more R2 operations), HEADs otherwise.
+ * Which of `paths` hold a file now, and which of `filePaths` are directories now. One listing of the
+ * destination when it is small (a directory restore would otherwise cost a HEAD and a LIST per target,
+ * ~400 more R2 operations), HEADs and one-key LISTs otherwise.
  */
-async function occupiedKeys(storage: Storage, destination: SandboxPath, paths: readonly SandboxPath[]): Promise<(key: string) => boolean> {
+async function occupancyOf(storage: Storage, destination: SandboxPath, paths: readonly SandboxPath[], filePaths: readonly SandboxPath[]): Promise<Occupancy> {
   const below = paths.every((path) => path.segments.length > destination.segments.length);
   if (below && paths.length > 1) {
     const present = await listSubtree(storage, destination, DESTINATION_LIST_LIMIT);
     if (!present.more) {
       const keys = new Set(present.objects.map((stored) => stored.object.key));
-      return (key) => keys.has(key);
+      // Every key implies its ancestor directories; collect them once.
+      const directoryPrefixes = new Set<string>();
+      for (const key of keys) {
+        for (let slash = key.indexOf("/", storage.keys.filesPrefix.length); slash !== -1; slash = key.indexOf("/", slash + 1)) {
+          directoryPrefixes.add(key.slice(0, slash + 1));
+        }
+      }
+      return {
+        isFile: (path) => keys.has(storage.keys.fileKey(path)),
+        isDirectory: (path) => directoryPrefixes.has(storage.keys.directoryPrefix(path)),
+      };
     }
   }
-  const heads = await Promise.all(paths.map((path) => r2(() => storage.bucket.head(storage.keys.fileKey(path)))));
-  const keys = new Set(paths.filter((_, index) => heads[index] !== null).map((path) => storage.keys.fileKey(path)));
-  return (key) => keys.has(key);
+  const [heads, listings] = await Promise.all([
+    Promise.all(paths.map((path) => r2(() => storage.bucket.head(storage.keys.fileKey(path))))),
+    Promise.all(filePaths.map((path) => r2(() => storage.bucket.list({ prefix: storage.keys.directoryPrefix(path), limit: 1 })))),
+  ]);
+  const fileKeys = new Set(paths.filter((_, index) => heads[index] !== null).map((path) => storage.keys.fileKey(path)));
+  const directories = new Set(filePaths.filter((_, index) => listings[index]!.objects.length > 0).map((path) => path.relative));
+  return {
+    isFile: (path) => fileKeys.has(storage.keys.fileKey(path)),
+    isDirectory: (path) => directories.has(path.relative),
+  };
 }
 
 async function restoreObject(storage: Storage, plan: RestorePlan): Promise<"restored" | "occupied"> {

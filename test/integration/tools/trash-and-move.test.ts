@@ -142,6 +142,22 @@ describe("restore_file", () => {
     expect(errorCodeOf(await callTool(s.client, "restore_file", { trashId: single.trashId, destination: "blocker/x.txt" }))).toBe("not_a_directory");
   });
 
+  it("never restores a file where a directory now stands (a path is never both)", async () => {
+    const s = await seeded();
+    const { trashId } = (await callTool(s.client, "delete_file", { path: "proj", recursive: true })).structuredContent as DeleteOut;
+    await callTool(s.client, "write_file", { path: "proj/a.txt/inside.txt", content: "a directory now" });
+    expect(errorCodeOf(await callTool(s.client, "restore_file", { trashId }))).toBe("already_exists");
+    expect(await s.read("proj/sub/b.txt")).toBeNull();
+    expect(await s.read("proj/a.txt")).toBeNull();
+    expect(await s.keys("trash")).toHaveLength(3);
+    // The single-file route (HEAD and one-key LIST instead of a listing) refuses the same way.
+    const single = (await callTool(s.client, "delete_file", { path: "other.txt" })).structuredContent as DeleteOut;
+    await callTool(s.client, "create_directory", { path: "other.txt" });
+    const refused = await callTool(s.client, "restore_file", { trashId: single.trashId });
+    expect(["already_exists", "not_a_file"]).toContain(errorCodeOf(refused));
+    expect(await s.read("other.txt")).toBeNull();
+  });
+
   it("refuses malformed and unknown trash ids, and another tenant's", async () => {
     const s = await seeded();
     const { trashId } = (await callTool(s.client, "delete_file", { path: "other.txt" })).structuredContent as DeleteOut;
