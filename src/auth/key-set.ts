@@ -3,8 +3,13 @@
  * shared between requests: it holds only public keys, and jose gives it a cache, a refetch cooldown and
  * a fetch timeout. Errors are sorted here into "the token names a key we do not have" (the caller's
  * problem, 401) and "we could not get the key set" (our outage, 503), by jose error code.
+ *
+ * After a failed fetch the resolver rests for FAILURE_COOLDOWN_MS: only keys already cached are used and
+ * anything else is answered "unavailable" at once. jose's own cooldown counts from the last *successful*
+ * fetch, so without this every token with an unknown `kid` (which costs an attacker nothing) would make
+ * another fetch to an identity provider that is already failing, each waiting out the timeout.
  */
-import { createLocalJWKSet, createRemoteJWKSet, errors, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, errors, type JWTVerifyGetKey, type RemoteJWKSet } from "jose";
 import type { JwksSource } from "../config/config";
 
 export class KeySetUnavailableError extends Error {
@@ -18,23 +23,64 @@ const CALLER_FAULT_CODES = new Set<string>([
   errors.JOSEAlgNotAllowed.code,
 ]);
 
+export const FAILURE_COOLDOWN_MS = 5_000;
+
+interface RemoteEntry {
+  readonly resolver: RemoteJWKSet;
+  /** Epoch ms of the last failed fetch, if any. */
+  failedAt: number | undefined;
+}
+
 // Module scope is safe here: the cache holds public keys only and is keyed by URL, so tenants and
 // requests cannot influence one another beyond warming the same public cache.
-const remoteResolvers = new Map<string, JWTVerifyGetKey>();
+const remoteEntries = new Map<string, RemoteEntry>();
+
+function remoteEntry(url: URL, timeoutMs: number): RemoteEntry {
+  const cacheKey = `${timeoutMs} ${url.href}`;
+  let entry = remoteEntries.get(cacheKey);
+  if (!entry) {
+    entry = {
+      resolver: createRemoteJWKSet(url, {
+        timeoutDuration: timeoutMs,
+        // Unknown `kid` triggers a refetch at most every 30 s (key rotation), never per request.
+        cooldownDuration: 30_000,
+        cacheMaxAge: 10 * 60_000,
+      }),
+      failedAt: undefined,
+    };
+    remoteEntries.set(cacheKey, entry);
+  }
+  return entry;
+}
+
+function unavailable(cause?: unknown): KeySetUnavailableError {
+  return new KeySetUnavailableError("verification key set unavailable", { cause });
+}
+
+/** During the failure cooldown: cached keys only, and no fetch. */
+async function fromCacheOnly(entry: RemoteEntry, ...args: Parameters<JWTVerifyGetKey>): Promise<Awaited<ReturnType<JWTVerifyGetKey>>> {
+  const cached = entry.resolver.jwks();
+  if (!cached) throw unavailable();
+  try {
+    return await createLocalJWKSet(cached)(...args);
+  } catch (error) {
+    // A kid we do not have might be a rotation we cannot fetch right now: our outage, not a bad token.
+    if (error instanceof errors.JOSEError && error.code === errors.JWKSNoMatchingKey.code) throw unavailable(error);
+    throw error;
+  }
+}
 
 function remoteResolver(url: URL, timeoutMs: number): JWTVerifyGetKey {
-  const cacheKey = `${timeoutMs} ${url.href}`;
-  let resolver = remoteResolvers.get(cacheKey);
-  if (!resolver) {
-    resolver = createRemoteJWKSet(url, {
-      timeoutDuration: timeoutMs,
-      // Unknown `kid` triggers a refetch at most every 30 s (key rotation), never per request.
-      cooldownDuration: 30_000,
-      cacheMaxAge: 10 * 60_000,
-    });
-    remoteResolvers.set(cacheKey, resolver);
-  }
-  return resolver;
+  const entry = remoteEntry(url, timeoutMs);
+  return async (header, token) => {
+    if (entry.failedAt !== undefined && Date.now() - entry.failedAt < FAILURE_COOLDOWN_MS) return fromCacheOnly(entry, header, token);
+    try {
+      return await entry.resolver(header, token);
+    } catch (error) {
+      if (!(error instanceof errors.JOSEError && CALLER_FAULT_CODES.has(error.code))) entry.failedAt = Date.now();
+      throw error;
+    }
+  };
 }
 
 export function createKeyResolver(source: JwksSource, timeoutMs: number): JWTVerifyGetKey {
@@ -45,7 +91,7 @@ export function createKeyResolver(source: JwksSource, timeoutMs: number): JWTVer
     } catch (error) {
       if (error instanceof errors.JOSEError && CALLER_FAULT_CODES.has(error.code)) throw error;
       // Network failure, timeout, non-200, unparsable key set: none of these is the caller's fault.
-      throw new KeySetUnavailableError("verification key set unavailable", { cause: error });
+      throw unavailable(error);
     }
   };
 }

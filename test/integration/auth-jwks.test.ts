@@ -17,6 +17,7 @@ import { env } from "cloudflare:workers";
 import { exportJWK } from "jose";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AuthFailureReason } from "../../src/auth/auth-failure";
+import { FAILURE_COOLDOWN_MS } from "../../src/auth/key-set";
 import type { Env } from "../../src/env";
 import { createTestKey, jwksOf, type TestKey } from "../support/keys";
 import { captureLogs } from "../support/logs";
@@ -236,9 +237,13 @@ describe("key set unavailable → 503 with Retry-After, never 401", () => {
     expect(idp.calls()).toBe(1);
   });
 
-  it("does not cache the failure: the next request refetches and succeeds", async () => {
+  it("rests briefly after a failure (no fetch), then refetches and recovers", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
     const idp = host("recovers", (call) => (call === 1 ? Promise.reject(new TypeError("Network connection lost.")) : Response.json(jwksOf(current))));
     expectUnavailable(await send(idp.env, await tokenFor(current)));
+    expectUnavailable(await send(idp.env, await tokenFor(current)));
+    expect(idp.calls()).toBe(1);
+    advanceClock(FAILURE_COOLDOWN_MS + 1_000);
     expectOk(await send(idp.env, await tokenFor(current)));
     expect(idp.calls()).toBe(2);
   });
@@ -302,8 +307,11 @@ describe("key rotation and the 30 s refetch cooldown", () => {
     expect(idp.calls()).toBe(2);
     expectOk(await send(idp.env, await tokenFor(current)));
     expect(idp.calls()).toBe(2);
-    // Judgment call (reported): the cooldown counts from the last SUCCESSFUL fetch, so while the issuer
-    // is down every unknown-kid request (no valid credential needed) retries the fetch.
+    // jose's cooldown counts from the last SUCCESSFUL fetch; ours rests FAILURE_COOLDOWN_MS after a
+    // failed one, so a flood of unknown kids (no valid credential needed) cannot hammer a failing issuer.
+    for (let i = 0; i < 5; i += 1) expectUnavailable(await send(idp.env, await tokenFor(unpublished)));
+    expect(idp.calls()).toBe(2);
+    advanceClock(FAILURE_COOLDOWN_MS + 1_000);
     expectUnavailable(await send(idp.env, await tokenFor(unpublished)));
     expect(idp.calls()).toBe(3);
   });
