@@ -291,24 +291,19 @@ async function assertNothingAt(storage: Storage, destination: SandboxPath, plans
   }
   const checked = [...files, ...directories.values()];
   const occupancy = await occupancyOf(storage, destination, checked, files);
-  const taken = checked.filter((path) => occupancy.isFile(path));
-  if (taken.length > 0) {
-    throw new ToolError(
-      "already_exists",
-      `${taken[0]!.display}${taken.length > 1 ? ` and ${taken.length - 1} more` : ""} already exist(s) as files; nothing was restored. ` +
-        "Restore to another destination.",
-      { path: taken[0]!.display, count: taken.length },
-    );
-  }
-  const shadowed = files.filter((path) => occupancy.isDirectory(path));
-  if (shadowed.length > 0) {
-    throw new ToolError(
-      "already_exists",
-      `${shadowed[0]!.display}${shadowed.length > 1 ? ` and ${shadowed.length - 1} more` : ""} now exist(s) as directories; nothing was restored. ` +
-        "Restore to another destination.",
-      { path: shadowed[0]!.display, count: shadowed.length },
-    );
-  }
+  refuseOccupied(checked.filter((path) => occupancy.isFile(path)), "files");
+  refuseOccupied(files.filter((path) => occupancy.isDirectory(path)), "directories");
+}
+
+function refuseOccupied(paths: readonly SandboxPath[], as: "files" | "directories"): void {
+  if (paths.length === 0) return;
+  const first = paths[0]!.display;
+  throw new ToolError(
+    "already_exists",
+    `${first}${paths.length > 1 ? ` and ${paths.length - 1} more` : ""} ${as === "files" ? "already" : "now"} exist(s) as ${as}; ` +
+      "nothing was restored. Restore to another destination.",
+    { path: first, count: paths.length },
+  );
 }
 
 interface Occupancy {
