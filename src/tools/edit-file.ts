@@ -12,6 +12,7 @@
  *   a success means the put landed on the very version the edits were applied to.
  */
 import { z } from "zod";
+import { utf8ByteLength } from "../files/utf8-length";
 import { ToolError } from "../errors/tool-error";
 import { MAX_TEXT_READ_BYTES, MAX_WRITE_BYTES } from "../files/limits";
 import { applyEdits } from "../files/text-edits";
@@ -58,7 +59,7 @@ export const editFile = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   // The edited file's size is unknown before the call; the bytes counted are the new text supplied.
   cost: ({ edits, dryRun }) =>
-    dryRun ? { units: 1 } : { units: 1, writes: 1, bytesWritten: edits.reduce((sum, edit) => sum + encoder.encode(edit.newText).byteLength, 0) },
+    dryRun ? { units: 1 } : { units: 1, writes: 1, bytesWritten: edits.reduce((sum, edit) => sum + utf8ByteLength(edit.newText), 0) },
   async run({ path: raw, edits, dryRun, ifMatch }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
     const expected = ifMatch === undefined ? undefined : normalizeEtag(ifMatch);

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { ToolError } from "../errors/tool-error";
 import { MAX_WRITE_BYTES } from "../files/limits";
 import { textContentType } from "../files/text-content-type";
+import { utf8ByteLength } from "../files/utf8-length";
 import { toEntryOutput, entrySchema } from "./entry-output";
 import { etagField, pathField } from "./schemas";
 import { defineTool, textResult } from "./tool-definition";
@@ -32,7 +33,7 @@ export const writeFile = defineTool({
   output: z.object({ file: entrySchema }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   cost: ({ content }) => {
-    const bytes = encoder.encode(content).byteLength;
+    const bytes = utf8ByteLength(content);
     return { units: 1 + Math.floor(bytes / (1024 * 1024)), writes: 1, bytesWritten: bytes };
   },
   async run({ path: raw, content, ifMatch, ifNoneMatch }, { sandbox }) {
