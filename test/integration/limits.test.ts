@@ -83,6 +83,17 @@ describe("quotas (in-memory)", () => {
     expect(errorCodeOf(await callTool(client, "read_text_file", { path: "c.txt" }))).toBe("not_found");
   });
 
+  it("buckets hostile CF-Connecting-IP values (huge, control-free junk, empty) without failing or sharing with real IPs", async () => {
+    const env = makeEnv(key, { RATE_LIMIT_IP_REQUESTS: "2" });
+    const auth = { authorization: `Bearer ${await mintToken({ key, claims: { sub: "ip-junk" } })}` };
+    for (const ip of ["x".repeat(8_000), "'; DROP TABLE --", "   ", "1.2.3.4, 5.6.7.8"]) {
+      expect((await postMcp(env, ping(), { ...auth, "cf-connecting-ip": ip })).status, ip.slice(0, 20)).toBe(200);
+    }
+    // A real IP's budget is untouched by the junk above.
+    for (let i = 0; i < 2; i++) expect((await postMcp(env, ping(), { ...auth, "cf-connecting-ip": "198.51.100.9" })).status).toBe(200);
+    expect((await postMcp(env, ping(), { ...auth, "cf-connecting-ip": "198.51.100.9" })).status).toBe(429);
+  });
+
   it("spends no daily quota on calls refused for their scope, but still counts them against the rate limit", async () => {
     const env = makeEnv(key, { QUOTA_DAILY_WRITES: "1", RATE_LIMIT_PRINCIPAL_UNITS: "6", RATE_LIMIT_PRINCIPAL_WINDOW_SECONDS: "3600" });
     const readOnly = { authorization: `Bearer ${await mintToken({ key, claims: { sub: "scope-quota", scope: "files:read" } })}` };
