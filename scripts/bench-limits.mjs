@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { randomBytes } from "node:crypto";
 /**
  * Hot-path cost of the limiter, measured against a local redis-server behind the Upstash REST bridge
  * (the same pair the Redis test tier uses; needs `redis-server`, see .ci/install-redis.sh):
@@ -12,7 +13,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { randomBytes } from "node:crypto";
 import { build } from "esbuild";
 
 const iterations = Number(process.argv[2] ?? 2000);
@@ -35,7 +35,16 @@ await writeFile(
    export { ipKey, principalKey, quotaKey, tenantHash } from ${JSON.stringify(join(root, "src/limits/keys.ts"))};
    export { nextUtcMidnight } from ${JSON.stringify(join(root, "src/limits/decisions.ts"))};`,
 );
-await build({ entryPoints: [entry], outfile: out, bundle: true, format: "esm", platform: "node", packages: "external", logLevel: "error", absWorkingDir: root });
+await build({
+  entryPoints: [entry],
+  outfile: out,
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  packages: "external",
+  logLevel: "error",
+  absWorkingDir: root,
+});
 const m = await import(pathToFileURL(out).href);
 
 const redis = await m.startRedisServer();
@@ -44,7 +53,10 @@ const bridge = await m.startUpstashBridge({ redisPort: redis.port, token });
 try {
   const throttle = { baseMs: 30_000, maxMs: 900_000, strikeMemoryMs: 3_600_000 };
   const policy = { limit: 1_000_000_000, windowMs: 60_000 };
-  const upstash = m.createUpstashLimiter(m.createUpstashClient({ url: bridge.url, token, timeoutMs: 1000 }), { throttle, timeoutMs: 1000 });
+  const upstash = m.createUpstashLimiter(m.createUpstashClient({ url: bridge.url, token, timeoutMs: 1000 }), {
+    throttle,
+    timeoutMs: 1000,
+  });
   const memory = m.createMemoryLimiter(throttle);
   const ip = await m.ipKey("198.51.100.7");
   const sub = await m.principalKey("jwt", "bench-user");
@@ -58,14 +70,18 @@ try {
         { key: sub, request: { policy, units: 1 } },
       ],
       quotas: withQuotas
-        ? ["writes", "deletes", "bytesWritten"].map((name) => ({ key: m.quotaKey(tenant, now, name), request: { name, limit: 1e15, amount: 1 } }))
+        ? ["writes", "deletes", "bytesWritten"].map((name) => ({
+            key: m.quotaKey(tenant, now, name),
+            request: { name, limit: 1e15, amount: 1 },
+          }))
         : [],
       quotaExpiresAt: m.nextUtcMidnight(now) + 3_600_000,
       now,
     };
   };
 
-  const bare = () => fetch(`${bridge.url}/__control/count`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json());
+  const bare = () =>
+    fetch(`${bridge.url}/__control/count`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json());
 
   await upstash.check(request(true)); // first use: EVALSHA → NOSCRIPT → EVAL
   for (let i = 0; i < 200; i++) {
@@ -94,7 +110,10 @@ try {
   const rtRead = await roundTrips(false);
   const rtWrite = await roundTrips(true);
   // After Redis lost its scripts: EVALSHA → NOSCRIPT → EVAL for the library's and our scripts.
-  await fetch(`${bridge.url}/__control/script-flush`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+  await fetch(`${bridge.url}/__control/script-flush`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+  });
   bridge.resetCount();
   await upstash.check(request(true));
   const rtFlushed = bridge.requestCount();
@@ -104,14 +123,22 @@ try {
   const tMem = await time(() => memory.check(request(true)));
 
   const fmt = (t) => `mean ${t.mean.toFixed(3)} ms  p50 ${t.p50.toFixed(3)} ms  p99 ${t.p99.toFixed(3)} ms`;
-  console.log(`iterations per series: ${iterations} (loopback; a real Upstash adds its network RTT instead of the bare figure)`);
-  console.log(`Upstash HTTP requests per check: read-like ${rtRead.toFixed(2)}, write-like with 3 daily quotas ${rtWrite.toFixed(2)}, first after a script flush ${rtFlushed}`);
+  console.log(
+    `iterations per series: ${iterations} (loopback; a real Upstash adds its network RTT instead of the bare figure)`,
+  );
+  console.log(
+    `Upstash HTTP requests per check: read-like ${rtRead.toFixed(2)}, write-like with 3 daily quotas ${rtWrite.toFixed(2)}, first after a script flush ${rtFlushed}`,
+  );
   console.log(`bare loopback HTTP to the bridge (no limiter): ${fmt(tBare)}`);
   console.log(`Upstash limiter, IP + principal:               ${fmt(tUpRead)}`);
   console.log(`Upstash limiter, IP + principal + 3 quotas:    ${fmt(tUpWrite)}`);
   console.log(`in-memory limiter (dev), same check:           ${fmt(tMem)}`);
-  console.log(`ratio Upstash check / bare round trip (p50):   ${(tUpRead.p50 / tBare.p50).toFixed(2)}x read, ${(tUpWrite.p50 / tBare.p50).toFixed(2)}x write`);
-  console.log(`added per request vs no limiter (p50):         ${tUpRead.p50.toFixed(3)} ms read, ${tUpWrite.p50.toFixed(3)} ms write`);
+  console.log(
+    `ratio Upstash check / bare round trip (p50):   ${(tUpRead.p50 / tBare.p50).toFixed(2)}x read, ${(tUpWrite.p50 / tBare.p50).toFixed(2)}x write`,
+  );
+  console.log(
+    `added per request vs no limiter (p50):         ${tUpRead.p50.toFixed(3)} ms read, ${tUpWrite.p50.toFixed(3)} ms write`,
+  );
 } finally {
   await bridge.stop();
   await redis.stop();

@@ -24,7 +24,9 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.error('usage: npm run -s token -- [--sub alice] [--scope "files:read files:write files:delete"] [--ttl 3600]');
+  console.error(
+    'usage: npm run -s token -- [--sub alice] [--scope "files:read files:write files:delete"] [--ttl 3600]',
+  );
   process.exit(0);
 }
 const ttl = Number(values.ttl);

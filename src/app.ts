@@ -9,27 +9,27 @@ import { Hono } from "hono";
 import { createRequestLog, type RequestLog } from "./audit/audit-log";
 import { createJwtVerifier, type JwtVerifier } from "./auth/jwt-verifier";
 import { hasScope, type Principal, type Scope } from "./auth/principal";
-import { ConfigError, parseConfig, type Config } from "./config/config";
+import { type Config, ConfigError, parseConfig } from "./config/config";
 import type { Env } from "./env";
 import { authenticate } from "./http/authenticate";
-import { assertDeclaredLengthWithin, parseSingleMessage, readCappedText, type JsonRpcMessage } from "./http/body";
+import { assertDeclaredLengthWithin, type JsonRpcMessage, parseSingleMessage, readCappedText } from "./http/body";
 import { buildBearerChallenge, resourceMetadataUrlFor } from "./http/challenge";
 import { corsHeaders, isOriginAllowed, preflightHeaders } from "./http/origin";
 import { protectedResourceMetadata } from "./http/protected-resource-metadata";
 import { HttpError, jsonRpcErrorResponse, serviceUnavailable } from "./http/responses";
-import { handleMcpPost } from "./mcp/handle-mcp-post";
-import { errorDetail } from "./mcp/tool-seam";
-import { createStorageMeter } from "./limits/storage-meter";
-import { requestCost, operationOf } from "./limits/request-cost";
+import { operationOf, requestCost } from "./limits/request-cost";
 import {
   admitRequest,
   clientIp,
   countFailedAuthentication,
   createLimitsRuntime,
   ipKey,
-  refuseIfBlocked,
   type LimitsRuntime,
+  refuseIfBlocked,
 } from "./limits/request-limits";
+import { createStorageMeter } from "./limits/storage-meter";
+import { handleMcpPost } from "./mcp/handle-mcp-post";
+import { errorDetail } from "./mcp/tool-seam";
 import { Sandbox } from "./sandbox/sandbox";
 import { findTool, TOOLS } from "./tools/registry";
 
@@ -120,7 +120,11 @@ export function createApp(): Hono<AppEnv> {
   const metadata = (c: { env: Env; get(key: "log"): RequestLog }) => {
     const { config } = requireState(c.env, c.get("log"));
     return new Response(JSON.stringify(protectedResourceMetadata(config)), {
-      headers: { "content-type": "application/json", "access-control-allow-origin": "*", "cache-control": "public, max-age=3600" },
+      headers: {
+        "content-type": "application/json",
+        "access-control-allow-origin": "*",
+        "cache-control": "public, max-age=3600",
+      },
     });
   };
   app.get("/.well-known/oauth-protected-resource", metadata);
@@ -147,7 +151,9 @@ export function createApp(): Hono<AppEnv> {
 
   // Stateless server: no SSE stream to resume and no session to delete (MCP transport spec).
   const methodNotAllowed = () =>
-    jsonRpcErrorResponse(405, -32000, "Method not allowed: this stateless server accepts POST only", { allow: "POST, OPTIONS" });
+    jsonRpcErrorResponse(405, -32000, "Method not allowed: this stateless server accepts POST only", {
+      allow: "POST, OPTIONS",
+    });
   app.get("/mcp", methodNotAllowed);
   app.delete("/mcp", methodNotAllowed);
 
@@ -169,7 +175,8 @@ export function createApp(): Hono<AppEnv> {
       });
     } catch (error) {
       // Brute-forcing tokens costs the IP like any request: 429 once it is over, else the 401.
-      if (error instanceof HttpError && error.response.status === 401) await countFailedAuthentication(state.limits, ip, log, defer);
+      if (error instanceof HttpError && error.response.status === 401)
+        await countFailedAuthentication(state.limits, ip, log, defer);
       throw error;
     }
     const message = parseSingleMessage(await readCappedText(c.req.raw, state.config.maxRequestBytes));
@@ -198,7 +205,13 @@ export function createApp(): Hono<AppEnv> {
         scope,
         resourceMetadataUrl: state.resourceMetadataUrl,
       });
-      return jsonRpcErrorResponse(403, -32000, `Forbidden: ${tool} requires the ${scope} scope`, { "www-authenticate": challenge, ...admitted.headers }, id);
+      return jsonRpcErrorResponse(
+        403,
+        -32000,
+        `Forbidden: ${tool} requires the ${scope} scope`,
+        { "www-authenticate": challenge, ...admitted.headers },
+        id,
+      );
     }
 
     const meter = createStorageMeter(state.limits.ledger, admitted.storageKey, state.config.limits.storageBytes, log);

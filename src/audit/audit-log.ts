@@ -66,7 +66,11 @@ export interface RequestLog {
 // console.log is what Workers Logs and `wrangler tail` collect; tests pass their own sink.
 const consoleSink: LogSink = (line) => console.log(line);
 
-export function createRequestLog(requestId: string, now: () => number = Date.now, sink: LogSink = consoleSink): RequestLog {
+export function createRequestLog(
+  requestId: string,
+  now: () => number = Date.now,
+  sink: LogSink = consoleSink,
+): RequestLog {
   const started = now();
   const fields: RequestFields = {};
   let finished = false;
@@ -77,7 +81,14 @@ export function createRequestLog(requestId: string, now: () => number = Date.now
       Object.assign(fields, update);
     },
     security(event) {
-      write({ kind: "security", time: new Date(now()).toISOString(), requestId, tenant: fields.tenant, subject: fields.subject, ...event });
+      write({
+        kind: "security",
+        time: new Date(now()).toISOString(),
+        requestId,
+        tenant: fields.tenant,
+        subject: fields.subject,
+        ...event,
+      });
     },
     finish(status, httpMethod, route) {
       if (finished) return;

@@ -24,7 +24,9 @@ export type AuthFailureReason =
   | "invalid_claims"
   | "key_set_unavailable";
 
-export type AuthResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: AuthFailureReason };
+export type AuthResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly reason: AuthFailureReason };
 
 export function authFailure(reason: AuthFailureReason): { ok: false; reason: AuthFailureReason } {
   return { ok: false, reason };

@@ -3,7 +3,7 @@
  * the query string is refused outright: URLs end up in logs, proxies and browser history (MCP
  * authorization spec, "Token Requirements").
  */
-import { authFailure, type AuthResult } from "./auth-failure";
+import { type AuthResult, authFailure } from "./auth-failure";
 
 // RFC 6750 b64token; anything else in the header is malformed, not "missing".
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;

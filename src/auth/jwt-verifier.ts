@@ -6,14 +6,14 @@
  * §4.1.11). Then jose checks the signature against the configured key set with an asymmetric allow-list,
  * `iss`, `aud`, `exp` (required), `nbf` and a small clock tolerance.
  */
-import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { z } from "zod";
 import type { Config } from "../config/config";
+import { isValidTenantId } from "../sandbox/tenant-prefix";
 import { ALLOWED_JWS_ALGORITHMS } from "./algorithms";
-import { authFailure, type AuthFailureReason, type AuthResult } from "./auth-failure";
+import { type AuthFailureReason, type AuthResult, authFailure } from "./auth-failure";
 import { createKeyResolver, KeySetUnavailableError } from "./key-set";
 import type { Principal } from "./principal";
-import { isValidTenantId } from "../sandbox/tenant-prefix";
 
 const HOSTILE_KEY_HEADERS = ["jku", "jwk", "x5u", "x5c"] as const;
 const MAX_TOKEN_LENGTH = 16 * 1024;
@@ -114,7 +114,10 @@ function toFailureReason(error: unknown): AuthFailureReason {
   }
 }
 
-export function createJwtVerifier(config: Config, keys: JWTVerifyGetKey = createKeyResolver(config.jwks, config.jwksTimeoutMs)): JwtVerifier {
+export function createJwtVerifier(
+  config: Config,
+  keys: JWTVerifyGetKey = createKeyResolver(config.jwks, config.jwksTimeoutMs),
+): JwtVerifier {
   return {
     async verify(token, now) {
       if (token.length > MAX_TOKEN_LENGTH) return authFailure("malformed_token");

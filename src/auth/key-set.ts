@@ -58,7 +58,10 @@ function unavailable(cause?: unknown): KeySetUnavailableError {
 }
 
 /** During the failure cooldown: cached keys only, and no fetch. */
-async function fromCacheOnly(entry: RemoteEntry, ...args: Parameters<JWTVerifyGetKey>): Promise<Awaited<ReturnType<JWTVerifyGetKey>>> {
+async function fromCacheOnly(
+  entry: RemoteEntry,
+  ...args: Parameters<JWTVerifyGetKey>
+): Promise<Awaited<ReturnType<JWTVerifyGetKey>>> {
   const cached = entry.resolver.jwks();
   if (!cached) throw unavailable();
   try {
@@ -73,7 +76,8 @@ async function fromCacheOnly(entry: RemoteEntry, ...args: Parameters<JWTVerifyGe
 function remoteResolver(url: URL, timeoutMs: number): JWTVerifyGetKey {
   const entry = remoteEntry(url, timeoutMs);
   return async (header, token) => {
-    if (entry.failedAt !== undefined && Date.now() - entry.failedAt < FAILURE_COOLDOWN_MS) return fromCacheOnly(entry, header, token);
+    if (entry.failedAt !== undefined && Date.now() - entry.failedAt < FAILURE_COOLDOWN_MS)
+      return fromCacheOnly(entry, header, token);
     try {
       return await entry.resolver(header, token);
     } catch (error) {
@@ -84,7 +88,8 @@ function remoteResolver(url: URL, timeoutMs: number): JWTVerifyGetKey {
 }
 
 export function createKeyResolver(source: JwksSource, timeoutMs: number): JWTVerifyGetKey {
-  const resolve = source.kind === "remote" ? remoteResolver(source.url, timeoutMs) : createLocalJWKSet(source.keys as never);
+  const resolve =
+    source.kind === "remote" ? remoteResolver(source.url, timeoutMs) : createLocalJWKSet(source.keys as never);
   return async (header, token) => {
     try {
       return await resolve(header, token);

@@ -7,7 +7,7 @@
  * `ENVIRONMENT=development` says so explicitly.
  */
 import { z } from "zod";
-import { parseLimitsConfig, type LimitsConfig, type LimitsEnv } from "../limits/limits-config";
+import { type LimitsConfig, type LimitsEnv, parseLimitsConfig } from "../limits/limits-config";
 import { ConfigError, type Environment } from "./config-error";
 
 export { ConfigError, type Environment };
@@ -50,9 +50,7 @@ export const DEFAULT_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 const MAX_REQUEST_BYTES_CEILING = 32 * 1024 * 1024;
 
 const jwkSetSchema = z.object({
-  keys: z
-    .array(z.looseObject({ kty: z.string() }))
-    .min(1, "must contain at least one key"),
+  keys: z.array(z.looseObject({ kty: z.string() })).min(1, "must contain at least one key"),
 });
 
 function present(value: string | undefined): string | undefined {
@@ -75,7 +73,10 @@ function parseUrl(name: string, raw: string, environment: Environment): URL {
   }
   const loopback = url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]";
   if (url.protocol !== "https:" && !(environment === "development" && url.protocol === "http:" && loopback)) {
-    throw new ConfigError(name, "must use https (http is accepted only for loopback hosts with ENVIRONMENT=development)");
+    throw new ConfigError(
+      name,
+      "must use https (http is accepted only for loopback hosts with ENVIRONMENT=development)",
+    );
   }
   return url;
 }
@@ -112,11 +113,14 @@ function parseJwks(env: ConfigEnv, environment: Environment): JwksSource {
     throw new ConfigError("OAUTH_JWKS", "must be a JSON Web Key Set (invalid JSON)");
   }
   const parsed = jwkSetSchema.safeParse(json);
-  if (!parsed.success) throw new ConfigError("OAUTH_JWKS", "must be a JSON Web Key Set ({\"keys\": [...]})");
+  if (!parsed.success) throw new ConfigError("OAUTH_JWKS", 'must be a JSON Web Key Set ({"keys": [...]})');
   // A private key in the verifier's configuration means someone pasted the wrong file: refuse it
   // rather than hold signing material in a var that is visible in the dashboard.
   if (parsed.data.keys.some((key) => "d" in key || key.kty === "oct")) {
-    throw new ConfigError("OAUTH_JWKS", "must hold public asymmetric keys only (found private or symmetric key material)");
+    throw new ConfigError(
+      "OAUTH_JWKS",
+      "must hold public asymmetric keys only (found private or symmetric key material)",
+    );
   }
   return { kind: "inline", keys: parsed.data };
 }
@@ -130,10 +134,16 @@ function parseOrigins(raw: string | undefined): string[] {
     try {
       url = new URL(origin);
     } catch {
-      throw new ConfigError("ALLOWED_ORIGINS", "must be a comma-separated list of origins like https://app.example.com");
+      throw new ConfigError(
+        "ALLOWED_ORIGINS",
+        "must be a comma-separated list of origins like https://app.example.com",
+      );
     }
     if (url.origin !== origin) {
-      throw new ConfigError("ALLOWED_ORIGINS", "entries must be bare origins (scheme://host[:port], no path or trailing slash)");
+      throw new ConfigError(
+        "ALLOWED_ORIGINS",
+        "entries must be bare origins (scheme://host[:port], no path or trailing slash)",
+      );
     }
     return origin;
   });
@@ -166,4 +176,3 @@ export function parseConfig(env: ConfigEnv): Config {
     limits: parseLimitsConfig(env, environment),
   };
 }
-

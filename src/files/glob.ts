@@ -89,9 +89,7 @@ export function compileGlobs(patterns: readonly string[], parameter: string, opt
       throw refuse(`the pattern is not a valid glob (${reason})`);
     }
     if (compiled.globSet.length > expansionsLeft) {
-      throw refuse(
-        `brace expansion makes too many alternatives (at most ${MAX_GLOB_EXPANSIONS} over all patterns)`,
-      );
+      throw refuse(`brace expansion makes too many alternatives (at most ${MAX_GLOB_EXPANSIONS} over all patterns)`);
     }
     expansionsLeft -= compiled.globSet.length;
     return compiled;

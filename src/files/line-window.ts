@@ -10,7 +10,9 @@ import { ToolError } from "../errors/tool-error";
 const decodeOptions = { fatal: true, ignoreBOM: false };
 
 export function notTextError(display: string): ToolError {
-  return new ToolError("not_text", `${display} is not UTF-8 text; use read_media_file for binary files`, { path: display });
+  return new ToolError("not_text", `${display} is not UTF-8 text; use read_media_file for binary files`, {
+    path: display,
+  });
 }
 
 function splitLines(text: string): string[] {
@@ -18,7 +20,12 @@ function splitLines(text: string): string[] {
   return body.length === 0 ? [] : body.split("\n");
 }
 
-export async function readHeadLines(body: ReadableStream<Uint8Array>, count: number, maxBytes: number, display: string): Promise<string> {
+export async function readHeadLines(
+  body: ReadableStream<Uint8Array>,
+  count: number,
+  maxBytes: number,
+  display: string,
+): Promise<string> {
   const reader = body.getReader();
   const decoder = new TextDecoder("utf-8", decodeOptions);
   let text = "";
@@ -37,7 +44,10 @@ export async function readHeadLines(body: ReadableStream<Uint8Array>, count: num
       for (const char of chunk) if (char === "\n") newlines++;
       if (newlines >= count) break;
       if (bytes > maxBytes) {
-        throw new ToolError("too_large", `The first ${count} lines of ${display} exceed ${maxBytes} bytes`, { path: display, maxBytes });
+        throw new ToolError("too_large", `The first ${count} lines of ${display} exceed ${maxBytes} bytes`, {
+          path: display,
+          maxBytes,
+        });
       }
     }
   } catch (error) {
@@ -78,7 +88,10 @@ export async function readTailLines(
     if (whole) return lines.slice(-count).join("\n");
     if (lines.length > count) return lines.slice(-count).join("\n");
     if (window >= maxBytes) {
-      throw new ToolError("too_large", `The last ${count} lines of ${display} exceed ${maxBytes} bytes`, { path: display, maxBytes });
+      throw new ToolError("too_large", `The last ${count} lines of ${display} exceed ${maxBytes} bytes`, {
+        path: display,
+        maxBytes,
+      });
     }
     window = Math.min(size, window * 4, maxBytes);
   }

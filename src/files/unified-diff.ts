@@ -19,7 +19,7 @@
  * advance timers after I/O (a Spectre mitigation), so it would never fire in production even though
  * it does fire under local workerd/Miniflare, where the clock runs.
  */
-import { formatPatch, structuredPatch, type StructuredPatch } from "diff";
+import { formatPatch, type StructuredPatch, structuredPatch } from "diff";
 
 export interface DiffLimits {
   /** Longest text, per side, that we diff (UTF-16 code units). */

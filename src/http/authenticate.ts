@@ -8,7 +8,7 @@ import type { AuthFailureReason } from "../auth/auth-failure";
 import { extractBearerToken } from "../auth/bearer";
 import type { JwtVerifier } from "../auth/jwt-verifier";
 import type { Principal } from "../auth/principal";
-import { buildBearerChallenge, type BearerError } from "./challenge";
+import { type BearerError, buildBearerChallenge } from "./challenge";
 import { HttpError, jsonRpcErrorResponse, serviceUnavailable } from "./responses";
 
 /** Scopes a client should ask for when it has no token yet; `files:delete` is obtained by step-up. */
@@ -24,15 +24,21 @@ function unauthorized(reason: AuthFailureReason, resourceMetadataUrl: string): H
   const error: BearerError | undefined =
     reason === "missing_credential" || reason === "unsupported_scheme"
       ? undefined
-      : reason === "token_in_query" || reason === "malformed_authorization_header" ? "invalid_request" : "invalid_token";
-  const description = reason === "token_in_query" ? "Send the access token in the Authorization header only" : undefined;
+      : reason === "token_in_query" || reason === "malformed_authorization_header"
+        ? "invalid_request"
+        : "invalid_token";
+  const description =
+    reason === "token_in_query" ? "Send the access token in the Authorization header only" : undefined;
   const challenge = buildBearerChallenge({
     resourceMetadataUrl,
     scope: BASELINE_SCOPE,
     ...(error ? { error } : {}),
     ...(description ? { errorDescription: description } : {}),
   });
-  const message = error !== undefined ? "Unauthorized: the access token is missing, invalid or expired" : "Unauthorized: an access token is required";
+  const message =
+    error !== undefined
+      ? "Unauthorized: the access token is missing, invalid or expired"
+      : "Unauthorized: an access token is required";
   return new HttpError(jsonRpcErrorResponse(401, -32000, message, { "www-authenticate": challenge }));
 }
 

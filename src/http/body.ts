@@ -50,7 +50,11 @@ export function parseSingleMessage(text: string): JsonRpcMessage {
   }
   if (Array.isArray(parsed)) {
     throw new HttpError(
-      jsonRpcErrorResponse(400, -32600, "Invalid Request: JSON-RPC batches are not supported; send one message per POST"),
+      jsonRpcErrorResponse(
+        400,
+        -32600,
+        "Invalid Request: JSON-RPC batches are not supported; send one message per POST",
+      ),
     );
   }
   if (parsed === null || typeof parsed !== "object") {

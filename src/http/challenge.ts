@@ -13,7 +13,7 @@ export interface BearerChallenge {
 }
 
 export function quoteHeaderValue(value: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
   const printable = value.replace(/[\u0000-\u001f\u007f]/g, "");
   return `"${printable.replace(/[\\"]/g, (char) => `\\${char}`)}"`;
 }

@@ -13,7 +13,8 @@ export function isOriginAllowed(origin: string | null, requestUrl: string, allow
 export function corsHeaders(origin: string): Record<string, string> {
   return {
     "access-control-allow-origin": origin,
-    "access-control-expose-headers": "WWW-Authenticate, Retry-After, Mcp-Session-Id, MCP-Protocol-Version, X-Request-Id, RateLimit, RateLimit-Policy",
+    "access-control-expose-headers":
+      "WWW-Authenticate, Retry-After, Mcp-Session-Id, MCP-Protocol-Version, X-Request-Id, RateLimit, RateLimit-Policy",
     vary: "Origin",
   };
 }
@@ -22,7 +23,8 @@ export function preflightHeaders(origin: string): Record<string, string> {
   return {
     ...corsHeaders(origin),
     "access-control-allow-methods": "POST, OPTIONS",
-    "access-control-allow-headers": "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID",
+    "access-control-allow-headers":
+      "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID",
     "access-control-max-age": "600",
   };
 }

@@ -93,7 +93,14 @@ export function slidingUsed(prev: number, cur: number, now: number, windowMs: nu
  * Earliest epoch ms at which `units` more would pass, assuming no other traffic. Used for the first
  * block so that a client honouring Retry-After succeeds on its first retry.
  */
-export function earliestRoomAt(prev: number, cur: number, units: number, limit: number, now: number, windowMs: number): number {
+export function earliestRoomAt(
+  prev: number,
+  cur: number,
+  units: number,
+  limit: number,
+  now: number,
+  windowMs: number,
+): number {
   const start = windowIndex(now, windowMs) * windowMs;
   const room = limit - cur - units;
   if (room >= 0) {
@@ -155,10 +162,20 @@ export function evaluateLimits(
       }
       windows.push(undefined);
       const blockedUntil = w.status === "blocked" ? w.state.blockedUntil : 0;
-      return { status: w.status, limit: w.limit, used: w.used, resetAt: w.resetAt, blockedUntil, strikes: w.state.strikes };
+      return {
+        status: w.status,
+        limit: w.limit,
+        used: w.used,
+        resetAt: w.resetAt,
+        blockedUntil,
+        strikes: w.state.strikes,
+      };
     });
     return {
-      check: { windows: outcomes, quotas: quotas.map((q, i) => ({ name: q.name, limit: q.limit, used: quotaUsed[i]!, refused: false })) },
+      check: {
+        windows: outcomes,
+        quotas: quotas.map((q, i) => ({ name: q.name, limit: q.limit, used: quotaUsed[i]!, refused: false })),
+      },
       windows,
       quotas: quotas.map(() => undefined),
     };
@@ -212,7 +229,12 @@ export interface QuotaRefusal {
 
 export type RequestDecision =
   | { readonly kind: "allow"; readonly quotaRefusal: QuotaRefusal | undefined }
-  | { readonly kind: "rate_limited"; readonly retryAt: number; readonly which: number; readonly blockedFromCache: boolean }
+  | {
+      readonly kind: "rate_limited";
+      readonly retryAt: number;
+      readonly which: number;
+      readonly blockedFromCache: boolean;
+    }
   | { readonly kind: "degraded_allow" }
   | { readonly kind: "degraded_refuse" };
 
@@ -221,7 +243,12 @@ export type RequestDecision =
  * follow the configured setting; writes and deletes are always refused (DESIGN invariant 5). Never
  * the library default of "allow".
  */
-export function decideRequest(check: LimitCheck | undefined, operation: Operation, degradedReads: "allow" | "refuse", now: number): RequestDecision {
+export function decideRequest(
+  check: LimitCheck | undefined,
+  operation: Operation,
+  degradedReads: "allow" | "refuse",
+  now: number,
+): RequestDecision {
   if (check === undefined) {
     return operation === "read" && degradedReads === "allow" ? { kind: "degraded_allow" } : { kind: "degraded_refuse" };
   }
@@ -237,7 +264,9 @@ export function decideRequest(check: LimitCheck | undefined, operation: Operatio
   const refused = check.quotas.find((q) => q.refused);
   return {
     kind: "allow",
-    quotaRefusal: refused ? { name: refused.name, limit: refused.limit, used: refused.used, resetsAt: nextUtcMidnight(now) } : undefined,
+    quotaRefusal: refused
+      ? { name: refused.name, limit: refused.limit, used: refused.used, resetsAt: nextUtcMidnight(now) }
+      : undefined,
   };
 }
 

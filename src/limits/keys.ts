@@ -12,7 +12,7 @@
  * length whatever a claim holds, and no claim value can inject ':' into a key. It is pseudonymisation,
  * not secrecy: an IPv4 hash can be reversed by trying all addresses. Tokens are never keyed on.
  */
-import { utcDay, type QuotaName } from "./decisions";
+import { type QuotaName, utcDay } from "./decisions";
 
 const PREFIX = "r2mcp:v1";
 /** @upstash/ratelimit's `prefix`: the library appends `:<identifier>:<window index>`. */

@@ -112,7 +112,10 @@ function parseUpstashUrl(raw: string, environment: Environment): string {
   const loopback = url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]";
   if (url.protocol !== "https:" && !(environment === "development" && url.protocol === "http:" && loopback)) {
     // The token travels in every request: plain http is acceptable only to a local emulator.
-    throw new ConfigError("UPSTASH_REDIS_REST_URL", "must use https (http is accepted only for loopback hosts with ENVIRONMENT=development)");
+    throw new ConfigError(
+      "UPSTASH_REDIS_REST_URL",
+      "must use https (http is accepted only for loopback hosts with ENVIRONMENT=development)",
+    );
   }
   return url.href.replace(/\/$/, "");
 }

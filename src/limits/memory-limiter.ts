@@ -4,9 +4,9 @@
  * `evaluateLimits` from decisions.ts over Maps. Per isolate, so not a production control: several
  * isolates each keep their own counts, and a restart forgets them (hence the startup warning).
  */
-import { evaluateLimits, windowIndex, type LimitCheck, type WindowState } from "./decisions";
+import { evaluateLimits, type LimitCheck, type WindowState, windowIndex } from "./decisions";
+import type { Limiter, LimitRequest, StorageLedger } from "./limiter";
 import type { ThrottlePolicy } from "./limits-config";
-import type { LimitRequest, Limiter, StorageLedger } from "./limiter";
 
 interface StoredWindow {
   index: number;
@@ -72,7 +72,8 @@ export function createMemoryLimiter(throttle: ThrottlePolicy): Limiter {
         });
       });
       result.quotas.forEach((value, i) => {
-        if (value !== undefined) remember(quotas, request.quotas[i]!.key, { used: value, expiresAt: request.quotaExpiresAt });
+        if (value !== undefined)
+          remember(quotas, request.quotas[i]!.key, { used: value, expiresAt: request.quotaExpiresAt });
       });
       return result.check;
     },

@@ -26,5 +26,10 @@ export function rateLimitHeaders(windows: readonly WindowOutcome[], now: number)
 /** For a refusal known only from the block cache: nothing left until the block ends. */
 export function blockedHeaders(limit: number, until: number, now: number): Record<string, string> {
   const seconds = String(secondsUntil(until, now));
-  return { "ratelimit-limit": String(limit), "ratelimit-remaining": "0", "ratelimit-reset": seconds, "retry-after": seconds };
+  return {
+    "ratelimit-limit": String(limit),
+    "ratelimit-remaining": "0",
+    "ratelimit-reset": seconds,
+    "retry-after": seconds,
+  };
 }

@@ -10,7 +10,10 @@ import type { Operation } from "./decisions";
 
 const ONE: ToolCost = { units: 1 };
 
-function toolOf(message: JsonRpcMessage, findTool: (name: string) => ToolDefinition | undefined): ToolDefinition | undefined {
+function toolOf(
+  message: JsonRpcMessage,
+  findTool: (name: string) => ToolDefinition | undefined,
+): ToolDefinition | undefined {
   if (message.method !== "tools/call") return undefined;
   const name = (message.params as { name?: unknown } | undefined)?.name;
   return typeof name === "string" ? findTool(name) : undefined;
@@ -24,14 +27,22 @@ export function requestCost(message: JsonRpcMessage, findTool: (name: string) =>
   try {
     const cost = tool.cost(parsed.data);
     const whole = (n: number | undefined) => (n !== undefined && Number.isFinite(n) && n > 0 ? Math.ceil(n) : 0);
-    return { units: Math.max(1, whole(cost.units)), writes: whole(cost.writes), deletes: whole(cost.deletes), bytesWritten: whole(cost.bytesWritten) };
+    return {
+      units: Math.max(1, whole(cost.units)),
+      writes: whole(cost.writes),
+      deletes: whole(cost.deletes),
+      bytesWritten: whole(cost.bytesWritten),
+    };
   } catch {
     return ONE;
   }
 }
 
 /** Writes and deletes are never let through on a degraded limiter; reads may be (LIMITS_DEGRADED_READS). */
-export function operationOf(message: JsonRpcMessage, findTool: (name: string) => ToolDefinition | undefined): Operation {
+export function operationOf(
+  message: JsonRpcMessage,
+  findTool: (name: string) => ToolDefinition | undefined,
+): Operation {
   const tool = toolOf(message, findTool);
   if (message.method === "tools/call" && !tool) return "read"; // unknown tool: the seam refuses it, nothing is written
   return tool && tool.scope !== "files:read" ? "write" : "read";

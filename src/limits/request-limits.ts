@@ -17,20 +17,20 @@ import type { Principal } from "../auth/principal";
 import { ToolError } from "../errors/tool-error";
 import { HttpError, jsonRpcErrorResponse, serviceUnavailable } from "../http/responses";
 import type { ToolCost } from "../tools/tool-definition";
-import { createBlockCache, type BlockCache } from "./block-cache";
+import { type BlockCache, createBlockCache } from "./block-cache";
 import {
   clampUnits,
   decideRequest,
-  nextUtcMidnight,
-  secondsUntil,
   type LimitCheck,
+  nextUtcMidnight,
   type Operation,
   type QuotaName,
   type QuotaRefusal,
+  secondsUntil,
 } from "./decisions";
 import { ipKey, principalKey, quotaKey, storageKey, tenantHash } from "./keys";
+import { type Limiter, LimiterUnavailableError, type LimitRequest, type StorageLedger } from "./limiter";
 import type { LimitsConfig } from "./limits-config";
-import { LimiterUnavailableError, type LimitRequest, type Limiter, type StorageLedger } from "./limiter";
 import { createMemoryLimiter, createMemoryStorageLedger } from "./memory-limiter";
 import { blockedHeaders, rateLimitHeaders } from "./rate-limit-headers";
 import { createUpstashClient } from "./upstash-client";
@@ -52,7 +52,13 @@ export function createLimitsRuntime(config: LimitsConfig, now: () => number = Da
     console.warn(
       "WARNING: UPSTASH_REDIS_REST_URL is not set; ENVIRONMENT=development uses in-memory rate limits and quotas (per isolate, not for production).",
     );
-    return { config, limiter: createMemoryLimiter(config.throttle), ledger: createMemoryStorageLedger(), blocks: createBlockCache(), now };
+    return {
+      config,
+      limiter: createMemoryLimiter(config.throttle),
+      ledger: createMemoryStorageLedger(),
+      blocks: createBlockCache(),
+      now,
+    };
   }
   // One client for everything, so the window checks and the quota script share one auto-pipeline.
   const redis = createUpstashClient(config.backend);
@@ -92,7 +98,13 @@ function degradedRefusal(log: RequestLog, reason: string): HttpError {
 }
 
 /** Step 1 (and the principal half of step 3): refusal from the in-isolate block cache, no Redis call. */
-export function refuseIfBlocked(runtime: LimitsRuntime, key: string, scope: "ip" | "principal", log: RequestLog, id: RpcId = null): void {
+export function refuseIfBlocked(
+  runtime: LimitsRuntime,
+  key: string,
+  scope: "ip" | "principal",
+  log: RequestLog,
+  id: RpcId = null,
+): void {
   const now = runtime.now();
   const until = runtime.blocks.blockedUntil(key, now);
   if (until === undefined) return;
@@ -113,7 +125,12 @@ async function runCheck(runtime: LimitsRuntime, request: LimitRequest): Promise<
 }
 
 /** Step 2: a failed authentication still costs the IP one unit. Returns normally when the 401 may go out. */
-export async function countFailedAuthentication(runtime: LimitsRuntime, ip: string, log: RequestLog, defer?: Defer): Promise<void> {
+export async function countFailedAuthentication(
+  runtime: LimitsRuntime,
+  ip: string,
+  log: RequestLog,
+  defer?: Defer,
+): Promise<void> {
   const now = runtime.now();
   const key = await ipKey(ip);
   const check = await runCheck(runtime, {
@@ -160,7 +177,15 @@ export function quotaError(refusal: QuotaRefusal): ToolError {
 /** Step 3: everything that needs the principal, in one limiter check (one Upstash round trip). */
 export async function admitRequest(
   runtime: LimitsRuntime,
-  input: { ip: string; principal: Principal; cost: ToolCost; operation: Operation; log: RequestLog; id: RpcId; defer?: Defer },
+  input: {
+    ip: string;
+    principal: Principal;
+    cost: ToolCost;
+    operation: Operation;
+    log: RequestLog;
+    id: RpcId;
+    defer?: Defer;
+  },
 ): Promise<AdmittedRequest> {
   const { config } = runtime;
   const { log } = input;
@@ -180,7 +205,10 @@ export async function admitRequest(
       { key: ipK, request: { policy: config.ip, units: 1 } },
       { key: principalK, request: { policy: config.principal, units: clampUnits(input.cost.units, config.principal) } },
     ],
-    quotas: charges.map(({ name, amount }) => ({ key: quotaKey(tenantK, now, name), request: { name, limit: config.daily[name], amount } })),
+    quotas: charges.map(({ name, amount }) => ({
+      key: quotaKey(tenantK, now, name),
+      request: { name, limit: config.daily[name], amount },
+    })),
     // Slack past midnight so a clock a little behind still finds yesterday's counter expired on time.
     quotaExpiresAt: nextUtcMidnight(now) + 3_600_000,
     now,

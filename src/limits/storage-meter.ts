@@ -14,7 +14,12 @@ import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import type { StorageMeter } from "../sandbox/sandbox";
 import { LimiterUnavailableError, type StorageLedger } from "./limiter";
 
-export function createStorageMeter(ledger: StorageLedger, key: string, limitBytes: number, log: RequestLog): StorageMeter {
+export function createStorageMeter(
+  ledger: StorageLedger,
+  key: string,
+  limitBytes: number,
+  log: RequestLog,
+): StorageMeter {
   return {
     async adjust(deltaBytes: number): Promise<void> {
       const delta = Math.trunc(deltaBytes);

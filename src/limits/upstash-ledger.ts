@@ -17,7 +17,9 @@ export function createUpstashStorageLedger(redis: Redis): StorageLedger {
         const [ok, used] = (await storage.run([key], [Math.trunc(delta), limit])).map(Number) as [number, number];
         return { ok: ok === 1, used };
       } catch (error) {
-        const aborted = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError" || /abort|timed? ?out/i.test(error.message));
+        const aborted =
+          error instanceof Error &&
+          (error.name === "TimeoutError" || error.name === "AbortError" || /abort|timed? ?out/i.test(error.message));
         throw new LimiterUnavailableError(aborted ? "timeout" : "error", { cause: error });
       }
     },

@@ -23,8 +23,8 @@
  */
 import type { Redis } from "@upstash/redis/cloudflare";
 import { blockUntil, earliestRoomAt, type LimitCheck, type QuotaOutcome, type WindowOutcome } from "./decisions";
+import { type Limiter, LimiterUnavailableError, type LimitRequest } from "./limiter";
 import type { ThrottlePolicy } from "./limits-config";
-import { LimiterUnavailableError, type LimitRequest, type Limiter } from "./limiter";
 import { createScript } from "./upstash-client";
 import { GATE_SCRIPT, SETTLE_SCRIPT } from "./upstash-scripts";
 import { createWindowLimiters, isTimeout, type RatelimitResponse } from "./upstash-windows";
@@ -48,7 +48,9 @@ function unavailable(results: readonly PromiseSettledResult<unknown>[]): Limiter
       continue;
     }
     const error = result.reason;
-    const aborted = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError" || /abort|timed? ?out/i.test(error.message));
+    const aborted =
+      error instanceof Error &&
+      (error.name === "TimeoutError" || error.name === "AbortError" || /abort|timed? ?out/i.test(error.message));
     return new LimiterUnavailableError(aborted ? "timeout" : "error", { cause: error });
   }
   return undefined;
@@ -114,7 +116,9 @@ export function createUpstashLimiter(redis: Redis, options: UpstashLimiterOption
       // ----
       const [gateResult, ...windowResults] = await Promise.allSettled([gateCall, ...windowCalls]);
 
-      const responses = windowResults.map((r) => (r.status === "fulfilled" && !isTimeout(r.value) ? r.value : undefined));
+      const responses = windowResults.map((r) =>
+        r.status === "fulfilled" && !isTimeout(r.value) ? r.value : undefined,
+      );
       const charged = responses.flatMap((r, i) => (r?.success ? [i] : []));
       const flat = gateResult.status === "fulfilled" ? gateResult.value.map(Number) : undefined;
       const quotasCharged = flat?.[nw * 2] === 1;
@@ -131,15 +135,30 @@ export function createUpstashLimiter(redis: Redis, options: UpstashLimiterOption
         const strikes = flat![i * 2]!;
         const heldUntil = flat![i * 2 + 1]!;
         const { limit, windowMs } = w.policy;
-        if (heldUntil > now) return { status: "blocked", limit, used: limit, resetAt: response.reset, blockedUntil: heldUntil, strikes };
+        if (heldUntil > now)
+          return { status: "blocked", limit, used: limit, resetAt: response.reset, blockedUntil: heldUntil, strikes };
         if (response.success) {
-          return { status: "ok", limit, used: limit - response.remaining, resetAt: response.reset, blockedUntil: 0, strikes };
+          return {
+            status: "ok",
+            limit,
+            used: limit - response.remaining,
+            resetAt: response.reset,
+            blockedUntil: 0,
+            strikes,
+          };
         }
         // The library does not say how full the window is: assume the fullest it can be after this
         // call, so a client honouring Retry-After finds room on its first retry.
         const roomAt = earliestRoomAt(0, limit + w.units - 1, w.units, limit, now, windowMs);
         const until = blockUntil(strikes + 1, roomAt, now, throttle);
-        return { status: "denied", limit, used: limit, resetAt: response.reset, blockedUntil: until, strikes: strikes + 1 };
+        return {
+          status: "denied",
+          limit,
+          used: limit,
+          resetAt: response.reset,
+          blockedUntil: until,
+          strikes: strikes + 1,
+        };
       });
 
       const refused = outcomes.some((w) => w.status !== "ok");
@@ -155,7 +174,9 @@ export function createUpstashLimiter(redis: Redis, options: UpstashLimiterOption
         await finish(request, {
           refundWindows: charged,
           refundQuotas: quotasCharged,
-          denied: outcomes.flatMap((w, index) => (w.status === "denied" ? [{ index, blockedUntil: w.blockedUntil }] : [])),
+          denied: outcomes.flatMap((w, index) =>
+            w.status === "denied" ? [{ index, blockedUntil: w.blockedUntil }] : [],
+          ),
         });
       }
       return { windows: outcomes, quotas };

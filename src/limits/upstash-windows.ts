@@ -19,7 +19,7 @@
  * slidingWindow.limit → safeEval → redis.evalsha, no await before it while the ephemeral cache,
  * deny list and dynamic limits are off), which is what lets the caller batch it with other commands.
  */
-import { Ratelimit, type Duration } from "@upstash/ratelimit";
+import { type Duration, Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { RATE_LIMIT_PREFIX } from "./keys";
 import type { WindowPolicy } from "./limits-config";

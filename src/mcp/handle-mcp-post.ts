@@ -6,8 +6,8 @@
  */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { RequestLog } from "../audit/audit-log";
-import type { ToolError } from "../errors/tool-error";
 import type { Principal } from "../auth/principal";
+import type { ToolError } from "../errors/tool-error";
 import type { JsonRpcMessage } from "../http/body";
 import { RETRY_AFTER_SECONDS } from "../http/responses";
 import type { Sandbox } from "../sandbox/sandbox";
@@ -41,7 +41,10 @@ export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
     outcome,
     refusal: exchange.refusal,
   });
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
   await server.connect(transport);
   let response: Response;
   try {
@@ -49,7 +52,8 @@ export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
   } finally {
     await server.close();
   }
-  if (outcome.failure === "unavailable") return withStatus(response, 503, { "retry-after": String(RETRY_AFTER_SECONDS) });
+  if (outcome.failure === "unavailable")
+    return withStatus(response, 503, { "retry-after": String(RETRY_AFTER_SECONDS) });
   if (outcome.failure === "internal") return withStatus(response, 500);
   return response;
 }

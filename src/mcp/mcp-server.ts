@@ -5,8 +5,13 @@
  * message, which would blur "our outage" into "your mistake" and could echo internals.
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  type Tool,
+} from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { ToolDefinition } from "../tools/tool-definition";
 import { JsonRpcError, runTool, type SeamContext } from "./tool-seam";
@@ -21,7 +26,10 @@ const INSTRUCTIONS =
 const listingCache = new WeakMap<ToolDefinition, Tool>();
 
 function toJsonSchema(schema: z.ZodType, io: "input" | "output"): Tool["inputSchema"] {
-  const json = z.toJSONSchema(schema, { io, target: "draft-2020-12", unrepresentable: "any" }) as Record<string, unknown>;
+  const json = z.toJSONSchema(schema, { io, target: "draft-2020-12", unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >;
   delete json.$schema;
   return { ...json, type: "object" } as Tool["inputSchema"];
 }

@@ -10,13 +10,13 @@
  *   response into 503 + Retry-After (invariant 5).
  * - Anything else → JSON-RPC -32603 with only the request id; the detail goes to the audit log.
  */
-import { ErrorCode, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { type CallToolResult, ErrorCode } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
 import type { RequestLog } from "../audit/audit-log";
 import { hasScope, type Principal } from "../auth/principal";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
-import { PathRefusedError } from "../sandbox/sandbox-path";
 import type { Sandbox } from "../sandbox/sandbox";
+import { PathRefusedError } from "../sandbox/sandbox-path";
 import type { ToolDefinition } from "../tools/tool-definition";
 
 /**
@@ -61,7 +61,11 @@ function toErrorResult(error: ToolError): CallToolResult {
   return { isError: true, content: [{ type: "text", text: `[${error.code}] ${error.message}` }] };
 }
 
-export async function runTool(tool: ToolDefinition, rawArguments: unknown, context: SeamContext): Promise<CallToolResult> {
+export async function runTool(
+  tool: ToolDefinition,
+  rawArguments: unknown,
+  context: SeamContext,
+): Promise<CallToolResult> {
   const { principal, log } = context;
   log.set({ tool: tool.name });
   try {
@@ -73,7 +77,11 @@ export async function runTool(tool: ToolDefinition, rawArguments: unknown, conte
     const parsed = tool.input.safeParse(rawArguments ?? {});
     if (!parsed.success) throw new ToolError("invalid_arguments", `Invalid arguments: ${describeIssues(parsed.error)}`);
     if (context.refusal) throw context.refusal;
-    const output = await tool.run(parsed.data, { sandbox: context.sandbox, requestId: log.requestId, subject: principal.subject });
+    const output = await tool.run(parsed.data, {
+      sandbox: context.sandbox,
+      requestId: log.requestId,
+      subject: principal.subject,
+    });
     log.set({ outcome: "ok" });
     return output;
   } catch (error) {
@@ -87,12 +95,22 @@ export async function runTool(tool: ToolDefinition, rawArguments: unknown, conte
     if (error instanceof DependencyUnavailableError) {
       context.outcome.failure = "unavailable";
       log.set({ outcome: "unavailable", errorCode: `${error.dependency}_unavailable` });
-      log.security({ type: "dependency_unavailable", reason: error.dependency, tool: tool.name, detail: errorDetail(error.cause) });
+      log.security({
+        type: "dependency_unavailable",
+        reason: error.dependency,
+        tool: tool.name,
+        detail: errorDetail(error.cause),
+      });
       throw new JsonRpcError(ErrorCode.InternalError, "Storage is temporarily unavailable; retry later.");
     }
     context.outcome.failure = "internal";
     log.set({ outcome: "server_error", errorCode: "internal_error" });
-    log.security({ type: "internal_error", reason: "unhandled_exception", tool: tool.name, detail: errorDetail(error) });
+    log.security({
+      type: "internal_error",
+      reason: "unhandled_exception",
+      tool: tool.name,
+      detail: errorDetail(error),
+    });
     throw new JsonRpcError(ErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
   }
 }

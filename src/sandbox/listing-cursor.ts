@@ -17,7 +17,9 @@ function toBase64Url(text: string): string {
 
 function fromBase64Url(text: string): string {
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
+    Uint8Array.from(binary, (c) => c.charCodeAt(0)),
+  );
 }
 
 /** `scope` names the listing (e.g. the directory's relative path) the cursor may continue. */
@@ -26,7 +28,10 @@ export function encodeListingCursor(scope: string, r2Cursor: string): string {
 }
 
 export function decodeListingCursor(scope: string, cursor: string): string {
-  const refused = () => new ToolError("invalid_arguments", "cursor is not one this server returned for this listing", { parameter: "cursor" });
+  const refused = () =>
+    new ToolError("invalid_arguments", "cursor is not one this server returned for this listing", {
+      parameter: "cursor",
+    });
   let parsed: unknown;
   try {
     parsed = JSON.parse(fromBase64Url(cursor));

@@ -16,17 +16,17 @@
  */
 import { ToolError } from "../errors/tool-error";
 import type { SandboxPath } from "./sandbox-path";
-import { MAX_TREE_OBJECTS, TREE_CONCURRENCY, keepParent } from "./sandbox-trash";
+import { keepParent, MAX_TREE_OBJECTS, TREE_CONCURRENCY } from "./sandbox-trash";
 import {
   copyCreateOnly,
   deleteIfUnchanged,
+  type EntryInfo,
   forEachLimited,
   isIdenticalCopy,
   listSubtree,
   listWholeSubtree,
   r2,
   rebase,
-  type EntryInfo,
   type Storage,
 } from "./storage";
 import type { StoredKind } from "./storage-keys";
@@ -58,14 +58,25 @@ export interface MoveChecks {
 }
 
 function sourceChanged(display: string): ToolError {
-  return new ToolError("conflict", `${display} changed while it was being moved; it was left in place. Retry the move.`, { path: display });
+  return new ToolError(
+    "conflict",
+    `${display} changed while it was being moved; it was left in place. Retry the move.`,
+    { path: display },
+  );
 }
 
-export async function moveEntry(storage: Storage, source: SandboxPath, destination: SandboxPath, checks: MoveChecks): Promise<MoveReceipt> {
+export async function moveEntry(
+  storage: Storage,
+  source: SandboxPath,
+  destination: SandboxPath,
+  checks: MoveChecks,
+): Promise<MoveReceipt> {
   if (source.isSameOrAncestorOf(destination)) {
     throw new ToolError(
       "invalid_arguments",
-      source.relative === destination.relative ? "source and destination are the same path" : `Cannot move ${source.display} into itself`,
+      source.relative === destination.relative
+        ? "source and destination are the same path"
+        : `Cannot move ${source.display} into itself`,
       { parameter: "destination" },
     );
   }
@@ -74,7 +85,10 @@ export async function moveEntry(storage: Storage, source: SandboxPath, destinati
   const kind: StoredKind = info.type === "file" ? "file" : "marker";
   await checks.assertWritable(destination, kind);
 
-  const plans = info.type === "file" ? await planFile(storage, source, destination) : await planDirectory(storage, source, destination);
+  const plans =
+    info.type === "file"
+      ? await planFile(storage, source, destination)
+      : await planDirectory(storage, source, destination);
   const clashes = plans.filter((plan) => plan.existing && !isIdenticalCopy(plan.existing, plan.source));
   const resumed = plans.length - clashes.length - plans.filter((plan) => !plan.existing).length;
   // Evidence of our own earlier attempt is an identical *file*: an identical directory marker is just
@@ -112,7 +126,10 @@ export async function moveEntry(storage: Storage, source: SandboxPath, destinati
 async function planFile(storage: Storage, source: SandboxPath, destination: SandboxPath): Promise<MovePlan[]> {
   const from = storage.keys.fileKey(source);
   const to = storage.keys.fileKey(destination);
-  const [object, existing] = await Promise.all([r2(() => storage.bucket.head(from)), r2(() => storage.bucket.head(to))]);
+  const [object, existing] = await Promise.all([
+    r2(() => storage.bucket.head(from)),
+    r2(() => storage.bucket.head(to)),
+  ]);
   if (!object) throw new ToolError("not_found", `No such file: ${source.display}`, { path: source.display });
   return [{ from, to, source: object, existing, display: source.display, targetDisplay: destination.display }];
 }
@@ -127,7 +144,10 @@ async function planDirectory(storage: Storage, source: SandboxPath, destination:
   // R2 operations (Workers allow about 1,000 per invocation). A destination with more objects than
   // we list cannot be a leftover of this move, so it is simply refused as existing.
   const present = await listSubtree(storage, destination, EXISTING_LIST_LIMIT);
-  if (present.more) throw new ToolError("already_exists", `${destination.display} already exists; nothing was moved.`, { path: destination.display });
+  if (present.more)
+    throw new ToolError("already_exists", `${destination.display} already exists; nothing was moved.`, {
+      path: destination.display,
+    });
   const existing = new Map(present.objects.map((stored) => [stored.object.key, stored.object]));
   return targets.map(({ stored, target, to }) => ({
     from: stored.object.key,
@@ -151,9 +171,13 @@ async function moveObject(storage: Storage, plan: MovePlan): Promise<boolean> {
     const outcome = await copyCreateOnly(storage, body, plan.to, body.customMetadata);
     if (!("copy" in outcome)) {
       // Someone created the target since we checked. Not ours: leave both alone.
-      throw new ToolError("already_exists", `${plan.targetDisplay} was created by someone else during the move; ${plan.display} was left in place.`, {
-        path: plan.targetDisplay,
-      });
+      throw new ToolError(
+        "already_exists",
+        `${plan.targetDisplay} was created by someone else during the move; ${plan.display} was left in place.`,
+        {
+          path: plan.targetDisplay,
+        },
+      );
     }
   }
   if (await deleteIfUnchanged(storage, plan.from, plan.source.etag)) return true;

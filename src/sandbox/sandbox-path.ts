@@ -56,6 +56,7 @@ export class PathRefusedError extends ToolError {
 const constructorToken = Symbol("SandboxPath");
 const encoder = new TextEncoder();
 // C0 and C1 control characters plus DEL.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // Slash and backslash look-alikes that NFKC leaves alone (fraction slash, division slash, set minus,
 // big solidi); the fullwidth and small forms are caught by NFKC below.

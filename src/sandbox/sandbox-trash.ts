@@ -83,11 +83,20 @@ function trashKeyFor(storage: Storage, trashId: string, path: SandboxPath, kind:
 export async function keepParent(storage: Storage, path: SandboxPath): Promise<void> {
   const parent = path.parent();
   if (parent.isRoot) return;
-  await r2(() => storage.bucket.put(storage.keys.directoryPrefix(parent), new Uint8Array(0), { onlyIf: new Headers({ "If-None-Match": "*" }) }));
+  await r2(() =>
+    storage.bucket.put(storage.keys.directoryPrefix(parent), new Uint8Array(0), {
+      onlyIf: new Headers({ "If-None-Match": "*" }),
+    }),
+  );
 }
 
 /** Moves one stored object into the trash entry; returns false if it changed meanwhile (copy dropped). */
-async function trashObject(storage: Storage, trashId: string, deletedPath: SandboxPath, item: { path: SandboxPath; kind: StoredKind }): Promise<R2Object | null | "changed"> {
+async function trashObject(
+  storage: Storage,
+  trashId: string,
+  deletedPath: SandboxPath,
+  item: { path: SandboxPath; kind: StoredKind },
+): Promise<R2Object | null | "changed"> {
   const key = storage.keys.keyFor(item.path, item.kind);
   const original = await r2(() => storage.bucket.get(key));
   if (!original) return null;
@@ -115,7 +124,11 @@ async function trashObject(storage: Storage, trashId: string, deletedPath: Sandb
  * changed while it was being copied, the copy is dropped and the caller is told, so newer content is
  * never deleted unseen.
  */
-export async function trashFile(storage: Storage, path: SandboxPath, requireFile: () => Promise<unknown>): Promise<TrashReceipt> {
+export async function trashFile(
+  storage: Storage,
+  path: SandboxPath,
+  requireFile: () => Promise<unknown>,
+): Promise<TrashReceipt> {
   const trashId = newTrashId(storage.now());
   const moved = await trashObject(storage, trashId, path, { path, kind: "file" });
   if (moved === null) {
@@ -123,7 +136,9 @@ export async function trashFile(storage: Storage, path: SandboxPath, requireFile
     throw new ToolError("not_found", `No such file: ${path.display}`, { path: path.display });
   }
   if (moved === "changed") {
-    throw new ToolError("conflict", `${path.display} changed while it was being deleted; nothing was deleted`, { path: path.display });
+    throw new ToolError("conflict", `${path.display} changed while it was being deleted; nothing was deleted`, {
+      path: path.display,
+    });
   }
   await keepParent(storage, path);
   return { trashId, path, type: "file", files: 1, size: moved.size };
@@ -181,13 +196,22 @@ function toTrashItem(storage: Storage, object: R2Object): TrashItem | null {
 }
 
 /** One page of the trash, oldest delete first (trash ids start with the time). */
-export async function listTrash(storage: Storage, options: { cursor?: string | undefined; trashId?: string | undefined }): Promise<{ items: TrashItem[]; nextCursor: string | undefined }> {
+export async function listTrash(
+  storage: Storage,
+  options: { cursor?: string | undefined; trashId?: string | undefined },
+): Promise<{ items: TrashItem[]; nextCursor: string | undefined }> {
   if (options.trashId !== undefined) assertTrashId(options.trashId);
-  const prefix = options.trashId === undefined ? storage.keys.trashPrefix : storage.keys.trashEntryPrefix(options.trashId);
+  const prefix =
+    options.trashId === undefined ? storage.keys.trashPrefix : storage.keys.trashEntryPrefix(options.trashId);
   const scope = `trash:${options.trashId ?? ""}`;
   const r2Cursor = options.cursor === undefined ? undefined : decodeListingCursor(scope, options.cursor);
   const page = await r2(() =>
-    storage.bucket.list({ prefix, limit: MAX_TRASH_PAGE, include: ["customMetadata"], ...(r2Cursor ? { cursor: r2Cursor } : {}) }),
+    storage.bucket.list({
+      prefix,
+      limit: MAX_TRASH_PAGE,
+      include: ["customMetadata"],
+      ...(r2Cursor ? { cursor: r2Cursor } : {}),
+    }),
   );
   const items = page.objects.flatMap((object) => toTrashItem(storage, object) ?? []);
   return { items, nextCursor: page.truncated ? encodeListingCursor(scope, page.cursor) : undefined };
@@ -195,7 +219,9 @@ export async function listTrash(storage: Storage, options: { cursor?: string | u
 
 function assertTrashId(trashId: string): void {
   if (!isTrashId(trashId)) {
-    throw new ToolError("invalid_arguments", "trashId is not one this server returned (see list_trash)", { parameter: "trashId" });
+    throw new ToolError("invalid_arguments", "trashId is not one this server returned (see list_trash)", {
+      parameter: "trashId",
+    });
   }
 }
 
@@ -220,7 +246,11 @@ export async function restoreFromTrash(
 ): Promise<RestoreReceipt> {
   assertTrashId(trashId);
   const page = await r2(() =>
-    storage.bucket.list({ prefix: storage.keys.trashEntryPrefix(trashId), limit: MAX_TREE_OBJECTS + 1, include: ["customMetadata"] }),
+    storage.bucket.list({
+      prefix: storage.keys.trashEntryPrefix(trashId),
+      limit: MAX_TREE_OBJECTS + 1,
+      include: ["customMetadata"],
+    }),
   );
   const entries = page.objects.flatMap((object) => {
     const item = toTrashItem(storage, object);
@@ -230,16 +260,24 @@ export async function restoreFromTrash(
     throw new ToolError("not_found", `Nothing in the trash has id ${trashId}; see list_trash`, { trashId });
   }
   if (entries.length > MAX_TREE_OBJECTS || page.truncated) {
-    throw new ToolError("limit_reached", `Trash entry ${trashId} holds more than ${MAX_TREE_OBJECTS} objects; restore it in parts with 'path'.`, {
-      trashId,
-      maxObjects: MAX_TREE_OBJECTS,
-    });
+    throw new ToolError(
+      "limit_reached",
+      `Trash entry ${trashId} holds more than ${MAX_TREE_OBJECTS} objects; restore it in parts with 'path'.`,
+      {
+        trashId,
+        maxObjects: MAX_TREE_OBJECTS,
+      },
+    );
   }
   const deletedPathText = entries[0]!.item.deletedPath;
-  const root = options.path ?? (deletedPathText ? parseSandboxPath(deletedPathText, "stored key") : entries[0]!.item.path);
+  const root =
+    options.path ?? (deletedPathText ? parseSandboxPath(deletedPathText, "stored key") : entries[0]!.item.path);
   const selected = entries.filter(({ item }) => root.isSameOrAncestorOf(item.path));
   if (selected.length === 0) {
-    throw new ToolError("not_found", `Trash entry ${trashId} holds nothing at ${root.display}`, { trashId, path: root.display });
+    throw new ToolError("not_found", `Trash entry ${trashId} holds nothing at ${root.display}`, {
+      trashId,
+      path: root.display,
+    });
   }
   const destination = options.destination ?? root;
   const plans: RestorePlan[] = selected.map(({ item, object }) => ({
@@ -248,7 +286,8 @@ export async function restoreFromTrash(
     kind: storage.keys.parseTrashKey(object.key)!.kind,
     target: rebase(item.path, root, destination, "destination"),
   }));
-  const isFile = plans.length === 1 && plans[0]!.kind === "file" && plans[0]!.item.path.segments.length === root.segments.length;
+  const isFile =
+    plans.length === 1 && plans[0]!.kind === "file" && plans[0]!.item.path.segments.length === root.segments.length;
   await assertWritable(destination, isFile ? "file" : "marker");
   await assertNothingAt(storage, destination, plans);
 
@@ -280,7 +319,11 @@ export async function restoreFromTrash(
  * directory now stands where a file would be restored, or when a directory the restore needs below
  * `destination` is now a file (a path is never both).
  */
-async function assertNothingAt(storage: Storage, destination: SandboxPath, plans: readonly RestorePlan[]): Promise<void> {
+async function assertNothingAt(
+  storage: Storage,
+  destination: SandboxPath,
+  plans: readonly RestorePlan[],
+): Promise<void> {
   const files = plans.filter((plan) => plan.kind === "file").map((plan) => plan.target);
   const directories = new Map<string, SandboxPath>();
   for (const plan of plans) {
@@ -291,8 +334,14 @@ async function assertNothingAt(storage: Storage, destination: SandboxPath, plans
   }
   const checked = [...files, ...directories.values()];
   const occupancy = await occupancyOf(storage, destination, checked, files);
-  refuseOccupied(checked.filter((path) => occupancy.isFile(path)), "files");
-  refuseOccupied(files.filter((path) => occupancy.isDirectory(path)), "directories");
+  refuseOccupied(
+    checked.filter((path) => occupancy.isFile(path)),
+    "files",
+  );
+  refuseOccupied(
+    files.filter((path) => occupancy.isDirectory(path)),
+    "directories",
+  );
 }
 
 function refuseOccupied(paths: readonly SandboxPath[], as: "files" | "directories"): void {
@@ -316,7 +365,12 @@ interface Occupancy {
  * destination when it is small (a directory restore would otherwise cost a HEAD and a LIST per target,
  * ~400 more R2 operations), HEADs and one-key LISTs otherwise.
  */
-async function occupancyOf(storage: Storage, destination: SandboxPath, paths: readonly SandboxPath[], filePaths: readonly SandboxPath[]): Promise<Occupancy> {
+async function occupancyOf(
+  storage: Storage,
+  destination: SandboxPath,
+  paths: readonly SandboxPath[],
+  filePaths: readonly SandboxPath[],
+): Promise<Occupancy> {
   const below = paths.every((path) => path.segments.length > destination.segments.length);
   if (below && paths.length > 1) {
     const present = await listSubtree(storage, destination, DESTINATION_LIST_LIMIT);
@@ -325,7 +379,11 @@ async function occupancyOf(storage: Storage, destination: SandboxPath, paths: re
       // Every key implies its ancestor directories; collect them once.
       const directoryPrefixes = new Set<string>();
       for (const key of keys) {
-        for (let slash = key.indexOf("/", storage.keys.filesPrefix.length); slash !== -1; slash = key.indexOf("/", slash + 1)) {
+        for (
+          let slash = key.indexOf("/", storage.keys.filesPrefix.length);
+          slash !== -1;
+          slash = key.indexOf("/", slash + 1)
+        ) {
           directoryPrefixes.add(key.slice(0, slash + 1));
         }
       }
@@ -337,10 +395,14 @@ async function occupancyOf(storage: Storage, destination: SandboxPath, paths: re
   }
   const [heads, listings] = await Promise.all([
     Promise.all(paths.map((path) => r2(() => storage.bucket.head(storage.keys.fileKey(path))))),
-    Promise.all(filePaths.map((path) => r2(() => storage.bucket.list({ prefix: storage.keys.directoryPrefix(path), limit: 1 })))),
+    Promise.all(
+      filePaths.map((path) => r2(() => storage.bucket.list({ prefix: storage.keys.directoryPrefix(path), limit: 1 }))),
+    ),
   ]);
   const fileKeys = new Set(paths.filter((_, index) => heads[index] !== null).map((path) => storage.keys.fileKey(path)));
-  const directories = new Set(filePaths.filter((_, index) => listings[index]!.objects.length > 0).map((path) => path.relative));
+  const directories = new Set(
+    filePaths.filter((_, index) => listings[index]!.objects.length > 0).map((path) => path.relative),
+  );
   return {
     isFile: (path) => fileKeys.has(storage.keys.fileKey(path)),
     isDirectory: (path) => directories.has(path.relative),
@@ -353,7 +415,7 @@ async function restoreObject(storage: Storage, plan: RestorePlan): Promise<"rest
   if (!body) return "restored"; // purged or restored concurrently; nothing left to do
   const size = plan.kind === "file" ? body.size : 0;
   await storage.meter.adjust(size);
-  let outcome;
+  let outcome: Awaited<ReturnType<typeof copyCreateOnly>>;
   try {
     outcome = await copyCreateOnly(storage, body, storage.keys.keyFor(plan.target, plan.kind), undefined);
   } catch (error) {
@@ -377,9 +439,15 @@ async function restoreObject(storage: Storage, plan: RestorePlan): Promise<"rest
  * Destroys trash: the given entries, or everything. Bounded per call (MAX_PURGE_OBJECTS); `more` says
  * to call again. The storage meter does not change, because trash never counted.
  */
-export async function purgeTrash(storage: Storage, trashIds: readonly string[] | undefined): Promise<{ purged: number; more: boolean }> {
+export async function purgeTrash(
+  storage: Storage,
+  trashIds: readonly string[] | undefined,
+): Promise<{ purged: number; more: boolean }> {
   trashIds?.forEach(assertTrashId);
-  const prefixes = trashIds === undefined ? [storage.keys.trashPrefix] : [...new Set(trashIds)].map((id) => storage.keys.trashEntryPrefix(id));
+  const prefixes =
+    trashIds === undefined
+      ? [storage.keys.trashPrefix]
+      : [...new Set(trashIds)].map((id) => storage.keys.trashEntryPrefix(id));
   let purged = 0;
   for (const prefix of prefixes) {
     for (;;) {

@@ -18,7 +18,7 @@
  */
 import { ToolError } from "../errors/tool-error";
 import { parseSandboxPath, type SandboxPath } from "./sandbox-path";
-import { r2, toStoredObject, type Storage } from "./storage";
+import { r2, type Storage, toStoredObject } from "./storage";
 import type { StoredKind } from "./storage-keys";
 
 export interface WalkEntry {
@@ -57,12 +57,18 @@ function badCursor(): ToolError {
 }
 
 /** Cursor → the key to list after (rebuilt through TenantKeys under `base`) and that object's path. */
-function decodeCursor(storage: Storage, base: SandboxPath, cursor: string): { key: string; path: SandboxPath; kind: StoredKind } {
+function decodeCursor(
+  storage: Storage,
+  base: SandboxPath,
+  cursor: string,
+): { key: string; path: SandboxPath; kind: StoredKind } {
   if (!cursor.startsWith(CURSOR_TAG) || cursor.length > MAX_CURSOR_LENGTH) throw badCursor();
   let suffix: string;
   try {
     const binary = atob(cursor.slice(CURSOR_TAG.length).replaceAll("-", "+").replaceAll("_", "/"));
-    suffix = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
+    suffix = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(
+      Uint8Array.from(binary, (char) => char.charCodeAt(0)),
+    );
   } catch {
     throw badCursor();
   }
@@ -76,7 +82,8 @@ function decodeCursor(storage: Storage, base: SandboxPath, cursor: string): { ke
     throw badCursor();
   }
   // A canonical path must round-trip exactly, or the cursor was not one we made.
-  if (path.segments.length <= base.segments.length || path.segments.slice(base.segments.length).join("/") !== relative) throw badCursor();
+  if (path.segments.length <= base.segments.length || path.segments.slice(base.segments.length).join("/") !== relative)
+    throw badCursor();
   const kind: StoredKind = marker ? "marker" : "file";
   return { key: storage.keys.keyFor(path, kind), path, kind };
 }
@@ -107,7 +114,11 @@ export async function walkSubtree(
   let lastSuffix: string | undefined;
   for (;;) {
     const page = await r2(() =>
-      storage.bucket.list({ prefix, limit: Math.min(1000, options.maxVisited - visited + 1), ...(startAfter ? { startAfter } : {}) }),
+      storage.bucket.list({
+        prefix,
+        limit: Math.min(1000, options.maxVisited - visited + 1),
+        ...(startAfter ? { startAfter } : {}),
+      }),
     );
     const objects = page.objects.filter((object) => object.key !== prefix);
     for (const [index, object] of objects.entries()) {
@@ -119,13 +130,22 @@ export async function walkSubtree(
       lastSuffix = stored.suffix;
       const chain = directoryChain(base, stored.path, stored.kind);
       let common = 0;
-      while (common < chain.length && common < previousChain.length && chain[common]!.relative === previousChain[common]!.relative) common++;
+      while (
+        common < chain.length &&
+        common < previousChain.length &&
+        chain[common]!.relative === previousChain[common]!.relative
+      )
+        common++;
       previousChain = chain;
       const entries: WalkEntry[] = chain.slice(common).map((path) => ({ path, type: "directory", size: 0 }));
       if (stored.kind === "file") entries.push({ path: stored.path, type: "file", size: object.size });
       if (entries.length > 0 && !visit(entries)) {
         const more = index < objects.length - 1 || page.truncated;
-        return { visited, nextCursor: more ? encodeCursor(stored.suffix) : undefined, stoppedBy: more ? "visitor" : undefined };
+        return {
+          visited,
+          nextCursor: more ? encodeCursor(stored.suffix) : undefined,
+          stoppedBy: more ? "visitor" : undefined,
+        };
       }
     }
     if (!page.truncated) return { visited, nextCursor: undefined, stoppedBy: undefined };

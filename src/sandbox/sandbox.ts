@@ -18,26 +18,35 @@
  */
 import { ToolError } from "../errors/tool-error";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor";
-import { moveEntry, type MoveReceipt } from "./sandbox-move";
+import { type MoveReceipt, moveEntry } from "./sandbox-move";
 import { parseSandboxPath, SandboxPath } from "./sandbox-path";
 import {
   listTrash,
   purgeTrash,
-  restoreFromTrash,
-  trashDirectory,
-  trashFile,
   type RestoreReceipt,
+  restoreFromTrash,
   type TrashItem,
   type TrashReceipt,
+  trashDirectory,
+  trashFile,
 } from "./sandbox-trash";
-import { walkSubtree, type WalkSummary, type WalkVisitor } from "./sandbox-walk";
+import { type WalkSummary, type WalkVisitor, walkSubtree } from "./sandbox-walk";
+import {
+  directoryInfo,
+  type EntryInfo,
+  fileInfo,
+  normalizeEtag,
+  r2,
+  type Storage,
+  type StorageMeter,
+  UNMETERED,
+} from "./storage";
 import { createTenantKeys, type StoredKind } from "./storage-keys";
-import { directoryInfo, fileInfo, normalizeEtag, r2, UNMETERED, type EntryInfo, type Storage, type StorageMeter } from "./storage";
 
-export { normalizeEtag, UNMETERED, type EntryInfo, type StorageMeter };
-export type { MoveReceipt, RestoreReceipt, TrashItem, TrashReceipt, WalkSummary, WalkVisitor };
+export { MAX_PURGE_OBJECTS, MAX_TREE_OBJECTS } from "./sandbox-trash";
 export type { WalkEntry } from "./sandbox-walk";
-export { MAX_TREE_OBJECTS, MAX_PURGE_OBJECTS } from "./sandbox-trash";
+export type { MoveReceipt, RestoreReceipt, TrashItem, TrashReceipt, WalkSummary, WalkVisitor };
+export { type EntryInfo, normalizeEtag, type StorageMeter, UNMETERED };
 
 export interface DirectoryPage {
   readonly entries: EntryInfo[];
@@ -72,7 +81,12 @@ export class Sandbox {
   readonly #bucket: R2Bucket;
 
   constructor(bucket: R2Bucket, tenant: string, options: { now?: () => number; meter?: StorageMeter } = {}) {
-    this.#storage = { bucket, keys: createTenantKeys(tenant), now: options.now ?? Date.now, meter: options.meter ?? UNMETERED };
+    this.#storage = {
+      bucket,
+      keys: createTenantKeys(tenant),
+      now: options.now ?? Date.now,
+      meter: options.meter ?? UNMETERED,
+    };
     this.#bucket = bucket;
   }
 
@@ -97,7 +111,8 @@ export class Sandbox {
   async requireFile(path: SandboxPath): Promise<EntryInfo> {
     const info = await this.stat(path);
     if (!info) throw new ToolError("not_found", `No such file: ${path.display}`, { path: path.display });
-    if (info.type !== "file") throw new ToolError("not_a_file", `${path.display} is a directory, not a file`, { path: path.display });
+    if (info.type !== "file")
+      throw new ToolError("not_a_file", `${path.display} is a directory, not a file`, { path: path.display });
     return info;
   }
 
@@ -119,7 +134,12 @@ export class Sandbox {
     }
     const returned = object.range as { offset?: number; length?: number } | undefined;
     const offset = returned?.offset ?? 0;
-    return { info: fileInfo(path, object), body: object.body, offset, length: returned?.length ?? object.size - offset };
+    return {
+      info: fileInfo(path, object),
+      body: object.body,
+      offset,
+      length: returned?.length ?? object.size - offset,
+    };
   }
 
   /** Fails unless no ancestor of `path` is a file and `path` itself is not a directory. */
@@ -132,16 +152,24 @@ export class Sandbox {
     const blocking = heads.findIndex((head) => head !== null);
     if (blocking >= 0) {
       const ancestor = ancestors[blocking]!;
-      throw new ToolError("not_a_directory", `${ancestor.display} is a file, so ${path.display} cannot be created under it`, {
-        path: ancestor.display,
-      });
+      throw new ToolError(
+        "not_a_directory",
+        `${ancestor.display} is a file, so ${path.display} cannot be created under it`,
+        {
+          path: ancestor.display,
+        },
+      );
     }
     if (children.objects.length > 0) {
       throw new ToolError("not_a_file", `${path.display} is a directory, not a file`, { path: path.display });
     }
   }
 
-  async writeFile(path: SandboxPath, content: string | Uint8Array | ArrayBuffer, options: WriteOptions = {}): Promise<EntryInfo> {
+  async writeFile(
+    path: SandboxPath,
+    content: string | Uint8Array | ArrayBuffer,
+    options: WriteOptions = {},
+  ): Promise<EntryInfo> {
     if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
     const key = this.#storage.keys.fileKey(path);
     const [, existing] = await Promise.all([this.#assertWritableFilePath(path), r2(() => this.#bucket.head(key))]);
@@ -197,7 +225,10 @@ export class Sandbox {
     return { created: true };
   }
 
-  async listDirectory(path: SandboxPath, options: { cursor?: string | undefined; limit?: number } = {}): Promise<DirectoryPage> {
+  async listDirectory(
+    path: SandboxPath,
+    options: { cursor?: string | undefined; limit?: number } = {},
+  ): Promise<DirectoryPage> {
     if (options.cursor !== undefined && options.cursor.length > MAX_CURSOR_LENGTH) {
       throw new ToolError("invalid_arguments", "cursor is not one this server returned", { parameter: "cursor" });
     }
@@ -207,7 +238,9 @@ export class Sandbox {
     const prefix = this.#storage.keys.directoryPrefix(path);
     // No `include`: with metadata R2 may return as few as 100 keys per call, ten times the calls for a
     // large directory. Listings therefore carry no content type; get_file_info has it.
-    const listing = await r2(() => this.#bucket.list({ prefix, delimiter: "/", limit, ...(r2Cursor ? { cursor: r2Cursor } : {}) }));
+    const listing = await r2(() =>
+      this.#bucket.list({ prefix, delimiter: "/", limit, ...(r2Cursor ? { cursor: r2Cursor } : {}) }),
+    );
     const entries: EntryInfo[] = [];
     for (const dir of listing.delimitedPrefixes) {
       entries.push(directoryInfo(path.child(dir.slice(prefix.length, -1))));
@@ -228,15 +261,22 @@ export class Sandbox {
     if (path.isRoot) return;
     const [self, ancestors] = await Promise.all([
       r2(() => this.#bucket.head(this.#storage.keys.fileKey(path))),
-      Promise.all(path.ancestors().map((ancestor) => r2(() => this.#bucket.head(this.#storage.keys.fileKey(ancestor))))),
+      Promise.all(
+        path.ancestors().map((ancestor) => r2(() => this.#bucket.head(this.#storage.keys.fileKey(ancestor)))),
+      ),
     ]);
     const blocking = path.ancestors().find((_, index) => ancestors[index] !== null);
     if (blocking) {
-      throw new ToolError("not_a_directory", `${blocking.display} is a file, so ${path.display} cannot be created under it`, {
-        path: blocking.display,
-      });
+      throw new ToolError(
+        "not_a_directory",
+        `${blocking.display} is a file, so ${path.display} cannot be created under it`,
+        {
+          path: blocking.display,
+        },
+      );
     }
-    if (self) throw new ToolError("not_a_directory", `${path.display} is a file, not a directory`, { path: path.display });
+    if (self)
+      throw new ToolError("not_a_directory", `${path.display} is a file, not a directory`, { path: path.display });
   }
 
   #assertWritable = (path: SandboxPath, kind: StoredKind): Promise<void> =>
@@ -246,7 +286,11 @@ export class Sandbox {
    * Visits everything below directory `base` in key order, bounded by `maxVisited`; see sandbox-walk.ts.
    * Trash is under another prefix, so a walk never sees it.
    */
-  async walk(base: SandboxPath, options: { cursor?: string | undefined; maxVisited: number }, visit: WalkVisitor): Promise<WalkSummary> {
+  async walk(
+    base: SandboxPath,
+    options: { cursor?: string | undefined; maxVisited: number },
+    visit: WalkVisitor,
+  ): Promise<WalkSummary> {
     if (!base.isRoot) await this.requireDirectory(base);
     return walkSubtree(this.#storage, base, options, visit);
   }
@@ -270,11 +314,16 @@ export class Sandbox {
     return trashDirectory(this.#storage, path);
   }
 
-  listTrash(options: { cursor?: string | undefined; trashId?: string | undefined } = {}): Promise<{ items: TrashItem[]; nextCursor: string | undefined }> {
+  listTrash(
+    options: { cursor?: string | undefined; trashId?: string | undefined } = {},
+  ): Promise<{ items: TrashItem[]; nextCursor: string | undefined }> {
     return listTrash(this.#storage, options);
   }
 
-  restoreFromTrash(trashId: string, options: { path?: SandboxPath | undefined; destination?: SandboxPath | undefined } = {}): Promise<RestoreReceipt> {
+  restoreFromTrash(
+    trashId: string,
+    options: { path?: SandboxPath | undefined; destination?: SandboxPath | undefined } = {},
+  ): Promise<RestoreReceipt> {
     return restoreFromTrash(this.#storage, trashId, options, this.#assertWritable);
   }
 
@@ -284,9 +333,14 @@ export class Sandbox {
   }
 
   move(source: SandboxPath, destination: SandboxPath): Promise<MoveReceipt> {
-    if (source.isRoot) throw new ToolError("invalid_path", "The root directory cannot be moved", { parameter: "source" });
-    if (destination.isRoot) throw new ToolError("invalid_path", "Nothing can be moved onto the root directory", { parameter: "destination" });
-    return moveEntry(this.#storage, source, destination, { stat: (path) => this.stat(path), assertWritable: this.#assertWritable });
+    if (source.isRoot)
+      throw new ToolError("invalid_path", "The root directory cannot be moved", { parameter: "source" });
+    if (destination.isRoot)
+      throw new ToolError("invalid_path", "Nothing can be moved onto the root directory", { parameter: "destination" });
+    return moveEntry(this.#storage, source, destination, {
+      stat: (path) => this.stat(path),
+      assertWritable: this.#assertWritable,
+    });
   }
 }
 

@@ -157,7 +157,11 @@ export async function deleteIfUnchanged(storage: Storage, key: string, etag: str
 }
 
 /** Runs `task` over `items` with at most `concurrency` in flight; the first failure stops new starts. */
-export async function forEachLimited<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failed = false;
   const worker = async (): Promise<void> => {
@@ -189,7 +193,12 @@ const TREE_VERBS = {
  * Every object under `base` for an operation that must handle the whole subtree or nothing: more than
  * `max` objects is refused before anything changes, with advice to work in smaller pieces.
  */
-export async function listWholeSubtree(storage: Storage, base: SandboxPath, max: number, operation: keyof typeof TREE_VERBS): Promise<StoredObject[]> {
+export async function listWholeSubtree(
+  storage: Storage,
+  base: SandboxPath,
+  max: number,
+  operation: keyof typeof TREE_VERBS,
+): Promise<StoredObject[]> {
   const { objects, more } = await listSubtree(storage, base, max);
   if (more) {
     const verb = TREE_VERBS[operation];
@@ -203,7 +212,11 @@ export async function listWholeSubtree(storage: Storage, base: SandboxPath, max:
   return objects;
 }
 
-export async function listSubtree(storage: Storage, base: SandboxPath, max: number): Promise<{ objects: StoredObject[]; more: boolean }> {
+export async function listSubtree(
+  storage: Storage,
+  base: SandboxPath,
+  max: number,
+): Promise<{ objects: StoredObject[]; more: boolean }> {
   const prefix = storage.keys.directoryPrefix(base);
   const objects: StoredObject[] = [];
   let cursor: string | undefined;

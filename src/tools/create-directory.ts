@@ -15,6 +15,8 @@ export const createDirectory = defineTool({
   async run({ path: raw }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
     const { created } = await sandbox.createDirectory(path);
-    return textResult(created ? `Successfully created directory ${path.display}` : `Directory ${path.display} already exists`);
+    return textResult(
+      created ? `Successfully created directory ${path.display}` : `Directory ${path.display} already exists`,
+    );
   },
 });

@@ -21,7 +21,10 @@ export const deleteFile = defineTool({
   scope: "files:delete",
   input: z.object({
     path: pathField,
-    recursive: z.boolean().optional().describe("Required to delete a directory: moves it and all its contents to the trash."),
+    recursive: z
+      .boolean()
+      .optional()
+      .describe("Required to delete a directory: moves it and all its contents to the trash."),
   }),
   output: z.object({
     path: z.string(),

@@ -44,7 +44,10 @@ export const directoryTree = defineTool({
   scope: "files:read",
   input: z.object({
     path: pathField.default("/"),
-    excludePatterns: z.array(z.string()).default([]).describe("Globs of paths to leave out, with everything under them"),
+    excludePatterns: z
+      .array(z.string())
+      .default([])
+      .describe("Globs of paths to leave out, with everything under them"),
     cursor: cursorField.optional(),
   }),
   output: z.object({

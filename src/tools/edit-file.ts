@@ -12,12 +12,12 @@
  *   a success means the put landed on the very version the edits were applied to.
  */
 import { z } from "zod";
-import { utf8ByteLength } from "../files/utf8-length";
 import { ToolError } from "../errors/tool-error";
 import { MAX_TEXT_READ_BYTES, MAX_WRITE_BYTES } from "../files/limits";
+import { textContentType } from "../files/text-content-type";
 import { applyEdits } from "../files/text-edits";
 import { createUnifiedDiff, fenceDiff } from "../files/unified-diff";
-import { textContentType } from "../files/text-content-type";
+import { utf8ByteLength } from "../files/utf8-length";
 import { normalizeEtag } from "../sandbox/sandbox";
 import { entrySchema, toEntryOutput } from "./entry-output";
 import { etagField, pathField } from "./schemas";
@@ -29,7 +29,9 @@ const MAX_EDITS = 100;
 const encoder = new TextEncoder();
 
 const editSchema = z.object({
-  oldText: z.string().describe("Text to replace: copy it exactly from the file, with enough context to match one place"),
+  oldText: z
+    .string()
+    .describe("Text to replace: copy it exactly from the file, with enough context to match one place"),
   newText: z.string().describe("Text to put in its place"),
 });
 
@@ -54,22 +56,35 @@ export const editFile = defineTool({
     diff: z.string().describe("git-style unified diff; empty when the edits changed nothing"),
     dryRun: z.boolean(),
     file: entrySchema.optional().describe("The file after the edit (absent on a dry run)"),
-    attempts: z.number().describe("Reads it took: more than 1 when the file changed concurrently and the edits were re-applied"),
+    attempts: z
+      .number()
+      .describe("Reads it took: more than 1 when the file changed concurrently and the edits were re-applied"),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   // The edited file's size is unknown before the call; the bytes counted are the new text supplied.
   cost: ({ edits, dryRun }) =>
-    dryRun ? { units: 1 } : { units: 1, writes: 1, bytesWritten: edits.reduce((sum, edit) => sum + utf8ByteLength(edit.newText), 0) },
+    dryRun
+      ? { units: 1 }
+      : { units: 1, writes: 1, bytesWritten: edits.reduce((sum, edit) => sum + utf8ByteLength(edit.newText), 0) },
   async run({ path: raw, edits, dryRun, ifMatch }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
     const expected = ifMatch === undefined ? undefined : normalizeEtag(ifMatch);
     for (let attempt = 1; ; attempt++) {
-      const { text: before, info } = await readWholeText(sandbox, path, MAX_TEXT_READ_BYTES, "Files this large cannot be edited; rewrite them in parts.");
+      const { text: before, info } = await readWholeText(
+        sandbox,
+        path,
+        MAX_TEXT_READ_BYTES,
+        "Files this large cannot be edited; rewrite them in parts.",
+      );
       if (expected !== undefined && info.etag !== expected) {
-        throw new ToolError("conflict", `${path.display} changed since etag ${expected} (now ${info.etag}); nothing was changed. Read it again and retry.`, {
-          path: path.display,
-          ...(info.etag ? { currentEtag: info.etag } : {}),
-        });
+        throw new ToolError(
+          "conflict",
+          `${path.display} changed since etag ${expected} (now ${info.etag}); nothing was changed. Read it again and retry.`,
+          {
+            path: path.display,
+            ...(info.etag ? { currentEtag: info.etag } : {}),
+          },
+        );
       }
       const after = applyEdits(before, edits).text;
       const diff = createUnifiedDiff(path.relative, before, after);
@@ -77,10 +92,14 @@ export const editFile = defineTool({
       if (dryRun) return textResult(shown, { path: path.display, diff, dryRun: true, attempts: attempt });
       const bytes = encoder.encode(after);
       if (bytes.byteLength > MAX_WRITE_BYTES) {
-        throw new ToolError("too_large", `The edited file would be ${bytes.byteLength} bytes; the limit is ${MAX_WRITE_BYTES}. Nothing was changed.`, {
-          size: bytes.byteLength,
-          maxBytes: MAX_WRITE_BYTES,
-        });
+        throw new ToolError(
+          "too_large",
+          `The edited file would be ${bytes.byteLength} bytes; the limit is ${MAX_WRITE_BYTES}. Nothing was changed.`,
+          {
+            size: bytes.byteLength,
+            maxBytes: MAX_WRITE_BYTES,
+          },
+        );
       }
       try {
         const written = await sandbox.writeFile(path, bytes, {

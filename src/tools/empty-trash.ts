@@ -16,7 +16,12 @@ export const emptyTrash = defineTool({
     `Destroys at most ${MAX_PURGE_OBJECTS} objects per call; when the result says more: true, call again.`,
   scope: "files:delete",
   input: z.object({
-    trashIds: z.array(z.string().max(64)).min(1).max(100).optional().describe("Only these entries; default: the whole trash"),
+    trashIds: z
+      .array(z.string().max(64))
+      .min(1)
+      .max(100)
+      .optional()
+      .describe("Only these entries; default: the whole trash"),
   }),
   output: z.object({
     purged: z.number().describe("Objects destroyed"),

@@ -51,8 +51,13 @@ export const listDirectoryWithSizes = defineTool({
       `${entry.type === "directory" ? "[DIR] " : "[FILE]"} ${entry.path.name.padEnd(30)} ${entry.type === "file" ? formatSize(entry.size).padStart(10) : ""}`.trimEnd(),
     );
     if (lines.length === 0) lines.push(`(${path.display} is empty)`);
-    lines.push("", `Total: ${files.length} files, ${entries.length - files.length} directories`, `Combined size: ${formatSize(totalSize)}`);
-    if (page.nextCursor) lines.push(`(more entries: totals cover this page; call again with cursor "${page.nextCursor}")`);
+    lines.push(
+      "",
+      `Total: ${files.length} files, ${entries.length - files.length} directories`,
+      `Combined size: ${formatSize(totalSize)}`,
+    );
+    if (page.nextCursor)
+      lines.push(`(more entries: totals cover this page; call again with cursor "${page.nextCursor}")`);
     return textResult(lines.join("\n"), {
       path: path.display,
       entries: entries.map(toEntryOutput),

@@ -26,7 +26,8 @@ export const listTrash = defineTool({
     const page = await sandbox.listTrash({ trashId, cursor });
     const items = page.items.map(toTrashOutput);
     const lines = items.map(
-      (item) => `${item.trashId} ${item.type === "directory" ? "[DIR] " : "[FILE]"} ${item.path} (${item.size} bytes${item.deletedAt ? `, deleted ${item.deletedAt}` : ""})`,
+      (item) =>
+        `${item.trashId} ${item.type === "directory" ? "[DIR] " : "[FILE]"} ${item.path} (${item.size} bytes${item.deletedAt ? `, deleted ${item.deletedAt}` : ""})`,
     );
     if (lines.length === 0) lines.push("(the trash is empty)");
     if (page.nextCursor) lines.push(`(more entries: call again with cursor "${page.nextCursor}")`);

@@ -10,7 +10,12 @@
  */
 import { z } from "zod";
 import { ToolError } from "../errors/tool-error";
-import { MAX_MULTI_READ_PATHS, MAX_MULTI_READ_TOTAL_BYTES, MAX_TEXT_READ_BYTES, MULTI_READ_CONCURRENCY } from "../files/limits";
+import {
+  MAX_MULTI_READ_PATHS,
+  MAX_MULTI_READ_TOTAL_BYTES,
+  MAX_TEXT_READ_BYTES,
+  MULTI_READ_CONCURRENCY,
+} from "../files/limits";
 import { notTextError } from "../files/line-window";
 import type { Sandbox } from "../sandbox/sandbox";
 import { pathField } from "./schemas";
@@ -38,7 +43,12 @@ async function readOne(sandbox: Sandbox, raw: string, index: number, budget: { l
       await file.body.cancel();
       throw size > MAX_TEXT_READ_BYTES
         ? tooLargeToRead(path, size, MAX_TEXT_READ_BYTES, "Use read_text_file with head or tail.")
-        : tooLargeToRead(path, size, budget.left, `All files of one call share ${MAX_MULTI_READ_TOTAL_BYTES} bytes; read it separately.`);
+        : tooLargeToRead(
+            path,
+            size,
+            budget.left,
+            `All files of one call share ${MAX_MULTI_READ_TOTAL_BYTES} bytes; read it separately.`,
+          );
     }
     budget.left -= size; // reserved synchronously after the size is known, so parallel reads cannot overshoot
     const bytes = await new Response(file.body).arrayBuffer();
@@ -78,7 +88,11 @@ export const readMultipleFiles = defineTool({
     await Promise.all(Array.from({ length: Math.min(MULTI_READ_CONCURRENCY, paths.length) }, worker));
     // The reference's layout: "path:\ncontent\n" blocks, or "path: Error - message", separated by "---".
     const text = results
-      .map((result) => (result.error ? `${result.path}: Error - [${result.error.code}] ${result.error.message}` : `${result.path}:\n${result.content}\n`))
+      .map((result) =>
+        result.error
+          ? `${result.path}: Error - [${result.error.code}] ${result.error.message}`
+          : `${result.path}:\n${result.content}\n`,
+      )
       .join("\n---\n");
     return textResult(text, { files: results });
   },

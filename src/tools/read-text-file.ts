@@ -22,7 +22,9 @@ export const readTextFile = defineTool({
       head: lineCount.optional().describe("Return only the first N lines."),
       tail: lineCount.optional().describe("Return only the last N lines."),
     })
-    .refine((input) => input.head === undefined || input.tail === undefined, { message: "Cannot specify both head and tail" }),
+    .refine((input) => input.head === undefined || input.tail === undefined, {
+      message: "Cannot specify both head and tail",
+    }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run({ path: raw, head, tail }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });

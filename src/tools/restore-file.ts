@@ -35,13 +35,17 @@ export const restoreFile = defineTool({
   cost: () => ({ units: 2, writes: 1 }),
   async run({ trashId, path: rawPath, destination: rawDestination }, { sandbox }) {
     const path = rawPath === undefined ? undefined : sandbox.resolve(rawPath, "path", { allowRoot: false });
-    const destination = rawDestination === undefined ? undefined : sandbox.resolve(rawDestination, "destination", { allowRoot: false });
+    const destination =
+      rawDestination === undefined ? undefined : sandbox.resolve(rawDestination, "destination", { allowRoot: false });
     const receipt = await sandbox.restoreFromTrash(trashId, { path, destination });
-    return textResult(`Restored ${receipt.files} file(s) from trash entry ${trashId} to ${receipt.destination.display}`, {
-      trashId,
-      destination: receipt.destination.display,
-      files: receipt.files,
-      size: receipt.size,
-    });
+    return textResult(
+      `Restored ${receipt.files} file(s) from trash entry ${trashId} to ${receipt.destination.display}`,
+      {
+        trashId,
+        destination: receipt.destination.display,
+        files: receipt.files,
+        size: receipt.size,
+      },
+    );
   },
 });

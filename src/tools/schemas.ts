@@ -5,7 +5,9 @@
  */
 import { z } from "zod";
 
-export const pathField = z.string().describe("Path relative to your root, e.g. 'notes/todo.md'. '/' or '' is the root.");
+export const pathField = z
+  .string()
+  .describe("Path relative to your root, e.g. 'notes/todo.md'. '/' or '' is the root.");
 export const etagField = z.string().min(1).max(256);
 export const cursorField = z
   .string()

@@ -57,7 +57,8 @@ export const searchFiles = defineTool({
       }
       return found.length < MAX_SEARCH_RESULTS;
     });
-    const truncatedBy = summary.nextCursor === undefined ? undefined : summary.stoppedBy === "visitor" ? "results" : "visited";
+    const truncatedBy =
+      summary.nextCursor === undefined ? undefined : summary.stoppedBy === "visitor" ? "results" : "visited";
     const lines = found.length > 0 ? found.map((match) => match.path) : ["No matches found"];
     if (truncatedBy) {
       lines.push(

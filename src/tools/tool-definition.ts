@@ -38,14 +38,18 @@ export interface ToolDefinition<Input = unknown> {
   readonly input: z.ZodType<Input>;
   /** When present, results carry `structuredContent` conforming to it. */
   readonly output?: z.ZodType;
-  readonly annotations: Required<Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint" | "openWorldHint">>;
+  readonly annotations: Required<
+    Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint" | "openWorldHint">
+  >;
   /** Defaults to `{ units: 1 }`. */
   cost?(input: Input): ToolCost;
   run(input: Input, context: ToolContext): Promise<ToolOutput>;
 }
 
 /** Keeps `Input` inferred from the schema at each definition site. */
-export function defineTool<Schema extends z.ZodType>(definition: ToolDefinition<z.output<Schema>> & { input: Schema }): ToolDefinition {
+export function defineTool<Schema extends z.ZodType>(
+  definition: ToolDefinition<z.output<Schema>> & { input: Schema },
+): ToolDefinition {
   return definition as unknown as ToolDefinition;
 }
 

@@ -8,7 +8,7 @@ import { ToolError } from "../errors/tool-error";
 import { MAX_WRITE_BYTES } from "../files/limits";
 import { textContentType } from "../files/text-content-type";
 import { utf8ByteLength } from "../files/utf8-length";
-import { toEntryOutput, entrySchema } from "./entry-output";
+import { entrySchema, toEntryOutput } from "./entry-output";
 import { etagField, pathField } from "./schemas";
 import { defineTool, textResult } from "./tool-definition";
 
@@ -22,14 +22,16 @@ export const writeFile = defineTool({
     "To avoid overwriting someone else's change, pass the etag you read as 'ifMatch'; to create only when nothing exists " +
     `yet, pass ifNoneMatch "*". Returns the new etag. Content is capped at ${MAX_WRITE_BYTES} bytes.`,
   scope: "files:write",
-  input: z.object({
-    path: pathField,
-    content: z.string().describe("The complete new contents of the file."),
-    ifMatch: etagField.optional().describe("Only write if the file's current etag equals this."),
-    ifNoneMatch: z.literal("*").optional().describe('"*": only write if the file does not exist yet.'),
-  }).refine((input) => input.ifMatch === undefined || input.ifNoneMatch === undefined, {
-    message: "Cannot specify both ifMatch and ifNoneMatch",
-  }),
+  input: z
+    .object({
+      path: pathField,
+      content: z.string().describe("The complete new contents of the file."),
+      ifMatch: etagField.optional().describe("Only write if the file's current etag equals this."),
+      ifNoneMatch: z.literal("*").optional().describe('"*": only write if the file does not exist yet.'),
+    })
+    .refine((input) => input.ifMatch === undefined || input.ifNoneMatch === undefined, {
+      message: "Cannot specify both ifMatch and ifNoneMatch",
+    }),
   output: z.object({ file: entrySchema }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   cost: ({ content }) => {

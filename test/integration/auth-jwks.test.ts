@@ -22,7 +22,7 @@ import type { Env } from "../../src/env";
 import { createTestKey, jwksOf, type TestKey } from "../support/keys";
 import { captureLogs } from "../support/logs";
 import { base64url, mintToken } from "../support/tokens";
-import { callWorker, makeEnv, MCP_HEADERS, ORIGIN, toolCall } from "../support/worker";
+import { callWorker, MCP_HEADERS, makeEnv, ORIGIN, toolCall } from "../support/worker";
 
 const METADATA_URL = "https://files.example.test/.well-known/oauth-protected-resource/mcp";
 const BASELINE_SCOPE = "files:read files:write";
@@ -33,7 +33,11 @@ let next: TestKey; // kid "next": published after a rotation
 let unpublished: TestKey; // kid "ghost": never published
 
 beforeAll(async () => {
-  [current, next, unpublished] = await Promise.all([createTestKey("current"), createTestKey("next"), createTestKey("ghost")]);
+  [current, next, unpublished] = await Promise.all([
+    createTestKey("current"),
+    createTestKey("next"),
+    createTestKey("ghost"),
+  ]);
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -72,7 +76,10 @@ interface Host {
 
 /** A key-set URL of this test's own (resolvers are cached per URL) and an env that trusts it. */
 function host(name: string, handler: Handler, overrides: Partial<Env> = {}): Host {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
   const url = `https://issuer.example.test/jwks/${slug}-${crypto.randomUUID().slice(0, 8)}.json`;
   routes.set(url, { handler, calls: 0 });
   return {
@@ -81,7 +88,10 @@ function host(name: string, handler: Handler, overrides: Partial<Env> = {}): Hos
   };
 }
 
-const serve = (...keys: TestKey[]): Handler => () => Response.json(jwksOf(...keys));
+const serve =
+  (...keys: TestKey[]): Handler =>
+  () =>
+    Response.json(jwksOf(...keys));
 const network = (): Handler => () => Promise.reject(new TypeError("Network connection lost."));
 
 /** Never answers; settles only when jose's timeout aborts the request. */
@@ -110,14 +120,21 @@ interface Outcome {
 
 async function send(workerEnv: Env, token: string | undefined): Promise<Outcome> {
   const path = `jwks/${crypto.randomUUID()}.txt`;
-  const headers: Record<string, string> = { ...MCP_HEADERS, ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) };
+  const headers: Record<string, string> = {
+    ...MCP_HEADERS,
+    ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+  };
   const logs = captureLogs();
   let response: Response;
   let text: string;
   try {
     response = await callWorker(
       workerEnv,
-      new Request(`${ORIGIN}/mcp`, { method: "POST", headers, body: JSON.stringify(toolCall("write_file", { path, content: "x" })) }),
+      new Request(`${ORIGIN}/mcp`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(toolCall("write_file", { path, content: "x" })),
+      }),
     );
     text = await response.text();
   } finally {
@@ -221,15 +238,28 @@ describe("key set unavailable → 503 with Retry-After, never 401", () => {
     { name: "HTTP 500", handler: () => new Response("upstream failed", { status: 500 }) },
     { name: "HTTP 404", handler: () => new Response("not found", { status: 404 }) },
     { name: "HTTP 503 with the key set in the body", handler: () => Response.json(jwksOf(current), { status: 503 }) },
-    { name: "redirect (not followed)", handler: () => new Response(null, { status: 302, headers: { location: "https://attacker.example/jwks.json" } }) },
-    { name: "200 with invalid JSON", handler: () => new Response("{\"keys\": [", { headers: { "content-type": "application/json" } }) },
-    { name: "200 with an HTML error page", handler: () => new Response("<html>maintenance</html>", { headers: { "content-type": "text/html" } }) },
-    { name: "200 with JSON that is not a key set", handler: () => Response.json({ issuer: "https://issuer.example.test/" }) },
+    {
+      name: "redirect (not followed)",
+      handler: () => new Response(null, { status: 302, headers: { location: "https://attacker.example/jwks.json" } }),
+    },
+    {
+      name: "200 with invalid JSON",
+      handler: () => new Response('{"keys": [', { headers: { "content-type": "application/json" } }),
+    },
+    {
+      name: "200 with an HTML error page",
+      handler: () => new Response("<html>maintenance</html>", { headers: { "content-type": "text/html" } }),
+    },
+    {
+      name: "200 with JSON that is not a key set",
+      handler: () => Response.json({ issuer: "https://issuer.example.test/" }),
+    },
     { name: "200 with keys that is not an array", handler: () => Response.json({ keys: { kid: "current" } }) },
     { name: "200 with a JSON array", handler: () => Response.json([current.publicJwk]) },
     {
       name: "200 with the PRIVATE key under the token's kid",
-      handler: async () => Response.json({ keys: [{ ...(await exportJWK(current.privateKey)), kid: "current", alg: "ES256" }] }),
+      handler: async () =>
+        Response.json({ keys: [{ ...(await exportJWK(current.privateKey)), kid: "current", alg: "ES256" }] }),
     },
   ])("$name", async ({ name, handler, overrides }) => {
     const idp = host(name, handler, overrides);
@@ -239,7 +269,9 @@ describe("key set unavailable → 503 with Retry-After, never 401", () => {
 
   it("rests briefly after a failure (no fetch), then refetches and recovers", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    const idp = host("recovers", (call) => (call === 1 ? Promise.reject(new TypeError("Network connection lost.")) : Response.json(jwksOf(current))));
+    const idp = host("recovers", (call) =>
+      call === 1 ? Promise.reject(new TypeError("Network connection lost.")) : Response.json(jwksOf(current)),
+    );
     expectUnavailable(await send(idp.env, await tokenFor(current)));
     expectUnavailable(await send(idp.env, await tokenFor(current)));
     expect(idp.calls()).toBe(1);
@@ -251,7 +283,9 @@ describe("key set unavailable → 503 with Retry-After, never 401", () => {
   // Judgment call (reported): jose does not serve stale keys once the 10-minute cache age has passed.
   it("after the cache has aged out, an outage is a 503 even for a previously known key", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    const idp = host("stale-then-down", (call) => (call === 1 ? Response.json(jwksOf(current)) : new Response("down", { status: 502 })));
+    const idp = host("stale-then-down", (call) =>
+      call === 1 ? Response.json(jwksOf(current)) : new Response("down", { status: 502 }),
+    );
     expectOk(await send(idp.env, await tokenFor(current)));
     advanceClock(11 * 60_000);
     expectUnavailable(await send(idp.env, await tokenFor(current)));
@@ -300,7 +334,9 @@ describe("key rotation and the 30 s refetch cooldown", () => {
   });
 
   it("a failed rotation refetch is a 503 but keeps the cached keys for known kids", async () => {
-    const idp = host("rotation-outage", (call) => (call === 1 ? Response.json(jwksOf(current)) : Promise.reject(new TypeError("Network connection lost."))));
+    const idp = host("rotation-outage", (call) =>
+      call === 1 ? Response.json(jwksOf(current)) : Promise.reject(new TypeError("Network connection lost.")),
+    );
     expectOk(await send(idp.env, await tokenFor(current)));
     advanceClock(COOLDOWN_MS + 1_000);
     expectUnavailable(await send(idp.env, await tokenFor(next)));
@@ -318,9 +354,14 @@ describe("key rotation and the 30 s refetch cooldown", () => {
 
   it("a symmetric key published under a kid can never verify a token", async () => {
     const secret = base64url(crypto.getRandomValues(new Uint8Array(32)));
-    const idp = host("oct-in-set", () => Response.json({ keys: [current.publicJwk, { kty: "oct", k: secret, kid: "shared", alg: "HS256" }] }));
+    const idp = host("oct-in-set", () =>
+      Response.json({ keys: [current.publicJwk, { kty: "oct", k: secret, kid: "shared", alg: "HS256" }] }),
+    );
     // An asymmetric alg naming the oct key finds no usable key (kty mismatch).
-    expectUnauthorized(await send(idp.env, await mintToken({ key: current, header: { kid: "shared" } })), "unknown_key");
+    expectUnauthorized(
+      await send(idp.env, await mintToken({ key: current, header: { kid: "shared" } })),
+      "unknown_key",
+    );
     expect(idp.calls()).toBe(1);
   });
 });
@@ -329,16 +370,33 @@ describe("tokens refused before any key lookup cause no fetch at all", () => {
   const attackerUrl = "https://attacker.example/jwks.json";
   it.each<{ name: string; token: () => Promise<string | undefined>; reason: AuthFailureReason; error?: null }>([
     { name: "no credential", token: async () => undefined, reason: "missing_credential", error: null },
-    { name: "alg none", token: async () => `${base64url(JSON.stringify({ alg: "none", kid: "current" }))}.${(await tokenFor(current)).split(".")[1]}.`, reason: "algorithm_not_allowed" },
+    {
+      name: "alg none",
+      token: async () =>
+        `${base64url(JSON.stringify({ alg: "none", kid: "current" }))}.${(await tokenFor(current)).split(".")[1]}.`,
+      reason: "algorithm_not_allowed",
+    },
     {
       name: "HS256 keyed with a secret the token hopes we share",
       token: () => mintToken({ key: current, alg: "HS256", signingKey: crypto.getRandomValues(new Uint8Array(32)) }),
       reason: "algorithm_not_allowed",
     },
-    { name: "jku naming an attacker key set", token: () => mintToken({ key: unpublished, header: { jku: attackerUrl } }), reason: "hostile_key_header" },
-    { name: "x5u naming an attacker certificate", token: () => mintToken({ key: unpublished, header: { x5u: attackerUrl } }), reason: "hostile_key_header" },
+    {
+      name: "jku naming an attacker key set",
+      token: () => mintToken({ key: unpublished, header: { jku: attackerUrl } }),
+      reason: "hostile_key_header",
+    },
+    {
+      name: "x5u naming an attacker certificate",
+      token: () => mintToken({ key: unpublished, header: { x5u: attackerUrl } }),
+      reason: "hostile_key_header",
+    },
     { name: "malformed token", token: async () => "not-a-jwt", reason: "malformed_token" },
-    { name: "oversized token", token: () => mintToken({ key: current, claims: { padding: "x".repeat(20_000) } }), reason: "malformed_token" },
+    {
+      name: "oversized token",
+      token: () => mintToken({ key: current, claims: { padding: "x".repeat(20_000) } }),
+      reason: "malformed_token",
+    },
   ])("$name", async ({ name, token, reason, error }) => {
     const idp = host(name, serve(current));
     expectUnauthorized(await send(idp.env, await token()), reason, error === null ? null : "invalid_token");

@@ -27,7 +27,10 @@ function envWithBucket(bucket: R2Bucket): Env {
 
 async function call(workerEnv: Env, tool: string, args: Record<string, unknown>) {
   const response = await postMcp(workerEnv, toolCall(tool, args), { authorization: `Bearer ${token}` });
-  const body = (await response.json()) as { error?: { code: number; message: string }; result?: { isError?: boolean; content: { text: string }[] } };
+  const body = (await response.json()) as {
+    error?: { code: number; message: string };
+    result?: { isError?: boolean; content: { text: string }[] };
+  };
   return { response, body };
 }
 
@@ -46,26 +49,35 @@ describe("R2 unavailable", () => {
     ["directory_tree", { path: "/" }, ["list"]],
     ["list_trash", {}, ["list"]],
     ["empty_trash", {}, ["list"]],
-  ] as const)("%s → 503 + Retry-After, -32603, generic message, detail only in the log", async (tool, args, methods) => {
-    await env.FILES.put("files/errs/a.txt", "secret-file-body");
-    const logs = captureLogs();
-    try {
-      const { response, body } = await call(envWithBucket(faultyBucket(env.FILES, { fail: [...methods] })), tool, args);
-      expect(response.status).toBe(503);
-      expect(response.headers.get("retry-after")).toMatch(/^\d+$/);
-      expect(body.error?.code).toBe(-32603);
-      expect(body.error?.message).toBe("Storage is temporarily unavailable; retry later.");
-      expect(JSON.stringify(body)).not.toContain("injected");
-      const security = logs.records().find((r) => r.type === "dependency_unavailable");
-      expect(security).toMatchObject({ reason: "r2", tool });
-      expect(String(security?.detail)).toContain("Error");
-      expect(logs.records()).toContainEqual(expect.objectContaining({ kind: "request", status: 503, outcome: "unavailable" }));
-      expect(logs.lines.join("\n")).not.toContain("secret-file-body");
-    } finally {
-      logs.restore();
-    }
-    expect(await (await env.FILES.get("files/errs/a.txt"))?.text()).toBe("secret-file-body");
-  });
+  ] as const)(
+    "%s → 503 + Retry-After, -32603, generic message, detail only in the log",
+    async (tool, args, methods) => {
+      await env.FILES.put("files/errs/a.txt", "secret-file-body");
+      const logs = captureLogs();
+      try {
+        const { response, body } = await call(
+          envWithBucket(faultyBucket(env.FILES, { fail: [...methods] })),
+          tool,
+          args,
+        );
+        expect(response.status).toBe(503);
+        expect(response.headers.get("retry-after")).toMatch(/^\d+$/);
+        expect(body.error?.code).toBe(-32603);
+        expect(body.error?.message).toBe("Storage is temporarily unavailable; retry later.");
+        expect(JSON.stringify(body)).not.toContain("injected");
+        const security = logs.records().find((r) => r.type === "dependency_unavailable");
+        expect(security).toMatchObject({ reason: "r2", tool });
+        expect(String(security?.detail)).toContain("Error");
+        expect(logs.records()).toContainEqual(
+          expect.objectContaining({ kind: "request", status: 503, outcome: "unavailable" }),
+        );
+        expect(logs.lines.join("\n")).not.toContain("secret-file-body");
+      } finally {
+        logs.restore();
+      }
+      expect(await (await env.FILES.get("files/errs/a.txt"))?.text()).toBe("secret-file-body");
+    },
+  );
 
   it("a delete whose final R2 delete fails leaves the file in place and readable", async () => {
     await env.FILES.put("files/errs/keep.txt", "still here");
@@ -77,16 +89,22 @@ describe("R2 unavailable", () => {
 
   it("a delete whose trash copy fails leaves the file in place and no trash entry", async () => {
     await env.FILES.put("files/errs/keep2.txt", "still here");
-    const { response } = await call(envWithBucket(faultyBucket(env.FILES, { fail: ["put"] })), "delete_file", { path: "keep2.txt" });
+    const { response } = await call(envWithBucket(faultyBucket(env.FILES, { fail: ["put"] })), "delete_file", {
+      path: "keep2.txt",
+    });
     expect(response.status).toBe(503);
     expect(await (await env.FILES.get("files/errs/keep2.txt"))?.text()).toBe("still here");
-    expect((await env.FILES.list({ prefix: "trash/errs/" })).objects.filter((o) => o.key.endsWith("keep2.txt"))).toHaveLength(0);
+    expect(
+      (await env.FILES.list({ prefix: "trash/errs/" })).objects.filter((o) => o.key.endsWith("keep2.txt")),
+    ).toHaveLength(0);
   });
 });
 
 describe("bugs", () => {
   it("an unexpected exception → 500, -32603 with only the request id, stack detail in the log", async () => {
-    const broken = faultyBucket(env.FILES, { returnValue: { list: { objects: null, delimitedPrefixes: null, truncated: false } } });
+    const broken = faultyBucket(env.FILES, {
+      returnValue: { list: { objects: null, delimitedPrefixes: null, truncated: false } },
+    });
     const logs = captureLogs();
     try {
       const { response, body } = await call(envWithBucket(broken), "list_directory", { path: "/" });
@@ -121,7 +139,11 @@ describe("caller faults are precise tool errors", () => {
 
   it("does not echo content back in validation errors", async () => {
     const client = await connectClient(makeEnv(key), token);
-    const result = await callTool(client, "write_file", { path: "a.txt", content: "TOP-SECRET-CONTENT", ifNoneMatch: "no" });
+    const result = await callTool(client, "write_file", {
+      path: "a.txt",
+      content: "TOP-SECRET-CONTENT",
+      ifNoneMatch: "no",
+    });
     expect(errorCodeOf(result)).toBe("invalid_arguments");
     expect(textOf(result)).not.toContain("TOP-SECRET-CONTENT");
   });

@@ -3,8 +3,8 @@
  * caps, range reads for head/tail and listing pages, through the real SDK client.
  */
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { MAX_TEXT_READ_BYTES, MAX_WRITE_BYTES } from "../../src/files/limits";
 import { faultyBucket } from "../support/faulty-bucket";
 import { createTestKey, type TestKey } from "../support/keys";
@@ -25,7 +25,10 @@ describe("directory semantics", () => {
   it("creates parents implicitly on write and lists implied directories", async () => {
     await callTool(client, "write_file", { path: "deep/er/file.txt", content: "x" });
     expect(textOf(await callTool(client, "list_directory", { path: "deep" }))).toBe("[DIR] er");
-    expect((await callTool(client, "get_file_info", { path: "deep/er" })).structuredContent).toMatchObject({ type: "directory", size: 0 });
+    expect((await callTool(client, "get_file_info", { path: "deep/er" })).structuredContent).toMatchObject({
+      type: "directory",
+      size: 0,
+    });
   });
 
   it("create_directory makes an explicit, empty, listable directory and is idempotent", async () => {
@@ -38,7 +41,9 @@ describe("directory semantics", () => {
 
   it("never lets a path be both a file and a directory", async () => {
     await callTool(client, "write_file", { path: "plain.txt", content: "x" });
-    expect(errorCodeOf(await callTool(client, "write_file", { path: "plain.txt/child.txt", content: "x" }))).toBe("not_a_directory");
+    expect(errorCodeOf(await callTool(client, "write_file", { path: "plain.txt/child.txt", content: "x" }))).toBe(
+      "not_a_directory",
+    );
     expect(errorCodeOf(await callTool(client, "create_directory", { path: "plain.txt" }))).toBe("not_a_directory");
     expect(errorCodeOf(await callTool(client, "create_directory", { path: "plain.txt/sub" }))).toBe("not_a_directory");
     await callTool(client, "create_directory", { path: "adir" });
@@ -72,13 +77,17 @@ describe("conditional writes", () => {
     const stale = await callTool(client, "write_file", { path: "cond.txt", content: "v3", ifMatch: etag1 });
     expect(errorCodeOf(stale)).toBe("conflict");
     expect(await (await env.FILES.get(`${PREFIX}cond.txt`))?.text()).toBe("v2");
-    expect(errorCodeOf(await callTool(client, "write_file", { path: "missing.txt", content: "x", ifMatch: etag1 }))).toBe("conflict");
+    expect(
+      errorCodeOf(await callTool(client, "write_file", { path: "missing.txt", content: "x", ifMatch: etag1 })),
+    ).toBe("conflict");
     expect(await env.FILES.head(`${PREFIX}missing.txt`)).toBeNull();
   });
 
   it("create-only writes never clobber, and exactly one of many parallel creators wins", async () => {
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => callTool(client, "write_file", { path: "race.txt", content: `writer ${i}`, ifNoneMatch: "*" })),
+      Array.from({ length: 8 }, (_, i) =>
+        callTool(client, "write_file", { path: "race.txt", content: `writer ${i}`, ifNoneMatch: "*" }),
+      ),
     );
     const winners = results.filter((r) => !r.isError);
     expect(winners).toHaveLength(1);
@@ -92,7 +101,9 @@ describe("conditional writes", () => {
     await callTool(client, "write_file", { path: "data.json", content: "{}" });
     await callTool(client, "write_file", { path: "main.ts", content: "export {}" });
     expect((await env.FILES.head(`${PREFIX}data.json`))?.httpMetadata?.contentType).toBe("application/json");
-    expect((await env.FILES.head(`${PREFIX}main.ts`))?.httpMetadata?.contentType).toBe("text/typescript; charset=utf-8");
+    expect((await env.FILES.head(`${PREFIX}main.ts`))?.httpMetadata?.contentType).toBe(
+      "text/typescript; charset=utf-8",
+    );
   });
 });
 
@@ -100,7 +111,10 @@ describe("size caps and range reads", () => {
   it("refuses a write over the cap before storing anything", async () => {
     const bigEnv = makeEnv(key, { MAX_REQUEST_BYTES: String(8 * 1024 * 1024) });
     const bigClient = await connectClient(bigEnv, await mintToken({ key, claims: { sub: "semantics" } }));
-    const result = await callTool(bigClient, "write_file", { path: "huge.txt", content: "z".repeat(MAX_WRITE_BYTES + 1) });
+    const result = await callTool(bigClient, "write_file", {
+      path: "huge.txt",
+      content: "z".repeat(MAX_WRITE_BYTES + 1),
+    });
     expect(errorCodeOf(result)).toBe("too_large");
     expect(await env.FILES.head(`${PREFIX}huge.txt`)).toBeNull();
   });
@@ -115,11 +129,20 @@ describe("size caps and range reads", () => {
     expect(errorCodeOf(await callTool(client, "read_text_file", { path: "big.log" }))).toBe("too_large");
 
     const bucket = faultyBucket(env.FILES, {});
-    const spying = await connectClient(makeEnv(key, { FILES: bucket }), await mintToken({ key, claims: { sub: "semantics" } }));
-    expect(textOf(await callTool(spying, "read_text_file", { path: "big.log", head: 3 }))).toBe(lines.slice(0, 3).join("\n"));
-    expect(textOf(await callTool(spying, "read_text_file", { path: "big.log", tail: 2 }))).toBe(lines.slice(-2).join("\n"));
+    const spying = await connectClient(
+      makeEnv(key, { FILES: bucket }),
+      await mintToken({ key, claims: { sub: "semantics" } }),
+    );
+    expect(textOf(await callTool(spying, "read_text_file", { path: "big.log", head: 3 }))).toBe(
+      lines.slice(0, 3).join("\n"),
+    );
+    expect(textOf(await callTool(spying, "read_text_file", { path: "big.log", tail: 2 }))).toBe(
+      lines.slice(-2).join("\n"),
+    );
     // Tail across several suffix windows (64 KiB, then 256 KiB) still ends exactly at the last line.
-    expect(textOf(await callTool(spying, "read_text_file", { path: "big.log", tail: 3000 }))).toBe(lines.slice(-3000).join("\n"));
+    expect(textOf(await callTool(spying, "read_text_file", { path: "big.log", tail: 3000 }))).toBe(
+      lines.slice(-3000).join("\n"),
+    );
     expect(bucket.calls.get).toBeLessThanOrEqual(4);
   });
 
@@ -153,7 +176,9 @@ describe("listing pages", () => {
   }, 60_000);
 
   it("refuses a cursor it did not issue, or one issued for another directory", async () => {
-    expect(errorCodeOf(await callTool(client, "list_directory", { path: "many", cursor: "forged-cursor" }))).toBe("invalid_arguments");
+    expect(errorCodeOf(await callTool(client, "list_directory", { path: "many", cursor: "forged-cursor" }))).toBe(
+      "invalid_arguments",
+    );
     const first = await callTool(client, "list_directory", { path: "many" });
     const cursor = (first.structuredContent as { nextCursor: string }).nextCursor;
     await callTool(client, "create_directory", { path: "other" });

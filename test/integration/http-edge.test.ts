@@ -8,7 +8,7 @@ import type { Env } from "../../src/env";
 import { createTestKey, type TestKey } from "../support/keys";
 import { captureLogs } from "../support/logs";
 import { AUDIENCE, ISSUER, mintToken } from "../support/tokens";
-import { callWorker, makeEnv, MCP_HEADERS, postMcp, toolCall } from "../support/worker";
+import { callWorker, MCP_HEADERS, makeEnv, postMcp, toolCall } from "../support/worker";
 
 let key: TestKey;
 let workerEnv: Env;
@@ -37,7 +37,16 @@ describe("methods on /mcp", () => {
   });
 
   it("never issues a session id", async () => {
-    const response = await postMcp(workerEnv, { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } } }, auth);
+    const response = await postMcp(
+      workerEnv,
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+      },
+      auth,
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get("mcp-session-id")).toBeNull();
     const body = (await response.json()) as { result: { protocolVersion: string; serverInfo: { name: string } } };
@@ -52,7 +61,14 @@ describe("methods on /mcp", () => {
 
 describe("request bodies", () => {
   it("refuses a JSON-RPC batch with 400 and -32600, executing nothing", async () => {
-    const response = await postMcp(workerEnv, [toolCall("write_file", { path: "batch.txt", content: "x" }, 1), toolCall("write_file", { path: "batch2.txt", content: "x" }, 2)], auth);
+    const response = await postMcp(
+      workerEnv,
+      [
+        toolCall("write_file", { path: "batch.txt", content: "x" }, 1),
+        toolCall("write_file", { path: "batch2.txt", content: "x" }, 2),
+      ],
+      auth,
+    );
     expect(response.status).toBe(400);
     expect((await jsonRpcError(response)).code).toBe(-32600);
     expect(await env.FILES.head("files/edge-user/batch.txt")).toBeNull();
@@ -96,7 +112,12 @@ describe("request bodies", () => {
     });
     const response = await callWorker(
       workerEnv,
-      new Request(new URL("/mcp", AUDIENCE), { method: "POST", headers: { ...MCP_HEADERS, ...auth }, body, duplex: "half" } as RequestInit),
+      new Request(new URL("/mcp", AUDIENCE), {
+        method: "POST",
+        headers: { ...MCP_HEADERS, ...auth },
+        body,
+        duplex: "half",
+      } as RequestInit),
     );
     expect(response.status).toBe(413);
     expect(pulled).toBeLessThan(20);
@@ -116,22 +137,42 @@ describe("request bodies", () => {
   });
 
   it("requires the streamable-HTTP Accept header (406) and a JSON content type (415)", async () => {
-    expect((await postMcp(workerEnv, toolCall("list_allowed_directories", {}), { ...auth, accept: "application/json" })).status).toBe(406);
-    expect((await postMcp(workerEnv, toolCall("list_allowed_directories", {}), { ...auth, "content-type": "text/plain" })).status).toBe(415);
+    expect(
+      (await postMcp(workerEnv, toolCall("list_allowed_directories", {}), { ...auth, accept: "application/json" }))
+        .status,
+    ).toBe(406);
+    expect(
+      (await postMcp(workerEnv, toolCall("list_allowed_directories", {}), { ...auth, "content-type": "text/plain" }))
+        .status,
+    ).toBe(415);
   });
 });
 
 describe("MCP-Protocol-Version header", () => {
   it("accepts a supported version and a missing header (assumed 2025-03-26)", async () => {
-    expect((await postMcp(workerEnv, toolCall("list_allowed_directories", {}), { ...auth, "mcp-protocol-version": "2025-06-18" })).status).toBe(200);
+    expect(
+      (
+        await postMcp(workerEnv, toolCall("list_allowed_directories", {}), {
+          ...auth,
+          "mcp-protocol-version": "2025-06-18",
+        })
+      ).status,
+    ).toBe(200);
     const headers: Record<string, string> = { ...MCP_HEADERS, ...auth };
     delete headers["mcp-protocol-version"];
-    const response = await callWorker(workerEnv, "/mcp", { method: "POST", headers, body: JSON.stringify(toolCall("list_allowed_directories", {})) });
+    const response = await callWorker(workerEnv, "/mcp", {
+      method: "POST",
+      headers,
+      body: JSON.stringify(toolCall("list_allowed_directories", {})),
+    });
     expect(response.status).toBe(200);
   });
 
   it("refuses an unsupported version with 400", async () => {
-    const response = await postMcp(workerEnv, toolCall("list_allowed_directories", {}), { ...auth, "mcp-protocol-version": "1999-01-01" });
+    const response = await postMcp(workerEnv, toolCall("list_allowed_directories", {}), {
+      ...auth,
+      "mcp-protocol-version": "1999-01-01",
+    });
     expect(response.status).toBe(400);
   });
 });
@@ -142,7 +183,10 @@ describe("Origin policy (DNS-rebinding protection) and CORS", () => {
     async (origin) => {
       const logs = captureLogs();
       try {
-        const response = await postMcp(workerEnv, toolCall("write_file", { path: "origin.txt", content: "x" }), { ...auth, origin });
+        const response = await postMcp(workerEnv, toolCall("write_file", { path: "origin.txt", content: "x" }), {
+          ...auth,
+          origin,
+        });
         expect(response.status).toBe(403);
         expect(response.headers.get("access-control-allow-origin")).toBeNull();
         expect(await env.FILES.head("files/edge-user/origin.txt")).toBeNull();
@@ -164,17 +208,25 @@ describe("Origin policy (DNS-rebinding protection) and CORS", () => {
   });
 
   it("lets an allowed browser origin read the 401 challenge", async () => {
-    const response = await postMcp(workerEnv, toolCall("list_allowed_directories", {}), { origin: "https://app.example.test" });
+    const response = await postMcp(workerEnv, toolCall("list_allowed_directories", {}), {
+      origin: "https://app.example.test",
+    });
     expect(response.status).toBe(401);
     expect(response.headers.get("access-control-allow-origin")).toBe("https://app.example.test");
   });
 
   it("answers preflight for allowed origins only", async () => {
-    const allowed = await callWorker(workerEnv, "/mcp", { method: "OPTIONS", headers: { origin: "https://app.example.test", "access-control-request-method": "POST" } });
+    const allowed = await callWorker(workerEnv, "/mcp", {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example.test", "access-control-request-method": "POST" },
+    });
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get("access-control-allow-headers")).toContain("Authorization");
     expect(allowed.headers.get("access-control-allow-headers")).toContain("MCP-Protocol-Version");
-    const refused = await callWorker(workerEnv, "/mcp", { method: "OPTIONS", headers: { origin: "https://evil.example" } });
+    const refused = await callWorker(workerEnv, "/mcp", {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example" },
+    });
     expect(refused.status).toBe(403);
   });
 
@@ -185,18 +237,21 @@ describe("Origin policy (DNS-rebinding protection) and CORS", () => {
 });
 
 describe("discovery and health", () => {
-  it.each(["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"])("serves RFC 9728 metadata at %s", async (path) => {
-    const response = await callWorker(workerEnv, path);
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toContain("application/json");
-    expect(await response.json()).toEqual({
-      resource: AUDIENCE,
-      authorization_servers: [ISSUER],
-      scopes_supported: ["files:read", "files:write", "files:delete"],
-      bearer_methods_supported: ["header"],
-      resource_name: "R2 Files MCP server",
-    });
-  });
+  it.each(["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"])(
+    "serves RFC 9728 metadata at %s",
+    async (path) => {
+      const response = await callWorker(workerEnv, path);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toContain("application/json");
+      expect(await response.json()).toEqual({
+        resource: AUDIENCE,
+        authorization_servers: [ISSUER],
+        scopes_supported: ["files:read", "files:write", "files:delete"],
+        bearer_methods_supported: ["header"],
+        resource_name: "R2 Files MCP server",
+      });
+    },
+  );
 
   it("serves /healthz without authentication or secrets", async () => {
     const response = await callWorker(workerEnv, "/healthz");
@@ -212,7 +267,15 @@ describe("discovery and health", () => {
       const response = await postMcp(workerEnv, toolCall("list_allowed_directories", {}), auth);
       const requestId = response.headers.get("x-request-id");
       expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-      expect(logs.records()).toContainEqual(expect.objectContaining({ kind: "request", requestId, status: 200, tool: "list_allowed_directories", outcome: "ok" }));
+      expect(logs.records()).toContainEqual(
+        expect.objectContaining({
+          kind: "request",
+          requestId,
+          status: 200,
+          tool: "list_allowed_directories",
+          outcome: "ok",
+        }),
+      );
     } finally {
       logs.restore();
     }

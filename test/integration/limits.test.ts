@@ -37,8 +37,14 @@ describe("request rate limits (in-memory limiter)", () => {
     expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 3600).toBe(true);
     expect(refused.headers.get("ratelimit-remaining")).toBe("0");
     expect(refused.headers.get("ratelimit-reset")).toBe(String(retryAfter));
-    expect(await refused.json()).toMatchObject({ jsonrpc: "2.0", id: 4, error: { code: -32000, message: expect.stringContaining("rate limit") } });
-    expect(logs.records()).toContainEqual(expect.objectContaining({ kind: "security", type: "rate_limited", reason: "principal" }));
+    expect(await refused.json()).toMatchObject({
+      jsonrpc: "2.0",
+      id: 4,
+      error: { code: -32000, message: expect.stringContaining("rate limit") },
+    });
+    expect(logs.records()).toContainEqual(
+      expect.objectContaining({ kind: "security", type: "rate_limited", reason: "principal" }),
+    );
 
     // Another principal from the same (unknown) IP has its own budget.
     const other = { authorization: `Bearer ${await mintToken({ key, claims: { sub: "rl-other" } })}` };
@@ -49,7 +55,11 @@ describe("request rate limits (in-memory limiter)", () => {
     const env = makeEnv(key, { RATE_LIMIT_PRINCIPAL_UNITS: "3" });
     const auth = { authorization: `Bearer ${await mintToken({ key, claims: { sub: "cost-user" } })}` };
     const big = "x".repeat(1024 * 1024 + 1); // write_file: 1 + floor(bytes / MiB) = 2 units
-    expect((await postMcp(env, toolCall("write_file", { path: "big.txt", content: big }), auth)).headers.get("ratelimit-remaining")).toBe("1");
+    expect(
+      (await postMcp(env, toolCall("write_file", { path: "big.txt", content: big }), auth)).headers.get(
+        "ratelimit-remaining",
+      ),
+    ).toBe("1");
     expect((await postMcp(env, ping(), auth)).headers.get("ratelimit-remaining")).toBe("0");
   });
 
@@ -62,7 +72,10 @@ describe("request rate limits (in-memory limiter)", () => {
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     // Even a valid token from that IP waits: the IP is blocked before authentication.
     const logs = captureLogs();
-    const valid = await postMcp(env, ping(), { authorization: `Bearer ${await mintToken({ key })}`, "cf-connecting-ip": "203.0.113.7" });
+    const valid = await postMcp(env, ping(), {
+      authorization: `Bearer ${await mintToken({ key })}`,
+      "cf-connecting-ip": "203.0.113.7",
+    });
     logs.restore();
     expect(valid.status).toBe(429);
     expect(logs.records()).toContainEqual(expect.objectContaining({ type: "rate_limited", reason: "ip_blocked" }));
@@ -79,7 +92,9 @@ describe("quotas (in-memory)", () => {
     expect((await callTool(client, "write_file", { path: "b.txt", content: "b" })).isError).toBeFalsy();
     const refused = await callTool(client, "write_file", { path: "c.txt", content: "c" });
     expect(errorCodeOf(refused)).toBe("quota_exceeded");
-    expect(textOf(refused)).toMatch(/Daily quota exhausted: writes \(2 of 2 used today, UTC\).*resets at \d{4}-\d\d-\d\dT00:00:00\.000Z/);
+    expect(textOf(refused)).toMatch(
+      /Daily quota exhausted: writes \(2 of 2 used today, UTC\).*resets at \d{4}-\d\d-\d\dT00:00:00\.000Z/,
+    );
     expect(errorCodeOf(await callTool(client, "read_text_file", { path: "c.txt" }))).toBe("not_found");
   });
 
@@ -90,15 +105,24 @@ describe("quotas (in-memory)", () => {
       expect((await postMcp(env, ping(), { ...auth, "cf-connecting-ip": ip })).status, ip.slice(0, 20)).toBe(200);
     }
     // A real IP's budget is untouched by the junk above.
-    for (let i = 0; i < 2; i++) expect((await postMcp(env, ping(), { ...auth, "cf-connecting-ip": "198.51.100.9" })).status).toBe(200);
+    for (let i = 0; i < 2; i++)
+      expect((await postMcp(env, ping(), { ...auth, "cf-connecting-ip": "198.51.100.9" })).status).toBe(200);
     expect((await postMcp(env, ping(), { ...auth, "cf-connecting-ip": "198.51.100.9" })).status).toBe(429);
   });
 
   it("spends no daily quota on calls refused for their scope, but still counts them against the rate limit", async () => {
-    const env = makeEnv(key, { QUOTA_DAILY_WRITES: "1", RATE_LIMIT_PRINCIPAL_UNITS: "6", RATE_LIMIT_PRINCIPAL_WINDOW_SECONDS: "3600" });
-    const readOnly = { authorization: `Bearer ${await mintToken({ key, claims: { sub: "scope-quota", scope: "files:read" } })}` };
+    const env = makeEnv(key, {
+      QUOTA_DAILY_WRITES: "1",
+      RATE_LIMIT_PRINCIPAL_UNITS: "6",
+      RATE_LIMIT_PRINCIPAL_WINDOW_SECONDS: "3600",
+    });
+    const readOnly = {
+      authorization: `Bearer ${await mintToken({ key, claims: { sub: "scope-quota", scope: "files:read" } })}`,
+    };
     for (let i = 0; i < 3; i++) {
-      expect((await postMcp(env, toolCall("write_file", { path: `refused-${i}.txt`, content: "x" }), readOnly)).status).toBe(403);
+      expect(
+        (await postMcp(env, toolCall("write_file", { path: `refused-${i}.txt`, content: "x" }), readOnly)).status,
+      ).toBe(403);
     }
     const writer = await connectClient(env, await mintToken({ key, claims: { sub: "scope-quota" } }));
     expect((await callTool(writer, "write_file", { path: "allowed.txt", content: "x" })).isError).toBeFalsy();

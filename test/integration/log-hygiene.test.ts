@@ -39,24 +39,41 @@ describe("log hygiene over a full session", () => {
       await callTool(client, "get_file_info", { path: "notes/canary.txt" });
       await callTool(client, "delete_file", { path: "notes/canary.txt" });
       for (const bad of [expired, forged, "not-a-jwt", `${token}x`]) {
-        const response = await postMcp(workerEnv, toolCall("read_text_file", { path: "notes/canary.txt" }), { authorization: `Bearer ${bad}` });
+        const response = await postMcp(workerEnv, toolCall("read_text_file", { path: "notes/canary.txt" }), {
+          authorization: `Bearer ${bad}`,
+        });
         bodies.push(await response.text(), JSON.stringify([...response.headers]));
       }
-      const refused = await postMcp(workerEnv, toolCall("write_file", { path: "w.txt", content: CONTENT }), { authorization: `Bearer ${readOnly}` });
+      const refused = await postMcp(workerEnv, toolCall("write_file", { path: "w.txt", content: CONTENT }), {
+        authorization: `Bearer ${readOnly}`,
+      });
       bodies.push(await refused.text(), JSON.stringify([...refused.headers]));
       const inQuery = await postMcp(workerEnv, toolCall("list_allowed_directories", {}), {});
       bodies.push(await inQuery.text());
       await env.FILES.put("files/hygiene-user/outage.txt", CONTENT);
-      const outage = await postMcp(makeEnv(key, { FILES: faultyBucket(env.FILES, { fail: ["get", "head", "list"] }) }), toolCall("read_text_file", { path: "outage.txt" }), {
-        authorization: `Bearer ${token}`,
-      });
+      const outage = await postMcp(
+        makeEnv(key, { FILES: faultyBucket(env.FILES, { fail: ["get", "head", "list"] }) }),
+        toolCall("read_text_file", { path: "outage.txt" }),
+        {
+          authorization: `Bearer ${token}`,
+        },
+      );
       bodies.push(await outage.text());
     } finally {
       logs.restore();
     }
 
     const everything = [...logs.lines, ...bodies].join("\n");
-    for (const secret of [token, readOnly, expired, forged, token.split(".")[2]!, "Bearer eyJ", "CONTENT-CANARY", EDITED]) {
+    for (const secret of [
+      token,
+      readOnly,
+      expired,
+      forged,
+      token.split(".")[2]!,
+      "Bearer eyJ",
+      "CONTENT-CANARY",
+      EDITED,
+    ]) {
       expect(everything, `leaked ${secret.slice(0, 12)}…`).not.toContain(secret);
     }
     expect(everything).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ/);
@@ -66,7 +83,14 @@ describe("log hygiene over a full session", () => {
     const requests = records.filter((r) => r.kind === "request");
     expect(requests.length).toBeGreaterThanOrEqual(16);
     for (const request of requests) {
-      expect(request).toEqual(expect.objectContaining({ requestId: expect.any(String), status: expect.any(Number), durationMs: expect.any(Number), outcome: expect.any(String) }));
+      expect(request).toEqual(
+        expect.objectContaining({
+          requestId: expect.any(String),
+          status: expect.any(Number),
+          durationMs: expect.any(Number),
+          outcome: expect.any(String),
+        }),
+      );
     }
     const reasons = records.filter((r) => r.kind === "security").map((r) => `${r.type}:${r.reason}`);
     expect(reasons).toEqual(
@@ -80,6 +104,13 @@ describe("log hygiene over a full session", () => {
         "dependency_unavailable:r2",
       ]),
     );
-    expect(requests).toContainEqual(expect.objectContaining({ tool: "write_file", outcome: "tool_error", errorCode: "conflict", tenant: "hygiene-user" }));
+    expect(requests).toContainEqual(
+      expect.objectContaining({
+        tool: "write_file",
+        outcome: "tool_error",
+        errorCode: "conflict",
+        tenant: "hygiene-user",
+      }),
+    );
   });
 });

@@ -24,7 +24,15 @@ describe("an agent session over the SDK client", () => {
     expect(client.getServerVersion()?.name).toBe("r2-files-mcp");
     const { tools } = await client.listTools();
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
-    for (const name of ["read_text_file", "write_file", "list_directory", "create_directory", "get_file_info", "list_allowed_directories", "delete_file"]) {
+    for (const name of [
+      "read_text_file",
+      "write_file",
+      "list_directory",
+      "create_directory",
+      "get_file_info",
+      "list_allowed_directories",
+      "delete_file",
+    ]) {
       expect(byName.has(name), name).toBe(true);
     }
     expect(byName.get("read_text_file")?.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });

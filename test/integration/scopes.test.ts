@@ -35,15 +35,21 @@ describe("scope enforcement", () => {
   ])("%s with scopes %j → 403 insufficient_scope for %s", async (tool, args, granted, needed) => {
     const logs = captureLogs();
     try {
-      const response = await postMcp(workerEnv, toolCall(tool, args, 7), { authorization: `Bearer ${await tokenWith(granted)}` });
+      const response = await postMcp(workerEnv, toolCall(tool, args, 7), {
+        authorization: `Bearer ${await tokenWith(granted)}`,
+      });
       expect(response.status).toBe(403);
       expect(response.headers.get("www-authenticate")).toBe(
         `Bearer error="insufficient_scope", scope="${needed}", resource_metadata="${METADATA}"`,
       );
       const body = (await response.json()) as { id: number; error: { code: number } };
       expect(body.id).toBe(7);
-      expect(logs.records()).toContainEqual(expect.objectContaining({ kind: "security", type: "scope_refused", tool, scope: needed }));
-      expect(logs.records()).toContainEqual(expect.objectContaining({ kind: "request", status: 403, outcome: "denied" }));
+      expect(logs.records()).toContainEqual(
+        expect.objectContaining({ kind: "security", type: "scope_refused", tool, scope: needed }),
+      );
+      expect(logs.records()).toContainEqual(
+        expect.objectContaining({ kind: "request", status: 403, outcome: "denied" }),
+      );
     } finally {
       logs.restore();
     }
@@ -67,7 +73,9 @@ describe("scope enforcement", () => {
   });
 
   it("answers an unknown tool with JSON-RPC -32602", async () => {
-    const response = await postMcp(workerEnv, toolCall("rm_rf", { path: "/" }), { authorization: `Bearer ${await tokenWith("files:read files:write files:delete")}` });
+    const response = await postMcp(workerEnv, toolCall("rm_rf", { path: "/" }), {
+      authorization: `Bearer ${await tokenWith("files:read files:write files:delete")}`,
+    });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { error: { code: number } };
     expect(body.error.code).toBe(-32602);

@@ -86,7 +86,9 @@ describe("traversal and encoding tricks on every path parameter", () => {
       expect((await callTool(client, "write_file", { path, content: "ok" })).isError, path).toBeFalsy();
     }
     const keys = (await allKeys()).filter((k) => k.includes("literal"));
-    expect(keys.sort()).toEqual(["files/literal/%2e%2e/x.txt", "files/literal/...", "files/literal/..%2fx.txt", "files/literal/a..b"].sort());
+    expect(keys.sort()).toEqual(
+      ["files/literal/%2e%2e/x.txt", "files/literal/...", "files/literal/..%2fx.txt", "files/literal/a..b"].sort(),
+    );
   });
 });
 
@@ -106,9 +108,17 @@ describe("tenants cannot see each other", () => {
   it("concurrent requests from different tenants never receive each other's responses (CVE-2026-25536 class)", async () => {
     const tenants = ["conc-a", "conc-b", "conc-c", "conc-d"];
     const clients = await Promise.all(tenants.map((sub) => clientFor(sub)));
-    await Promise.all(clients.map((client, i) => callTool(client, "write_file", { path: "mine.txt", content: `owned by ${tenants[i]}` })));
+    await Promise.all(
+      clients.map((client, i) =>
+        callTool(client, "write_file", { path: "mine.txt", content: `owned by ${tenants[i]}` }),
+      ),
+    );
     const reads = await Promise.all(
-      Array.from({ length: 40 }, (_, n) => callTool(clients[n % tenants.length]!, "read_text_file", { path: "mine.txt" }).then((r) => [n % tenants.length, textOf(r)] as const)),
+      Array.from({ length: 40 }, (_, n) =>
+        callTool(clients[n % tenants.length]!, "read_text_file", { path: "mine.txt" }).then(
+          (r) => [n % tenants.length, textOf(r)] as const,
+        ),
+      ),
     );
     for (const [i, text] of reads) expect(text).toBe(`owned by ${tenants[i]}`);
   });

@@ -69,7 +69,7 @@ describe("commands through @upstash/redis", () => {
     const key = unique("str");
     const values = [
       "héllo wörld — 世界 🦄",
-      "nul\u0000 ctl\u0001\u001f del\u007f latin1\u00ff crlf\r\n quote\" backslash\\",
+      'nul\u0000 ctl\u0001\u001f del\u007f latin1\u00ff crlf\r\n quote" backslash\\',
       "OK", // the client special-cases a bare "OK" result; stored data must still round-trip
       "T0s=", // looks like base64 of "OK"
     ];
@@ -141,14 +141,12 @@ describe("commands through @upstash/redis", () => {
 
   it("runs multi-exec transactions; a queueing error aborts the whole transaction", async () => {
     const [key, counter] = [unique("m"), unique("m")];
-    expect(await redis.multi().set(key, "a").incr(counter).incr(counter).get(key).exec()).toEqual([
-      "OK",
-      1,
-      2,
-      "a",
-    ]);
+    expect(await redis.multi().set(key, "a").incr(counter).incr(counter).get(key).exec()).toEqual(["OK", 1, 2, "a"]);
 
-    const aborted = await upstash("/multi-exec", [["set", key, "b"], ["set", key]]);
+    const aborted = await upstash("/multi-exec", [
+      ["set", key, "b"],
+      ["set", key],
+    ]);
     expect(aborted.status).toBe(400);
     expect(aborted.json).toEqual({
       error: expect.stringContaining("EXECABORT") as unknown,

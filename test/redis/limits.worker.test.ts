@@ -32,7 +32,11 @@ async function control(action: string, method = "POST"): Promise<{ mode: string;
 
 /** One raw Redis command through the bridge (the test's own view of the keys). */
 async function redis(...command: (string | number)[]): Promise<unknown> {
-  const res = await fetch(upstashUrl, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(command) });
+  const res = await fetch(upstashUrl, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify(command),
+  });
   return ((await res.json()) as { result?: unknown }).result;
 }
 
@@ -49,7 +53,9 @@ function redisEnv(overrides: Partial<Env> = {}): Env {
   return env;
 }
 let serial = 0;
-const bearer = async (label: string) => ({ authorization: `Bearer ${await mintToken({ key, claims: { sub: `${label}-${Date.now()}-${serial++}` } })}` });
+const bearer = async (label: string) => ({
+  authorization: `Bearer ${await mintToken({ key, claims: { sub: `${label}-${Date.now()}-${serial++}` } })}`,
+});
 const ping = (id = 1) => ({ jsonrpc: "2.0", id, method: "ping" });
 
 beforeAll(async () => {
@@ -130,7 +136,12 @@ describe("rate limits in Redis", () => {
   });
 
   it("a refusal charges nothing: the IP window is refunded, the daily quota untouched", async () => {
-    const env = redisEnv({ RATE_LIMIT_IP_REQUESTS: "3", RATE_LIMIT_IP_WINDOW_SECONDS: "3600", RATE_LIMIT_PRINCIPAL_UNITS: "1", RATE_LIMIT_PRINCIPAL_WINDOW_SECONDS: "3600" });
+    const env = redisEnv({
+      RATE_LIMIT_IP_REQUESTS: "3",
+      RATE_LIMIT_IP_WINDOW_SECONDS: "3600",
+      RATE_LIMIT_PRINCIPAL_UNITS: "1",
+      RATE_LIMIT_PRINCIPAL_WINDOW_SECONDS: "3600",
+    });
     const ip = { "cf-connecting-ip": "198.51.100.23" };
     const sub = `gina-${Date.now()}`;
     const gina = { authorization: `Bearer ${await mintToken({ key, claims: { sub } })}`, ...ip };
@@ -149,7 +160,11 @@ describe("rate limits in Redis", () => {
     const env = redisEnv({ RATE_LIMIT_PRINCIPAL_UNITS: "3", RATE_LIMIT_PRINCIPAL_WINDOW_SECONDS: "3600" });
     const kim = await bearer("kim");
     const big = "x".repeat(1024 * 1024 + 1); // write_file: 1 + floor(bytes / MiB) = 2 units
-    expect((await postMcp(env, toolCall("write_file", { path: "big.txt", content: big }), kim)).headers.get("ratelimit-remaining")).toBe("1");
+    expect(
+      (await postMcp(env, toolCall("write_file", { path: "big.txt", content: big }), kim)).headers.get(
+        "ratelimit-remaining",
+      ),
+    ).toBe("1");
     expect((await postMcp(env, ping(), kim)).headers.get("ratelimit-remaining")).toBe("0");
     expect((await postMcp(env, ping(), kim)).status).toBe(429);
   });
@@ -198,7 +213,9 @@ describe("quotas in Redis", () => {
     await callTool(client, "delete_file", { path: "b.txt" });
     expect(await used()).toBe(30); // trash does not count
     // A conditional write that fails hands its reservation back.
-    expect(errorCodeOf(await callTool(client, "write_file", { path: "a.txt", content: "y".repeat(50), ifNoneMatch: "*" }))).toBe("already_exists");
+    expect(
+      errorCodeOf(await callTool(client, "write_file", { path: "a.txt", content: "y".repeat(50), ifNoneMatch: "*" })),
+    ).toBe("already_exists");
     expect(await used()).toBe(30);
 
     // Restore takes the space again; a restore that would exceed the quota is refused and stores nothing.
@@ -238,7 +255,10 @@ describe("fail mode with Upstash down", () => {
     expect(readRefused.status).toBe(503);
     expect(readAllowed.status).toBe(200);
     expect(badToken.status).toBe(401); // our outage never hides the caller's 401
-    const reasons = logs.records().filter((r) => r.type === "degraded_decision").map((r) => r.reason);
+    const reasons = logs
+      .records()
+      .filter((r) => r.type === "degraded_decision")
+      .map((r) => r.reason);
     expect(reasons).toEqual(["refused_write", "refused_read", "allowed_read", "auth_failure_uncounted"]);
   });
 

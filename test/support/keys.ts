@@ -1,5 +1,5 @@
 /** Real jose key pairs made in the test isolate; nothing is committed. */
-import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from "jose";
+import { type CryptoKey, exportJWK, generateKeyPair, type JWK } from "jose";
 
 export interface TestKey {
   readonly kid: string;

@@ -14,13 +14,14 @@ export function captureLogs(): CapturedLogs {
   });
   return {
     lines,
-    records: () => lines.flatMap((line) => {
-      try {
-        return [JSON.parse(line) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    }),
+    records: () =>
+      lines.flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      }),
     restore: () => spy.mockRestore(),
   };
 }

@@ -12,7 +12,10 @@ import { AUDIENCE } from "./tokens";
 import { callWorker } from "./worker";
 
 export async function connectClient(env: Env, token: string): Promise<Client> {
-  const client = new Client({ name: "test-agent", version: "1.0.0" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
+  const client = new Client(
+    { name: "test-agent", version: "1.0.0" },
+    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
+  );
   const transport = new StreamableHTTPClientTransport(new URL(AUDIENCE), {
     fetch: (url, init) => callWorker(env, new Request(url, init)),
     requestInit: { headers: { authorization: `Bearer ${token}` } },
@@ -21,7 +24,11 @@ export async function connectClient(env: Env, token: string): Promise<Client> {
   return client;
 }
 
-export async function callTool(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
+export async function callTool(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<CallToolResult> {
   return (await client.callTool({ name, arguments: args })) as CallToolResult;
 }
 

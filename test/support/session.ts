@@ -23,7 +23,10 @@ export interface TenantSession {
   keys(area: "files" | "trash"): Promise<string[]>;
 }
 
-export async function openSession(key: TestKey, options: { bucket?: R2Bucket; scope?: string; tenant?: string } = {}): Promise<TenantSession> {
+export async function openSession(
+  key: TestKey,
+  options: { bucket?: R2Bucket; scope?: string; tenant?: string } = {},
+): Promise<TenantSession> {
   const tenant = options.tenant ?? `t${Date.now().toString(36)}x${(counter++).toString(36)}`;
   const workerEnv: Env = makeEnv(key, options.bucket ? { FILES: options.bucket } : {});
   const token = await mintToken({ key, claims: { sub: tenant, ...(options.scope ? { scope: options.scope } : {}) } });

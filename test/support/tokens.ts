@@ -1,5 +1,5 @@
 /** Mints access tokens the way an identity provider would, with every knob an attack test needs. */
-import { SignJWT, type CryptoKey, type JWTPayload } from "jose";
+import { type CryptoKey, type JWTPayload, SignJWT } from "jose";
 import type { TestKey } from "./keys";
 
 export const ISSUER = "https://issuer.example.test/";

@@ -8,10 +8,11 @@
  * in-memory limiter with the default limits. Production-without-Upstash is a ConfigError (see
  * test/integration/limits.test.ts); the Redis tier passes UPSTASH_REDIS_REST_URL/TOKEN as overrides.
  */
-import { env as baseEnv } from "cloudflare:workers";
+
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import worker from "../../src/index";
+import { env as baseEnv } from "cloudflare:workers";
 import type { Env } from "../../src/env";
+import worker from "../../src/index";
 import { jwksOf, type TestKey } from "./keys";
 import { AUDIENCE, ISSUER } from "./tokens";
 

@@ -8,7 +8,9 @@ describe("ajv is aliased away, as in the deploy bundle", () => {
   });
 
   it("is never constructed by the server", () => {
-    const context = { principal: {}, sandbox: {}, log: {}, outcome: {} } as unknown as Parameters<typeof createMcpServer>[1];
+    const context = { principal: {}, sandbox: {}, log: {}, outcome: {} } as unknown as Parameters<
+      typeof createMcpServer
+    >[1];
     expect(() => createMcpServer([], context)).not.toThrow();
   });
 });

@@ -5,7 +5,11 @@ describe("audit log", () => {
   it("writes one request line with the request fields and duration", () => {
     const lines: string[] = [];
     let now = 1_000;
-    const log = createRequestLog("req-1", () => now, (line) => lines.push(line));
+    const log = createRequestLog(
+      "req-1",
+      () => now,
+      (line) => lines.push(line),
+    );
     log.set({ tenant: "alice", rpcMethod: "tools/call", tool: "read_text_file", outcome: "ok" });
     now = 1_042;
     log.finish(200, "POST", "/mcp");
@@ -27,7 +31,12 @@ describe("audit log", () => {
     const lines: string[] = [];
     const log = createRequestLog("req-2", Date.now, (line) => lines.push(line));
     log.security({ type: "auth_failure", reason: "expired" });
-    expect(JSON.parse(lines[0]!)).toMatchObject({ kind: "security", type: "auth_failure", reason: "expired", requestId: "req-2" });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      kind: "security",
+      type: "auth_failure",
+      reason: "expired",
+      requestId: "req-2",
+    });
   });
 
   it("drops credential and content fields and masks JWT-shaped strings", () => {

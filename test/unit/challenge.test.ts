@@ -3,18 +3,23 @@ import { buildBearerChallenge, quoteHeaderValue, resourceMetadataUrlFor } from "
 
 describe("Bearer challenge header", () => {
   it("builds the 401 challenge with resource metadata and scope", () => {
-    expect(buildBearerChallenge({ resourceMetadataUrl: "https://h/.well-known/oauth-protected-resource/mcp", scope: "files:read files:write" })).toBe(
+    expect(
+      buildBearerChallenge({
+        resourceMetadataUrl: "https://h/.well-known/oauth-protected-resource/mcp",
+        scope: "files:read files:write",
+      }),
+    ).toBe(
       'Bearer scope="files:read files:write", resource_metadata="https://h/.well-known/oauth-protected-resource/mcp"',
     );
   });
 
   it("adds error and description when a token was sent", () => {
-    expect(buildBearerChallenge({ resourceMetadataUrl: "https://h/m", error: "invalid_token", errorDescription: "bad" })).toBe(
-      'Bearer error="invalid_token", error_description="bad", resource_metadata="https://h/m"',
-    );
-    expect(buildBearerChallenge({ resourceMetadataUrl: "https://h/m", error: "insufficient_scope", scope: "files:delete" })).toBe(
-      'Bearer error="insufficient_scope", scope="files:delete", resource_metadata="https://h/m"',
-    );
+    expect(
+      buildBearerChallenge({ resourceMetadataUrl: "https://h/m", error: "invalid_token", errorDescription: "bad" }),
+    ).toBe('Bearer error="invalid_token", error_description="bad", resource_metadata="https://h/m"');
+    expect(
+      buildBearerChallenge({ resourceMetadataUrl: "https://h/m", error: "insufficient_scope", scope: "files:delete" }),
+    ).toBe('Bearer error="insufficient_scope", scope="files:delete", resource_metadata="https://h/m"');
   });
 
   it("escapes quotes and backslashes and drops control characters", () => {
@@ -26,8 +31,14 @@ describe("Bearer challenge header", () => {
   });
 
   it("derives the RFC 9728 metadata URL from the resource", () => {
-    expect(resourceMetadataUrlFor("https://files.example.com/mcp")).toBe("https://files.example.com/.well-known/oauth-protected-resource/mcp");
-    expect(resourceMetadataUrlFor("https://files.example.com/")).toBe("https://files.example.com/.well-known/oauth-protected-resource");
-    expect(resourceMetadataUrlFor("http://127.0.0.1:8787/mcp")).toBe("http://127.0.0.1:8787/.well-known/oauth-protected-resource/mcp");
+    expect(resourceMetadataUrlFor("https://files.example.com/mcp")).toBe(
+      "https://files.example.com/.well-known/oauth-protected-resource/mcp",
+    );
+    expect(resourceMetadataUrlFor("https://files.example.com/")).toBe(
+      "https://files.example.com/.well-known/oauth-protected-resource",
+    );
+    expect(resourceMetadataUrlFor("http://127.0.0.1:8787/mcp")).toBe(
+      "http://127.0.0.1:8787/.well-known/oauth-protected-resource/mcp",
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_MAX_REQUEST_BYTES, parseConfig, type ConfigEnv } from "../../src/config/config";
+import { type ConfigEnv, ConfigError, DEFAULT_MAX_REQUEST_BYTES, parseConfig } from "../../src/config/config";
 
 const JWKS = JSON.stringify({ keys: [{ kty: "EC", crv: "P-256", x: "x", y: "y", kid: "k" }] });
 const VALID: ConfigEnv = {
@@ -60,10 +60,16 @@ describe("parseConfig", () => {
   });
 
   it("accepts http loopback URLs only when the dev environment is explicit", () => {
-    const local = { OAUTH_ISSUER: "http://127.0.0.1:8787/dev-issuer", OAUTH_AUDIENCE: "http://127.0.0.1:8787/mcp", OAUTH_JWKS: JWKS };
+    const local = {
+      OAUTH_ISSUER: "http://127.0.0.1:8787/dev-issuer",
+      OAUTH_AUDIENCE: "http://127.0.0.1:8787/mcp",
+      OAUTH_JWKS: JWKS,
+    };
     expect(variableOf(local)).toBe("OAUTH_AUDIENCE");
     expect(parseConfig({ ...local, ENVIRONMENT: "development" }).environment).toBe("development");
-    expect(variableOf({ ...local, ENVIRONMENT: "development", OAUTH_AUDIENCE: "http://files.example.com/mcp" })).toBe("OAUTH_AUDIENCE");
+    expect(variableOf({ ...local, ENVIRONMENT: "development", OAUTH_AUDIENCE: "http://files.example.com/mcp" })).toBe(
+      "OAUTH_AUDIENCE",
+    );
   });
 
   it("parses origins, inline keys and numeric settings", () => {
@@ -83,7 +89,11 @@ describe("parseConfig", () => {
 
   it("never puts a variable's value in the error", () => {
     try {
-      parseConfig({ ...VALID, OAUTH_JWKS_URL: undefined, OAUTH_JWKS: '{"keys":[{"kty":"EC","d":"TOP-SECRET-MATERIAL"}]}' });
+      parseConfig({
+        ...VALID,
+        OAUTH_JWKS_URL: undefined,
+        OAUTH_JWKS: '{"keys":[{"kty":"EC","d":"TOP-SECRET-MATERIAL"}]}',
+      });
     } catch (error) {
       expect((error as Error).message).not.toContain("TOP-SECRET");
     }

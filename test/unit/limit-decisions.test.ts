@@ -5,6 +5,7 @@
  * script) is checked against real Redis in test/redis/.
  */
 import { describe, expect, it } from "vitest";
+import { createBlockCache } from "../../src/limits/block-cache";
 import {
   blockUntil,
   clampUnits,
@@ -20,7 +21,6 @@ import {
 import type { ThrottlePolicy, WindowPolicy } from "../../src/limits/limits-config";
 import { createMemoryLimiter, createMemoryStorageLedger } from "../../src/limits/memory-limiter";
 import { rateLimitHeaders } from "../../src/limits/rate-limit-headers";
-import { createBlockCache } from "../../src/limits/block-cache";
 
 const W: WindowPolicy = { limit: 5, windowMs: 60_000 };
 const THROTTLE: ThrottlePolicy = { baseMs: 30_000, maxMs: 120_000, strikeMemoryMs: 3_600_000 };
@@ -35,7 +35,13 @@ describe("sliding window arithmetic", () => {
   });
 
   it("finds the earliest time with room, which then really has room", () => {
-    for (const [prev, cur, units] of [[5, 0, 1], [4, 1, 1], [0, 5, 1], [5, 5, 3], [3, 2, 2]] as const) {
+    for (const [prev, cur, units] of [
+      [5, 0, 1],
+      [4, 1, 1],
+      [0, 5, 1],
+      [5, 5, 3],
+      [3, 2, 2],
+    ] as const) {
       const now = T0 + 10_000;
       const at = earliestRoomAt(prev, cur, units, 5, now, 60_000);
       expect(at).toBeGreaterThanOrEqual(now);
@@ -78,7 +84,10 @@ describe("evaluateLimits", () => {
   it("charges nothing when any window refuses (all or nothing)", () => {
     const full: WindowState = { prev: 0, cur: 5, strikes: 0, blockedUntil: 0 };
     const result = evaluateLimits(
-      [{ policy: { limit: 100, windowMs: 60_000 }, units: 1 }, { policy: W, units: 1 }],
+      [
+        { policy: { limit: 100, windowMs: 60_000 }, units: 1 },
+        { policy: W, units: 1 },
+      ],
       [EMPTY, full],
       [{ name: "writes", limit: 10, amount: 1 }],
       [0],
@@ -124,7 +133,12 @@ describe("evaluateLimits", () => {
 
 describe("memory limiter (the pure core over Maps)", () => {
   const check = (limiter: ReturnType<typeof createMemoryLimiter>, key: string, now: number, units = 1) =>
-    limiter.check({ windows: [{ key, request: { policy: W, units } }], quotas: [], quotaExpiresAt: now + 86_400_000, now });
+    limiter.check({
+      windows: [{ key, request: { policy: W, units } }],
+      quotas: [],
+      quotaExpiresAt: now + 86_400_000,
+      now,
+    });
 
   it("keeps identities apart and escalates repeat offenders across blocks", async () => {
     const limiter = createMemoryLimiter(THROTTLE);
@@ -132,12 +146,15 @@ describe("memory limiter (the pure core over Maps)", () => {
     expect((await check(limiter, "b", T0 + 5)).windows[0]!.status).toBe("ok");
     const first = (await check(limiter, "a", T0 + 6)).windows[0]!;
     expect(first).toMatchObject({ status: "denied", strikes: 1 });
-    expect((await check(limiter, "a", T0 + 7)).windows[0]).toMatchObject({ status: "blocked", blockedUntil: first.blockedUntil });
+    expect((await check(limiter, "a", T0 + 7)).windows[0]).toMatchObject({
+      status: "blocked",
+      blockedUntil: first.blockedUntil,
+    });
     // Still over when the block ends? The window has slid enough by then: allowed.
     expect((await check(limiter, "a", first.blockedUntil)).windows[0]!.status).toBe("ok");
     // Fill again and get denied: second strike, at least the base block.
     let now = first.blockedUntil;
-    let outcome;
+    let outcome: Awaited<ReturnType<typeof check>>["windows"][number];
     do {
       now += 1;
       outcome = (await check(limiter, "a", now)).windows[0]!;
@@ -182,15 +199,35 @@ describe("request decision and headers", () => {
 
   it("reports the latest block and the quota's UTC-midnight reset", () => {
     const denied = { ...ok, status: "denied" as const, blockedUntil: T0 + 7_200, strikes: 1 };
-    expect(decideRequest({ windows: [ok, denied], quotas: [] }, "read", "refuse", T0)).toMatchObject({ kind: "rate_limited", which: 1, retryAt: T0 + 7_200 });
-    const decision = decideRequest({ windows: [ok], quotas: [{ name: "deletes", limit: 3, used: 3, refused: true }] }, "write", "refuse", T0);
-    expect(decision).toEqual({ kind: "allow", quotaRefusal: { name: "deletes", limit: 3, used: 3, resetsAt: Date.UTC(2026, 10, 22) } });
+    expect(decideRequest({ windows: [ok, denied], quotas: [] }, "read", "refuse", T0)).toMatchObject({
+      kind: "rate_limited",
+      which: 1,
+      retryAt: T0 + 7_200,
+    });
+    const decision = decideRequest(
+      { windows: [ok], quotas: [{ name: "deletes", limit: 3, used: 3, refused: true }] },
+      "write",
+      "refuse",
+      T0,
+    );
+    expect(decision).toEqual({
+      kind: "allow",
+      quotaRefusal: { name: "deletes", limit: 3, used: 3, resetsAt: Date.UTC(2026, 10, 22) },
+    });
   });
 
   it("builds RateLimit-* from the tightest window, in whole seconds ≥ 1", () => {
     const tight = { ...ok, limit: 5, used: 5, resetAt: T0 + 100 };
-    expect(rateLimitHeaders([ok, tight], T0)).toEqual({ "ratelimit-limit": "5", "ratelimit-remaining": "0", "ratelimit-reset": "1" });
-    expect(rateLimitHeaders([ok], T0)).toEqual({ "ratelimit-limit": "10", "ratelimit-remaining": "6", "ratelimit-reset": "31" });
+    expect(rateLimitHeaders([ok, tight], T0)).toEqual({
+      "ratelimit-limit": "5",
+      "ratelimit-remaining": "0",
+      "ratelimit-reset": "1",
+    });
+    expect(rateLimitHeaders([ok], T0)).toEqual({
+      "ratelimit-limit": "10",
+      "ratelimit-remaining": "6",
+      "ratelimit-reset": "31",
+    });
     expect(secondsUntil(T0 - 5, T0)).toBe(1);
   });
 

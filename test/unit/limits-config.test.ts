@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/config-error";
-import { parseLimitsConfig, type LimitsEnv } from "../../src/limits/limits-config";
+import { type LimitsEnv, parseLimitsConfig } from "../../src/limits/limits-config";
 
 const UPSTASH: LimitsEnv = { UPSTASH_REDIS_REST_URL: "https://eu1-x.upstash.io/", UPSTASH_REDIS_REST_TOKEN: "t" };
 
@@ -33,7 +33,9 @@ describe("parseLimitsConfig", () => {
     expect(variableOf({ UPSTASH_REDIS_REST_URL: "https://x.upstash.io" })).toBe("UPSTASH_REDIS_REST_TOKEN");
     expect(variableOf({ UPSTASH_REDIS_REST_TOKEN: "t" }, "development")).toBe("UPSTASH_REDIS_REST_URL");
     expect(variableOf({ ...UPSTASH, UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079" })).toBe("UPSTASH_REDIS_REST_URL");
-    expect(parseLimitsConfig({ ...UPSTASH, UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079" }, "development").backend.kind).toBe("upstash");
+    expect(
+      parseLimitsConfig({ ...UPSTASH, UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079" }, "development").backend.kind,
+    ).toBe("upstash");
   });
 
   it.each([
@@ -49,7 +51,10 @@ describe("parseLimitsConfig", () => {
   });
 
   it("parses overrides", () => {
-    const config = parseLimitsConfig({ ...UPSTASH, RATE_LIMIT_IP_REQUESTS: "7", RATE_LIMIT_IP_WINDOW_SECONDS: "10", LIMITS_DEGRADED_READS: "allow" }, "production");
+    const config = parseLimitsConfig(
+      { ...UPSTASH, RATE_LIMIT_IP_REQUESTS: "7", RATE_LIMIT_IP_WINDOW_SECONDS: "10", LIMITS_DEGRADED_READS: "allow" },
+      "production",
+    );
     expect(config.ip).toEqual({ limit: 7, windowMs: 10_000 });
     expect(config.degradedReads).toBe("allow");
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { MAX_PATH_BYTES, MAX_PATH_DEPTH, MAX_SEGMENT_BYTES, parseSandboxPath, PathRefusedError, SandboxPath } from "../../src/sandbox/sandbox-path";
+import {
+  MAX_PATH_BYTES,
+  MAX_PATH_DEPTH,
+  MAX_SEGMENT_BYTES,
+  PathRefusedError,
+  parseSandboxPath,
+  SandboxPath,
+} from "../../src/sandbox/sandbox-path";
 
 function refusal(raw: unknown, options?: { allowRoot?: boolean }): string | undefined {
   try {

@@ -1,9 +1,35 @@
 import { describe, expect, it } from "vitest";
 import { parseSandboxPath } from "../../src/sandbox/sandbox-path";
 import { createTenantKeys } from "../../src/sandbox/storage-keys";
-import { encodeTenantId, isValidTenantId, MAX_TENANT_ID_BYTES, TenantIdRefusedError } from "../../src/sandbox/tenant-prefix";
+import {
+  encodeTenantId,
+  isValidTenantId,
+  MAX_TENANT_ID_BYTES,
+  TenantIdRefusedError,
+} from "../../src/sandbox/tenant-prefix";
 
-const HOSTILE = ["../bob", "a/b", "alice/", "/", "..", ".", "al\u0000ice", "\u0430lice", "alice", "Alice", "t1", "t10", "~2F", "a~b", "a.b", "e\u0301", "\u00e9", "user@example.com", "a b", "%2F"];
+const HOSTILE = [
+  "../bob",
+  "a/b",
+  "alice/",
+  "/",
+  "..",
+  ".",
+  "al\u0000ice",
+  "\u0430lice",
+  "alice",
+  "Alice",
+  "t1",
+  "t10",
+  "~2F",
+  "a~b",
+  "a.b",
+  "e\u0301",
+  "\u00e9",
+  "user@example.com",
+  "a b",
+  "%2F",
+];
 
 describe("tenant prefix encoding", () => {
   it("never produces '/' or '.' from any claim value", () => {

@@ -63,7 +63,11 @@ describe("Upstash limiter failure mode", () => {
     const { redis, calls } = fakeRedis(() => Promise.resolve([9, 10])); // library script: [remaining, effective limit]
     const limiter = createUpstashLimiter(redis, { throttle: THROTTLE, timeoutMs: 1_000 });
     const check = await limiter.check(request());
-    expect(calls).toEqual(["gate", "window r2mcp:v1:rl:ip:aa:" + Math.floor(Date.now() / 60_000), "window r2mcp:v1:rl:sub:bb:" + Math.floor(Date.now() / 60_000)]);
+    expect(calls).toEqual([
+      "gate",
+      `window r2mcp:v1:rl:ip:aa:${Math.floor(Date.now() / 60_000)}`,
+      `window r2mcp:v1:rl:sub:bb:${Math.floor(Date.now() / 60_000)}`,
+    ]);
     expect(check.windows.map((w) => w.status)).toEqual(["ok", "ok"]);
     expect(check.windows[0]!.used).toBe(1);
   });

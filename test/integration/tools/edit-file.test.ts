@@ -39,7 +39,10 @@ describe("edit_file", () => {
   it("matches whitespace-tolerantly and keeps the file's indentation", async () => {
     const s = await openSession(key);
     await s.seed({ "a.py": "def f():\n\tif x:\n\t\treturn 1\n" });
-    const result = await callTool(s.client, "edit_file", { path: "a.py", edits: [{ oldText: "if x:\n    return 1", newText: "if y:\n    return 2" }] });
+    const result = await callTool(s.client, "edit_file", {
+      path: "a.py",
+      edits: [{ oldText: "if x:\n    return 1", newText: "if y:\n    return 2" }],
+    });
     expect(result.isError).toBeFalsy();
     expect(await s.read("a.py")).toBe("def f():\n\tif y:\n\t\treturn 2\n");
   });
@@ -48,7 +51,11 @@ describe("edit_file", () => {
     const s = await openSession(key);
     await s.seed({ "n.txt": "one\ntwo\n" });
     const before = await env.FILES.head(`files/${s.tenant}/n.txt`);
-    const result = await callTool(s.client, "edit_file", { path: "n.txt", edits: [{ oldText: "two", newText: "2" }], dryRun: true });
+    const result = await callTool(s.client, "edit_file", {
+      path: "n.txt",
+      edits: [{ oldText: "two", newText: "2" }],
+      dryRun: true,
+    });
     expect((result.structuredContent as EditResult).dryRun).toBe(true);
     expect((result.structuredContent as EditResult).diff).toContain("+2");
     const after = await env.FILES.head(`files/${s.tenant}/n.txt`);
@@ -57,7 +64,13 @@ describe("edit_file", () => {
 
   it.each([
     [[{ oldText: "missing", newText: "x" }], "edit_not_found"],
-    [[{ oldText: "one", newText: "1" }, { oldText: "nowhere", newText: "x" }], "edit_not_found"],
+    [
+      [
+        { oldText: "one", newText: "1" },
+        { oldText: "nowhere", newText: "x" },
+      ],
+      "edit_not_found",
+    ],
     [[{ oldText: "dup", newText: "x" }], "edit_ambiguous"],
     [[{ oldText: "", newText: "x" }], "invalid_arguments"],
   ])("%j fails with %s and changes nothing", async (edits, code) => {
@@ -83,11 +96,19 @@ describe("edit_file", () => {
     const first = await callTool(s.client, "write_file", { path: "c.txt", content: "v1" });
     const etag1 = (first.structuredContent as { file: { etag: string } }).file.etag;
     await callTool(s.client, "write_file", { path: "c.txt", content: "v2" });
-    const stale = await callTool(s.client, "edit_file", { path: "c.txt", edits: [{ oldText: "v2", newText: "v3" }], ifMatch: etag1 });
+    const stale = await callTool(s.client, "edit_file", {
+      path: "c.txt",
+      edits: [{ oldText: "v2", newText: "v3" }],
+      ifMatch: etag1,
+    });
     expect(errorCodeOf(stale)).toBe("conflict");
     expect(await s.read("c.txt")).toBe("v2");
     const current = (await env.FILES.head(`files/${s.tenant}/c.txt`))!.etag;
-    const ok = await callTool(s.client, "edit_file", { path: "c.txt", edits: [{ oldText: "v2", newText: "v3" }], ifMatch: `"${current}"` });
+    const ok = await callTool(s.client, "edit_file", {
+      path: "c.txt",
+      edits: [{ oldText: "v2", newText: "v3" }],
+      ifMatch: `"${current}"`,
+    });
     expect(ok.isError).toBeFalsy();
     expect(await s.read("c.txt")).toBe("v3");
   });
@@ -97,8 +118,11 @@ describe("edit_file", () => {
     await s.seed({ "w.txt": "a\r\nb\r\n" });
     await callTool(s.client, "edit_file", { path: "w.txt", edits: [{ oldText: "b", newText: "c" }] });
     expect(await s.read("w.txt")).toBe("a\r\nc\r\n");
-    await s.seed({ "big.txt": "x".repeat(3 * 1024 * 1024) + "MARK" });
-    const result = await callTool(s.client, "edit_file", { path: "big.txt", edits: [{ oldText: "MARK", newText: "y".repeat(1024 * 1024 + 10) }] });
+    await s.seed({ "big.txt": `${"x".repeat(3 * 1024 * 1024)}MARK` });
+    const result = await callTool(s.client, "edit_file", {
+      path: "big.txt",
+      edits: [{ oldText: "MARK", newText: "y".repeat(1024 * 1024 + 10) }],
+    });
     expect(errorCodeOf(result)).toBe("too_large");
     expect((await env.FILES.head(`files/${s.tenant}/big.txt`))?.size).toBe(3 * 1024 * 1024 + 4);
   });
@@ -136,7 +160,11 @@ describe("no lost updates", () => {
     const etag = (await env.FILES.head(`files/${s.tenant}/one.txt`))!.etag;
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        callTool(s.client, "edit_file", { path: "one.txt", ifMatch: etag, edits: [{ oldText: "END", newText: `line-${i}\nEND` }] }),
+        callTool(s.client, "edit_file", {
+          path: "one.txt",
+          ifMatch: etag,
+          edits: [{ oldText: "END", newText: `line-${i}\nEND` }],
+        }),
       ),
     );
     expect(results.filter((r) => !r.isError)).toHaveLength(1);
@@ -147,7 +175,9 @@ describe("no lost updates", () => {
   it("parallel create-only writes: exactly one wins", async () => {
     const s = await openSession(key);
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => callTool(s.client, "write_file", { path: "claim.txt", content: `writer-${i}`, ifNoneMatch: "*" })),
+      Array.from({ length: 8 }, (_, i) =>
+        callTool(s.client, "write_file", { path: "claim.txt", content: `writer-${i}`, ifNoneMatch: "*" }),
+      ),
     );
     const winners = results.map((r, i) => (r.isError ? -1 : i)).filter((i) => i >= 0);
     expect(winners).toHaveLength(1);

@@ -24,17 +24,31 @@ function base64(bytes: Uint8Array): string {
 describe("read_media_file", () => {
   it("returns images and audio as base64 with their MIME type, other binary as a blob resource", async () => {
     const s = await openSession(key);
-    await s.seed({ "img/logo.png": PNG, "a/song.mp3": new Uint8Array([1, 2, 3]), "data.bin": new Uint8Array([0, 255, 7]), "x.json": '{"a":1}' });
+    await s.seed({
+      "img/logo.png": PNG,
+      "a/song.mp3": new Uint8Array([1, 2, 3]),
+      "data.bin": new Uint8Array([0, 255, 7]),
+      "x.json": '{"a":1}',
+    });
     const image = await callTool(s.client, "read_media_file", { path: "img/logo.png" });
     expect(image.content).toEqual([{ type: "image", data: base64(PNG), mimeType: "image/png" }]);
     const audio = await callTool(s.client, "read_media_file", { path: "a/song.mp3" });
     expect(audio.content).toEqual([{ type: "audio", data: base64(new Uint8Array([1, 2, 3])), mimeType: "audio/mpeg" }]);
     const blob = await callTool(s.client, "read_media_file", { path: "data.bin" });
     expect(blob.content).toEqual([
-      { type: "resource", resource: { uri: "r2-files:///data.bin", mimeType: "application/octet-stream", blob: base64(new Uint8Array([0, 255, 7])) } },
+      {
+        type: "resource",
+        resource: {
+          uri: "r2-files:///data.bin",
+          mimeType: "application/octet-stream",
+          blob: base64(new Uint8Array([0, 255, 7])),
+        },
+      },
     ]);
     const json = await callTool(s.client, "read_media_file", { path: "x.json" });
-    expect(json.content).toEqual([{ type: "resource", resource: { uri: "r2-files:///x.json", mimeType: "application/json", text: '{"a":1}' } }]);
+    expect(json.content).toEqual([
+      { type: "resource", resource: { uri: "r2-files:///x.json", mimeType: "application/json", text: '{"a":1}' } },
+    ]);
   });
 
   it("refuses a missing file, a directory and a file over the cap", async () => {
@@ -52,10 +66,21 @@ describe("read_multiple_files", () => {
   it("returns one result per path; failures do not fail the others", async () => {
     const s = await openSession(key);
     await s.seed({ "a.txt": "alpha", "b/c.txt": "gamma", "bin.dat": new Uint8Array([0xff, 0xfe]) });
-    const result = await callTool(s.client, "read_multiple_files", { paths: ["a.txt", "missing.txt", "b", "/b/c.txt", "../x", "bin.dat"] });
+    const result = await callTool(s.client, "read_multiple_files", {
+      paths: ["a.txt", "missing.txt", "b", "/b/c.txt", "../x", "bin.dat"],
+    });
     expect(result.isError).toBeFalsy();
-    const files = (result.structuredContent as { files: { path: string; content?: string; error?: { code: string } }[] }).files;
-    expect(files.map((f) => f.content ?? f.error?.code)).toEqual(["alpha", "not_found", "not_a_file", "gamma", "invalid_path", "not_text"]);
+    const files = (
+      result.structuredContent as { files: { path: string; content?: string; error?: { code: string } }[] }
+    ).files;
+    expect(files.map((f) => f.content ?? f.error?.code)).toEqual([
+      "alpha",
+      "not_found",
+      "not_a_file",
+      "gamma",
+      "invalid_path",
+      "not_text",
+    ]);
     expect(files.map((f) => f.path)).toEqual(["/a.txt", "/missing.txt", "/b", "/b/c.txt", "paths[4]", "/bin.dat"]);
     expect(textOf(result)).toContain("/a.txt:\nalpha\n\n---\n/missing.txt: Error - [not_found]");
   });
@@ -64,7 +89,9 @@ describe("read_multiple_files", () => {
     const s = await openSession(key);
     const mib = "x".repeat(1024 * 1024);
     await s.seed({ "1.txt": mib, "2.txt": mib, "3.txt": mib, "4.txt": mib, "5.txt": "small" });
-    const result = await callTool(s.client, "read_multiple_files", { paths: ["1.txt", "2.txt", "3.txt", "4.txt", "5.txt"] });
+    const result = await callTool(s.client, "read_multiple_files", {
+      paths: ["1.txt", "2.txt", "3.txt", "4.txt", "5.txt"],
+    });
     const files = (result.structuredContent as { files: { content?: string; error?: { code: string } }[] }).files;
     // 4 MiB shared: the four 1 MiB files fit exactly; the fifth is refused, whatever order they finished in.
     expect(files.filter((f) => f.content !== undefined)).toHaveLength(4);
@@ -74,7 +101,11 @@ describe("read_multiple_files", () => {
   it("refuses an empty list and more than 50 paths", async () => {
     const s = await openSession(key);
     expect(errorCodeOf(await callTool(s.client, "read_multiple_files", { paths: [] }))).toBe("invalid_arguments");
-    expect(errorCodeOf(await callTool(s.client, "read_multiple_files", { paths: Array.from({ length: 51 }, (_, i) => `${i}`) }))).toBe("invalid_arguments");
+    expect(
+      errorCodeOf(
+        await callTool(s.client, "read_multiple_files", { paths: Array.from({ length: 51 }, (_, i) => `${i}`) }),
+      ),
+    ).toBe("invalid_arguments");
   });
 });
 
@@ -83,22 +114,35 @@ describe("list_directory_with_sizes", () => {
     const s = await openSession(key);
     await s.seed({ "small.txt": "ab", "big.txt": "x".repeat(2048), "sub/inner.txt": "zz" });
     const byName = await callTool(s.client, "list_directory_with_sizes", { path: "/" });
-    const out = byName.structuredContent as { entries: { name: string }[]; totalFiles: number; totalDirectories: number; totalSize: number };
+    const out = byName.structuredContent as {
+      entries: { name: string }[];
+      totalFiles: number;
+      totalDirectories: number;
+      totalSize: number;
+    };
     expect(out.entries.map((e) => e.name)).toEqual(["big.txt", "small.txt", "sub"]);
     expect(out).toMatchObject({ totalFiles: 2, totalDirectories: 1, totalSize: 2050 });
     expect(textOf(byName)).toContain("[FILE] big.txt");
     expect(textOf(byName)).toContain("2.00 KB");
     expect(textOf(byName)).toContain("Total: 2 files, 1 directories\nCombined size: 2.00 KB");
     const bySize = await callTool(s.client, "list_directory_with_sizes", { path: "/", sortBy: "size" });
-    expect((bySize.structuredContent as { entries: { name: string }[] }).entries.map((e) => e.name)).toEqual(["big.txt", "small.txt", "sub"]);
+    expect((bySize.structuredContent as { entries: { name: string }[] }).entries.map((e) => e.name)).toEqual([
+      "big.txt",
+      "small.txt",
+      "sub",
+    ]);
   });
 
   it("refuses a file, a missing path and an unknown sortBy", async () => {
     const s = await openSession(key);
     await s.seed({ "f.txt": "x" });
-    expect(errorCodeOf(await callTool(s.client, "list_directory_with_sizes", { path: "f.txt" }))).toBe("not_a_directory");
+    expect(errorCodeOf(await callTool(s.client, "list_directory_with_sizes", { path: "f.txt" }))).toBe(
+      "not_a_directory",
+    );
     expect(errorCodeOf(await callTool(s.client, "list_directory_with_sizes", { path: "nope" }))).toBe("not_found");
-    expect(errorCodeOf(await callTool(s.client, "list_directory_with_sizes", { path: "/", sortBy: "date" }))).toBe("invalid_arguments");
+    expect(errorCodeOf(await callTool(s.client, "list_directory_with_sizes", { path: "/", sortBy: "date" }))).toBe(
+      "invalid_arguments",
+    );
   });
 });
 
@@ -108,26 +152,41 @@ describe("get_file_info", () => {
     await callTool(s.client, "write_file", { path: "docs/readme.md", content: "# hi" });
     await callTool(s.client, "create_directory", { path: "empty" });
     const file = await callTool(s.client, "get_file_info", { path: "docs/readme.md" });
-    expect(file.structuredContent).toMatchObject({ name: "readme.md", path: "/docs/readme.md", type: "file", size: 4, contentType: "text/markdown; charset=utf-8" });
+    expect(file.structuredContent).toMatchObject({
+      name: "readme.md",
+      path: "/docs/readme.md",
+      type: "file",
+      size: 4,
+      contentType: "text/markdown; charset=utf-8",
+    });
     expect((file.structuredContent as { modified: string }).modified).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect((file.structuredContent as { etag: string }).etag).toMatch(/^[0-9a-f]{32}$/);
-    expect((await callTool(s.client, "get_file_info", { path: "docs" })).structuredContent).toMatchObject({ type: "directory", size: 0 });
-    expect((await callTool(s.client, "get_file_info", { path: "empty" })).structuredContent).toMatchObject({ type: "directory" });
+    expect((await callTool(s.client, "get_file_info", { path: "docs" })).structuredContent).toMatchObject({
+      type: "directory",
+      size: 0,
+    });
+    expect((await callTool(s.client, "get_file_info", { path: "empty" })).structuredContent).toMatchObject({
+      type: "directory",
+    });
     expect(errorCodeOf(await callTool(s.client, "get_file_info", { path: "nope" }))).toBe("not_found");
   });
 });
 
 describe("read_text_file on a file larger than the whole-read cap", () => {
   it("reads head and tail with bounded R2 reads (tail is a suffix range)", async () => {
-    const lines = Array.from({ length: 120_000 }, (_, i) => `line ${i} ${"p".repeat(40)}`).join("\n") + "\n";
+    const lines = `${Array.from({ length: 120_000 }, (_, i) => `line ${i} ${"p".repeat(40)}`).join("\n")}\n`;
     expect(lines.length).toBeGreaterThan(4 * 1024 * 1024);
     const bucket = recordingBucket(env.FILES);
     const s = await openSession(key, { bucket });
     await s.seed({ "big.log": lines });
     expect(errorCodeOf(await callTool(s.client, "read_text_file", { path: "big.log" }))).toBe("too_large");
-    expect(textOf(await callTool(s.client, "read_text_file", { path: "big.log", head: 2 }))).toMatch(/^line 0 p+\nline 1 p+$/);
+    expect(textOf(await callTool(s.client, "read_text_file", { path: "big.log", head: 2 }))).toMatch(
+      /^line 0 p+\nline 1 p+$/,
+    );
     bucket.recorded.length = 0;
-    expect(textOf(await callTool(s.client, "read_text_file", { path: "big.log", tail: 2 }))).toMatch(/^line 119998 p+\nline 119999 p+$/);
+    expect(textOf(await callTool(s.client, "read_text_file", { path: "big.log", tail: 2 }))).toMatch(
+      /^line 119998 p+\nline 119999 p+$/,
+    );
     const gets = bucket.recorded.filter((call) => call.method === "get");
     expect(gets).toHaveLength(1);
     expect(gets[0]!.options).toEqual({ range: { suffix: 64 * 1024 } });

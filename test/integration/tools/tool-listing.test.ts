@@ -43,7 +43,12 @@ describe("tools/list", () => {
     for (const tool of tools) {
       const [scope, readOnlyHint, destructiveHint, idempotentHint, hasOutput] = EXPECTED[tool.name]!;
       expect(tool.description, tool.name).toContain(`Requires scope ${scope}.`);
-      expect(tool.annotations, tool.name).toMatchObject({ readOnlyHint, destructiveHint, idempotentHint, openWorldHint: false });
+      expect(tool.annotations, tool.name).toMatchObject({
+        readOnlyHint,
+        destructiveHint,
+        idempotentHint,
+        openWorldHint: false,
+      });
       expect(tool.outputSchema !== undefined, tool.name).toBe(hasOutput);
     }
   });

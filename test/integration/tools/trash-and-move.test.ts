@@ -10,8 +10,8 @@ import { faultyBucket } from "../../support/faulty-bucket";
 import { createTestKey, type TestKey } from "../../support/keys";
 import { callTool, errorCodeOf, textOf } from "../../support/mcp-client";
 import { openSession, reopen, type TenantSession } from "../../support/session";
-import { postMcp, makeEnv, toolCall } from "../../support/worker";
 import { mintToken } from "../../support/tokens";
+import { makeEnv, postMcp, toolCall } from "../../support/worker";
 
 let key: TestKey;
 
@@ -20,7 +20,10 @@ beforeAll(async () => {
 });
 
 type DeleteOut = { trashId: string; type: string; files: number; size: number };
-type TrashOut = { items: { trashId: string; path: string; type: string; size: number; deletedAt?: string; deletedPath?: string }[]; nextCursor?: string };
+type TrashOut = {
+  items: { trashId: string; path: string; type: string; size: number; deletedAt?: string; deletedPath?: string }[];
+  nextCursor?: string;
+};
 
 async function seeded(): Promise<TenantSession> {
   const s = await openSession(key);
@@ -52,7 +55,11 @@ describe("delete_file and the trash", () => {
     expect(result.structuredContent).toMatchObject({ path: "/proj", type: "directory", files: 2, size: 9 });
     const { trashId } = result.structuredContent as DeleteOut;
     expect(await s.keys("files")).toEqual(["other.txt"]);
-    expect(await s.keys("trash")).toEqual([`${trashId}/proj/a.txt`, `${trashId}/proj/empty/`, `${trashId}/proj/sub/b.txt`]);
+    expect(await s.keys("trash")).toEqual([
+      `${trashId}/proj/a.txt`,
+      `${trashId}/proj/empty/`,
+      `${trashId}/proj/sub/b.txt`,
+    ]);
     expect(textOf(await callTool(s.client, "list_directory", { path: "/" }))).toBe("[FILE] other.txt");
     expect(errorCodeOf(await callTool(s.client, "delete_file", { path: "/", recursive: true }))).toBe("invalid_path");
   });
@@ -60,7 +67,8 @@ describe("delete_file and the trash", () => {
   it("list_trash shows what was deleted, oldest first, and filters by id", async () => {
     const s = await seeded();
     const first = (await callTool(s.client, "delete_file", { path: "other.txt" })).structuredContent as DeleteOut;
-    const second = (await callTool(s.client, "delete_file", { path: "proj", recursive: true })).structuredContent as DeleteOut;
+    const second = (await callTool(s.client, "delete_file", { path: "proj", recursive: true }))
+      .structuredContent as DeleteOut;
     const all = (await callTool(s.client, "list_trash", {})).structuredContent as TrashOut;
     expect(all.items.map((i) => [i.trashId, i.path, i.type])).toEqual([
       [first.trashId, "/other.txt", "file"],
@@ -117,8 +125,13 @@ describe("restore_file", () => {
 
   it("restores a whole directory, empty subdirectories included, or just part of it", async () => {
     const s = await seeded();
-    const { trashId } = (await callTool(s.client, "delete_file", { path: "proj", recursive: true })).structuredContent as DeleteOut;
-    const part = await callTool(s.client, "restore_file", { trashId, path: "proj/sub/b.txt", destination: "b-only.txt" });
+    const { trashId } = (await callTool(s.client, "delete_file", { path: "proj", recursive: true }))
+      .structuredContent as DeleteOut;
+    const part = await callTool(s.client, "restore_file", {
+      trashId,
+      path: "proj/sub/b.txt",
+      destination: "b-only.txt",
+    });
     expect(part.structuredContent).toMatchObject({ files: 1 });
     expect(await s.read("b-only.txt")).toBe("beta");
     const rest = await callTool(s.client, "restore_file", { trashId, destination: "proj2" });
@@ -129,7 +142,8 @@ describe("restore_file", () => {
 
   it("never restores over an existing file, and then changes nothing", async () => {
     const s = await seeded();
-    const { trashId } = (await callTool(s.client, "delete_file", { path: "proj", recursive: true })).structuredContent as DeleteOut;
+    const { trashId } = (await callTool(s.client, "delete_file", { path: "proj", recursive: true }))
+      .structuredContent as DeleteOut;
     await callTool(s.client, "write_file", { path: "proj/sub/b.txt", content: "newer" });
     const result = await callTool(s.client, "restore_file", { trashId });
     expect(errorCodeOf(result)).toBe("already_exists");
@@ -139,12 +153,15 @@ describe("restore_file", () => {
     // A file where a directory of the entry must go is refused too.
     await callTool(s.client, "write_file", { path: "blocker", content: "file" });
     const single = (await callTool(s.client, "delete_file", { path: "other.txt" })).structuredContent as DeleteOut;
-    expect(errorCodeOf(await callTool(s.client, "restore_file", { trashId: single.trashId, destination: "blocker/x.txt" }))).toBe("not_a_directory");
+    expect(
+      errorCodeOf(await callTool(s.client, "restore_file", { trashId: single.trashId, destination: "blocker/x.txt" })),
+    ).toBe("not_a_directory");
   });
 
   it("never restores a file where a directory now stands (a path is never both)", async () => {
     const s = await seeded();
-    const { trashId } = (await callTool(s.client, "delete_file", { path: "proj", recursive: true })).structuredContent as DeleteOut;
+    const { trashId } = (await callTool(s.client, "delete_file", { path: "proj", recursive: true }))
+      .structuredContent as DeleteOut;
     await callTool(s.client, "write_file", { path: "proj/a.txt/inside.txt", content: "a directory now" });
     expect(errorCodeOf(await callTool(s.client, "restore_file", { trashId }))).toBe("already_exists");
     expect(await s.read("proj/sub/b.txt")).toBeNull();
@@ -164,15 +181,21 @@ describe("restore_file", () => {
     const intruder = await openSession(key);
     expect(errorCodeOf(await callTool(intruder.client, "restore_file", { trashId }))).toBe("not_found");
     expect((await callTool(intruder.client, "list_trash", { trashId })).structuredContent).toEqual({ items: [] });
-    expect((await callTool(intruder.client, "empty_trash", { trashIds: [trashId] })).structuredContent).toEqual({ purged: 0, more: false });
+    expect((await callTool(intruder.client, "empty_trash", { trashIds: [trashId] })).structuredContent).toEqual({
+      purged: 0,
+      more: false,
+    });
     expect(await s.keys("trash")).toEqual([`${trashId}/other.txt`]);
-    expect(errorCodeOf(await callTool(s.client, "restore_file", { trashId: "../../files/x" }))).toBe("invalid_arguments");
+    expect(errorCodeOf(await callTool(s.client, "restore_file", { trashId: "../../files/x" }))).toBe(
+      "invalid_arguments",
+    );
     expect(errorCodeOf(await callTool(s.client, "restore_file", { trashId: "000000000-abc" }))).toBe("not_found");
   });
 
   it("an R2 failure part-way through a restore loses nothing", async () => {
     const s = await seeded();
-    const { trashId } = (await callTool(s.client, "delete_file", { path: "proj", recursive: true })).structuredContent as DeleteOut;
+    const { trashId } = (await callTool(s.client, "delete_file", { path: "proj", recursive: true }))
+      .structuredContent as DeleteOut;
     const broken = await reopen(key, s, faultyBucket(env.FILES, { failNth: { put: 2 } }));
     await expect(callTool(broken, "restore_file", { trashId })).rejects.toThrow();
     await reachable(s, { "proj/a.txt": "alpha", "proj/sub/b.txt": "beta" });
@@ -187,7 +210,8 @@ describe("empty_trash", () => {
   it("destroys selected entries or everything, and needs files:delete", async () => {
     const s = await seeded();
     const one = (await callTool(s.client, "delete_file", { path: "other.txt" })).structuredContent as DeleteOut;
-    const dir = (await callTool(s.client, "delete_file", { path: "proj", recursive: true })).structuredContent as DeleteOut;
+    const dir = (await callTool(s.client, "delete_file", { path: "proj", recursive: true }))
+      .structuredContent as DeleteOut;
     const readWrite = await mintToken({ key, claims: { sub: s.tenant, scope: "files:read files:write" } });
     const denied = await postMcp(makeEnv(key), toolCall("empty_trash", {}), { authorization: `Bearer ${readWrite}` });
     expect(denied.status).toBe(403);
@@ -207,29 +231,52 @@ describe("empty_trash", () => {
 describe("move_file", () => {
   it("moves and renames files, creating parents; refuses an existing destination", async () => {
     const s = await seeded();
-    const result = await callTool(s.client, "move_file", { source: "other.txt", destination: "archive/2026/other.txt" });
+    const result = await callTool(s.client, "move_file", {
+      source: "other.txt",
+      destination: "archive/2026/other.txt",
+    });
     expect(result.structuredContent).toMatchObject({ type: "file", objects: 1, resumed: 0 });
     expect(await s.read("archive/2026/other.txt")).toBe("keep");
     expect(await s.read("other.txt")).toBeNull();
-    expect(errorCodeOf(await callTool(s.client, "move_file", { source: "proj/a.txt", destination: "proj/sub/b.txt" }))).toBe("already_exists");
+    expect(
+      errorCodeOf(await callTool(s.client, "move_file", { source: "proj/a.txt", destination: "proj/sub/b.txt" })),
+    ).toBe("already_exists");
     expect(await s.read("proj/a.txt")).toBe("alpha");
-    expect(errorCodeOf(await callTool(s.client, "move_file", { source: "missing", destination: "x" }))).toBe("not_found");
-    expect(errorCodeOf(await callTool(s.client, "move_file", { source: "proj/a.txt", destination: "proj/a.txt" }))).toBe("invalid_arguments");
-    expect(errorCodeOf(await callTool(s.client, "move_file", { source: "proj/a.txt", destination: "proj/sub" }))).toBe("not_a_file");
+    expect(errorCodeOf(await callTool(s.client, "move_file", { source: "missing", destination: "x" }))).toBe(
+      "not_found",
+    );
+    expect(
+      errorCodeOf(await callTool(s.client, "move_file", { source: "proj/a.txt", destination: "proj/a.txt" })),
+    ).toBe("invalid_arguments");
+    expect(errorCodeOf(await callTool(s.client, "move_file", { source: "proj/a.txt", destination: "proj/sub" }))).toBe(
+      "not_a_file",
+    );
   });
 
   it("moves directories, markers included; never into themselves or onto an existing directory", async () => {
     const s = await seeded();
-    expect(errorCodeOf(await callTool(s.client, "move_file", { source: "proj", destination: "proj/sub/inner" }))).toBe("invalid_arguments");
+    expect(errorCodeOf(await callTool(s.client, "move_file", { source: "proj", destination: "proj/sub/inner" }))).toBe(
+      "invalid_arguments",
+    );
     await s.seed({ "taken/x.txt": "x" });
-    expect(errorCodeOf(await callTool(s.client, "move_file", { source: "proj", destination: "taken" }))).toBe("already_exists");
+    expect(errorCodeOf(await callTool(s.client, "move_file", { source: "proj", destination: "taken" }))).toBe(
+      "already_exists",
+    );
     // An existing but empty directory is an existing destination too.
     await callTool(s.client, "create_directory", { path: "empty-target" });
-    expect(errorCodeOf(await callTool(s.client, "move_file", { source: "proj", destination: "empty-target" }))).toBe("already_exists");
+    expect(errorCodeOf(await callTool(s.client, "move_file", { source: "proj", destination: "empty-target" }))).toBe(
+      "already_exists",
+    );
     await callTool(s.client, "delete_file", { path: "empty-target", recursive: true });
     const result = await callTool(s.client, "move_file", { source: "proj", destination: "renamed" });
     expect(result.structuredContent).toMatchObject({ type: "directory", objects: 3 });
-    expect(await s.keys("files")).toEqual(["other.txt", "renamed/a.txt", "renamed/empty/", "renamed/sub/b.txt", "taken/x.txt"]);
+    expect(await s.keys("files")).toEqual([
+      "other.txt",
+      "renamed/a.txt",
+      "renamed/empty/",
+      "renamed/sub/b.txt",
+      "taken/x.txt",
+    ]);
   });
 
   it("a failed delete leaves the source intact, and a retry converges on the identical copy", async () => {
@@ -270,7 +317,9 @@ describe("move_file", () => {
   it("refuses a directory move past the cap and moves nothing", async () => {
     const s = await openSession(key);
     await s.seed(Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`many/${i}.txt`, "x"])));
-    expect(errorCodeOf(await callTool(s.client, "move_file", { source: "many", destination: "other" }))).toBe("limit_reached");
+    expect(errorCodeOf(await callTool(s.client, "move_file", { source: "many", destination: "other" }))).toBe(
+      "limit_reached",
+    );
     expect((await s.keys("files")).every((k) => k.startsWith("many/"))).toBe(true);
   });
 });

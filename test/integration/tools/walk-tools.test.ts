@@ -43,14 +43,23 @@ describe("search_files", () => {
     const s = await project();
     const top = await callTool(s.client, "search_files", { path: "src", pattern: "*.ts" });
     expect((top.structuredContent as SearchOut).matches.map((m) => m.path)).toEqual(["/src/main.ts"]);
-    const deep = await callTool(s.client, "search_files", { pattern: "**/*.ts", excludePatterns: ["node_modules", "**/*.test.ts"] });
-    expect((deep.structuredContent as SearchOut).matches.map((m) => m.path)).toEqual(["/a.b/c.ts", "/src/main.ts", "/src/util/strings.ts"]);
+    const deep = await callTool(s.client, "search_files", {
+      pattern: "**/*.ts",
+      excludePatterns: ["node_modules", "**/*.test.ts"],
+    });
+    expect((deep.structuredContent as SearchOut).matches.map((m) => m.path)).toEqual([
+      "/a.b/c.ts",
+      "/src/main.ts",
+      "/src/util/strings.ts",
+    ]);
     expect(textOf(deep)).toBe("/a.b/c.ts\n/src/main.ts\n/src/util/strings.ts");
     const dirs = await callTool(s.client, "search_files", { pattern: "**/util" });
     expect((dirs.structuredContent as SearchOut).matches).toEqual([{ path: "/src/util", type: "directory", size: 0 }]);
     const empties = await callTool(s.client, "search_files", { pattern: "empty/**" });
     expect((empties.structuredContent as SearchOut).matches.map((m) => m.path)).toEqual(["/empty/inner"]);
-    expect((await callTool(s.client, "search_files", { pattern: ".*" })).structuredContent).toMatchObject({ matches: [{ path: "/.env" }] });
+    expect((await callTool(s.client, "search_files", { pattern: ".*" })).structuredContent).toMatchObject({
+      matches: [{ path: "/.env" }],
+    });
   });
 
   it("never finds trashed files, and says 'No matches found'", async () => {
@@ -64,19 +73,34 @@ describe("search_files", () => {
     const s = await project();
     expect(errorCodeOf(await callTool(s.client, "search_files", { pattern: "" }))).toBe("invalid_arguments");
     expect(errorCodeOf(await callTool(s.client, "search_files", { pattern: "/src/**" }))).toBe("invalid_arguments");
-    expect(errorCodeOf(await callTool(s.client, "search_files", { pattern: "{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}{o,p}{q,r}" }))).toBe("invalid_arguments");
-    expect(errorCodeOf(await callTool(s.client, "search_files", { pattern: "*", excludePatterns: ["x".repeat(300)] }))).toBe("invalid_arguments");
-    expect(errorCodeOf(await callTool(s.client, "search_files", { path: "README.md", pattern: "*" }))).toBe("not_a_directory");
+    expect(
+      errorCodeOf(
+        await callTool(s.client, "search_files", { pattern: "{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}{o,p}{q,r}" }),
+      ),
+    ).toBe("invalid_arguments");
+    expect(
+      errorCodeOf(await callTool(s.client, "search_files", { pattern: "*", excludePatterns: ["x".repeat(300)] })),
+    ).toBe("invalid_arguments");
+    expect(errorCodeOf(await callTool(s.client, "search_files", { path: "README.md", pattern: "*" }))).toBe(
+      "not_a_directory",
+    );
     expect(errorCodeOf(await callTool(s.client, "search_files", { path: "nope", pattern: "*" }))).toBe("not_found");
-    expect(errorCodeOf(await callTool(s.client, "search_files", { pattern: "*", cursor: "w1.Li4vLi4vb3RoZXI" }))).toBe("invalid_arguments");
-    expect(errorCodeOf(await callTool(s.client, "search_files", { pattern: "*", cursor: "garbage" }))).toBe("invalid_arguments");
+    expect(errorCodeOf(await callTool(s.client, "search_files", { pattern: "*", cursor: "w1.Li4vLi4vb3RoZXI" }))).toBe(
+      "invalid_arguments",
+    );
+    expect(errorCodeOf(await callTool(s.client, "search_files", { pattern: "*", cursor: "garbage" }))).toBe(
+      "invalid_arguments",
+    );
   });
 });
 
 describe("directory_tree", () => {
   it("returns a JSON tree of {name, type, children}, with exclusions and empty directories", async () => {
     const s = await project();
-    const result = await callTool(s.client, "directory_tree", { path: "/", excludePatterns: ["node_modules", "build"] });
+    const result = await callTool(s.client, "directory_tree", {
+      path: "/",
+      excludePatterns: ["node_modules", "build"],
+    });
     const out = result.structuredContent as TreeOut;
     expect(out.truncated).toBe(false);
     expect(JSON.parse(textOf(result))).toEqual(out.tree);
@@ -90,7 +114,14 @@ describe("directory_tree", () => {
         type: "directory",
         children: [
           { name: "main.ts", type: "file" },
-          { name: "util", type: "directory", children: [{ name: "strings.test.ts", type: "file" }, { name: "strings.ts", type: "file" }] },
+          {
+            name: "util",
+            type: "directory",
+            children: [
+              { name: "strings.test.ts", type: "file" },
+              { name: "strings.ts", type: "file" },
+            ],
+          },
         ],
       },
     ]);
@@ -102,7 +133,9 @@ describe("directory_tree", () => {
     const s = await project();
     expect(errorCodeOf(await callTool(s.client, "directory_tree", { path: "README.md" }))).toBe("not_a_directory");
     expect(errorCodeOf(await callTool(s.client, "directory_tree", { path: "missing" }))).toBe("not_found");
-    expect(errorCodeOf(await callTool(s.client, "directory_tree", { excludePatterns: [""] }))).toBe("invalid_arguments");
+    expect(errorCodeOf(await callTool(s.client, "directory_tree", { excludePatterns: [""] }))).toBe(
+      "invalid_arguments",
+    );
   });
 });
 
@@ -149,7 +182,11 @@ describe("a large directory", () => {
     let cursor: string | undefined;
     let calls = 0;
     do {
-      const result = await callTool(s.client, "search_files", { path: "big", pattern: "**/*.txt", ...(cursor ? { cursor } : {}) });
+      const result = await callTool(s.client, "search_files", {
+        path: "big",
+        pattern: "**/*.txt",
+        ...(cursor ? { cursor } : {}),
+      });
       const out = result.structuredContent as SearchOut;
       found.push(...out.matches.map((m) => m.path));
       if (out.truncated) {

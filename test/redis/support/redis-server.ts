@@ -86,7 +86,10 @@ async function launch(port: number, dir: string): Promise<RedisServer> {
 
   const giveUp = new AbortController();
   const outcome = await Promise.race([
-    waitForPing(port, giveUp.signal).then(() => null, (error: unknown) => error),
+    waitForPing(port, giveUp.signal).then(
+      () => null,
+      (error: unknown) => error,
+    ),
     exited,
   ]);
   giveUp.abort(); // stop polling when the process died first

@@ -74,8 +74,23 @@ class BadRequest extends Error {}
  * connection, so these would leak into every other request; real Upstash rejects them too.
  */
 const CONNECTION_STATE_COMMANDS = new Set([
-  "multi", "exec", "discard", "watch", "unwatch", "select", "auth", "hello", "reset", "quit",
-  "monitor", "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe",
+  "multi",
+  "exec",
+  "discard",
+  "watch",
+  "unwatch",
+  "select",
+  "auth",
+  "hello",
+  "reset",
+  "quit",
+  "monitor",
+  "subscribe",
+  "psubscribe",
+  "ssubscribe",
+  "unsubscribe",
+  "punsubscribe",
+  "sunsubscribe",
 ]);
 
 /**
@@ -187,10 +202,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(payload);
 }
 
-export async function startUpstashBridge({
-  redisPort,
-  token,
-}: UpstashBridgeOptions): Promise<UpstashBridge> {
+export async function startUpstashBridge({ redisPort, token }: UpstashBridgeOptions): Promise<UpstashBridge> {
   // RESP2 on purpose: ioredis 6 defaults to RESP3, whose maps/doubles/booleans are not what the
   // Upstash REST API returns.
   const redis = new Redis({ host: "127.0.0.1", port: redisPort, protocol: 2 });

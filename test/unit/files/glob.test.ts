@@ -65,7 +65,11 @@ describe("compileGlobs: matching like the reference search_files", () => {
 
   it("expands braces", () => {
     expect(matching(["src/*.{js,ts}"], PATHS)).toEqual(["src/app.ts", "src/app.js"]);
-    expect(matching(["{docs,src/util}/**"], PATHS)).toEqual(["src/util/strings.ts", "docs/guide.md", "docs/api/index.md"]);
+    expect(matching(["{docs,src/util}/**"], PATHS)).toEqual([
+      "src/util/strings.ts",
+      "docs/guide.md",
+      "docs/api/index.md",
+    ]);
   });
 
   it("matches when any of several patterns matches, and nothing with no patterns", () => {
@@ -112,7 +116,12 @@ describe("matchesSelfOrAncestor", () => {
 
 describe("compileGlobs: refusals", () => {
   it("refuses more than MAX_GLOB_PATTERNS patterns", () => {
-    expect(() => compileGlobs(Array.from({ length: MAX_GLOB_PATTERNS }, () => "*.ts"), "excludePatterns")).not.toThrow();
+    expect(() =>
+      compileGlobs(
+        Array.from({ length: MAX_GLOB_PATTERNS }, () => "*.ts"),
+        "excludePatterns",
+      ),
+    ).not.toThrow();
     const error = refusal(Array.from({ length: MAX_GLOB_PATTERNS + 1 }, () => "*.ts"));
     expect(error.code).toBe("invalid_arguments");
     expect(error.details).toMatchObject({ parameter: "excludePatterns" });

@@ -14,7 +14,9 @@ function failure(original: string, edits: TextEdit[]): ToolError {
 
 describe("applyEdits: exact matches", () => {
   it("replaces a unique exact match", () => {
-    expect(applyEdits("alpha\nbeta\ngamma\n", [{ oldText: "beta", newText: "BETA" }]).text).toBe("alpha\nBETA\ngamma\n");
+    expect(applyEdits("alpha\nbeta\ngamma\n", [{ oldText: "beta", newText: "BETA" }]).text).toBe(
+      "alpha\nBETA\ngamma\n",
+    );
   });
 
   it("matches inside a line and across lines", () => {

@@ -39,9 +39,17 @@ describe("createUnifiedDiff", () => {
   it("marks a missing newline at the end of the file", () => {
     const diff = createUnifiedDiff("a.txt", "a\nb\n", "a\nc");
     expect(diff).toBe(
-      ["diff --git a/a.txt b/a.txt", "--- a/a.txt", "+++ b/a.txt", "@@ -1,2 +1,2 @@", " a", "-b", "+c", "\\ No newline at end of file", ""].join(
-        "\n",
-      ),
+      [
+        "diff --git a/a.txt b/a.txt",
+        "--- a/a.txt",
+        "+++ b/a.txt",
+        "@@ -1,2 +1,2 @@",
+        " a",
+        "-b",
+        "+c",
+        "\\ No newline at end of file",
+        "",
+      ].join("\n"),
     );
   });
 
