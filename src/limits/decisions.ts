@@ -5,7 +5,7 @@
  * quotas from one Lua script (upstash-limiter.ts), with the same semantics; the Redis tier tests check
  * the boundaries.
  *
- * Semantics (documented in the README, "Rate limits and quotas"), in this order:
+ * Semantics (documented in docs/limits.md), in this order:
  * 1. Blocked: an identity under an escalation block is refused without looking at its window.
  * 2. Sliding window = two epoch-aligned fixed windows, the previous one weighted by how much of it still
  *    overlaps the sliding window: used = floor(prev × (W − elapsed) / W) + cur (Cloudflare's and

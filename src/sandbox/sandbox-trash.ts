@@ -29,7 +29,7 @@ import {
 } from "./storage";
 import { isTrashId, type StoredKind } from "./storage-keys";
 
-/** Objects (files and markers) one recursive delete or restore handles; see the README, "Caps, and why". */
+/** Objects (files and markers) one recursive delete or restore handles; see docs/tools.md, "Caps, and why". */
 export const MAX_TREE_OBJECTS = 200;
 /** Parallel R2 copies within one tree operation: enough to hide latency, few enough for Workers' connection limit. */
 export const TREE_CONCURRENCY = 4;

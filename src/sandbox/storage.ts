@@ -8,7 +8,7 @@
  * the copy has the source's size and (for single-part objects) its MD5 etag; a re-read of the source's
  * etag; then the delete. The remaining race (a write to the source between that re-read and the delete)
  * is a few milliseconds wide and cannot be closed without a conditional delete; it is documented in
- * the README ("Tools").
+ * docs/tools.md.
  */
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import { parseSandboxPath, type SandboxPath } from "./sandbox-path";

@@ -1,5 +1,5 @@
 /**
- * The contract clients see in tools/list: every reference tool plus ours, the annotations the README
+ * The contract clients see in tools/list: every reference tool plus ours, the annotations docs/tools.md
  * promises, and an outputSchema on every tool that returns lists, trees or file info.
  */
 import { beforeAll, describe, expect, it } from "vitest";
