@@ -1,0 +1,34 @@
+/**
+ * Tokens for the benchmark: a valid dev-issuer token for the product's port (scripts/dev-keys.mjs, the
+ * same git-ignored key `npm run dev` uses) and one that fails verification only at the signature (same
+ * header and claims, signed by a throwaway key), so a failed authentication costs what a forged token
+ * costs. Nothing here is printed.
+ */
+import { generateKeyPair, SignJWT } from "jose";
+
+export async function createCredentials(port) {
+  // dev-keys.mjs derives the dev issuer and audience from PORT when it is first imported.
+  process.env.PORT = String(port);
+  const { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKeys } = await import("../../scripts/dev-keys.mjs");
+  const { kid, privateKey, jwks } = await loadOrCreateDevKeys();
+  const { privateKey: stranger } = await generateKeyPair("ES256");
+  const sign = (key) =>
+    new SignJWT({ scope: "files:read files:write", client_id: "bench" })
+      .setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" })
+      .setIssuer(DEV_ISSUER)
+      .setAudience(DEV_AUDIENCE)
+      .setSubject("bench-user")
+      .setIssuedAt()
+      .setExpirationTime("2h")
+      .sign(key);
+  return {
+    token: await sign(privateKey),
+    badToken: await sign(stranger),
+    vars: {
+      ENVIRONMENT: "development",
+      OAUTH_ISSUER: DEV_ISSUER,
+      OAUTH_AUDIENCE: DEV_AUDIENCE,
+      OAUTH_JWKS: JSON.stringify(jwks),
+    },
+  };
+}
