@@ -9,6 +9,7 @@ import { Hono } from "hono";
 import { createRequestLog, type RequestLog } from "./audit/audit-log";
 import { createJwtVerifier, type JwtVerifier } from "./auth/jwt-verifier";
 import { hasScope, type Principal, type Scope } from "./auth/principal";
+import { withVerifiedTokenCache } from "./auth/verified-token-cache";
 import { type Config, ConfigError, parseConfig } from "./config/config";
 import type { Env } from "./env";
 import { authenticate } from "./http/authenticate";
@@ -56,7 +57,10 @@ function loadState(env: Env): IsolateState | ConfigError {
       const config = parseConfig(env);
       state = {
         config,
-        verifier: createJwtVerifier(config),
+        verifier: withVerifiedTokenCache(createJwtVerifier(config), {
+          audience: config.audience,
+          clockToleranceSeconds: config.clockToleranceSeconds,
+        }),
         resourceMetadataUrl: resourceMetadataUrlFor(config.audience),
         limits: createLimitsRuntime(config.limits),
       };
@@ -86,10 +90,21 @@ function requiredScope(message: JsonRpcMessage): Scope | undefined {
   return typeof name === "string" ? findTool(name)?.scope : undefined;
 }
 
+/**
+ * Adds headers in place: every response on this path is built here or by the SDK, so its headers are
+ * mutable and no copy is needed. A response with immutable headers (one passed through from a fetch)
+ * throws a TypeError on the first set, before anything changed, and is copied once instead.
+ */
 function withHeaders(response: Response, headers: Record<string, string>): Response {
-  const copy = new Response(response.body, response);
-  for (const [name, value] of Object.entries(headers)) copy.headers.set(name, value);
-  return copy;
+  try {
+    for (const name in headers) response.headers.set(name, headers[name]!);
+    return response;
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    const copy = new Response(response.body, response);
+    for (const name in headers) copy.headers.set(name, headers[name]!);
+    return copy;
+  }
 }
 
 export function createApp(): Hono<AppEnv> {
@@ -100,7 +115,13 @@ export function createApp(): Hono<AppEnv> {
     c.set("log", log);
     await next();
     c.res = withHeaders(c.res, { "x-request-id": log.requestId });
-    log.finish(c.res.status, c.req.method, c.req.routePath);
+    const state = isolateState.get(c.env);
+    log.finish(
+      c.res.status,
+      c.req.method,
+      c.req.routePath,
+      state && !(state instanceof ConfigError) ? state.config.logLevel : "info",
+    );
   });
 
   app.onError((error, c) => {

@@ -7,6 +7,7 @@
  * `ENVIRONMENT=development` says so explicitly.
  */
 import { z } from "zod";
+import type { LogLevel } from "../audit/audit-log";
 import { type LimitsConfig, type LimitsEnv, parseLimitsConfig } from "../limits/limits-config";
 import { ConfigError, type Environment } from "./config-error";
 
@@ -30,6 +31,8 @@ export interface Config {
   readonly jwksTimeoutMs: number;
   /** Rate limits, quotas, Upstash and its failure mode (src/limits/limits-config.ts). */
   readonly limits: LimitsConfig;
+  /** `warn` leaves out request lines without security events or 5xx (docs/logging.md). */
+  readonly logLevel: LogLevel;
 }
 
 /** The variables this module reads; everything else in env is ignored here. */
@@ -44,6 +47,7 @@ export interface ConfigEnv extends LimitsEnv {
   MAX_REQUEST_BYTES?: string;
   OAUTH_CLOCK_TOLERANCE_SECONDS?: string;
   OAUTH_JWKS_TIMEOUT_MS?: string;
+  LOG_LEVEL?: string;
 }
 
 export const DEFAULT_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
@@ -149,6 +153,12 @@ function parseOrigins(raw: string | undefined): string[] {
   });
 }
 
+function parseLogLevel(raw: string | undefined): LogLevel {
+  const value = present(raw) ?? "info";
+  if (value !== "info" && value !== "warn") throw new ConfigError("LOG_LEVEL", 'must be "info" or "warn"');
+  return value;
+}
+
 function parseTenantClaim(raw: string | undefined): string {
   const value = present(raw) ?? "sub";
   if (!/^[A-Za-z0-9_.:/-]{1,128}$/.test(value)) {
@@ -174,5 +184,6 @@ export function parseConfig(env: ConfigEnv): Config {
     clockToleranceSeconds: parseInteger(env, "OAUTH_CLOCK_TOLERANCE_SECONDS", 30, 0, 300),
     jwksTimeoutMs: parseInteger(env, "OAUTH_JWKS_TIMEOUT_MS", 3000, 100, 30000),
     limits: parseLimitsConfig(env, environment),
+    logLevel: parseLogLevel(env.LOG_LEVEL),
   };
 }
