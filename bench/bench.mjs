@@ -11,6 +11,8 @@
  *                                      fresh dev server: does it keep answering? (descriptors sampled)
  *   npm run bench -- --upstash         Upstash HTTP requests per request kind against a real
  *                                      redis-server behind the local Upstash REST bridge
+ *   npm run bench -- --startup         deploy bundle size (gzip) and startup CPU from `wrangler check
+ *                                      startup` (offline), split by package through the source map
  *   --rounds N, --concurrency N        override the round count / the throughput concurrency
  *   --log-level info|warn              the product's LOG_LEVEL (default info, as deployed)
  *   --product-root DIR                 run the product from another checkout (e.g. an export of main)
@@ -29,6 +31,7 @@ import { formatTable, runRounds } from "./lib/rounds.mjs";
 import { BARE_AUTHORIZATION, createScenarios, seedRequest } from "./lib/scenarios.mjs";
 import { startWranglerDev } from "./lib/servers.mjs";
 import { formatSoak, runSoak } from "./lib/soak.mjs";
+import { formatStartup, measureStartup } from "./lib/startup.mjs";
 import { countRoundTrips, formatRoundTrips, startUpstash } from "./lib/upstash.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -41,6 +44,7 @@ const { values, positionals } = parseArgs({
     smoke: { type: "boolean", default: false },
     soak: { type: "boolean", default: false },
     upstash: { type: "boolean", default: false },
+    startup: { type: "boolean", default: false },
     rounds: { type: "string" },
     concurrency: { type: "string", default: "32" },
     "log-level": { type: "string", default: "info" },
@@ -210,7 +214,9 @@ for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exi
 const concurrency = positive(values.concurrency, "--concurrency");
 const credentials = await createCredentials(PRODUCT_PORT);
 try {
-  if (values.upstash) {
+  if (values.startup) {
+    console.log(formatStartup(await measureStartup({ root: PRODUCT_ROOT, runs: values.smoke ? 1 : 5 })));
+  } else if (values.upstash) {
     await benchUpstash(credentials);
   } else if (values.soak) {
     const count = positionals[0] ? positive(positionals[0], "soak request count") : 30_000;

@@ -1,7 +1,8 @@
 /**
  * Interleaved rounds: in every round each request kind is measured on the product and on the bare
- * Worker back to back (which one goes first alternates), so both see the same machine load and the
- * ratio of one round is a fair comparison even when other work shares the CPU. The figures reported
+ * Worker interleaved (c=1 latency request by request, c=N throughput in short alternating bursts; which
+ * side goes first alternates), so both see the same machine load and the ratio of one round is a fair
+ * comparison even when other work shares the CPU. The figures reported
  * are medians over rounds; the spread is the smallest and largest per-round ratio.
  */
 import { measureLatency, measureThroughput, median, percentile } from "./load.mjs";
@@ -11,39 +12,23 @@ import { measureLatency, measureThroughput, median, percentile } from "./load.mj
  *   throughputCount: number, concurrency: number, phaseDeadlineMs: number, progress: (s: string) => void }} plan
  */
 export async function runRounds(plan) {
-  const { scenarios, rounds, concurrency } = plan;
+  const { scenarios, rounds } = plan;
   const sides = { product: plan.product, bare: plan.bare };
   const results = scenarios.map((scenario) => ({ scenario, rounds: [] }));
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? ["product", "bare"] : ["bare", "product"];
     for (const result of results) {
       const { scenario } = result;
+      const latency = await interleavedLatency(sides, scenario, plan.latencyCount, plan.phaseDeadlineMs, order);
+      const throughput = await alternatingThroughput(sides, scenario, plan, order);
       const figures = {};
       for (const side of order) {
-        const lat = await measureLatency(
-          sides[side].send,
-          scenario[side],
-          scenario.ok,
-          plan.latencyCount,
-          plan.phaseDeadlineMs,
-        );
         figures[side] = {
-          p50: percentile(lat.samples, 0.5),
-          p99: percentile(lat.samples, 0.99),
-          failures: lat.failures,
+          p50: percentile(latency[side].samples, 0.5),
+          p99: percentile(latency[side].samples, 0.99),
+          rps: throughput[side].rps,
+          failures: latency[side].failures + throughput[side].failures,
         };
-      }
-      for (const side of order) {
-        const thr = await measureThroughput(
-          sides[side].send,
-          scenario[side],
-          scenario.ok,
-          plan.throughputCount,
-          concurrency,
-          plan.phaseDeadlineMs,
-        );
-        figures[side].rps = thr.rps;
-        figures[side].failures += thr.failures;
       }
       result.rounds.push(figures);
       plan.progress(
@@ -53,6 +38,50 @@ export async function runRounds(plan) {
     }
   }
   return results.map(({ scenario, rounds: perRound }) => summarise(scenario.name, perRound));
+}
+
+/**
+ * c=1, one request to each side in turn: both series see the same moments of machine load, which on a
+ * shared machine matters more than anything else for a fair ratio.
+ */
+async function interleavedLatency(sides, scenario, count, deadlineMs, order) {
+  const out = { product: { samples: [], failures: 0 }, bare: { samples: [], failures: 0 } };
+  const perRequestDeadline = Math.max(1, deadlineMs / 2);
+  for (let i = 0; i < count; i++) {
+    for (const side of i % 2 === 0 ? order : [...order].reverse()) {
+      const one = await measureLatency(sides[side].send, scenario[side], scenario.ok, 1, perRequestDeadline);
+      out[side].samples.push(...one.samples);
+      out[side].failures += one.failures;
+    }
+  }
+  for (const side of order) out[side].samples.sort((a, b) => a - b);
+  return out;
+}
+
+/** c=N in short alternating bursts (BURSTS per side), summed: req/s over the time each side ran. */
+const BURSTS = 4;
+async function alternatingThroughput(sides, scenario, plan, order) {
+  const totals = { product: { good: 0, failures: 0, seconds: 0 }, bare: { good: 0, failures: 0, seconds: 0 } };
+  const perBurst = Math.max(plan.concurrency, Math.ceil(plan.throughputCount / BURSTS));
+  for (let burst = 0; burst < BURSTS; burst++) {
+    for (const side of burst % 2 === 0 ? order : [...order].reverse()) {
+      const run = await measureThroughput(
+        sides[side].send,
+        scenario[side],
+        scenario.ok,
+        perBurst,
+        plan.concurrency,
+        plan.phaseDeadlineMs / BURSTS,
+      );
+      totals[side].good += run.good;
+      totals[side].failures += run.failures;
+      totals[side].seconds += run.seconds;
+    }
+  }
+  const out = {};
+  for (const side of order)
+    out[side] = { rps: totals[side].good / totals[side].seconds, failures: totals[side].failures };
+  return out;
 }
 
 function summarise(name, perRound) {
