@@ -235,17 +235,28 @@ export function createApp(): Hono<AppEnv> {
       );
     }
 
-    const meter = createStorageMeter(state.limits.ledger, admitted.storageKey, state.config.limits.storageBytes, log);
-    const response = await handleMcpPost({
-      request: c.req.raw,
-      message,
-      principal,
-      sandbox: new Sandbox(c.env.FILES, principal.tenant, { meter }),
+    const meter = createStorageMeter(
+      state.limits.ledger,
+      admitted.storageKey,
+      state.config.limits.storageBytes,
       log,
-      tools: TOOLS,
-      refusal: admitted.refusal,
-    });
-    return withHeaders(response, admitted.headers);
+      admitted.storageReserved,
+    );
+    try {
+      const response = await handleMcpPost({
+        request: c.req.raw,
+        message,
+        principal,
+        sandbox: new Sandbox(c.env.FILES, principal.tenant, { meter }),
+        log,
+        tools: TOOLS,
+        refusal: admitted.refusal,
+      });
+      return withHeaders(response, admitted.headers);
+    } finally {
+      // The unspent reservation and any freed bytes go back after the answer, not before it.
+      defer(meter.settle());
+    }
   });
 
   app.notFound(() => jsonRpcErrorResponse(404, -32000, "Not found"));

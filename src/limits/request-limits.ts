@@ -3,8 +3,9 @@
  *   1. before authentication: the client IP's block, from the in-isolate cache (no Upstash call);
  *   2. failed authentication: the attempt is counted against the IP (one round trip), 429 if over;
  *   3. after authentication and body parsing: the principal's block from the cache, then ONE check
- *      covering IP + principal (cost-weighted) + the tenant's daily quotas (one round trip; a refusal
- *      settles its refunds and strike after the answer, through ctx.waitUntil).
+ *      covering IP + principal (cost-weighted) + the tenant's daily quotas + a write's storage
+ *      reservation (one round trip; a refusal settles its refunds and strike after the answer, through
+ *      ctx.waitUntil).
  * Request-level refusals are HTTP 429 with Retry-After and RateLimit headers before MCP runs; a daily
  * quota refusal is handed to the tool seam and becomes a `quota_exceeded` tool error.
  *
@@ -52,13 +53,8 @@ export function createLimitsRuntime(config: LimitsConfig, now: () => number = Da
     console.warn(
       "WARNING: UPSTASH_REDIS_REST_URL is not set; ENVIRONMENT=development uses in-memory rate limits and quotas (per isolate, not for production).",
     );
-    return {
-      config,
-      limiter: createMemoryLimiter(config.throttle),
-      ledger: createMemoryStorageLedger(),
-      blocks: createBlockCache(),
-      now,
-    };
+    const ledger = createMemoryStorageLedger();
+    return { config, limiter: createMemoryLimiter(config.throttle, ledger), ledger, blocks: createBlockCache(), now };
   }
   // One client for everything, so the window checks and the quota script share one auto-pipeline.
   const redis = createUpstashClient(config.backend);
@@ -160,6 +156,8 @@ export interface AdmittedRequest {
   readonly refusal: ToolError | undefined;
   /** Storage-quota key for this tenant, for the sandbox's meter. */
   readonly storageKey: string;
+  /** Storage growth already reserved by the check (bytes); the meter spends it, then hands back the rest. */
+  readonly storageReserved: number;
 }
 
 const QUOTA_LABELS: Record<QuotaName, string> = { writes: "writes", deletes: "deletes", bytesWritten: "bytes written" };
@@ -211,6 +209,11 @@ export async function admitRequest(
     })),
     // Slack past midnight so a clock a little behind still finds yesterday's counter expired on time.
     quotaExpiresAt: nextUtcMidnight(now) + 3_600_000,
+    // A write's growth is at most the bytes it writes (new size − old size ≤ new size): reserve that
+    // upper bound now, in the same round trip; the meter settles the difference after the call.
+    ...(input.operation === "write" && (input.cost.bytesWritten ?? 0) > 0
+      ? { storage: { key: storageKey(tenantK), limit: config.storageBytes, reserveBytes: input.cost.bytesWritten! } }
+      : {}),
     now,
     defer: input.defer,
   });
@@ -220,7 +223,7 @@ export async function admitRequest(
       throw degradedRefusal(log, input.operation === "write" ? "refused_write" : "refused_read");
     case "degraded_allow":
       log.security({ type: "degraded_decision", reason: "allowed_read" });
-      return { headers: {}, refusal: undefined, storageKey: storageKey(tenantK) };
+      return { headers: {}, refusal: undefined, storageKey: storageKey(tenantK), storageReserved: 0 };
     case "rate_limited": {
       const which = decision.which === 0 ? "ip" : "principal";
       check!.windows.forEach((w, i) => {
@@ -235,6 +238,7 @@ export async function admitRequest(
         headers: rateLimitHeaders(check!.windows, now),
         refusal: decision.quotaRefusal ? quotaError(decision.quotaRefusal) : undefined,
         storageKey: storageKey(tenantK),
+        storageReserved: check!.storageReserved ?? 0,
       };
   }
 }
