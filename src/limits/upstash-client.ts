@@ -14,6 +14,7 @@
  *   after its first use), so a hung Upstash costs at most `timeoutMs`.
  */
 import { Redis } from "@upstash/redis/cloudflare";
+import { hexDigest } from "../encoding/hex";
 
 export interface UpstashOptions {
   readonly url: string;
@@ -45,8 +46,8 @@ export interface Script {
 
 export function createScript(redis: Redis, text: string): Script {
   let sha: string | undefined;
-  const ready = crypto.subtle.digest("SHA-1", new TextEncoder().encode(text)).then((digest) => {
-    sha = [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  const ready = hexDigest("SHA-1", text).then((hex) => {
+    sha = hex;
   });
   return {
     ready,
