@@ -15,6 +15,7 @@
  */
 import { Redis } from "@upstash/redis/cloudflare";
 import { hexDigest } from "../encoding/hex";
+import { LimiterUnavailableError } from "./limiter";
 
 export interface UpstashOptions {
   readonly url: string;
@@ -32,6 +33,16 @@ export function createUpstashClient(options: UpstashOptions): Redis {
     signal: () => AbortSignal.timeout(options.timeoutMs),
     enableTelemetry: false,
   });
+}
+
+/**
+ * A failed Upstash call as the limiter seam's error. Told apart by error type, never by message text:
+ * with a signal *function* the client rethrows fetch's own rejection when the signal fired, which is a
+ * DOMException named "TimeoutError" (AbortSignal.timeout, WHATWG DOM §3.3) or "AbortError".
+ */
+export function toLimiterUnavailable(error: unknown): LimiterUnavailableError {
+  const aborted = error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");
+  return new LimiterUnavailableError(aborted ? "timeout" : "error", { cause: error });
 }
 
 export interface Script {
