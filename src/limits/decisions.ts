@@ -18,7 +18,7 @@
  *   charged right after answering (see upstash-limiter.ts, including its one known gap). Repeated
  *   refusals escalate instead (strikes → longer blocks).
  */
-import type { ThrottlePolicy, WindowPolicy } from "./limits-config";
+import type { ThrottlePolicy, WindowPolicy } from "../config/limits-config";
 
 /** Stored state of one limited identity (IP or principal). Absent keys read as 0. */
 export interface WindowState {

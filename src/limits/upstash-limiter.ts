@@ -22,9 +22,9 @@
  * silent "allowed"), is `LimiterUnavailableError`; the caller maps it by LIMITS_DEGRADED_READS.
  */
 import type { Redis } from "@upstash/redis/cloudflare";
+import type { ThrottlePolicy } from "../config/limits-config";
 import { blockUntil, earliestRoomAt, type LimitCheck, type QuotaOutcome, type WindowOutcome } from "./decisions";
 import { type Limiter, LimiterUnavailableError, type LimitRequest } from "./limiter";
-import type { ThrottlePolicy } from "./limits-config";
 import { createScript, toLimiterUnavailable } from "./upstash-client";
 import { GATE_SCRIPT, SETTLE_SCRIPT } from "./upstash-scripts";
 import { createWindowLimiters, isTimeout, type RatelimitResponse } from "./upstash-windows";

@@ -21,8 +21,8 @@
  */
 import { type Duration, Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis/cloudflare";
+import type { WindowPolicy } from "../config/limits-config";
 import { RATE_LIMIT_PREFIX } from "./keys";
-import type { WindowPolicy } from "./limits-config";
 
 /** The library does not export its response type. */
 export type RatelimitResponse = Awaited<ReturnType<Ratelimit["limit"]>>;
