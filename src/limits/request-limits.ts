@@ -29,10 +29,10 @@ import {
   type QuotaRefusal,
   secondsUntil,
 } from "./decisions";
-import { ipKey, principalKey, quotaKey, storageKey, tenantHash } from "./keys";
 import { type Limiter, LimiterUnavailableError, type LimitRequest, type StorageLedger } from "./limiter";
 import { createMemoryLimiter, createMemoryStorageLedger } from "./memory-limiter";
 import { blockedHeaders, rateLimitHeaders } from "./rate-limit-headers";
+import { ipKey, principalKey, quotaKey, storageKey, tenantHash } from "./redis-keys";
 import { createUpstashClient } from "./upstash-client";
 import { createUpstashStorageLedger } from "./upstash-ledger";
 import { createUpstashLimiter } from "./upstash-limiter";

@@ -2,7 +2,7 @@
  * The Upstash adapter's failure mode against a scripted fake client (no network): @upstash/ratelimit
  * RESOLVES `{ success: true, reason: "timeout" }` when its timeout fires; the adapter must turn that,
  * and any rejected command, into LimiterUnavailableError, never into "allowed". Also checks that the
- * GATE script and the library's window checks are issued on the keys documented in keys.ts. That
+ * GATE script and the library's window checks are issued on the keys documented in redis-keys.ts. That
  * they leave as ONE HTTP request is proven with the real client and the bridge's request counter in
  * test/redis/limits.worker.test.ts.
  */
