@@ -3,7 +3,7 @@
  * failure mode), validated with zod once per isolate as part of `parseConfig`.
  *
  * Invariants:
- * - No "enabled" switch (DESIGN invariant 4). Production needs Upstash; without it the server answers
+ * - No "enabled" switch (invariant 4, docs/architecture.md). Production needs Upstash; without it the server answers
  *   503 naming `UPSTASH_REDIS_REST_URL`. The in-memory limiter exists only with `ENVIRONMENT=development`.
  * - Every number has a unit in its name and a bounded range, so a typo ("60s", "-1", "1e9") is a
  *   ConfigError naming the variable, never a silently different limit.

@@ -240,7 +240,7 @@ export type RequestDecision =
 
 /**
  * `check === undefined` means the limiter could not answer in time (timeout, error): DEGRADED. Reads
- * follow the configured setting; writes and deletes are always refused (DESIGN invariant 5). Never
+ * follow the configured setting; writes and deletes are always refused (invariant 5, docs/architecture.md). Never
  * the library default of "allow".
  */
 export function decideRequest(

@@ -14,7 +14,7 @@
  *
  * The cursor is opaque to callers but not trusted: it decodes to a canonical relative path that is
  * turned back into a key through `TenantKeys`, under the walked directory, so it can only reposition a
- * walk inside the caller's own tree (DESIGN invariant 1).
+ * walk inside the caller's own tree (invariant 1, docs/architecture.md).
  */
 import { base64url } from "jose";
 import { ToolError } from "../errors/tool-error";
