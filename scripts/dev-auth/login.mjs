@@ -94,11 +94,15 @@ async function approve(provider, grants, { details, subject, scopes, roles, reso
   const authTime = Math.floor(Date.now() / 1000);
   const grant = new provider.Grant({ accountId: subject, clientId: params.client_id });
   const requested = requestedScopes(params);
-  if (requested.includes("openid")) grant.addOIDCScope("openid");
   const granted = requested.filter((scope) => FILE_SCOPES.includes(scope) && scopes.includes(scope));
   const refused = requested.filter((scope) => FILE_SCOPES.includes(scope) && !scopes.includes(scope));
+  const opScopes = [...(requested.includes("openid") ? ["openid"] : []), ...granted];
+  if (opScopes.length > 0) grant.addOIDCScope(opScopes.join(" "));
   if (granted.length > 0) grant.addResourceScope(resource, granted.join(" "));
-  if (refused.length > 0) grant.rejectResourceScope(resource, refused.join(" "));
+  if (refused.length > 0) {
+    grant.rejectOIDCScope(refused.join(" "));
+    grant.rejectResourceScope(resource, refused.join(" "));
+  }
   const grantId = await grant.save();
   grants.set(grantId, { roles, authTime });
   return { login: { accountId: subject, ts: authTime, remember: false }, consent: { grantId } };

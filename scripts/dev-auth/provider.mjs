@@ -29,7 +29,10 @@ export function createDevProvider({ issuer, resource, privateJwk, grants }) {
     jwks: { keys: [privateJwk] },
     // Accounts are whatever subject the login page (or login_hint) names: this is a dev server.
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-    scopes: ["openid"],
+    // The file scopes are listed here too: dynamic registration accepts a client `scope` only from this
+    // list, and RFC 8414 `scopes_supported` comes from it. The login grants them for the resource
+    // (and as OP scopes, so the consent prompt sees them granted).
+    scopes: ["openid", ...FILE_SCOPES],
     claims: { openid: ["sub"] },
     responseTypes: ["code"],
     // The one dev key is ES256; registrations that name no algorithm get it.
@@ -60,6 +63,18 @@ export function createDevProvider({ issuer, resource, privateJwk, grants }) {
         },
       },
     },
+    // A client registered with a narrow `scope` (SDK clients register with the first challenge's) must
+    // still be able to step up: the registered scope is widened to every file scope (RFC 7591 §3.2.1 lets
+    // the server replace requested values; the answer shows the result). The validator hook of a custom
+    // property is oidc-provider's place to adjust metadata before it is validated.
+    extraClientMetadata: {
+      properties: ["dev_step_up"],
+      validator: (_ctx, key, _value, metadata) => {
+        if (key === "dev_step_up" && typeof metadata.scope === "string") {
+          metadata.scope = [...new Set([...metadata.scope.split(" ").filter(Boolean), ...FILE_SCOPES])].join(" ");
+        }
+      },
+    },
     extraTokenClaims: (_ctx, token) => {
       const chosen = token.grantId ? grants.get(token.grantId) : undefined;
       if (!chosen) return undefined;
@@ -81,13 +96,6 @@ export function createDevProvider({ issuer, resource, privateJwk, grants }) {
       ctx.type = "json";
       ctx.body = out;
     },
-  });
-  // RFC 8414 `scopes_supported` lists the resource's scopes too (oidc-provider lists OpenID scopes only).
-  provider.use(async (ctx, next) => {
-    await next();
-    if (ctx.oidc?.route === "discovery" && ctx.body && typeof ctx.body === "object") {
-      ctx.body.scopes_supported = [...new Set([...(ctx.body.scopes_supported ?? []), ...FILE_SCOPES])];
-    }
   });
   return provider;
 }
