@@ -23,7 +23,13 @@ const { jwks, privateJwk } = await loadOrCreateDevKeys();
 
 let authServer;
 try {
-  authServer = await startDevAuthServer({ port: authPort, resource: audience, privateJwk });
+  authServer = await startDevAuthServer({
+    port: authPort,
+    resource: audience,
+    privateJwk,
+    // Per issuer: a client registered with one dev port's server is unknown to another's.
+    clientsFile: join(PROJECT_ROOT, ".wrangler", "dev-auth", `clients-${authPort}.json`),
+  });
 } catch (error) {
   console.error(`Could not start the dev authorization server on port ${authPort}: ${error.message}`);
   console.error("Choose other ports with: npm run dev -- --port <n> [--auth-port <m>]");

@@ -15,17 +15,19 @@
  */
 import { randomBytes } from "node:crypto";
 import Provider, { errors } from "oidc-provider";
+import { createDevAdapter } from "./client-store.mjs";
 
 /** The resource server's scopes; `files:delete` is normally obtained by step-up. */
 export const FILE_SCOPES = ["files:read", "files:write", "files:delete"];
 const ACCESS_TOKEN_TTL_SECONDS = 3600;
 
 /**
- * @param {{ issuer: string, resource: string, privateJwk: Record<string, unknown>,
+ * @param {{ issuer: string, resource: string, privateJwk: Record<string, unknown>, clientsFile?: string,
  *   grants: Map<string, { roles: string[], authTime: number }> }} options
  */
-export function createDevProvider({ issuer, resource, privateJwk, grants }) {
+export function createDevProvider({ issuer, resource, privateJwk, grants, clientsFile }) {
   const provider = new Provider(issuer, {
+    adapter: createDevAdapter({ clientsFile }),
     jwks: { keys: [privateJwk] },
     // Accounts are whatever subject the login page (or login_hint) names: this is a dev server.
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),

@@ -12,4 +12,6 @@ export function startDevAuthServer(options: {
   resource: string;
   /** The ES256 signing key as a private JWK with `kid`. */
   privateJwk: Record<string, unknown>;
+  /** Keeps registered clients across restarts; memory only without it. */
+  clientsFile?: string;
 }): Promise<DevAuthServer>;

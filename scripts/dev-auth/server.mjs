@@ -46,11 +46,12 @@ function jsonError(status, error, description) {
 }
 
 /**
- * @param {{ host?: string, port: number, issuer?: string, resource: string,
- *   privateJwk: Record<string, unknown> }} options  `port: 0` picks a free port (tests).
+ * @param {{ host?: string, port: number, resource: string, privateJwk: Record<string, unknown>,
+ *   clientsFile?: string }} options  `port: 0` picks a free port (tests); `clientsFile` keeps registered
+ *   clients across restarts (memory only without it).
  * @returns {Promise<{ issuer: string, close(): Promise<void> }>}
  */
-export async function startDevAuthServer({ host = "127.0.0.1", port, resource, privateJwk }) {
+export async function startDevAuthServer({ host = "127.0.0.1", port, resource, privateJwk, clientsFile }) {
   const server = createServer();
   await new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -58,7 +59,7 @@ export async function startDevAuthServer({ host = "127.0.0.1", port, resource, p
   });
   const issuer = `http://${host}:${server.address().port}`;
   const grants = new Map();
-  const provider = createDevProvider({ issuer, resource, privateJwk, grants });
+  const provider = createDevProvider({ issuer, resource, privateJwk, grants, clientsFile });
   const handleInteraction = createLoginHandler(provider, { resource, grants });
   const callback = provider.callback();
   // Marks this server's own requests so the login_hint shortcut does not recurse.
