@@ -7,9 +7,13 @@
 import { generateKeyPair, SignJWT } from "jose";
 
 export async function createCredentials(port) {
-  // dev-keys.mjs derives the dev issuer and audience from PORT when it is first imported.
-  process.env.PORT = String(port);
-  const { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKeys } = await import("../../scripts/dev-keys.mjs");
+  const { resolveDevSettings, loadOrCreateDevKeys } = await import("../../scripts/dev-keys.mjs");
+  // The issuer names the dev authorization server's port; the benchmark mints tokens itself and never
+  // starts that server, so the port (the last of the benchmark's range) is only part of a name.
+  const { audience: DEV_AUDIENCE, issuer: DEV_ISSUER } = resolveDevSettings([], {
+    PORT: String(port),
+    AUTH_PORT: "8879",
+  });
   const { kid, privateKey, jwks } = await loadOrCreateDevKeys();
   const { privateKey: stranger } = await generateKeyPair("ES256");
   const sign = (key) =>

@@ -12,7 +12,8 @@
  *   of the reservation, by `settle()` after the response (ctx.waitUntil). If the ledger is down then,
  *   the release is lost and logged as a degraded decision: the figure errs high (the tenant may hit
  *   the quota early), never low. Until it settles, the counter is high by at most the reservation.
- * - Restore from trash is one `adjust(+size)` before the copy back; trash never counts.
+ * - Restore from trash (sandbox-trash.ts) is one `adjust(+size)` per file before its copy back, handed
+ *   back with `adjust(-size)` if the copy does not land; trash never counts.
  */
 import type { RequestLog } from "../audit/audit-log";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";

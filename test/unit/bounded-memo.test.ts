@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createBoundedMemo } from "../../src/limits/bounded-memo";
-import { ipKey, principalKey, tenantHash } from "../../src/limits/keys";
+import { ipKey, principalKey, tenantHash } from "../../src/limits/redis-keys";
 
 function counted(maxEntries: number) {
   const calls: string[] = [];

@@ -12,6 +12,7 @@
  * length whatever a claim holds, and no claim value can inject ':' into a key. It is pseudonymisation,
  * not secrecy: an IPv4 hash can be reversed by trying all addresses. Tokens are never keyed on.
  */
+import { toHex } from "../encoding/hex";
 import { createBoundedMemo } from "./bounded-memo";
 import { type QuotaName, utcDay } from "./decisions";
 
@@ -26,7 +27,7 @@ const MEMO_ENTRIES = 4_096;
 // Every request needs the digests of its IP, principal and tenant, and the same callers come back.
 const memoDigest = createBoundedMemo(async (input: string) => {
   const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(input)));
-  return [...bytes.subarray(0, 16)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return toHex(bytes.subarray(0, 16));
 }, MEMO_ENTRIES);
 
 function digest(kind: string, identifier: string): Promise<string> {
