@@ -4,6 +4,8 @@
  * printable ASCII is dropped, as RFC 6750 §3 allows only %x20-7E in `scope` and `error_description`. So no
  * value can end the string early, split the header, or make `Headers` refuse (or re-encode) it.
  */
+import { SCOPES } from "../auth/principal";
+
 export type BearerError = "invalid_request" | "invalid_token" | "insufficient_scope";
 
 export interface BearerChallenge {
@@ -35,4 +37,14 @@ export function resourceMetadataUrlFor(resource: string): string {
   const url = new URL(resource);
   const path = url.pathname === "/" ? "" : url.pathname;
   return `${url.origin}/.well-known/oauth-protected-resource${path}`;
+}
+
+/**
+ * The `scope` of a 403 `insufficient_scope` challenge: the file scopes the caller already holds plus the
+ * one this call needs, in canonical order. MCP 2025-11-25 ("Scope Challenge Handling") recommends
+ * existing + new, because clients that re-authorize with exactly the challenged scope (SDK 1.x does)
+ * would otherwise trade `files:read` for `files:delete` and step up again on the next read.
+ */
+export function stepUpScope(granted: ReadonlySet<string>, needed: string): string {
+  return SCOPES.filter((scope) => scope === needed || granted.has(scope)).join(" ");
 }
