@@ -16,6 +16,7 @@ import { assertDeclaredLengthWithin, type JsonRpcMessage, parseSingleMessage, re
 import { buildBearerChallenge, resourceMetadataUrlFor, stepUpScope } from "./http/challenge";
 import { corsHeaders, isOriginAllowed, preflightHeaders } from "./http/origin";
 import { protectedResourceMetadata } from "./http/protected-resource-metadata";
+import { checkProtocolHeaders } from "./http/protocol-headers";
 import { HttpError, jsonRpcErrorResponse, plainErrorResponse, serviceUnavailable } from "./http/responses";
 import { serverInfo } from "./http/server-info";
 import { operationOf, requestCost } from "./limits/request-cost";
@@ -145,7 +146,7 @@ export function createApp(): Hono<AppEnv> {
   app.use("/mcp", async (c, next) => {
     const state = requireState(c.env, c.get("log"));
     const origin = c.req.header("origin") ?? null;
-    if (!isOriginAllowed(origin, c.req.url, state.config.allowedOrigins)) {
+    if (!isOriginAllowed(origin, state.config)) {
       c.get("log").security({ type: "origin_refused", reason: "origin_not_allowed" });
       c.get("log").set({ outcome: "denied", errorCode: "origin_not_allowed" });
       throw new HttpError(jsonRpcErrorResponse(403, -32000, "Forbidden: this Origin is not allowed"));
@@ -192,6 +193,7 @@ export function createApp(): Hono<AppEnv> {
       throw error;
     }
     const message = parseSingleMessage(await readCappedText(c.req.raw, state.config.maxRequestBytes));
+    checkProtocolHeaders(c.req.raw.headers, message);
     if (typeof message.method === "string") log.set({ rpcMethod: message.method.slice(0, 64) });
     const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
     const scope = requiredScope(message);

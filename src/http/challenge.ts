@@ -1,7 +1,8 @@
 /**
  * `WWW-Authenticate: Bearer …` challenges (RFC 6750 §3, RFC 9728 §5.1). Pure.
- * Values are quoted-strings (RFC 9110 §5.6.4): `"` and `\` are backslash-escaped and control characters
- * are dropped, so no value can end the string early or split the header.
+ * Values are quoted-strings (RFC 9110 §5.6.4): `"` and `\` are backslash-escaped, and everything outside
+ * printable ASCII is dropped, as RFC 6750 §3 allows only %x20-7E in `scope` and `error_description`. So no
+ * value can end the string early, split the header, or make `Headers` refuse (or re-encode) it.
  */
 import { SCOPES } from "../auth/principal";
 
@@ -15,8 +16,7 @@ export interface BearerChallenge {
 }
 
 export function quoteHeaderValue(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const printable = value.replace(/[\u0000-\u001f\u007f]/g, "");
+  const printable = value.replace(/[^\x20-\x7e]/g, "");
   return `"${printable.replace(/[\\"]/g, (char) => `\\${char}`)}"`;
 }
 
