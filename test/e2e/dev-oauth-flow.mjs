@@ -10,6 +10,8 @@
 
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { auth, Client, StreamableHTTPClientTransport, UnauthorizedError } from "@modelcontextprotocol/client";
@@ -28,8 +30,11 @@ function log(message) {
   console.error(`[dev-oauth-flow] ${message}`);
 }
 
+// Its own local state (R2 objects, registered clients), so runs neither see nor leave anything in .wrangler/.
+const STATE_DIR = mkdtempSync(join(tmpdir(), "dev-oauth-flow-"));
+
 function startDevServer() {
-  const child = spawn("npm", ["run", "dev", "--", "--port", String(PORT)], {
+  const child = spawn("npm", ["run", "dev", "--", "--port", String(PORT), "--persist-to", STATE_DIR], {
     cwd: ROOT,
     // Its own process group, so stopping it stops wrangler and workerd too.
     detached: true,
@@ -227,5 +232,6 @@ try {
   console.error(`--- npm run dev output ---\n${server.output()}`);
 } finally {
   await server.stop();
+  rmSync(STATE_DIR, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);
