@@ -265,6 +265,7 @@ export function createApp(): Hono<AppEnv> {
         log,
         tools: TOOLS,
         refusal: admitted.refusal,
+        defer,
       });
       return withHeaders(response, admitted.headers);
     } finally {

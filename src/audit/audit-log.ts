@@ -12,6 +12,8 @@
  * drops any field whose name says credential or content, and any string that looks like a JWT, so a
  * future field cannot leak one by accident (invariant 2, docs/architecture.md).
  */
+import type { LogLevel } from "../config/config";
+
 export type Outcome = "ok" | "tool_error" | "client_error" | "denied" | "rate_limited" | "unavailable" | "server_error";
 
 export interface RequestFields {
@@ -49,8 +51,7 @@ export interface SecurityEvent {
 
 export type LogSink = (line: string) => void;
 
-/** `info`: every request; `warn`: only requests with a security event or a 5xx (LOG_LEVEL). */
-export type LogLevel = "info" | "warn";
+export type { LogLevel };
 
 const FORBIDDEN_FIELD = /authorization|token|cookie|secret|password|api[-_]?key|^content$|^body$|^text$/i;
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;

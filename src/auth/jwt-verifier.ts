@@ -7,7 +7,7 @@
  * `iss`, `aud`, `exp` (required), `nbf` and a small clock tolerance.
  */
 import { decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 import type { Config } from "../config/config";
 import { isValidTenantId } from "../sandbox/tenant-prefix";
 import { ALLOWED_JWS_ALGORITHMS } from "./algorithms";

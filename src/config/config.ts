@@ -6,13 +6,15 @@
  * Defaults that weaken anything (http JWKS URLs, in-memory limits) exist only when
  * `ENVIRONMENT=development` says so explicitly.
  */
-import { z } from "zod";
-import type { LogLevel } from "../audit/audit-log";
+import * as z from "zod";
 import { ConfigError, type Environment } from "./config-error";
 import { parseSecureUrl, parseWholeNumber, present } from "./env-values";
 import { type LimitsConfig, type LimitsEnv, parseLimitsConfig } from "./limits-config";
 
 export { ConfigError, type Environment };
+
+/** `info`: every request is logged; `warn`: only requests with a security event or a 5xx (LOG_LEVEL). */
+export type LogLevel = "info" | "warn";
 
 export type JwksSource =
   | { readonly kind: "remote"; readonly url: URL }

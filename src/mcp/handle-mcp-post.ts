@@ -36,6 +36,23 @@ export interface McpExchange {
   readonly tools: readonly ToolDefinition[];
   /** A daily-quota refusal decided at the edge (src/limits/request-limits.ts). */
   readonly refusal?: ToolError | undefined;
+  /**
+   * ctx.waitUntil: closing the per-request server and transport runs after the answer (the JSON
+   * answer is complete once produced, and nothing streams). Without it, closing is awaited first.
+   */
+  readonly defer?: ((work: Promise<unknown>) => void) | undefined;
+}
+
+type Defer = McpExchange["defer"];
+
+/** Closes after the answer when the runtime allows; a failed close never fails an answered request. */
+function closeLater(close: () => Promise<void>, defer: Defer): Promise<void> {
+  const closing = close().catch(() => undefined);
+  if (defer) {
+    defer(closing);
+    return Promise.resolve();
+  }
+  return closing;
 }
 
 function withStatus(response: Response, status: number, extraHeaders: Record<string, string> = {}): Response {
@@ -44,7 +61,7 @@ function withStatus(response: Response, status: number, extraHeaders: Record<str
   return new Response(response.body, { status, headers });
 }
 
-async function serveLegacy(server: Server, request: Request, message: JsonRpcMessage): Promise<Response> {
+async function serveLegacy(server: Server, request: Request, message: JsonRpcMessage, defer: Defer): Promise<Response> {
   // Per request, never shared: a shared stateless transport leaked responses across clients before
   // SDK 1.26 (CVE-2026-25536).
   const transport = new WebStandardStreamableHTTPServerTransport({
@@ -55,18 +72,23 @@ async function serveLegacy(server: Server, request: Request, message: JsonRpcMes
   try {
     return await transport.handleRequest(request, { parsedBody: message });
   } finally {
-    await server.close();
+    await closeLater(() => server.close(), defer);
   }
 }
 
-async function serveModern(factory: () => Server, request: Request, message: JsonRpcMessage): Promise<Response> {
+async function serveModern(
+  factory: () => Server,
+  request: Request,
+  message: JsonRpcMessage,
+  defer: Defer,
+): Promise<Response> {
   // Created per request like the server: it holds no state worth sharing (nothing here publishes
   // list changes), and a per-request handler cannot mix up two callers' exchanges.
   const handler = createMcpHandler(factory, { legacy: "reject" });
   try {
     return await handler.fetch(request, { parsedBody: message });
   } finally {
-    await handler.close();
+    await closeLater(() => handler.close(), defer);
   }
 }
 
@@ -81,8 +103,8 @@ export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
       refusal: exchange.refusal,
     });
   const response = (await isLegacyRequest(exchange.request, exchange.message))
-    ? await serveLegacy(factory(), exchange.request, exchange.message)
-    : await serveModern(factory, exchange.request, exchange.message);
+    ? await serveLegacy(factory(), exchange.request, exchange.message, exchange.defer)
+    : await serveModern(factory, exchange.request, exchange.message, exchange.defer);
   if (outcome.failure === "unavailable")
     return withStatus(response, 503, { "retry-after": String(RETRY_AFTER_SECONDS) });
   if (outcome.failure === "internal") return withStatus(response, 500);

@@ -11,7 +11,7 @@
  * - Anything else → JSON-RPC -32603 with only the request id; the detail goes to the audit log.
  */
 import { type CallToolResult, ProtocolErrorCode } from "@modelcontextprotocol/server";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { RequestLog } from "../audit/audit-log";
 import { hasScope, type Principal } from "../auth/principal";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";

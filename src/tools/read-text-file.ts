@@ -1,5 +1,5 @@
 /** `read_text_file`: the reference server's tool (path, head, tail), over R2 with range reads. */
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_LINE_WINDOW_BYTES, MAX_TEXT_READ_BYTES } from "../files/limits";
 import { readHeadLines, readTailLines } from "../files/line-window";
 import { pathField } from "./schemas";

@@ -3,7 +3,7 @@
  * never silently overwrites work: `ifMatch` (write only over the version it read) and
  * `ifNoneMatch: "*"` (create only). Returns the new etag for the next conditional write.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import { MAX_WRITE_BYTES } from "../files/limits";
 import { textContentType } from "../files/text-content-type";
