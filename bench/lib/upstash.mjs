@@ -88,11 +88,13 @@ export async function countRoundTrips({ bridge, send, kinds, count }) {
 export function formatRoundTrips(rows, count) {
   const width = Math.max(...rows.map((r) => r.name.length));
   return [
-    `${"request".padEnd(width)}  on the response path  incl. deferred work  failed`,
+    `${"request".padEnd(width)}  by the answer  incl. deferred work  failed`,
     ...rows.map(
       (r) =>
-        `${r.name.padEnd(width)}  ${r.responsePath.toFixed(2).padStart(20)}  ${r.total.toFixed(2).padStart(19)}  ${String(r.failures).padStart(6)}`,
+        `${r.name.padEnd(width)}  ${r.responsePath.toFixed(2).padStart(13)}  ${r.total.toFixed(2).padStart(19)}  ${String(r.failures).padStart(6)}`,
     ),
-    `Upstash HTTP requests per request (mean of ${count} sequential requests each, counted by the bridge)`,
+    `Upstash HTTP requests per request (mean of ${count} sequential requests each, counted by the bridge). ` +
+      '"by the answer" counts what reached the bridge when the answer arrived: an upper bound for the response ' +
+      "path, since deferred work (ctx.waitUntil) starts as the answer leaves and may already be in.",
   ].join("\n");
 }
