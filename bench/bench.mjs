@@ -126,8 +126,8 @@ async function benchRounds(credentials, { rounds, latencyCount, throughputCount,
       }
       const summaries = await runRounds({
         scenarios,
-        product: productClient,
-        bare: bareClient,
+        product: { ...productClient, pid: product.pid },
+        bare: { ...bareClient, pid: bare.pid },
         rounds,
         latencyCount,
         throughputCount,

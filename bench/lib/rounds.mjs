@@ -6,6 +6,7 @@
  * are medians over rounds; the spread is the smallest and largest per-round ratio.
  */
 import { measureLatency, measureThroughput, median, percentile } from "./load.mjs";
+import { cpuSeconds } from "./sockets.mjs";
 
 /**
  * @param {{ scenarios: any[], product: any, bare: any, rounds: number, latencyCount: number,
@@ -27,6 +28,7 @@ export async function runRounds(plan) {
           p50: percentile(latency[side].samples, 0.5),
           p99: percentile(latency[side].samples, 0.99),
           rps: throughput[side].rps,
+          cpuMs: throughput[side].cpuMs,
           failures: latency[side].failures + throughput[side].failures,
         };
       }
@@ -61,10 +63,14 @@ async function interleavedLatency(sides, scenario, count, deadlineMs, order) {
 /** c=N in short alternating bursts (BURSTS per side), summed: req/s over the time each side ran. */
 const BURSTS = 4;
 async function alternatingThroughput(sides, scenario, plan, order) {
-  const totals = { product: { good: 0, failures: 0, seconds: 0 }, bare: { good: 0, failures: 0, seconds: 0 } };
+  const totals = {
+    product: { good: 0, failures: 0, seconds: 0, cpu: 0 },
+    bare: { good: 0, failures: 0, seconds: 0, cpu: 0 },
+  };
   const perBurst = Math.max(plan.concurrency, Math.ceil(plan.throughputCount / BURSTS));
   for (let burst = 0; burst < BURSTS; burst++) {
     for (const side of burst % 2 === 0 ? order : [...order].reverse()) {
+      const cpuBefore = sides[side].pid ? await cpuSeconds(sides[side].pid) : 0;
       const run = await measureThroughput(
         sides[side].send,
         scenario[side],
@@ -76,11 +82,19 @@ async function alternatingThroughput(sides, scenario, plan, order) {
       totals[side].good += run.good;
       totals[side].failures += run.failures;
       totals[side].seconds += run.seconds;
+      if (sides[side].pid) totals[side].cpu += (await cpuSeconds(sides[side].pid)) - cpuBefore;
     }
   }
   const out = {};
-  for (const side of order)
-    out[side] = { rps: totals[side].good / totals[side].seconds, failures: totals[side].failures };
+  for (const side of order) {
+    const t = totals[side];
+    // CPU of the whole wrangler dev tree (proxy, workerd, log forwarding) per answered request.
+    out[side] = {
+      rps: t.good / t.seconds,
+      failures: t.failures,
+      cpuMs: t.good > 0 ? (t.cpu * 1000) / t.good : Number.NaN,
+    };
+  }
   return out;
 }
 
@@ -102,6 +116,7 @@ function summarise(name, perRound) {
     p50: figure("p50"),
     p99: figure("p99"),
     rps: figure("rps"),
+    cpuMs: figure("cpuMs"),
     failures: {
       product: perRound.reduce((n, r) => n + r.product.failures, 0),
       bare: perRound.reduce((n, r) => n + r.bare.failures, 0),
@@ -126,6 +141,9 @@ export function formatTable(summaries, { rounds, concurrency }) {
       `c=${concurrency} req/s`,
       "bare",
       "ratio [spread]",
+      "CPU ms/req",
+      "bare",
+      "ratio [spread]",
       "failed",
     ],
   ];
@@ -141,6 +159,9 @@ export function formatTable(summaries, { rounds, concurrency }) {
       s.rps.product.toFixed(0),
       s.rps.bare.toFixed(0),
       fmtRatio(s.rps),
+      Number.isFinite(s.cpuMs.product) ? s.cpuMs.product.toFixed(2) : "n/a",
+      Number.isFinite(s.cpuMs.bare) ? s.cpuMs.bare.toFixed(2) : "n/a",
+      fmtRatio(s.cpuMs),
       `${s.failures.product}/${s.failures.bare}`,
     ]);
   }
@@ -151,7 +172,9 @@ export function formatTable(summaries, { rounds, concurrency }) {
   lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
   lines.push(
     `medians of ${rounds} interleaved round(s); ratio = product / bare Worker in the same round (for req/s higher is better); ` +
-      "spread = lowest and highest per-round ratio; failed = product/bare requests that got no proper answer",
+      "spread = lowest and highest per-round ratio; CPU ms/req = CPU time of the whole wrangler dev process tree " +
+      "(proxy, workerd, log forwarding) per answered request during the c=N bursts, largely independent of machine " +
+      "load; failed = product/bare requests that got no proper answer",
   );
   return lines.join("\n");
 }

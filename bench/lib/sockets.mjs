@@ -52,3 +52,15 @@ export async function countSockets(rootPid) {
   }
   return { fds, closeWait };
 }
+
+/** CPU seconds (user + system) used so far by a process tree: load-independent cost of the work done. */
+export async function cpuSeconds(rootPid) {
+  let ticks = 0;
+  for (const pid of await tree(rootPid)) {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (proc(5)).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
