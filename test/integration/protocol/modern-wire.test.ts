@@ -119,7 +119,8 @@ describe("results", () => {
     const second = await (await modernPost({ method: "tools/list" })).text();
     expect(second).toBe(first);
     const { result } = JSON.parse(first) as Answer;
-    expect((result?.tools as { name: string }[]).map((tool) => tool.name)).toEqual(TOOLS.map((tool) => tool.name));
+    const tools = (result?.tools ?? []) as { name: string }[];
+    expect(tools.map((tool) => tool.name)).toEqual(TOOLS.map((tool) => tool.name));
     expect(result).toMatchObject({ resultType: "complete", ttlMs: 300_000, cacheScope: "private" });
     expect(result?._meta?.[SERVER_INFO_KEY]).toMatchObject({ name: SERVER_INFO.name });
   });
