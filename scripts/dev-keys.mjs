@@ -14,7 +14,9 @@ const PRIVATE_FILE = join(KEY_DIR, "signing-key.private.jwk.json");
 const PUBLIC_FILE = join(KEY_DIR, "jwks.json");
 
 export const DEV_PORT = Number(process.env.PORT ?? 8787);
-export const DEV_ORIGIN = `http://127.0.0.1:${DEV_PORT}`;
+// The origin clients use. It differs from the listening address only when a local proxy fronts the dev
+// server (test/conformance/): the server's own origin and token audience follow the public address.
+export const DEV_ORIGIN = process.env.DEV_PUBLIC_ORIGIN ?? `http://127.0.0.1:${DEV_PORT}`;
 export const DEV_ISSUER = `${DEV_ORIGIN}/dev-issuer`;
 export const DEV_AUDIENCE = `${DEV_ORIGIN}/mcp`;
 
