@@ -21,6 +21,8 @@ export default defineConfig({
     }),
   ],
   test: {
+    // The dev authorization server (oidc-provider, Node) for test/integration/dev-authorization-server.
+    globalSetup: ["test/support/dev-auth-global-setup.ts"],
     include: ["test/**/*.test.ts"],
     exclude: ["test/redis/**", "node_modules/**"],
     // The Worker logs one JSON line per request; show them only for failing tests.

@@ -2,7 +2,8 @@
  * Runs the official MCP conformance suite's server scenarios that apply to this server against
  * `npm run dev`, through the token-adding proxy, and exits non-zero if any scenario fails.
  *
- *   npm run conformance     (ports from CONFORMANCE_DEV_PORT / CONFORMANCE_PROXY_PORT, default 8787 / 8788)
+ *   npm run conformance     (ports: CONFORMANCE_DEV_PORT, default 8787, the dev authorization server on
+ *                            the next port, the proxy on CONFORMANCE_PROXY_PORT, default the one after)
  *
  * Scenarios: server-initialize, ping, tools-list (2025 era, through the suite's SDK client) and
  * dns-rebinding-protection (Host/Origin of a rebinding page must get 4xx; the real ones 2xx).
@@ -13,19 +14,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SignJWT } from "jose";
+import { loadOrCreateDevKeys, resolveDevSettings } from "../../scripts/dev-keys.mjs";
 import { startTokenProxy } from "./token-proxy.mjs";
 
 const SCENARIOS = ["server-initialize", "ping", "tools-list", "dns-rebinding-protection"];
+// The Worker listens on the dev port, the dev authorization server on the next one (npm run dev's
+// default), and the proxy — the address clients use — on the one after.
 const devPort = Number(process.env.CONFORMANCE_DEV_PORT ?? 8787);
-const proxyPort = Number(process.env.CONFORMANCE_PROXY_PORT ?? 8788);
+const proxyPort = Number(process.env.CONFORMANCE_PROXY_PORT ?? devPort + 2);
 const publicOrigin = `http://127.0.0.1:${proxyPort}`;
 const root = join(import.meta.dirname, "..", "..");
 const node = join(root, "node_modules", "node", "bin", "node");
 const conformance = join(root, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
-
-// dev-keys.mjs reads DEV_PUBLIC_ORIGIN at import, so set it before loading the module.
-process.env.DEV_PUBLIC_ORIGIN = publicOrigin;
-const { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKeys } = await import("../../scripts/dev-keys.mjs");
+const devEnv = { ...process.env, PORT: String(devPort), DEV_PUBLIC_ORIGIN: publicOrigin };
+const { audience, issuer } = resolveDevSettings([], devEnv);
 
 function run(command, args, options = {}) {
   return new Promise((resolve) => {
@@ -51,7 +53,7 @@ const state = mkdtempSync(join(tmpdir(), "r2mcp-conformance-"));
 const dev = spawn(process.execPath, [join(root, "scripts", "dev.mjs"), "--persist-to", state], {
   cwd: root,
   stdio: ["ignore", "inherit", "inherit"],
-  env: { ...process.env, PORT: String(devPort), DEV_PUBLIC_ORIGIN: publicOrigin },
+  env: devEnv,
 });
 const devExited = new Promise((resolve) => dev.once("exit", resolve));
 let proxy;
@@ -61,8 +63,8 @@ try {
   const { kid, privateKey } = await loadOrCreateDevKeys();
   const token = await new SignJWT({ scope: "files:read files:write files:delete", client_id: "conformance" })
     .setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" })
-    .setIssuer(DEV_ISSUER)
-    .setAudience(DEV_AUDIENCE)
+    .setIssuer(issuer)
+    .setAudience(audience)
     .setSubject("conformance")
     .setIssuedAt()
     .setExpirationTime("15m")
