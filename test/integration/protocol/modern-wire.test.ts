@@ -152,6 +152,14 @@ describe("results", () => {
   });
 });
 
+describe("methods 2026-07-28 removed", () => {
+  it.each(["ping", "initialize"])("%s on the modern era is method-not-found (-32601)", async (method) => {
+    const response = await modernPost({ method });
+    const { error } = await answer(response);
+    expect(error?.code).toBe(-32601);
+  });
+});
+
 describe("unknown protocol revisions → 400, -32022, the supported list", () => {
   it.each([
     ["an envelope and header naming a future revision", { revision: "2099-01-01" }],
@@ -245,13 +253,13 @@ describe("standard headers must agree with the body (SEP-2243) → 400, -32020",
 });
 
 describe("scope refusals on the modern era", () => {
-  it("answer 403 with a Bearer insufficient_scope challenge naming the scope, before any tool runs", async () => {
+  it("answer 403 with a Bearer insufficient_scope challenge (held scopes + the needed one), before any tool runs", async () => {
     const response = await writeCall("no-scope.txt", {}, readToken);
     expect(response.status).toBe(403);
     const challenge = response.headers.get("www-authenticate") ?? "";
     expect(challenge).toMatch(/^Bearer /);
     expect(challenge).toContain('error="insufficient_scope"');
-    expect(challenge).toContain('scope="files:write"');
+    expect(challenge).toContain('scope="files:read files:write"');
     expect(await stored("no-scope.txt")).toBe(false);
   });
 });
