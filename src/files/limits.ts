@@ -7,6 +7,12 @@ export const MAX_TEXT_READ_BYTES = 4 * 1024 * 1024;
 export const MAX_WRITE_BYTES = 4 * 1024 * 1024;
 /** Upper bound on what `head`/`tail` will scan to find their lines. */
 export const MAX_LINE_WINDOW_BYTES = 4 * 1024 * 1024;
+/**
+ * A paged read (`offset`/`limit`) streams from the file's start, skipping lines by counting newline bytes
+ * without decoding them; after its window it keeps counting to report the total only while at most this
+ * much remains, so reading page 1 of a huge file does not stream the whole file.
+ */
+export const MAX_LINE_COUNT_BYTES = 16 * 1024 * 1024;
 
 /**
  * read_media_file: the bytes are held once, then as base64 (4/3 the size, one byte per character in
