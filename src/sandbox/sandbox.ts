@@ -18,6 +18,7 @@
  */
 import { ToolError } from "../errors/tool-error";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor";
+import { type AppendReceipt, appendToFile } from "./sandbox-append";
 import { type MoveReceipt, moveEntry } from "./sandbox-move";
 import { parseSandboxPath, SandboxPath } from "./sandbox-path";
 import {
@@ -43,9 +44,10 @@ import {
 } from "./storage";
 import { createTenantKeys, type StoredKind } from "./storage-keys";
 
+export { MAX_APPEND_RESULT_BYTES } from "./sandbox-append";
 export { MAX_PURGE_OBJECTS, MAX_TREE_OBJECTS } from "./sandbox-trash";
 export type { WalkEntry } from "./sandbox-walk";
-export type { MoveReceipt, RestoreReceipt, TrashItem, TrashReceipt, WalkSummary, WalkVisitor };
+export type { AppendReceipt, MoveReceipt, RestoreReceipt, TrashItem, TrashReceipt, WalkSummary, WalkVisitor };
 export { type EntryInfo, normalizeEtag, type StorageMeter, UNMETERED };
 
 export interface DirectoryPage {
@@ -333,13 +335,37 @@ export class Sandbox {
   }
 
   move(source: SandboxPath, destination: SandboxPath): Promise<MoveReceipt> {
+    return this.#transfer(source, destination, "move");
+  }
+
+  /** Copies a file or a directory; never over existing data. */
+  copy(source: SandboxPath, destination: SandboxPath): Promise<MoveReceipt> {
+    return this.#transfer(source, destination, "copy");
+  }
+
+  #transfer(source: SandboxPath, destination: SandboxPath, mode: "move" | "copy"): Promise<MoveReceipt> {
+    const done = mode === "move" ? "moved" : "copied";
     if (source.isRoot)
-      throw new ToolError("invalid_path", "The root directory cannot be moved", { parameter: "source" });
+      throw new ToolError("invalid_path", `The root directory cannot be ${done}`, { parameter: "source" });
     if (destination.isRoot)
-      throw new ToolError("invalid_path", "Nothing can be moved onto the root directory", { parameter: "destination" });
-    return moveEntry(this.#storage, source, destination, {
-      stat: (path) => this.stat(path),
-      assertWritable: this.#assertWritable,
+      throw new ToolError("invalid_path", `Nothing can be ${done} onto the root directory`, {
+        parameter: "destination",
+      });
+    return moveEntry(
+      this.#storage,
+      source,
+      destination,
+      { stat: (path) => this.stat(path), assertWritable: this.#assertWritable },
+      mode,
+    );
+  }
+
+  /** Appends to a file (creating it if missing) with conditional puts, so concurrent appends all land. */
+  append(path: SandboxPath, bytes: Uint8Array, contentType: string): Promise<AppendReceipt> {
+    if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
+    return appendToFile(this.#storage, path, bytes, {
+      contentType,
+      assertWritable: () => this.#assertWritableFilePath(path),
     });
   }
 }

@@ -1,4 +1,6 @@
 /** Every tool the server offers, in the order `tools/list` shows them. */
+import { appendFile } from "./append-file";
+import { copyFile } from "./copy-file";
 import { createDirectory } from "./create-directory";
 import { deleteFile } from "./delete-file";
 import { directoryTree } from "./directory-tree";
@@ -18,7 +20,7 @@ import { searchFiles } from "./search-files";
 import type { ToolDefinition } from "./tool-definition";
 import { writeFile } from "./write-file";
 
-/** The reference filesystem server's tools first, in its order, then ours (delete and trash). */
+/** The reference filesystem server's tools first, in its order, then ours (delete and trash, copy, append, …). */
 export const TOOLS: readonly ToolDefinition[] = [
   readTextFile,
   readMediaFile,
@@ -37,6 +39,8 @@ export const TOOLS: readonly ToolDefinition[] = [
   listTrash,
   restoreFile,
   emptyTrash,
+  copyFile,
+  appendFile,
 ];
 
 const BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
