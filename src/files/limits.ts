@@ -37,3 +37,17 @@ export const MAX_MULTI_READ_TOTAL_BYTES = 4 * 1024 * 1024;
 export const MAX_WALK_VISITED = 10_000;
 /** Most matches one search_files call returns (each path is at most 700 bytes). */
 export const MAX_SEARCH_RESULTS = 1000;
+
+/**
+ * search_file_contents, per call: bytes of file content read (decoding and matching cost CPU per byte),
+ * files opened (one R2 GET each, within Workers' ~1,000 operations per invocation, beside the listings),
+ * and the longest line held in memory to test. A search that reaches a bound stops at a line boundary
+ * and returns a cursor that resumes there.
+ */
+export const MAX_CONTENT_SCAN_BYTES = 8 * 1024 * 1024;
+export const MAX_CONTENT_SCAN_FILES = 500;
+export const MAX_CONTENT_LINE_BYTES = 1024 * 1024;
+/** Characters of a matching (or context) line returned; longer lines are cut with `…`. */
+export const MAX_CONTENT_LINE_CHARS = 1000;
+export const MAX_CONTENT_MATCHES = 1000;
+export const MAX_CONTEXT_LINES = 10;

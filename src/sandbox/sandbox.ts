@@ -31,7 +31,7 @@ import {
   trashDirectory,
   trashFile,
 } from "./sandbox-trash";
-import { type WalkSummary, type WalkVisitor, walkSubtree } from "./sandbox-walk";
+import { type WalkSummary, type WalkVisitor, walkCursorAfterFile, walkSubtree } from "./sandbox-walk";
 import {
   directoryInfo,
   type EntryInfo,
@@ -295,6 +295,11 @@ export class Sandbox {
   ): Promise<WalkSummary> {
     if (!base.isRoot) await this.requireDirectory(base);
     return walkSubtree(this.#storage, base, options, visit);
+  }
+
+  /** A walk cursor that continues just after the file at `path` below `base`. */
+  walkCursorAfter(base: SandboxPath, path: SandboxPath): string {
+    return walkCursorAfterFile(base, path);
   }
 
   /**

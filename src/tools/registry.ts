@@ -16,6 +16,7 @@ import { readMediaFile } from "./read-media-file";
 import { readMultipleFiles } from "./read-multiple-files";
 import { readTextFile } from "./read-text-file";
 import { restoreFile } from "./restore-file";
+import { searchFileContents } from "./search-file-contents";
 import { searchFiles } from "./search-files";
 import type { ToolDefinition } from "./tool-definition";
 import { writeFile } from "./write-file";
@@ -41,6 +42,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   emptyTrash,
   copyFile,
   appendFile,
+  searchFileContents,
 ];
 
 const BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));

@@ -35,6 +35,7 @@ const EXPECTED: Record<string, [string, boolean, boolean, boolean, boolean]> = {
   empty_trash: ["files:delete", false, true, true, true],
   copy_file: ["files:write", false, false, false, true],
   append_file: ["files:write", false, false, false, true],
+  search_file_contents: ["files:read", true, false, true, true],
 };
 
 describe("tools/list", () => {
