@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
+import { isOperation, operationFields, operationStarted } from "./operation-output";
 import { pathField } from "./schemas";
 import { defineTool, textResult } from "./tool-definition";
 
@@ -16,15 +17,17 @@ export const copyFile = defineTool({
   description:
     "Copy a file or a directory (with everything in it) to a new path. Fails if the destination already exists (nothing " +
     "is overwritten); missing parent directories of the destination are created. Every copy is verified. If a copy was " +
-    `interrupted, calling it again finishes it. A directory copy handles at most ${MAX_TREE_OBJECTS} files and directories per call.`,
+    `interrupted, calling it again finishes it. A directory of more than ${MAX_TREE_OBJECTS} files and directories is copied in the ` +
+    "background (the answer has an operationId for get_operation).",
   scope: "files:write",
   input: z.object({ source: pathField, destination: pathField }),
   output: z.object({
     source: z.string(),
     destination: z.string(),
     type: z.enum(["file", "directory"]),
-    objects: z.number().describe("Stored objects copied (files and directory markers)"),
-    resumed: z.number().describe("Objects an earlier, interrupted attempt had already copied"),
+    objects: z.number().optional().describe("Stored objects copied (files and directory markers)"),
+    resumed: z.number().optional().describe("Objects an earlier, interrupted attempt had already copied"),
+    ...operationFields,
   }),
   // Not destructive (nothing existing is changed); not idempotent (a second call finds the destination).
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
@@ -33,6 +36,13 @@ export const copyFile = defineTool({
     const source = sandbox.resolve(rawSource, "source", { allowRoot: false });
     const destination = sandbox.resolve(rawDestination, "destination", { allowRoot: false });
     const receipt = await sandbox.copy(source, destination);
+    if (isOperation(receipt)) {
+      return operationStarted(receipt, {
+        source: source.display,
+        destination: destination.display,
+        type: "directory",
+      });
+    }
     return textResult(`Successfully copied ${source.display} to ${destination.display}`, {
       source: source.display,
       destination: destination.display,

@@ -7,6 +7,7 @@ import { directoryTree } from "./directory-tree";
 import { editFile } from "./edit-file";
 import { emptyTrash } from "./empty-trash";
 import { getFileInfo } from "./get-file-info";
+import { getOperation } from "./get-operation";
 import { listAllowedDirectories } from "./list-allowed-directories";
 import { listDirectory } from "./list-directory";
 import { listDirectoryWithSizes } from "./list-directory-with-sizes";
@@ -43,6 +44,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   copyFile,
   appendFile,
   searchFileContents,
+  getOperation,
 ];
 
 const BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));

@@ -36,6 +36,7 @@ const EXPECTED: Record<string, [string, boolean, boolean, boolean, boolean]> = {
   copy_file: ["files:write", false, false, false, true],
   append_file: ["files:write", false, false, false, true],
   search_file_contents: ["files:read", true, false, true, true],
+  get_operation: ["files:read", true, false, true, true],
 };
 
 describe("tools/list", () => {
