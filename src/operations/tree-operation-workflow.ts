@@ -15,10 +15,10 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { createRequestLog } from "../audit/audit-log";
 import { parseEnvironment } from "../config/config";
+import { parseLimitsConfig } from "../config/limits-config";
 import type { Env } from "../env";
 import { ToolError } from "../errors/tool-error";
-import { storageKey, tenantHash } from "../limits/keys";
-import { parseLimitsConfig } from "../limits/limits-config";
+import { storageKey, tenantHash } from "../limits/redis-keys";
 import { createLimitsRuntime, type LimitsRuntime } from "../limits/request-limits";
 import { createStorageMeter } from "../limits/storage-meter";
 import {

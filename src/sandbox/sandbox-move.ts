@@ -1,6 +1,6 @@
 /**
  * move_file over an object store with no rename: per object, a create-only copy, a verification, then
- * a delete of the source only if it is still the version that was copied (DESIGN invariant 6).
+ * a delete of the source only if it is still the version that was copied (invariant 6, docs/architecture.md).
  * copy_file is the same walk without the deletes (mode "copy"): the same up-front checks, create-only
  * verified copies and convergent retries, and the copied bytes reserved against the storage quota.
  *
