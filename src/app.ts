@@ -32,6 +32,7 @@ import {
 import { createStorageMeter } from "./limits/storage-meter";
 import { handleMcpPost } from "./mcp/handle-mcp-post";
 import { errorDetail } from "./mcp/tool-seam";
+import { createWorkflowRunner } from "./operations/workflow-runner";
 import { Sandbox } from "./sandbox/sandbox";
 import { findTool, TOOLS } from "./tools/registry";
 
@@ -233,7 +234,10 @@ export function createApp(): Hono<AppEnv> {
       request: c.req.raw,
       message,
       principal,
-      sandbox: new Sandbox(c.env.FILES, principal.tenant, { meter }),
+      sandbox: new Sandbox(c.env.FILES, principal.tenant, {
+        meter,
+        operations: createWorkflowRunner(c.env.TREE_OPERATIONS),
+      }),
       log,
       tools: TOOLS,
       refusal: admitted.refusal,

@@ -1,6 +1,9 @@
 /** The Worker's bindings and variables (wrangler.toml, `.dev.vars`, dashboard secrets). */
 import type { ConfigEnv } from "./config/config";
+import type { TreeOperationPlan } from "./sandbox/sandbox";
 
 export interface Env extends ConfigEnv {
   FILES: R2Bucket;
+  /** Background directory operations (src/operations/tree-operation-workflow.ts). */
+  TREE_OPERATIONS: Workflow<TreeOperationPlan>;
 }

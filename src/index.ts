@@ -2,6 +2,8 @@
 import { createApp } from "./app";
 import type { Env } from "./env";
 
+export { TreeOperationWorkflow } from "./operations/tree-operation-workflow";
+
 const app = createApp();
 
 export default {

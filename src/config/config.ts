@@ -64,7 +64,7 @@ function parseInteger(env: ConfigEnv, name: keyof ConfigEnv, fallback: number, m
   return parseWholeNumber(name, env[name], min, max, fallback);
 }
 
-function parseEnvironment(raw: string | undefined): Environment {
+export function parseEnvironment(raw: string | undefined): Environment {
   const value = present(raw) ?? "production";
   if (value !== "production" && value !== "development") {
     throw new ConfigError("ENVIRONMENT", 'must be "production" or "development"');
