@@ -12,11 +12,13 @@
  *      down schedules a `sink_retry` message so its backlog moves even when traffic stops.
  */
 import { z } from "zod";
-import { type Config, ConfigError, parseConfig } from "../config/config";
+import { ConfigError, parseEnvironment } from "../config/config";
 import type { Env } from "../env";
+import { parseLimitsConfig } from "../limits/limits-config";
 import { createUpstashClient } from "../limits/upstash-client";
 import { errorDetail } from "../mcp/tool-seam";
 import { postAlert } from "./alert-webhook";
+import { type AuditConfig, parseAuditConfig } from "./audit-config";
 import { createMemoryDetectorStore, createUpstashDetectorStore, type DetectorStore } from "./detector-store";
 import { findingsFrom, noveltyKey, observationsOf, windowKey } from "./detectors";
 import type { DeliveryOptions } from "./http-delivery";
@@ -44,7 +46,7 @@ export interface ConsumerDeps {
 }
 
 interface ConsumerRuntime {
-  readonly config: Config;
+  readonly audit: AuditConfig;
   readonly writer: TrailWriter;
   readonly store: DetectorStore;
 }
@@ -57,15 +59,17 @@ function runtimeFor(env: Env, now: () => number): Promise<ConsumerRuntime> {
   let runtime = runtimes.get(env);
   if (!runtime) {
     runtime = (async () => {
-      const config = parseConfig(env);
-      const signer = await createTrailSigner(config.audit.signingKey);
+      // Only what the consumer uses: a broken OAuth setting stops requests, not the trail's drain.
+      const environment = parseEnvironment(env.ENVIRONMENT);
+      const audit = parseAuditConfig(env, environment);
+      const signer = await createTrailSigner(audit.signingKey);
       const verifierKey = await createTrailVerifierKey(signer.publicJwk);
-      const backend = config.limits.backend;
+      const backend = parseLimitsConfig(env, environment).backend;
       const store =
         backend.kind === "upstash"
           ? createUpstashDetectorStore(createUpstashClient(backend))
           : createMemoryDetectorStore();
-      return { config, writer: createTrailWriter(env.AUDIT, signer, verifierKey, now), store };
+      return { audit, writer: createTrailWriter(env.AUDIT, signer, verifierKey, now), store };
     })();
     runtime.catch(() => runtimes.delete(env));
     runtimes.set(env, runtime);
@@ -119,8 +123,8 @@ export function createAuditConsumer(deps: ConsumerDeps = {}) {
       }
     }
 
-    const { config, writer, store } = runtime;
-    const settings = config.audit.detectors;
+    const { audit, writer, store } = runtime;
+    const settings = audit.detectors;
     const observations = observationsOf(events, settings);
     let findings: ReturnType<typeof findingsFrom> = [];
     if (observations.windows.length > 0 || observations.novelties.length > 0) {
@@ -150,7 +154,7 @@ export function createAuditConsumer(deps: ConsumerDeps = {}) {
     }
     for (const message of accepted) message.ack();
 
-    const webhook = config.audit.alertWebhookUrl;
+    const webhook = audit.alertWebhookUrl;
     for (const [index, { cooldownKey }] of findings.entries()) {
       const finding = findingEvents[index]!;
       if (!(await store.claimCooldown(cooldownKey, settings.cooldownSeconds, now()).catch(() => true))) continue;
@@ -159,7 +163,7 @@ export function createAuditConsumer(deps: ConsumerDeps = {}) {
       if (!result.ok) logLine({ marker: "alert_undelivered", finding: finding.metadata.uid, reason: result.reason });
     }
 
-    const sink = config.audit.sink;
+    const sink = audit.sink;
     if (sink && (committedKey !== undefined || sinkRetryRequested)) {
       const run = await deliverToSink(env.AUDIT, sink, committedKey, deps.delivery).catch(
         (error: unknown) => ({ delivered: 0, pending: true, failure: errorDetail(error) }) as const,

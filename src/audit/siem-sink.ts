@@ -4,7 +4,7 @@
  * already names a scheme, e.g. `Splunk <token>`; otherwise as `Bearer <token>`).
  *
  * The R2 copy is written first and never depends on the sink. Delivery is tracked by a cursor object
- * (`sink-cursor.json`, the last delivered batch key): each run delivers everything after the cursor
+ * (`sink-cursor.json`, the key delivery continues after): each run delivers everything after the cursor
  * (bounded per run), so a sink that was down receives the backlog, in order, once it is back. The
  * header line (hashes, signature) stays in R2; the sink gets its sequence and hash as headers.
  */
@@ -32,8 +32,16 @@ export function authorizationFor(token: string): string {
 async function readCursor(bucket: R2Bucket): Promise<string | undefined> {
   const object = await bucket.get(SINK_CURSOR_KEY);
   if (!object) return undefined;
-  const parsed = (await object.json()) as { key?: unknown };
-  return typeof parsed.key === "string" && parsed.key.startsWith(BATCH_PREFIX) ? parsed.key : undefined;
+  const parsed = (await object.json()) as { startAfter?: unknown };
+  return typeof parsed.startAfter === "string" && parsed.startAfter.startsWith(BATCH_PREFIX)
+    ? parsed.startAfter
+    : undefined;
+}
+
+function writeCursor(bucket: R2Bucket, startAfter: string): Promise<unknown> {
+  return bucket.put(SINK_CURSOR_KEY, JSON.stringify({ startAfter }), {
+    httpMetadata: { contentType: "application/json" },
+  });
 }
 
 /**
@@ -46,14 +54,15 @@ export async function deliverToSink(
   firstKey: string | undefined,
   options: DeliveryOptions = {},
 ): Promise<SinkRun> {
-  const cursor = await readCursor(bucket);
-  if (cursor === undefined && firstKey === undefined) return { delivered: 0, pending: false };
-  const page = await bucket.list({
-    prefix: BATCH_PREFIX,
-    limit: MAX_BATCHES_PER_RUN,
-    ...(cursor !== undefined ? { startAfter: cursor } : {}),
-  });
-  const keys = page.objects.map((o) => o.key).filter((key) => cursor !== undefined || key >= firstKey!);
+  let cursor = await readCursor(bucket);
+  if (cursor === undefined) {
+    if (firstKey === undefined) return { delivered: 0, pending: false };
+    // Batch keys all end in ".ndjson": dropping the last character sorts just before `firstKey`.
+    cursor = firstKey.slice(0, -1);
+    await writeCursor(bucket, cursor);
+  }
+  const page = await bucket.list({ prefix: BATCH_PREFIX, limit: MAX_BATCHES_PER_RUN, startAfter: cursor });
+  const keys = page.objects.map((o) => o.key);
   let delivered = 0;
   for (const key of keys) {
     const object = await bucket.get(key);
@@ -77,7 +86,7 @@ export async function deliverToSink(
       );
       if (!result.ok) return { delivered, pending: true, failure: result.reason };
     }
-    await bucket.put(SINK_CURSOR_KEY, JSON.stringify({ key }), { httpMetadata: { contentType: "application/json" } });
+    await writeCursor(bucket, key);
     delivered++;
   }
   return { delivered, pending: page.truncated };

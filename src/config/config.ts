@@ -93,7 +93,7 @@ function parseInteger(env: ConfigEnv, name: keyof ConfigEnv, fallback: number, m
   return value;
 }
 
-function parseEnvironment(raw: string | undefined): Environment {
+export function parseEnvironment(raw: string | undefined): Environment {
   const value = present(raw) ?? "production";
   if (value !== "production" && value !== "development") {
     throw new ConfigError("ENVIRONMENT", 'must be "production" or "development"');

@@ -188,4 +188,23 @@ describe("audit trail through the Worker", () => {
     expect((await storedEvents()).length).toBe(bodies.length);
     expect((await verifyBucket(env.AUDIT, [auditPublicJwk()])).ok).toBe(true);
   });
+
+  it("without AUDIT_SIGNING_KEY: requests get 503 naming it, and the consumer keeps every message", async () => {
+    const unsigned = makeEnv(key, { AUDIT_QUEUE: queue, AUDIT_SIGNING_KEY: undefined });
+    const token = await mintToken({ key, claims: { sub: "nokey" } });
+    const response = await postMcp(unsigned, toolCall("list_directory", { path: "/" }), {
+      authorization: `Bearer ${token}`,
+    });
+    expect(response.status).toBe(503);
+    expect(await response.text()).toContain("AUDIT_SIGNING_KEY");
+    const logs = captureLogs();
+    const result = await runConsumer(unsigned, [
+      { kind: "sink_retry" },
+      { class_uid: 6006, activity_id: 2, time: 1, metadata: { uid: "u1" } },
+    ]);
+    logs.restore();
+    expect(result.retryMessages).toHaveLength(2);
+    expect(logs.records().find((r) => r.marker === "consumer_misconfigured")?.variable).toBe("AUDIT_SIGNING_KEY");
+    expect(await storedEvents()).toEqual([]);
+  });
 });
