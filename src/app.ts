@@ -1,5 +1,5 @@
 /**
- * The request path of DESIGN.md, in one direction:
+ * The request path of docs/architecture.md, in one direction:
  *   edge (request id, config, Origin, declared body size, CORS) → IP block cache → authenticate
  *   (a failure is counted against the IP) → body (cap, one JSON-RPC message) → rate limits and daily
  *   quotas (one Upstash round trip) → scope check (403 step-up) → MCP → tool seam → sandbox → R2.
@@ -15,10 +15,12 @@ import { type Config, ConfigError, parseConfig } from "./config/config";
 import type { Env } from "./env";
 import { authenticate } from "./http/authenticate";
 import { assertDeclaredLengthWithin, type JsonRpcMessage, parseSingleMessage, readCappedText } from "./http/body";
-import { buildBearerChallenge, resourceMetadataUrlFor } from "./http/challenge";
+import { buildBearerChallenge, resourceMetadataUrlFor, stepUpScope } from "./http/challenge";
 import { corsHeaders, isOriginAllowed, preflightHeaders } from "./http/origin";
 import { protectedResourceMetadata } from "./http/protected-resource-metadata";
-import { HttpError, jsonRpcErrorResponse, serviceUnavailable } from "./http/responses";
+import { checkProtocolHeaders } from "./http/protocol-headers";
+import { HttpError, jsonRpcErrorResponse, plainErrorResponse, serviceUnavailable } from "./http/responses";
+import { serverInfo } from "./http/server-info";
 import { operationOf, requestCost } from "./limits/request-cost";
 import {
   admitRequest,
@@ -71,13 +73,14 @@ function loadState(env: Env): IsolateState | ConfigError {
   return state;
 }
 
-function requireState(env: Env, log: RequestLog): IsolateState {
+/** `shape`: JSON-RPC errors under /mcp, plain JSON `{"error": …}` on every other path. */
+function requireState(env: Env, log: RequestLog, shape: "json-rpc" | "plain" = "json-rpc"): IsolateState {
   const state = loadState(env);
   if (state instanceof ConfigError) {
     log.security({ type: "config_error", reason: state.variable });
     log.set({ outcome: "server_error", errorCode: "config_error" });
     // The variable name helps the operator and reveals nothing secret; the value is never echoed.
-    throw new HttpError(serviceUnavailable(`Server misconfigured: ${state.message}`));
+    throw new HttpError(serviceUnavailable(`Server misconfigured: ${state.message}`, shape));
   }
   return state;
 }
@@ -117,7 +120,16 @@ export function createApp(): Hono<AppEnv> {
     const log = c.get("log");
     log.security({ type: "internal_error", reason: "unhandled_exception", detail: errorDetail(error) });
     log.set({ outcome: "server_error", errorCode: "internal_error" });
-    return jsonRpcErrorResponse(500, -32603, `Internal error (request ${log.requestId})`);
+    const message = `Internal error (request ${log.requestId})`;
+    return c.req.path === "/mcp"
+      ? jsonRpcErrorResponse(500, -32603, message)
+      : plainErrorResponse(500, "server_error", message);
+  });
+
+  // What this is and where to start, for a person or a client that was given only the host.
+  app.get("/", (c) => {
+    const state = requireState(c.env, c.get("log"), "plain");
+    return c.json(serverInfo(state.config, state.resourceMetadataUrl));
   });
 
   app.get("/healthz", (c) => {
@@ -127,7 +139,7 @@ export function createApp(): Hono<AppEnv> {
   });
 
   const metadata = (c: { env: Env; get(key: "log"): RequestLog }) => {
-    const { config } = requireState(c.env, c.get("log"));
+    const { config } = requireState(c.env, c.get("log"), "plain");
     return new Response(JSON.stringify(protectedResourceMetadata(config)), {
       headers: {
         "content-type": "application/json",
@@ -143,7 +155,7 @@ export function createApp(): Hono<AppEnv> {
   app.use("/mcp", async (c, next) => {
     const state = requireState(c.env, c.get("log"));
     const origin = c.req.header("origin") ?? null;
-    if (!isOriginAllowed(origin, c.req.url, state.config.allowedOrigins)) {
+    if (!isOriginAllowed(origin, state.config)) {
       c.get("log").security({ type: "origin_refused", reason: "origin_not_allowed" });
       c.get("log").set({ outcome: "denied", errorCode: "origin_not_allowed" });
       throw new HttpError(jsonRpcErrorResponse(403, -32000, "Forbidden: this Origin is not allowed"));
@@ -181,6 +193,7 @@ export function createApp(): Hono<AppEnv> {
         verifier: state.verifier,
         resourceMetadataUrl: state.resourceMetadataUrl,
         log,
+        expected: { issuer: state.config.issuer, audience: state.config.audience },
       });
       c.get("audit").authenticated(principal);
     } catch (error) {
@@ -191,6 +204,7 @@ export function createApp(): Hono<AppEnv> {
     }
     const message = parseSingleMessage(await readCappedText(c.req.raw, state.config.maxRequestBytes));
     c.get("audit").message(message);
+    checkProtocolHeaders(c.req.raw.headers, message);
     if (typeof message.method === "string") log.set({ rpcMethod: message.method.slice(0, 64) });
     const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
     const scope = requiredScope(message);
@@ -213,7 +227,7 @@ export function createApp(): Hono<AppEnv> {
       log.security({ type: "scope_refused", reason: "insufficient_scope", tool, scope });
       const challenge = buildBearerChallenge({
         error: "insufficient_scope",
-        scope,
+        scope: stepUpScope(principal.scopes, scope),
         resourceMetadataUrl: state.resourceMetadataUrl,
       });
       return jsonRpcErrorResponse(
@@ -239,6 +253,9 @@ export function createApp(): Hono<AppEnv> {
     return withHeaders(response, admitted.headers);
   });
 
-  app.notFound(() => jsonRpcErrorResponse(404, -32000, "Not found"));
+  // Plain JSON, not a JSON-RPC envelope: OAuth clients probing well-known paths parse `{"error": …}`.
+  app.notFound(() =>
+    plainErrorResponse(404, "not_found", "No such path. The MCP endpoint is POST /mcp; GET / describes this server."),
+  );
   return app;
 }

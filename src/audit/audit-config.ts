@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 import { ConfigError, type Environment } from "../config/config-error";
-import { parseUrlSetting } from "../config/url-setting";
+import { parseSecureUrl, wholeNumber } from "../config/env-values";
 import { type PrivateJwk, privateJwkSchema } from "./signing-key";
 
 export interface AuditEnv {
@@ -55,15 +55,6 @@ export interface AuditConfig {
 }
 
 const MIB = 1024 * 1024;
-
-const wholeNumber = (min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((raw) => (raw === undefined || raw === "" ? String(fallback) : raw))
-    .pipe(z.string().regex(/^\d+$/, "must be a whole number").transform(Number))
-    .pipe(z.number().min(min, `must be between ${min} and ${max}`).max(max, `must be between ${min} and ${max}`));
 
 export const DETECTOR_DEFAULTS = {
   AUDIT_FAILED_AUTH_THRESHOLD: 20,
@@ -130,10 +121,8 @@ export function parseAuditConfig(env: AuditEnv, environment: Environment): Audit
   const t = parsed.data;
   return {
     signingKey,
-    sink: sinkUrl
-      ? { url: parseUrlSetting("AUDIT_SINK_URL", sinkUrl, environment).href, token: sinkToken! }
-      : undefined,
-    alertWebhookUrl: webhook ? parseUrlSetting("ALERT_WEBHOOK_URL", webhook, environment).href : undefined,
+    sink: sinkUrl ? { url: parseSecureUrl("AUDIT_SINK_URL", sinkUrl, environment).href, token: sinkToken! } : undefined,
+    alertWebhookUrl: webhook ? parseSecureUrl("ALERT_WEBHOOK_URL", webhook, environment).href : undefined,
     detectors: {
       failedAuth: { threshold: t.AUDIT_FAILED_AUTH_THRESHOLD, windowSeconds: t.AUDIT_FAILED_AUTH_WINDOW_SECONDS },
       refusals: { threshold: t.AUDIT_REFUSALS_THRESHOLD, windowSeconds: t.AUDIT_REFUSALS_WINDOW_SECONDS },

@@ -13,8 +13,8 @@
  */
 import { z } from "zod";
 import { ConfigError, parseEnvironment } from "../config/config";
+import { parseLimitsConfig } from "../config/limits-config";
 import type { Env } from "../env";
-import { parseLimitsConfig } from "../limits/limits-config";
 import { createUpstashClient } from "../limits/upstash-client";
 import { errorDetail } from "../mcp/tool-seam";
 import { postAlert } from "./alert-webhook";

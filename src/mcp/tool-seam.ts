@@ -3,14 +3,14 @@
  * sandbox → audit (one File Hosting event per call, via `context.audit`) → map the result or error. Because `mcp-server.ts` registers only this function as the
  * `tools/call` handler, a new tool cannot forget any step.
  *
- * Error mapping (DESIGN invariant 3):
+ * Error mapping (invariant 3, docs/architecture.md):
  * - ToolError (caller's fault, incl. path refusals and invalid arguments) → result with `isError: true`
  *   and text `[code] message`, so the model can correct itself. Arguments are never echoed back.
  * - DependencyUnavailableError → JSON-RPC -32603 "temporarily unavailable"; the HTTP layer turns the
  *   response into 503 + Retry-After (invariant 5).
  * - Anything else → JSON-RPC -32603 with only the request id; the detail goes to the audit log.
  */
-import { type CallToolResult, ErrorCode } from "@modelcontextprotocol/sdk/types.js";
+import { type CallToolResult, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type { z } from "zod";
 import type { Decision, FactOutcome } from "../audit/audit-facts";
 import type { RequestLog } from "../audit/audit-log";
@@ -131,7 +131,7 @@ export async function runTool(
         tool: tool.name,
         detail: errorDetail(error.cause),
       });
-      throw new JsonRpcError(ErrorCode.InternalError, "Storage is temporarily unavailable; retry later.");
+      throw new JsonRpcError(ProtocolErrorCode.InternalError, "Storage is temporarily unavailable; retry later.");
     }
     context.outcome.failure = "internal";
     record("server_error", { errorCode: "internal_error" });
@@ -142,7 +142,7 @@ export async function runTool(
       tool: tool.name,
       detail: errorDetail(error),
     });
-    throw new JsonRpcError(ErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
+    throw new JsonRpcError(ProtocolErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
   }
 }
 
