@@ -1,5 +1,5 @@
 /**
- * Offline verification of the trail (DESIGN invariant 8): every batch's event hash, header hash and
+ * Offline verification of the trail (invariant 8, docs/architecture.md): every batch's event hash, header hash and
  * signature, every chain link, the sequence without gaps, and the signed head (so deleting the newest
  * batches is detected too). Pure apart from WebCrypto: the CLI, the tests and the writer's recovery
  * feed it objects they read themselves.
