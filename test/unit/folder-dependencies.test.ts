@@ -3,10 +3,6 @@
  * The folder rule of docs/architecture.md, checked on the source itself: no two folders under src/
  * import each other, directly or round a loop (the `config` ↔ `limits` cycle once crept in this way),
  * and the sandbox stays free of HTTP, MCP and limits code.
- *
- * KNOWN_BACK_EDGES are the imports that still close a loop today, each with the move that removes it.
- * No new loop can appear without failing here, and fixing one fails the "still needed" test until its
- * entry is deleted, so the list only shrinks.
  */
 import { describe, expect, it } from "vitest";
 
@@ -14,12 +10,6 @@ const sources = import.meta.glob("../../src/**/*.ts", { query: "?raw", import: "
   string,
   string
 >;
-
-const KNOWN_BACK_EDGES: readonly (readonly [from: string, to: string, remedy: string])[] = [
-  ["config", "audit", "src/audit/audit-config.ts belongs in src/config/ (its key schema with it)"],
-  ["audit", "limits", "src/limits/upstash-client.ts is shared by limits and audit: its own folder"],
-  ["audit", "mcp", "errorDetail (src/mcp/tool-seam.ts) belongs in src/errors/"],
-];
 
 /** `src/<folder>/…` → folder; a file directly in src/ is its own node (`app`, `env`, `index`). */
 function folderOf(path: string): string {
@@ -68,19 +58,12 @@ describe("folder dependencies", () => {
     expect(Object.keys(sources).length).toBeGreaterThan(50);
   });
 
-  it("has no import cycle between folders, apart from the known back edges", () => {
-    const graph = folderGraph();
-    for (const [from, to] of KNOWN_BACK_EDGES) graph.get(from)?.delete(to);
-    expect(cycles(graph)).toEqual([]);
-  });
-
-  it.each(KNOWN_BACK_EDGES)("still needs the allowance %s → %s (%s)", (from, to) => {
-    expect(folderGraph().get(from)?.has(to)).toBe(true);
+  it("has no import cycle between folders", () => {
+    expect(cycles(folderGraph())).toEqual([]);
   });
 
   it("keeps config and errors free of our other folders, and the sandbox free of HTTP, MCP and limits", () => {
     const graph = folderGraph();
-    for (const [from, to] of KNOWN_BACK_EDGES) graph.get(from)?.delete(to);
     expect([...(graph.get("config") ?? [])]).toEqual([]);
     expect([...(graph.get("errors") ?? [])]).toEqual([]);
     for (const forbidden of ["http", "mcp", "limits", "tools", "app"]) {
