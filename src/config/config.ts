@@ -7,6 +7,7 @@
  * `ENVIRONMENT=development` says so explicitly.
  */
 import { z } from "zod";
+import { type AuditConfig, type AuditEnv, parseAuditConfig } from "../audit/audit-config";
 import { ConfigError, type Environment } from "./config-error";
 import { parseSecureUrl, parseWholeNumber, present } from "./env-values";
 import { type LimitsConfig, type LimitsEnv, parseLimitsConfig } from "./limits-config";
@@ -31,10 +32,12 @@ export interface Config {
   readonly jwksTimeoutMs: number;
   /** Rate limits, quotas, Upstash and its failure mode (limits-config.ts). */
   readonly limits: LimitsConfig;
+  /** Signing key, SIEM sink, alert webhook and detector thresholds (src/audit/audit-config.ts). */
+  readonly audit: AuditConfig;
 }
 
 /** The variables this module reads; everything else in env is ignored here. */
-export interface ConfigEnv extends LimitsEnv {
+export interface ConfigEnv extends LimitsEnv, AuditEnv {
   ENVIRONMENT?: string;
   OAUTH_ISSUER?: string;
   OAUTH_AUDIENCE?: string;
@@ -148,5 +151,6 @@ export function parseConfig(env: ConfigEnv): Config {
     clockToleranceSeconds: parseInteger(env, "OAUTH_CLOCK_TOLERANCE_SECONDS", 30, 0, 300),
     jwksTimeoutMs: parseInteger(env, "OAUTH_JWKS_TIMEOUT_MS", 3000, 100, 30000),
     limits: parseLimitsConfig(env, environment),
+    audit: parseAuditConfig(env, environment),
   };
 }

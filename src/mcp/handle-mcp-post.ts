@@ -17,6 +17,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 import type { RequestLog } from "../audit/audit-log";
+import type { RequestAudit } from "../audit/request-audit";
 import type { Principal } from "../auth/principal";
 import type { ToolError } from "../errors/tool-error";
 import type { JsonRpcMessage } from "../http/body";
@@ -33,6 +34,7 @@ export interface McpExchange {
   readonly principal: Principal;
   readonly sandbox: Sandbox;
   readonly log: RequestLog;
+  readonly audit: RequestAudit;
   readonly tools: readonly ToolDefinition[];
   /** A daily-quota refusal decided at the edge (src/limits/request-limits.ts). */
   readonly refusal?: ToolError | undefined;
@@ -77,6 +79,7 @@ export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
       principal: exchange.principal,
       sandbox: exchange.sandbox,
       log: exchange.log,
+      audit: exchange.audit,
       outcome,
       refusal: exchange.refusal,
     });
