@@ -16,12 +16,14 @@
  * an R2 outage is -32603 with HTTP 503).
  */
 import { ProtocolErrorCode, type Resource, type Server } from "@modelcontextprotocol/server";
+import type { Decision, FactOutcome } from "../audit/audit-facts";
 import { hasScope } from "../auth/principal";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import { toBase64 } from "../files/base64";
 import { MAX_MEDIA_READ_BYTES } from "../files/limits";
 import { FALLBACK_MEDIA_TYPE, mediaKind, mediaTypeFor } from "../files/media-type";
 import type { SandboxPath } from "../sandbox/sandbox";
+import { PathRefusedError } from "../sandbox/sandbox-path";
 import { errorDetail, JsonRpcError, type SeamContext } from "./tool-seam";
 
 export const RESOURCE_SCHEME = "r2-files";
@@ -58,26 +60,54 @@ export function parseResourceUri(uri: string): string {
   }
 }
 
+/** The path an audit event names: canonical when the URI parses, else the raw URI (capped) as evidence. */
+function auditPath(uri: string): string {
+  try {
+    return `/${parseResourceUri(uri)}`.replace(/^\/+/, "/");
+  } catch {
+    return uri.slice(0, 512);
+  }
+}
+
 function typeOf(name: string, stored: string | undefined): string {
   const byName = mediaTypeFor(name);
   if (byName !== FALLBACK_MEDIA_TYPE || !stored) return byName;
   return (stored.split(";")[0] ?? FALLBACK_MEDIA_TYPE).trim().toLowerCase() || FALLBACK_MEDIA_TYPE;
 }
 
-/** The tool seam's mapping, for resource requests: caller faults, outages and bugs kept apart. */
-async function guarded<T>(context: SeamContext, kind: string, work: () => Promise<T>): Promise<T> {
-  const { log, principal } = context;
+/**
+ * The tool seam's duties, for resource requests: the scope check, one audit event per request (File
+ * Hosting, like a tool call, with the path read), and the mapping that keeps caller faults, outages and
+ * bugs apart.
+ */
+async function guarded<T>(
+  context: SeamContext,
+  kind: string,
+  paths: readonly string[],
+  work: () => Promise<T & { bytesRead?: number }>,
+): Promise<T> {
+  const { log, principal, audit } = context;
   log.set({ tool: kind });
+  let decision: Decision = { allowed: true, rule: `scope:${READ_SCOPE}` };
+  const record = (outcome: FactOutcome, extra: { errorCode?: string; bytesRead?: number } = {}) =>
+    audit.file({ tool: kind, paths: [...paths], outcome, decision, ...extra });
   try {
     if (!hasScope(principal, READ_SCOPE)) {
+      decision = { allowed: false, rule: `scope:${READ_SCOPE}` };
       log.security({ type: "scope_refused", reason: "insufficient_scope", tool: kind, scope: READ_SCOPE });
       throw new ToolError("forbidden", `Reading resources needs the ${READ_SCOPE} scope.`);
     }
-    const result = await work();
+    const { bytesRead, ...result } = await work();
     log.set({ outcome: "ok" });
-    return result;
+    record("ok", bytesRead !== undefined ? { bytesRead } : {});
+    return result as T;
   } catch (error) {
     if (error instanceof ToolError) {
+      if (error instanceof PathRefusedError) {
+        decision = { allowed: false, rule: `path:${error.rule}` };
+        log.security({ type: "path_refused", reason: error.rule, tool: kind });
+      }
+      record(decision.allowed ? "client_error" : "denied", { errorCode: error.code });
       log.set({ outcome: "client_error", errorCode: error.code });
       const code =
         error.code === "not_found"
@@ -88,6 +118,7 @@ async function guarded<T>(context: SeamContext, kind: string, work: () => Promis
       throw new JsonRpcError(code, `[${error.code}] ${error.message}`);
     }
     if (error instanceof DependencyUnavailableError) {
+      record("unavailable", { errorCode: `${error.dependency}_unavailable` });
       context.outcome.failure = "unavailable";
       log.set({ outcome: "unavailable", errorCode: `${error.dependency}_unavailable` });
       log.security({
@@ -99,6 +130,7 @@ async function guarded<T>(context: SeamContext, kind: string, work: () => Promis
       throw new JsonRpcError(ProtocolErrorCode.InternalError, "Storage is temporarily unavailable; retry later.");
     }
     context.outcome.failure = "internal";
+    record("server_error", { errorCode: "internal_error" });
     log.set({ outcome: "server_error", errorCode: "internal_error" });
     log.security({ type: "internal_error", reason: "unhandled_exception", tool: kind, detail: errorDetail(error) });
     throw new JsonRpcError(ProtocolErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
@@ -108,7 +140,7 @@ async function guarded<T>(context: SeamContext, kind: string, work: () => Promis
 export function registerResources(server: Server, context: SeamContext): void {
   const { sandbox } = context;
   server.setRequestHandler("resources/list", (request) =>
-    guarded(context, "resources/list", async () => {
+    guarded(context, "resources/list", ["/"], async () => {
       const root = sandbox.resolve("/", "path");
       const resources: Resource[] = [];
       const cursor = request.params?.cursor;
@@ -129,10 +161,10 @@ export function registerResources(server: Server, context: SeamContext): void {
     }),
   );
   server.setRequestHandler("resources/templates/list", () =>
-    guarded(context, "resources/templates/list", async () => ({ resourceTemplates: [RESOURCE_TEMPLATE] })),
+    guarded(context, "resources/templates/list", [], async () => ({ resourceTemplates: [RESOURCE_TEMPLATE] })),
   );
   server.setRequestHandler("resources/read", (request) =>
-    guarded(context, "resources/read", async () => {
+    guarded(context, "resources/read", [auditPath(request.params.uri)], async () => {
       const path = sandbox.resolve(parseResourceUri(request.params.uri), "uri", { allowRoot: false });
       const uri = toResourceUri(path);
       const file = await sandbox.openFile(path);
@@ -148,12 +180,12 @@ export function registerResources(server: Server, context: SeamContext): void {
       if (mediaKind(mimeType) === "text") {
         try {
           const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-          return { contents: [{ uri, mimeType, text }] };
+          return { contents: [{ uri, mimeType, text }], bytesRead: bytes.byteLength };
         } catch {
           // Not UTF-8 after all: a blob carries any bytes.
         }
       }
-      return { contents: [{ uri, mimeType, blob: toBase64(bytes) }] };
+      return { contents: [{ uri, mimeType, blob: toBase64(bytes) }], bytesRead: bytes.byteLength };
     }),
   );
 }
