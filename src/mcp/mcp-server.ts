@@ -67,7 +67,12 @@ function serverOptions(): ServerOptions {
   return {
     capabilities: { tools: { listChanged: false }, resources: { listChanged: false } },
     instructions: INSTRUCTIONS,
-    cacheHints: { "tools/list": LIST_CACHE_HINT, "server/discover": LIST_CACHE_HINT },
+    // resources/list and resources/read change with every write, so they get no hint; the template is static.
+    cacheHints: {
+      "tools/list": LIST_CACHE_HINT,
+      "server/discover": LIST_CACHE_HINT,
+      "resources/templates/list": LIST_CACHE_HINT,
+    },
   };
 }
 
