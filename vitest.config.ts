@@ -20,7 +20,9 @@ export default defineConfig({
           AUDIT_SIGNING_KEY: auditSigningKey,
           // The suite's own signing key is generated per run (test/support/keys.ts); these are
           // overridden per test where a test needs a different configuration.
-          ENVIRONMENT: "production",
+          // The Workflow (background directory operations) runs with this env, not a test's makeEnv():
+          // development without Upstash = the in-memory limiter, as in makeEnv().
+          ENVIRONMENT: "development",
         },
       },
     }),

@@ -34,6 +34,7 @@ import {
 import { createStorageMeter } from "./limits/storage-meter";
 import { handleMcpPost } from "./mcp/handle-mcp-post";
 import { errorDetail } from "./mcp/tool-seam";
+import { createWorkflowRunner } from "./operations/workflow-runner";
 import { Sandbox } from "./sandbox/sandbox";
 import { findTool, TOOLS } from "./tools/registry";
 
@@ -244,7 +245,10 @@ export function createApp(): Hono<AppEnv> {
       request: c.req.raw,
       message,
       principal,
-      sandbox: new Sandbox(c.env.FILES, principal.tenant, { meter }),
+      sandbox: new Sandbox(c.env.FILES, principal.tenant, {
+        meter,
+        operations: createWorkflowRunner(c.env.TREE_OPERATIONS),
+      }),
       log,
       audit: c.get("audit"),
       tools: TOOLS,

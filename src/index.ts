@@ -6,6 +6,8 @@ import { createApp } from "./app";
 import { createAuditConsumer } from "./audit/audit-consumer";
 import type { Env } from "./env";
 
+export { TreeOperationWorkflow } from "./operations/tree-operation-workflow";
+
 const app = createApp();
 const queue = createAuditConsumer();
 
