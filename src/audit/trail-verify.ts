@@ -135,7 +135,11 @@ export async function verifyTrail(
     const candidates = bySequence.get(sequence)!;
     const first = candidates[0]!;
     if (sequence !== expected) {
-      problems.push({ key: first.key, problem: `gap: batches ${expected}..${sequence - 1} are missing`, sequence });
+      problems.push({
+        key: first.key,
+        problem: `gap: batches ${expected}..${sequence - 1} are missing or invalid`,
+        sequence,
+      });
     }
     const previousHash = previous?.hash ?? (sequence === 1 ? GENESIS_HASH : undefined);
     // The chain continues through the candidate that links to its predecessor and is named by the head
