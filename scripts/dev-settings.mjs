@@ -37,7 +37,9 @@ export function resolveDevSettings(argv = process.argv.slice(2), env = process.e
   const port = parsePort("--port / PORT", found.port ?? env.PORT ?? DEFAULT_PORT);
   const authPort = parsePort("--auth-port / AUTH_PORT", found["auth-port"] ?? env.AUTH_PORT ?? port + 1);
   if (authPort === port) throw new Error("--auth-port must differ from --port");
-  const origin = `http://127.0.0.1:${port}`;
+  // The origin clients use. It differs from the listening address only when a local proxy fronts the
+  // Worker (test/conformance/): the server's own origin and token audience follow the public address.
+  const origin = env.DEV_PUBLIC_ORIGIN ? new URL(env.DEV_PUBLIC_ORIGIN).origin : `http://127.0.0.1:${port}`;
   return {
     port,
     authPort,

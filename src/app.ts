@@ -7,11 +7,14 @@
  */
 import { Hono } from "hono";
 import { createRequestLog, type RequestLog } from "./audit/audit-log";
+import { sendAuditEvents } from "./audit/audit-producer";
+import { createRequestAudit, type RequestAudit, requestOriginOf } from "./audit/request-audit";
 import { createJwtVerifier, type JwtVerifier } from "./auth/jwt-verifier";
 import { hasScope, type Principal, type Scope } from "./auth/principal";
 import { withVerifiedTokenCache } from "./auth/verified-token-cache";
 import { type Config, ConfigError, parseConfig } from "./config/config";
 import type { Env } from "./env";
+import { errorDetail } from "./errors/error-detail";
 import { authenticate } from "./http/authenticate";
 import { assertDeclaredLengthWithin, type JsonRpcMessage, parseSingleMessage, readCappedText } from "./http/body";
 import { buildBearerChallenge, resourceMetadataUrlFor, stepUpScope } from "./http/challenge";
@@ -32,13 +35,13 @@ import {
 } from "./limits/request-limits";
 import { createStorageMeter } from "./limits/storage-meter";
 import { handleMcpPost } from "./mcp/handle-mcp-post";
-import { errorDetail } from "./mcp/tool-seam";
+import { createWorkflowRunner } from "./operations/workflow-runner";
 import { Sandbox } from "./sandbox/sandbox";
 import { findTool, TOOLS } from "./tools/registry";
 
 type AppEnv = {
   Bindings: Env;
-  Variables: { log: RequestLog; config: Config; principal: Principal };
+  Variables: { log: RequestLog; audit: RequestAudit; config: Config; principal: Principal };
 };
 
 interface IsolateState {
@@ -114,8 +117,12 @@ export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use("*", async (c, next) => {
-    const log = createRequestLog(crypto.randomUUID());
+    const requestId = crypto.randomUUID();
+    // The audit object observes the log, so every outcome and refusal the log hears reaches the trail.
+    const audit = createRequestAudit(requestId, requestOriginOf(c.req.raw));
+    const log = createRequestLog(requestId, Date.now, undefined, audit);
     c.set("log", log);
+    c.set("audit", audit);
     await next();
     c.res = withHeaders(c.res, { "x-request-id": log.requestId });
     const state = isolateState.get(c.env);
@@ -125,6 +132,9 @@ export function createApp(): Hono<AppEnv> {
       c.req.routePath,
       state && !(state instanceof ConfigError) ? state.config.logLevel : "info",
     );
+    const events = audit.finish(c.res.status, c.req.method, c.req.routePath);
+    // After the answer: the queue send never delays or fails the response (audit-producer.ts).
+    if (events.length > 0) c.executionCtx.waitUntil(sendAuditEvents(c.env.AUDIT_QUEUE, events, requestId));
   });
 
   app.onError((error, c) => {
@@ -207,6 +217,7 @@ export function createApp(): Hono<AppEnv> {
         log,
         expected: { issuer: state.config.issuer, audience: state.config.audience },
       });
+      c.get("audit").authenticated(principal);
     } catch (error) {
       // Brute-forcing tokens costs the IP like any request: 429 once it is over, else the 401.
       if (error instanceof HttpError && error.response.status === 401)
@@ -214,6 +225,7 @@ export function createApp(): Hono<AppEnv> {
       throw error;
     }
     const message = parseSingleMessage(await readCappedText(c.req.raw, state.config.maxRequestBytes));
+    c.get("audit").message(message);
     checkProtocolHeaders(c.req.raw.headers, message);
     if (typeof message.method === "string") log.set({ rpcMethod: message.method.slice(0, 64) });
     const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
@@ -261,8 +273,12 @@ export function createApp(): Hono<AppEnv> {
         request: c.req.raw,
         message,
         principal,
-        sandbox: new Sandbox(c.env.FILES, principal.tenant, { meter }),
+        sandbox: new Sandbox(c.env.FILES, principal.tenant, {
+          meter,
+          operations: createWorkflowRunner(c.env.TREE_OPERATIONS),
+        }),
         log,
+        audit: c.get("audit"),
         tools: TOOLS,
         refusal: admitted.refusal,
         defer,

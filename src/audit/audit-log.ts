@@ -53,6 +53,12 @@ export type LogSink = (line: string) => void;
 
 export type { LogLevel };
 
+/** Sees every `set` and `security` call: the request's audit object (request-audit.ts). */
+export interface LogObserver {
+  observeFields(fields: RequestFields): void;
+  observeSecurity(event: SecurityEvent): void;
+}
+
 const FORBIDDEN_FIELD = /authorization|token|cookie|secret|password|api[-_]?key|^content$|^body$|^text$/i;
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 // Values this module fills from a fixed vocabulary or by itself: never free text, so never scanned.
@@ -93,6 +99,7 @@ export function createRequestLog(
   requestId: string,
   now: () => number = Date.now,
   sink: LogSink = consoleSink,
+  observer?: LogObserver,
 ): RequestLog {
   const started = now();
   const fields: RequestFields = {};
@@ -103,8 +110,10 @@ export function createRequestLog(
     requestId,
     set(update) {
       Object.assign(fields, update);
+      observer?.observeFields(update);
     },
     security(event) {
+      observer?.observeSecurity(event);
       if (!finished) {
         events.push({ ...event });
         return;

@@ -7,6 +7,7 @@
  * `ENVIRONMENT=development` says so explicitly.
  */
 import * as z from "zod";
+import { type AuditConfig, type AuditEnv, parseAuditConfig } from "./audit-config";
 import { ConfigError, type Environment } from "./config-error";
 import { parseSecureUrl, parseWholeNumber, present } from "./env-values";
 import { type LimitsConfig, type LimitsEnv, parseLimitsConfig } from "./limits-config";
@@ -36,10 +37,12 @@ export interface Config {
   readonly limits: LimitsConfig;
   /** `warn` leaves out request lines without security events or 5xx (docs/logging.md). */
   readonly logLevel: LogLevel;
+  /** Signing key, SIEM sink, alert webhook and detector thresholds (src/config/audit-config.ts). */
+  readonly audit: AuditConfig;
 }
 
 /** The variables this module reads; everything else in env is ignored here. */
-export interface ConfigEnv extends LimitsEnv {
+export interface ConfigEnv extends LimitsEnv, AuditEnv {
   ENVIRONMENT?: string;
   OAUTH_ISSUER?: string;
   OAUTH_AUDIENCE?: string;
@@ -70,7 +73,7 @@ function parseInteger(env: ConfigEnv, name: keyof ConfigEnv, fallback: number, m
   return parseWholeNumber(name, env[name], min, max, fallback);
 }
 
-function parseEnvironment(raw: string | undefined): Environment {
+export function parseEnvironment(raw: string | undefined): Environment {
   const value = present(raw) ?? "production";
   if (value !== "production" && value !== "development") {
     throw new ConfigError("ENVIRONMENT", 'must be "production" or "development"');
@@ -161,5 +164,6 @@ export function parseConfig(env: ConfigEnv): Config {
     jwksTimeoutMs: parseInteger(env, "OAUTH_JWKS_TIMEOUT_MS", 3000, 100, 30000),
     limits: parseLimitsConfig(env, environment),
     logLevel: parseLogLevel(env.LOG_LEVEL),
+    audit: parseAuditConfig(env, environment),
   };
 }

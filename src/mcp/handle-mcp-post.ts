@@ -17,6 +17,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 import type { RequestLog } from "../audit/audit-log";
+import type { RequestAudit } from "../audit/request-audit";
 import type { Principal } from "../auth/principal";
 import type { ToolError } from "../errors/tool-error";
 import type { JsonRpcMessage } from "../http/body";
@@ -33,6 +34,7 @@ export interface McpExchange {
   readonly principal: Principal;
   readonly sandbox: Sandbox;
   readonly log: RequestLog;
+  readonly audit: RequestAudit;
   readonly tools: readonly ToolDefinition[];
   /** A daily-quota refusal decided at the edge (src/limits/request-limits.ts). */
   readonly refusal?: ToolError | undefined;
@@ -76,20 +78,13 @@ async function serveLegacy(server: Server, request: Request, message: JsonRpcMes
   }
 }
 
-async function serveModern(
-  factory: () => Server,
-  request: Request,
-  message: JsonRpcMessage,
-  defer: Defer,
-): Promise<Response> {
+async function serveModern(factory: () => Server, request: Request, message: JsonRpcMessage): Promise<Response> {
   // Created per request like the server: it holds no state worth sharing (nothing here publishes
-  // list changes), and a per-request handler cannot mix up two callers' exchanges.
+  // list changes), and a per-request handler cannot mix up two callers' exchanges. Not closed here: the
+  // exchange closes its own server when the answer is complete, and closing the handler would cut off
+  // an answer that was upgraded to a stream (a handler sending progress before its result).
   const handler = createMcpHandler(factory, { legacy: "reject" });
-  try {
-    return await handler.fetch(request, { parsedBody: message });
-  } finally {
-    await closeLater(() => handler.close(), defer);
-  }
+  return handler.fetch(request, { parsedBody: message });
 }
 
 export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
@@ -99,12 +94,13 @@ export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
       principal: exchange.principal,
       sandbox: exchange.sandbox,
       log: exchange.log,
+      audit: exchange.audit,
       outcome,
       refusal: exchange.refusal,
     });
   const response = (await isLegacyRequest(exchange.request, exchange.message))
     ? await serveLegacy(factory(), exchange.request, exchange.message, exchange.defer)
-    : await serveModern(factory, exchange.request, exchange.message, exchange.defer);
+    : await serveModern(factory, exchange.request, exchange.message);
   if (outcome.failure === "unavailable")
     return withStatus(response, 503, { "retry-after": String(RETRY_AFTER_SECONDS) });
   if (outcome.failure === "internal") return withStatus(response, 500);

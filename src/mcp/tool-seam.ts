@@ -1,6 +1,6 @@
 /**
  * The single path every tool call takes: authorize → parse input (zod) → run against the caller's
- * sandbox → audit → map the result or error. Because `mcp-server.ts` registers only this function as the
+ * sandbox → audit (one File Hosting event per call, via `context.audit`) → map the result or error. Because `mcp-server.ts` registers only this function as the
  * `tools/call` handler, a new tool cannot forget any step.
  *
  * Error mapping (invariant 3, docs/architecture.md):
@@ -12,8 +12,12 @@
  */
 import { type CallToolResult, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type * as z from "zod";
+import type { Decision, FactOutcome } from "../audit/audit-facts";
 import type { RequestLog } from "../audit/audit-log";
+import type { RequestAudit } from "../audit/request-audit";
+import { activityOfTool, pathsOf } from "../audit/tool-activities";
 import { hasScope, type Principal } from "../auth/principal";
+import { errorDetail } from "../errors/error-detail";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import type { Sandbox } from "../sandbox/sandbox";
 import { PathRefusedError } from "../sandbox/sandbox-path";
@@ -42,6 +46,7 @@ export interface SeamContext {
   readonly principal: Principal;
   readonly sandbox: Sandbox;
   readonly log: RequestLog;
+  readonly audit: RequestAudit;
   readonly outcome: CallOutcome;
   /**
    * Decided before the call from its estimated cost (a daily quota it would exceed). Answered after the
@@ -61,21 +66,37 @@ function toErrorResult(error: ToolError): CallToolResult {
   return { isError: true, content: [{ type: "text", text: `[${error.code}] ${error.message}` }] };
 }
 
+/** Bytes a read tool returned to the caller: text as UTF-8, binary content as its decoded size. */
+function bytesReturned(output: { content?: unknown }): number {
+  let bytes = 0;
+  for (const item of (output.content ?? []) as { type?: string; text?: string; data?: string }[]) {
+    if (typeof item.text === "string") bytes += new TextEncoder().encode(item.text).byteLength;
+    else if (typeof item.data === "string") bytes += Math.floor((item.data.length * 3) / 4);
+  }
+  return bytes;
+}
+
 export async function runTool(
   tool: ToolDefinition,
   rawArguments: unknown,
   context: SeamContext,
 ): Promise<CallToolResult> {
-  const { principal, log } = context;
+  const { principal, log, audit } = context;
   log.set({ tool: tool.name });
+  let decision: Decision = { allowed: true, rule: `scope:${tool.scope}` };
+  let paths = pathsOf(rawArguments);
+  const record = (outcome: FactOutcome, extra: { errorCode?: string; bytesRead?: number; bytesWritten?: number }) =>
+    audit.file({ tool: tool.name, paths, outcome, decision, ...extra });
   try {
     // The HTTP layer already answered 403 for a missing scope; this is the seam's own guarantee.
     if (!hasScope(principal, tool.scope)) {
+      decision = { allowed: false, rule: `scope:${tool.scope}` };
       log.security({ type: "scope_refused", reason: "insufficient_scope", tool: tool.name, scope: tool.scope });
       throw new ToolError("forbidden", `This tool needs the ${tool.scope} scope.`);
     }
     const parsed = tool.input.safeParse(rawArguments ?? {});
     if (!parsed.success) throw new ToolError("invalid_arguments", `Invalid arguments: ${describeIssues(parsed.error)}`);
+    paths = pathsOf(parsed.data);
     if (context.refusal) throw context.refusal;
     const output = await tool.run(parsed.data, {
       sandbox: context.sandbox,
@@ -83,16 +104,26 @@ export async function runTool(
       subject: principal.subject,
     });
     log.set({ outcome: "ok" });
+    const bytesWritten = tool.cost?.(parsed.data).bytesWritten;
+    record("ok", {
+      ...(activityOfTool(tool.name).activity === "download" ? { bytesRead: bytesReturned(output) } : {}),
+      ...(bytesWritten !== undefined ? { bytesWritten } : {}),
+    });
     return output;
   } catch (error) {
     if (error instanceof ToolError) {
       if (error instanceof PathRefusedError) {
+        decision = { allowed: false, rule: `path:${error.rule}` };
         log.security({ type: "path_refused", reason: error.rule, tool: tool.name });
+      } else if (error === context.refusal) {
+        decision = { allowed: false, rule: "quota:daily" };
       }
       log.set({ outcome: "tool_error", errorCode: error.code });
+      record(decision.allowed ? "tool_error" : "denied", { errorCode: error.code });
       return toErrorResult(error);
     }
     if (error instanceof DependencyUnavailableError) {
+      record("unavailable", { errorCode: `${error.dependency}_unavailable` });
       context.outcome.failure = "unavailable";
       log.set({ outcome: "unavailable", errorCode: `${error.dependency}_unavailable` });
       log.security({
@@ -104,6 +135,7 @@ export async function runTool(
       throw new JsonRpcError(ProtocolErrorCode.InternalError, "Storage is temporarily unavailable; retry later.");
     }
     context.outcome.failure = "internal";
+    record("server_error", { errorCode: "internal_error" });
     log.set({ outcome: "server_error", errorCode: "internal_error" });
     log.security({
       type: "internal_error",
@@ -113,20 +145,4 @@ export async function runTool(
     });
     throw new JsonRpcError(ProtocolErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
   }
-}
-
-/**
- * Class name, code and the top stack frames: enough for an operator to find the bug. Never the message,
- * which can quote data (V8's JSON.parse error quotes the input it choked on).
- */
-export function errorDetail(error: unknown): string {
-  if (!(error instanceof Error)) return typeof error;
-  const code = (error as { code?: unknown }).code;
-  const head = typeof code === "string" || typeof code === "number" ? `${error.name} (${code})` : error.name;
-  const frames = (error.stack ?? "")
-    .split("\n")
-    .filter((line) => line.trimStart().startsWith("at "))
-    .slice(0, 3)
-    .map((line) => line.trim());
-  return [head, ...frames].join(" | ");
 }

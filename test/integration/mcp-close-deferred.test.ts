@@ -5,6 +5,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createRequestLog } from "../../src/audit/audit-log";
+import { createRequestAudit, requestOriginOf } from "../../src/audit/request-audit";
 import type { Principal } from "../../src/auth/principal";
 import { handleMcpPost } from "../../src/mcp/handle-mcp-post";
 import { Sandbox } from "../../src/sandbox/sandbox";
@@ -25,12 +26,14 @@ const principal: Principal = {
 
 function exchange(defer?: (work: Promise<unknown>) => void) {
   const message = { jsonrpc: "2.0", id: 7, method: "tools/list", params: {} };
+  const request = new Request("https://files.example.test/mcp", {
+    method: "POST",
+    headers: MCP_HEADERS,
+    body: JSON.stringify(message),
+  });
   return {
-    request: new Request("https://files.example.test/mcp", {
-      method: "POST",
-      headers: MCP_HEADERS,
-      body: JSON.stringify(message),
-    }),
+    request,
+    audit: createRequestAudit("req-close", requestOriginOf(request)),
     message,
     principal,
     sandbox: new Sandbox(env.FILES, principal.tenant),

@@ -7,6 +7,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createRequestLog } from "../../src/audit/audit-log";
+import { createRequestAudit } from "../../src/audit/request-audit";
 import type { Principal } from "../../src/auth/principal";
 import { runTool } from "../../src/mcp/tool-seam";
 import { Sandbox } from "../../src/sandbox/sandbox";
@@ -35,7 +36,8 @@ function seam(tenant: string, scopes: string[]) {
     (line) => lines.push(JSON.parse(line)),
   );
   const sandbox = new Sandbox(env.FILES, tenant);
-  return { context: { principal: principal(tenant, scopes), sandbox, log, outcome: {} }, lines };
+  const audit = createRequestAudit("req-seam", {}, { now: () => 0 });
+  return { context: { principal: principal(tenant, scopes), sandbox, log, audit, outcome: {} }, lines, audit };
 }
 
 async function storedKeys(): Promise<string[]> {
@@ -44,7 +46,7 @@ async function storedKeys(): Promise<string[]> {
 
 describe("tool seam scope check", () => {
   it("refuses a write without files:write on its own: [forbidden], nothing stored, the missing scope logged", async () => {
-    const { context, lines } = seam("seam-a", ["files:read"]);
+    const { context, lines, audit } = seam("seam-a", ["files:read"]);
     const before = await storedKeys();
     const result = await runTool(findTool("write_file")!, { path: "notes.md", content: "hello" }, context);
     expect(result.isError).toBe(true);
@@ -58,6 +60,15 @@ describe("tool seam scope check", () => {
         security: [expect.objectContaining({ type: "scope_refused", tool: "write_file", scope: "files:write" })],
       }),
     );
+    // The audit trail gets the refused call with the path it named and the scope that decided.
+    const [event] = audit.finish(200, "POST", "/mcp");
+    expect(event).toMatchObject({
+      class_uid: 6006,
+      activity_id: 1,
+      status: "Failure",
+      file: { path: "/notes.md" },
+      actor: { authorizations: [{ decision: "denied", policy: { uid: "scope:files:write" } }] },
+    });
   });
 
   it("refuses before the input is parsed or the tool runs, for every scope", async () => {

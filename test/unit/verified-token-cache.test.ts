@@ -8,7 +8,7 @@ import type { AuthResult } from "../../src/auth/auth-failure";
 import { createJwtVerifier, type JwtVerifier } from "../../src/auth/jwt-verifier";
 import type { Principal } from "../../src/auth/principal";
 import { TRUST_SECONDS, withVerifiedTokenCache } from "../../src/auth/verified-token-cache";
-import { parseConfig } from "../../src/config/config";
+import type { Config } from "../../src/config/config";
 import { createTestKey, jwksOf, type TestKey } from "../support/keys";
 import { AUDIENCE, ISSUER, mintToken } from "../support/tokens";
 
@@ -20,14 +20,17 @@ beforeAll(async () => {
   key = await createTestKey("cache-test");
 });
 
-function configFor(audience: string) {
-  return parseConfig({
-    ENVIRONMENT: "development",
-    OAUTH_ISSUER: ISSUER,
-    OAUTH_AUDIENCE: audience,
-    OAUTH_JWKS: JSON.stringify(jwksOf(key)),
-    OAUTH_CLOCK_TOLERANCE_SECONDS: String(TOLERANCE),
-  });
+function configFor(audience: string): Config {
+  // Only what the JWT verifier reads; the rest of Config (limits, audit) plays no part here.
+  return {
+    environment: "development",
+    issuer: ISSUER,
+    audience,
+    jwks: { kind: "inline", keys: jwksOf(key) as { keys: Record<string, unknown>[] } },
+    tenantClaim: "sub",
+    clockToleranceSeconds: TOLERANCE,
+    jwksTimeoutMs: 3000,
+  } as Config;
 }
 
 /** The real verifier, counting how often it is asked. */
