@@ -25,6 +25,8 @@ export async function createCredentials(port) {
       .setIssuedAt()
       .setExpirationTime("2h")
       .sign(key);
+  // The audit trail's dev signing key (.dev-keys/, git-ignored), as `npm run dev` passes it.
+  const { loadOrCreateAuditDevKey } = await import("../../scripts/audit-dev-key.mjs");
   return {
     token: await sign(privateKey),
     badToken: await sign(stranger),
@@ -33,6 +35,7 @@ export async function createCredentials(port) {
       OAUTH_ISSUER: DEV_ISSUER,
       OAUTH_AUDIENCE: DEV_AUDIENCE,
       OAUTH_JWKS: JSON.stringify(jwks),
+      AUDIT_SIGNING_KEY: JSON.stringify(loadOrCreateAuditDevKey()),
     },
   };
 }
