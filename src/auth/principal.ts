@@ -12,11 +12,15 @@ export interface Principal {
   readonly subject: string;
   /** Raw tenant id from the configured claim; only the sandbox encodes it into storage keys. */
   readonly tenant: string;
+  /** As granted to the client; the access policy may narrow them by roles (src/policy/effective-scopes.ts). */
   readonly scopes: ReadonlySet<string>;
+  /** From the policy's `rolesClaim` (or an API key's record); empty when the credential names none. */
   readonly roles: readonly string[];
   readonly clientId: string | undefined;
   /** Seconds since the epoch, from `auth_time`, when the IdP provides it. */
   readonly authTime: number | undefined;
+  /** Authentication context class reference (`acr`), for step-up rules (RFC 9470). */
+  readonly acr: string | undefined;
   readonly credentialKind: CredentialKind;
   /** RFC 8705 `cnf["x5t#S256"]`: the client certificate the token is bound to, if any. */
   readonly certificateThumbprint: string | undefined;

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { type LimitsConfig, type LimitsEnv, parseLimitsConfig } from "../limits/limits-config";
+import { type Policy, parsePolicy, SCOPES_ONLY_POLICY } from "../policy/policy";
 import { ConfigError, type Environment } from "./config-error";
 
 export { ConfigError, type Environment };
@@ -30,6 +31,8 @@ export interface Config {
   readonly jwksTimeoutMs: number;
   /** Rate limits, quotas, Upstash and its failure mode (src/limits/limits-config.ts). */
   readonly limits: LimitsConfig;
+  /** The access policy (`ACCESS_POLICY`); without one, scopes alone decide (docs/policy.md). */
+  readonly policy: Policy;
 }
 
 /** The variables this module reads; everything else in env is ignored here. */
@@ -44,6 +47,7 @@ export interface ConfigEnv extends LimitsEnv {
   MAX_REQUEST_BYTES?: string;
   OAUTH_CLOCK_TOLERANCE_SECONDS?: string;
   OAUTH_JWKS_TIMEOUT_MS?: string;
+  ACCESS_POLICY?: string;
 }
 
 export const DEFAULT_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
@@ -157,6 +161,15 @@ function parseTenantClaim(raw: string | undefined): string {
   return value;
 }
 
+/** Absent → scopes only (today's behaviour); present but invalid → ConfigError, the server fails closed. */
+function parseAccessPolicy(raw: string | undefined): Policy {
+  const text = present(raw);
+  if (text === undefined) return SCOPES_ONLY_POLICY;
+  const result = parsePolicy(text);
+  if (!result.ok) throw new ConfigError("ACCESS_POLICY", result.problem);
+  return result.policy;
+}
+
 export function parseConfig(env: ConfigEnv): Config {
   const environment = parseEnvironment(env.ENVIRONMENT);
   const issuer = required(env, "OAUTH_ISSUER");
@@ -174,5 +187,6 @@ export function parseConfig(env: ConfigEnv): Config {
     clockToleranceSeconds: parseInteger(env, "OAUTH_CLOCK_TOLERANCE_SECONDS", 30, 0, 300),
     jwksTimeoutMs: parseInteger(env, "OAUTH_JWKS_TIMEOUT_MS", 3000, 100, 30000),
     limits: parseLimitsConfig(env, environment),
+    policy: parseAccessPolicy(env.ACCESS_POLICY),
   };
 }
