@@ -2,18 +2,20 @@
  * The request path of DESIGN.md, in one direction:
  *   edge (request id, config, Origin, declared body size, CORS) → IP block cache → authenticate
  *   (a failure is counted against the IP) → body (cap, one JSON-RPC message) → rate limits and daily
- *   quotas (one Upstash round trip) → scope check (403 step-up) → MCP → tool seam → sandbox → R2.
+ *   quotas (one Upstash round trip) → authorize (the policy decision: 403 scope step-up, 401 RFC 9470
+ *   step-up) → MCP → tool seam → sandbox → R2. The tools/call is parsed once, before admission.
  * Every answer gets an `X-Request-Id` and exactly one request log line.
  */
 import { Hono } from "hono";
 import { createRequestLog, type RequestLog } from "./audit/audit-log";
 import { createJwtVerifier, type JwtVerifier } from "./auth/jwt-verifier";
-import { hasScope, type Principal, type Scope } from "./auth/principal";
+import type { Principal } from "./auth/principal";
 import { type Config, ConfigError, parseConfig } from "./config/config";
 import type { Env } from "./env";
 import { authenticate } from "./http/authenticate";
-import { assertDeclaredLengthWithin, type JsonRpcMessage, parseSingleMessage, readCappedText } from "./http/body";
-import { buildBearerChallenge, resourceMetadataUrlFor } from "./http/challenge";
+import { authorizeCall, clientCertificateVerified, httpRefusal, toCaller } from "./http/authorize";
+import { assertDeclaredLengthWithin, parseSingleMessage, readCappedText } from "./http/body";
+import { resourceMetadataUrlFor } from "./http/challenge";
 import { corsHeaders, isOriginAllowed, preflightHeaders } from "./http/origin";
 import { protectedResourceMetadata } from "./http/protected-resource-metadata";
 import { HttpError, jsonRpcErrorResponse, serviceUnavailable } from "./http/responses";
@@ -29,7 +31,9 @@ import {
 } from "./limits/request-limits";
 import { createStorageMeter } from "./limits/storage-meter";
 import { handleMcpPost } from "./mcp/handle-mcp-post";
+import { parseToolCall } from "./mcp/tool-call";
 import { errorDetail } from "./mcp/tool-seam";
+import { mayEverUse } from "./policy/decide";
 import { Sandbox } from "./sandbox/sandbox";
 import { findTool, TOOLS } from "./tools/registry";
 
@@ -78,12 +82,6 @@ function requireState(env: Env, log: RequestLog): IsolateState {
     throw new HttpError(serviceUnavailable(`Server misconfigured: ${state.message}`));
   }
   return state;
-}
-
-function requiredScope(message: JsonRpcMessage): Scope | undefined {
-  if (message.method !== "tools/call") return undefined;
-  const name = (message.params as { name?: unknown } | undefined)?.name;
-  return typeof name === "string" ? findTool(name)?.scope : undefined;
 }
 
 function withHeaders(response: Response, headers: Record<string, string>): Response {
@@ -182,37 +180,33 @@ export function createApp(): Hono<AppEnv> {
     const message = parseSingleMessage(await readCappedText(c.req.raw, state.config.maxRequestBytes));
     if (typeof message.method === "string") log.set({ rpcMethod: message.method.slice(0, 64) });
     const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
-    const scope = requiredScope(message);
-    const scopeMissing = scope !== undefined && !hasScope(principal, scope);
-    // A call that will be refused for its scope still counts against the rate limits (so 403s cannot
+    const call = parseToolCall(message, findTool);
+    const caller = toCaller(principal, clientCertificateVerified(c.req.raw));
+    const { policy } = state.config;
+    const decision = authorizeCall(call, {
+      policy,
+      caller,
+      now: Math.floor(Date.now() / 1000),
+      confirmed: false,
+      log,
+    });
+    const refused = decision !== undefined && decision.decision.effect !== "allow";
+    // A call that will be refused (scope, policy) still counts against the rate limits (so refusals cannot
     // be spammed for free) but spends no daily quota: nothing will be written or deleted.
     const admitted = await admitRequest(state.limits, {
       ip,
       principal,
-      cost: scopeMissing ? { units: 1 } : requestCost(message, findTool),
-      operation: scopeMissing ? "read" : operationOf(message, findTool),
+      cost: refused ? { units: 1 } : requestCost(call),
+      operation: refused ? "read" : operationOf(call),
       log,
       id,
       defer,
     });
 
-    if (scopeMissing) {
-      const tool = (message.params as { name: string }).name;
-      log.set({ tool, outcome: "denied", errorCode: "insufficient_scope" });
-      log.security({ type: "scope_refused", reason: "insufficient_scope", tool, scope });
-      const challenge = buildBearerChallenge({
-        error: "insufficient_scope",
-        scope,
-        resourceMetadataUrl: state.resourceMetadataUrl,
-      });
-      return jsonRpcErrorResponse(
-        403,
-        -32000,
-        `Forbidden: ${tool} requires the ${scope} scope`,
-        { "www-authenticate": challenge, ...admitted.headers },
-        id,
-      );
-    }
+    const httpAnswer =
+      decision &&
+      httpRefusal(decision, { resourceMetadataUrl: state.resourceMetadataUrl, id, headers: admitted.headers, log });
+    if (httpAnswer) return httpAnswer;
 
     const meter = createStorageMeter(state.limits.ledger, admitted.storageKey, state.config.limits.storageBytes, log);
     const response = await handleMcpPost({
@@ -221,7 +215,12 @@ export function createApp(): Hono<AppEnv> {
       principal,
       sandbox: new Sandbox(c.env.FILES, principal.tenant, { meter }),
       log,
-      tools: TOOLS,
+      listed:
+        policy.toolsList === "permitted"
+          ? TOOLS.filter((tool) => mayEverUse(policy, caller, tool.scope, tool.actions))
+          : TOOLS,
+      call,
+      decision,
       refusal: admitted.refusal,
     });
     return withHeaders(response, admitted.headers);

@@ -1,15 +1,23 @@
 /**
- * `WWW-Authenticate: Bearer …` challenges (RFC 6750 §3, RFC 9728 §5.1). Pure.
+ * `WWW-Authenticate: Bearer …` challenges (RFC 6750 §3, RFC 9728 §5.1, RFC 9470 §3 step-up). Pure.
  * Values are quoted-strings (RFC 9110 §5.6.4): `"` and `\` are backslash-escaped and control characters
  * are dropped, so no value can end the string early or split the header.
  */
-export type BearerError = "invalid_request" | "invalid_token" | "insufficient_scope";
+export type BearerError =
+  | "invalid_request"
+  | "invalid_token"
+  | "insufficient_scope"
+  | "insufficient_user_authentication";
 
 export interface BearerChallenge {
   readonly resourceMetadataUrl: string;
   readonly scope?: string;
   readonly error?: BearerError;
   readonly errorDescription?: string;
+  /** RFC 9470 §3: the authentication must be at most this many seconds old. */
+  readonly maxAge?: number;
+  /** RFC 9470 §3: acceptable authentication context classes, space-separated on the wire. */
+  readonly acrValues?: readonly string[];
 }
 
 export function quoteHeaderValue(value: string): string {
@@ -23,6 +31,8 @@ export function buildBearerChallenge(challenge: BearerChallenge): string {
   if (challenge.error) params.push(["error", challenge.error]);
   if (challenge.errorDescription) params.push(["error_description", challenge.errorDescription]);
   if (challenge.scope) params.push(["scope", challenge.scope]);
+  if (challenge.maxAge !== undefined) params.push(["max_age", String(challenge.maxAge)]);
+  if (challenge.acrValues && challenge.acrValues.length > 0) params.push(["acr_values", challenge.acrValues.join(" ")]);
   params.push(["resource_metadata", challenge.resourceMetadataUrl]);
   return `Bearer ${params.map(([name, value]) => `${name}=${quoteHeaderValue(value)}`).join(", ")}`;
 }

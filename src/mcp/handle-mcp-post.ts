@@ -8,11 +8,13 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import type { RequestLog } from "../audit/audit-log";
 import type { Principal } from "../auth/principal";
 import type { ToolError } from "../errors/tool-error";
+import type { ToolDecision } from "../http/authorize";
 import type { JsonRpcMessage } from "../http/body";
 import { RETRY_AFTER_SECONDS } from "../http/responses";
 import type { Sandbox } from "../sandbox/sandbox";
 import type { ToolDefinition } from "../tools/tool-definition";
 import { createMcpServer } from "./mcp-server";
+import type { ToolCall } from "./tool-call";
 import type { CallOutcome } from "./tool-seam";
 
 export interface McpExchange {
@@ -21,7 +23,11 @@ export interface McpExchange {
   readonly principal: Principal;
   readonly sandbox: Sandbox;
   readonly log: RequestLog;
-  readonly tools: readonly ToolDefinition[];
+  /** What tools/list shows this caller. */
+  readonly listed: readonly ToolDefinition[];
+  /** The tools/call of this message, parsed once, and the policy's decision on it. */
+  readonly call: ToolCall | undefined;
+  readonly decision: ToolDecision | undefined;
   /** A daily-quota refusal decided at the edge (src/limits/request-limits.ts). */
   readonly refusal?: ToolError | undefined;
 }
@@ -34,12 +40,14 @@ function withStatus(response: Response, status: number, extraHeaders: Record<str
 
 export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
   const outcome: CallOutcome = {};
-  const server = createMcpServer(exchange.tools, {
+  const server = createMcpServer(exchange.listed, {
     principal: exchange.principal,
     sandbox: exchange.sandbox,
     log: exchange.log,
     outcome,
     refusal: exchange.refusal,
+    call: exchange.call,
+    decision: exchange.decision,
   });
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,

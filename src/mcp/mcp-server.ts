@@ -50,22 +50,23 @@ export function toToolListing(tool: ToolDefinition): Tool {
   return listing;
 }
 
-export function createMcpServer(tools: readonly ToolDefinition[], context: SeamContext): Server {
-  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+/** `listed`: what tools/list shows this caller (all tools, or those it may use: toolsList "permitted"). */
+export function createMcpServer(listed: readonly ToolDefinition[], context: SeamContext): Server {
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: { listChanged: false } },
     instructions: INSTRUCTIONS,
     // ajv compiles validators with `new Function`, which Workers forbid.
     jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
   });
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: tools.map(toToolListing) }));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed.map(toToolListing) }));
+  // The call was parsed once at the edge from this same message; the SDK's parse only routes it here.
   server.setRequestHandler(CallToolRequestSchema, (request) => {
-    const tool = byName.get(request.params.name);
-    if (!tool) {
+    const { call } = context;
+    if (!call || call.kind === "unknown" || call.tool.name !== request.params.name) {
       context.log.set({ outcome: "client_error", errorCode: "unknown_tool" });
       throw new JsonRpcError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name.slice(0, 64)}`);
     }
-    return runTool(tool, request.params.arguments, context);
+    return runTool(call, context);
   });
   return server;
 }

@@ -1,7 +1,8 @@
 /**
- * The single path every tool call takes: authorize → parse input (zod) → run against the caller's
- * sandbox → audit → map the result or error. Because `mcp-server.ts` registers only this function as the
- * `tools/call` handler, a new tool cannot forget any step.
+ * The single path every tool call takes: the edge's policy decision for this very call (no decision, or
+ * one for another tool, is a bug and runs nothing) → the input parsed once at the edge → run against the
+ * caller's sandbox → audit → map the result or error. Because `mcp-server.ts` registers only this
+ * function as the `tools/call` handler, a new tool cannot forget any step.
  *
  * Error mapping (DESIGN invariant 3):
  * - ToolError (caller's fault, incl. path refusals and invalid arguments) → result with `isError: true`
@@ -11,13 +12,15 @@
  * - Anything else → JSON-RPC -32603 with only the request id; the detail goes to the audit log.
  */
 import { type CallToolResult, ErrorCode } from "@modelcontextprotocol/sdk/types.js";
-import type { z } from "zod";
 import type { RequestLog } from "../audit/audit-log";
-import { hasScope, type Principal } from "../auth/principal";
+import type { Principal } from "../auth/principal";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import type { ToolDecision } from "../http/authorize";
+import type { Decision } from "../policy/decide";
+import { describeRefusal } from "../policy/refusal";
 import type { Sandbox } from "../sandbox/sandbox";
 import { PathRefusedError } from "../sandbox/sandbox-path";
-import type { ToolDefinition } from "../tools/tool-definition";
+import type { ToolCall } from "./tool-call";
 
 /**
  * A JSON-RPC error with exactly the message we choose. The SDK copies `code` and `message` of whatever a
@@ -43,6 +46,10 @@ export interface SeamContext {
   readonly sandbox: Sandbox;
   readonly log: RequestLog;
   readonly outcome: CallOutcome;
+  /** The tools/call of this request, parsed once at the edge (src/mcp/tool-call.ts). */
+  readonly call: ToolCall | undefined;
+  /** The policy's decision on that call (src/http/authorize.ts). */
+  readonly decision: ToolDecision | undefined;
   /**
    * Decided before the call from its estimated cost (a daily quota it would exceed). Answered after the
    * scope and input checks, so the caller learns about its own mistakes first; nothing runs.
@@ -50,34 +57,48 @@ export interface SeamContext {
   readonly refusal?: ToolError | undefined;
 }
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "arguments"}: ${issue.message}`)
-    .join("; ");
-}
-
 function toErrorResult(error: ToolError): CallToolResult {
   return { isError: true, content: [{ type: "text", text: `[${error.code}] ${error.message}` }] };
 }
 
+/** A refusal the HTTP layer did not answer, as the tool error the caller (or its model) can act on. */
+function refusalError(decision: Exclude<Decision, { effect: "allow" }>, tool: string): ToolError {
+  const message = describeRefusal(decision, tool);
+  const details = { rule: decision.rule };
+  switch (decision.effect) {
+    case "limit":
+      return new ToolError("too_large", message, {
+        ...details,
+        size: decision.bytes,
+        maxBytes: decision.maxWriteBytes,
+      });
+    case "require-certificate":
+      return new ToolError("certificate_required", message, details);
+    case "confirm":
+      return new ToolError("confirmation_required", message, details);
+    default:
+      return new ToolError("policy_denied", message, details);
+  }
+}
+
 export async function runTool(
-  tool: ToolDefinition,
-  rawArguments: unknown,
+  call: Exclude<ToolCall, { kind: "unknown" }>,
   context: SeamContext,
 ): Promise<CallToolResult> {
+  const { tool } = call;
   const { principal, log } = context;
   log.set({ tool: tool.name });
   try {
-    // The HTTP layer already answered 403 for a missing scope; this is the seam's own guarantee.
-    if (!hasScope(principal, tool.scope)) {
-      log.security({ type: "scope_refused", reason: "insufficient_scope", tool: tool.name, scope: tool.scope });
-      throw new ToolError("forbidden", `This tool needs the ${tool.scope} scope.`);
+    // The edge decided on this call before admission. The seam's own guarantee: without an "allow" for
+    // this very tool nothing runs, whatever the HTTP layer did with the refusal.
+    const verdict = context.decision;
+    if (verdict === undefined || verdict.tool !== tool.name) {
+      throw new Error(`no policy decision for ${tool.name}`);
     }
-    const parsed = tool.input.safeParse(rawArguments ?? {});
-    if (!parsed.success) throw new ToolError("invalid_arguments", `Invalid arguments: ${describeIssues(parsed.error)}`);
+    if (verdict.decision.effect !== "allow") throw refusalError(verdict.decision, tool.name);
+    if (call.kind === "invalid") throw call.error;
     if (context.refusal) throw context.refusal;
-    const output = await tool.run(parsed.data, {
+    const output = await tool.run(call.input, {
       sandbox: context.sandbox,
       requestId: log.requestId,
       subject: principal.subject,

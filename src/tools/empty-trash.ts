@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { MAX_PURGE_OBJECTS } from "../sandbox/sandbox";
+import { anywhere } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 export const emptyTrash = defineTool({
@@ -30,6 +31,8 @@ export const emptyTrash = defineTool({
   // Idempotent: purging what is already gone changes nothing more.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   cost: () => ({ units: 2, deletes: 1 }),
+  actions: ["purge"],
+  access: () => [anywhere("purge")],
   async run({ trashIds }, { sandbox }) {
     const { purged, more } = await sandbox.purgeTrash(trashIds);
     const text = `Permanently deleted ${purged} object(s) from the trash${more ? "; more remain, call again" : ""}`;

@@ -4,6 +4,7 @@ import { ToolError } from "../errors/tool-error";
 import { MAX_LINE_WINDOW_BYTES, MAX_TEXT_READ_BYTES } from "../files/limits";
 import { notTextError, readHeadLines, readTailLines } from "../files/line-window";
 import { pathField } from "./schemas";
+import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 const lineCount = z.number().int().positive().max(100_000);
@@ -26,6 +27,8 @@ export const readTextFile = defineTool({
       message: "Cannot specify both head and tail",
     }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  actions: ["read"],
+  access: ({ path }) => [touch("read", path, "path", { allowRoot: false })],
   async run({ path: raw, head, tail }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
     if (head !== undefined) {

@@ -1,0 +1,121 @@
+/**
+ * The authorize stage: the call parsed once → one policy decision (src/policy/decide.ts), logged with
+ * the rule that made it, and the refusals that belong to HTTP:
+ * - insufficient scope → 403 `insufficient_scope` naming the scope (RFC 6750 §3.1), so clients step up;
+ * - authentication too old or too weak → 401 `insufficient_user_authentication` with `max_age` and/or
+ *   `acr_values` (RFC 9470 §3), so clients sign the user in again.
+ * Other refusals (deny, limit, certificate, confirmation) are answered by the tool seam as tool errors
+ * or input requests. Either way nothing runs and no R2 access happens.
+ */
+import type { RequestLog } from "../audit/audit-log";
+import type { Principal } from "../auth/principal";
+import type { ToolCall } from "../mcp/tool-call";
+import { type Caller, type Decision, decide } from "../policy/decide";
+import type { Policy } from "../policy/policy";
+import { describeRefusal } from "../policy/refusal";
+import { buildBearerChallenge } from "./challenge";
+import { jsonRpcErrorResponse } from "./responses";
+
+export type ToolDecision = { readonly tool: string; readonly decision: Decision };
+
+/** Whether the TLS client certificate of this connection was verified by Cloudflare's edge (mTLS). */
+export function clientCertificateVerified(request: Request): boolean {
+  const cf = (request as { cf?: { tlsClientAuth?: { certVerified?: unknown } } }).cf;
+  return cf?.tlsClientAuth?.certVerified === "SUCCESS";
+}
+
+export function toCaller(principal: Principal, certificateVerified: boolean): Caller {
+  return {
+    scopes: principal.scopes,
+    roles: principal.roles,
+    authTime: principal.authTime,
+    acr: principal.acr,
+    certificateVerified,
+  };
+}
+
+export interface AuthorizeOptions {
+  readonly policy: Policy;
+  readonly caller: Caller;
+  /** Seconds since the epoch. */
+  readonly now: number;
+  /** A valid confirmation bound to exactly this call accompanies it. */
+  readonly confirmed: boolean;
+  readonly log: RequestLog;
+}
+
+/**
+ * One decision per tools/call (undefined for other messages and unknown tools, which the seam refuses).
+ * A call with invalid arguments touches nothing, so only its scope is judged; the seam then reports the
+ * arguments.
+ */
+export function authorizeCall(call: ToolCall | undefined, options: AuthorizeOptions): ToolDecision | undefined {
+  if (call === undefined || call.kind === "unknown") return undefined;
+  const decision = decide(options.policy, {
+    caller: options.caller,
+    scope: call.tool.scope,
+    accesses: call.kind === "ready" ? call.accesses : [],
+    now: options.now,
+    confirmed: options.confirmed,
+  });
+  const { log } = options;
+  log.set({ tool: call.tool.name, decision: decision.effect, rule: decision.rule });
+  if (decision.effect === "insufficient-scope") {
+    log.security({
+      type: "scope_refused",
+      reason: "insufficient_scope",
+      rule: decision.rule,
+      tool: call.tool.name,
+      scope: decision.scope,
+    });
+  } else if (decision.effect !== "allow") {
+    log.security({ type: "policy_refused", reason: decision.effect, rule: decision.rule, tool: call.tool.name });
+  }
+  return { tool: call.tool.name, decision };
+}
+
+/** The 403 / 401 answers of a refused call, or undefined when the seam answers it. */
+export function httpRefusal(
+  { tool, decision }: ToolDecision,
+  context: {
+    resourceMetadataUrl: string;
+    id: string | number | null;
+    headers: Record<string, string>;
+    log: RequestLog;
+  },
+): Response | undefined {
+  if (decision.effect === "insufficient-scope") {
+    context.log.set({ outcome: "denied", errorCode: "insufficient_scope" });
+    const challenge = buildBearerChallenge({
+      error: "insufficient_scope",
+      scope: decision.scope,
+      resourceMetadataUrl: context.resourceMetadataUrl,
+    });
+    return jsonRpcErrorResponse(
+      403,
+      -32000,
+      `Forbidden: ${tool} requires the ${decision.scope} scope`,
+      { "www-authenticate": challenge, ...context.headers },
+      context.id,
+    );
+  }
+  if (decision.effect === "step-up") {
+    context.log.set({ outcome: "denied", errorCode: "insufficient_user_authentication" });
+    const description = describeRefusal(decision, tool);
+    const challenge = buildBearerChallenge({
+      error: "insufficient_user_authentication",
+      errorDescription: description,
+      ...(decision.maxAgeSeconds !== undefined ? { maxAge: decision.maxAgeSeconds } : {}),
+      ...(decision.acrValues !== undefined ? { acrValues: decision.acrValues } : {}),
+      resourceMetadataUrl: context.resourceMetadataUrl,
+    });
+    return jsonRpcErrorResponse(
+      401,
+      -32000,
+      `Unauthorized: ${description}`,
+      { "www-authenticate": challenge, ...context.headers },
+      context.id,
+    );
+  }
+  return undefined;
+}
