@@ -1,5 +1,5 @@
 /**
- * The request path of DESIGN.md, in one direction:
+ * The request path of docs/architecture.md, in one direction:
  *   edge (request id, config, Origin, declared body size, CORS) → IP block cache → authenticate
  *   (a failure is counted against the IP) → body (cap, one JSON-RPC message) → rate limits and daily
  *   quotas (one Upstash round trip) → authorize (the policy decision: 403 scope step-up, 401 RFC 9470

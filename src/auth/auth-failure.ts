@@ -1,7 +1,7 @@
 /**
  * Why a credential was refused, as a closed set of codes. The wire learns only "invalid_token"; the
  * audit log learns the precise reason. `key_set_unavailable` is our outage, not the caller's fault, and
- * is answered with 503 instead of 401 (DESIGN invariant 5).
+ * is answered with 503 instead of 401 (invariant 5, docs/architecture.md).
  */
 export type AuthFailureReason =
   | "missing_credential"

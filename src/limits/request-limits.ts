@@ -14,6 +14,7 @@
  */
 import type { RequestLog } from "../audit/audit-log";
 import type { Principal } from "../auth/principal";
+import type { LimitsConfig } from "../config/limits-config";
 import { ToolError } from "../errors/tool-error";
 import { HttpError, jsonRpcErrorResponse, serviceUnavailable } from "../http/responses";
 import type { ToolCost } from "../tools/tool-definition";
@@ -28,11 +29,10 @@ import {
   type QuotaRefusal,
   secondsUntil,
 } from "./decisions";
-import { ipKey, principalKey, quotaKey, storageKey, tenantHash } from "./keys";
 import { type Limiter, LimiterUnavailableError, type LimitRequest, type StorageLedger } from "./limiter";
-import type { LimitsConfig } from "./limits-config";
 import { createMemoryLimiter, createMemoryStorageLedger } from "./memory-limiter";
 import { blockedHeaders, rateLimitHeaders } from "./rate-limit-headers";
+import { ipKey, principalKey, quotaKey, storageKey, tenantHash } from "./redis-keys";
 import { createUpstashClient } from "./upstash-client";
 import { createUpstashStorageLedger } from "./upstash-ledger";
 import { createUpstashLimiter } from "./upstash-limiter";

@@ -5,6 +5,7 @@
  * script) is checked against real Redis in test/redis/.
  */
 import { describe, expect, it } from "vitest";
+import type { ThrottlePolicy, WindowPolicy } from "../../src/config/limits-config";
 import { createBlockCache } from "../../src/limits/block-cache";
 import {
   blockUntil,
@@ -18,7 +19,6 @@ import {
   utcDay,
   type WindowState,
 } from "../../src/limits/decisions";
-import type { ThrottlePolicy, WindowPolicy } from "../../src/limits/limits-config";
 import { createMemoryLimiter, createMemoryStorageLedger } from "../../src/limits/memory-limiter";
 import { rateLimitHeaders } from "../../src/limits/rate-limit-headers";
 
