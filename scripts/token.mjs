@@ -5,7 +5,9 @@
  *
  * Options: --sub (default "dev-user"), --scope (default "files:read files:write"),
  * --ttl seconds (default 3600), --tenant-claim NAME --tenant VALUE (when OAUTH_TENANT_CLAIM is not sub),
- * --aud (default the dev audience).
+ * --aud (default the dev audience); for the access policy (docs/policy.md): --roles "admin editor"
+ * (an array in the `roles` claim, or --roles-claim NAME), --auth-age seconds (sets auth_time that long
+ * ago; default: now), --acr VALUE.
  */
 import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
@@ -19,13 +21,18 @@ const { values } = parseArgs({
     aud: { type: "string", default: DEV_AUDIENCE },
     "tenant-claim": { type: "string" },
     tenant: { type: "string" },
+    roles: { type: "string" },
+    "roles-claim": { type: "string", default: "roles" },
+    "auth-age": { type: "string", default: "0" },
+    acr: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 
 if (values.help) {
   console.error(
-    'usage: npm run -s token -- [--sub alice] [--scope "files:read files:write files:delete"] [--ttl 3600]',
+    'usage: npm run -s token -- [--sub alice] [--scope "files:read files:write files:delete"] [--ttl 3600] ' +
+      '[--roles "admin"] [--auth-age 0] [--acr urn:mfa]',
   );
   process.exit(0);
 }
@@ -35,8 +42,16 @@ if (!Number.isInteger(ttl) || ttl <= 0) {
   process.exit(2);
 }
 
+const authAge = Number(values["auth-age"]);
+if (!Number.isInteger(authAge) || authAge < 0) {
+  console.error("--auth-age must be a whole number of seconds");
+  process.exit(2);
+}
+
 const { kid, privateKey } = await loadOrCreateDevKeys();
-const claims = { scope: values.scope, client_id: "dev-cli" };
+const claims = { scope: values.scope, client_id: "dev-cli", auth_time: Math.floor(Date.now() / 1000) - authAge };
+if (values.roles !== undefined) claims[values["roles-claim"]] = values.roles.split(/\s+/).filter(Boolean);
+if (values.acr !== undefined) claims.acr = values.acr;
 if (values["tenant-claim"]) claims[values["tenant-claim"]] = values.tenant ?? values.sub;
 const token = await new SignJWT(claims)
   .setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" })
