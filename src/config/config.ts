@@ -7,6 +7,7 @@
  * `ENVIRONMENT=development` says so explicitly.
  */
 import { z } from "zod";
+import { toHex } from "../encoding/hex";
 import { type Policy, parsePolicy, SCOPES_ONLY_POLICY } from "../policy/policy";
 import { ConfigError, type Environment } from "./config-error";
 import { parseSecureUrl, parseWholeNumber, present } from "./env-values";
@@ -34,6 +35,11 @@ export interface Config {
   readonly limits: LimitsConfig;
   /** The access policy (`ACCESS_POLICY`); without one, scopes alone decide (docs/policy.md). */
   readonly policy: Policy;
+  /**
+   * HMAC secret sealing confirmation request state (src/policy/confirmation.ts); undefined when no rule
+   * asks for confirmations. A random per-isolate value in development when unset.
+   */
+  readonly confirmationSecret: string | undefined;
 }
 
 /** The variables this module reads; everything else in env is ignored here. */
@@ -49,6 +55,7 @@ export interface ConfigEnv extends LimitsEnv {
   OAUTH_CLOCK_TOLERANCE_SECONDS?: string;
   OAUTH_JWKS_TIMEOUT_MS?: string;
   ACCESS_POLICY?: string;
+  CONFIRMATION_SECRET?: string;
 }
 
 export const DEFAULT_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
@@ -144,11 +151,34 @@ function parseAccessPolicy(raw: string | undefined): Policy {
   return result.policy;
 }
 
+const MIN_CONFIRMATION_SECRET_LENGTH = 32;
+
+function parseConfirmationSecret(
+  raw: string | undefined,
+  environment: Environment,
+  policy: Policy,
+): string | undefined {
+  const secret = present(raw);
+  if (secret !== undefined) {
+    if (secret.length < MIN_CONFIRMATION_SECRET_LENGTH) {
+      throw new ConfigError("CONFIRMATION_SECRET", `must be at least ${MIN_CONFIRMATION_SECRET_LENGTH} characters`);
+    }
+    return secret;
+  }
+  if (!policy.rules.some(({ rule }) => rule.effect === "confirm")) return undefined;
+  if (environment !== "development") {
+    throw new ConfigError("CONFIRMATION_SECRET", "is required when ACCESS_POLICY has a confirm rule");
+  }
+  // Development only: a random secret per isolate (confirmations do not survive a restart; fine locally).
+  return toHex(crypto.getRandomValues(new Uint8Array(32)));
+}
+
 export function parseConfig(env: ConfigEnv): Config {
   const environment = parseEnvironment(env.ENVIRONMENT);
   const issuer = required(env, "OAUTH_ISSUER");
   const audienceRaw = required(env, "OAUTH_AUDIENCE");
   parseSecureUrl("OAUTH_AUDIENCE", audienceRaw, environment);
+  const policy = parseAccessPolicy(env.ACCESS_POLICY);
   return {
     environment,
     issuer,
@@ -161,6 +191,7 @@ export function parseConfig(env: ConfigEnv): Config {
     clockToleranceSeconds: parseInteger(env, "OAUTH_CLOCK_TOLERANCE_SECONDS", 30, 0, 300),
     jwksTimeoutMs: parseInteger(env, "OAUTH_JWKS_TIMEOUT_MS", 3000, 100, 30000),
     limits: parseLimitsConfig(env, environment),
-    policy: parseAccessPolicy(env.ACCESS_POLICY),
+    policy,
+    confirmationSecret: parseConfirmationSecret(env.CONFIRMATION_SECRET, environment, policy),
   };
 }

@@ -98,7 +98,10 @@ describe("ACCESS_POLICY in the configuration", () => {
   });
 
   it("valid → compiled", () => {
-    expect(parseConfig({ ...env, ACCESS_POLICY: JSON.stringify(EXAMPLE_POLICY) }).policy.source).toBe("document");
+    expect(
+      parseConfig({ ...env, ACCESS_POLICY: JSON.stringify(EXAMPLE_POLICY), CONFIRMATION_SECRET: "s".repeat(32) }).policy
+        .source,
+    ).toBe("document");
   });
 
   it("invalid → ConfigError naming ACCESS_POLICY, never echoing the document", () => {
@@ -110,5 +113,47 @@ describe("ACCESS_POLICY in the configuration", () => {
       expect((error as ConfigError).variable).toBe("ACCESS_POLICY");
       expect((error as Error).message).not.toContain("s3cr3t-value");
     }
+  });
+});
+
+describe("CONFIRMATION_SECRET", () => {
+  const env = {
+    OAUTH_ISSUER: "https://issuer.example.com/",
+    OAUTH_AUDIENCE: "https://files.example.com/mcp",
+    OAUTH_JWKS_URL: "https://issuer.example.com/jwks.json",
+    UPSTASH_REDIS_REST_URL: "https://eu1-example.upstash.io",
+    UPSTASH_REDIS_REST_TOKEN: "upstash-token",
+    ACCESS_POLICY: JSON.stringify(EXAMPLE_POLICY),
+  };
+  const variableOf = (overrides: Record<string, string | undefined>) => {
+    try {
+      parseConfig({ ...env, ...overrides });
+      return undefined;
+    } catch (error) {
+      return (error as ConfigError).variable;
+    }
+  };
+
+  it("is required in production when a rule confirms, and not otherwise", () => {
+    expect(variableOf({})).toBe("CONFIRMATION_SECRET");
+    expect(variableOf({ ACCESS_POLICY: JSON.stringify({ version: 1 }) })).toBeUndefined();
+    expect(parseConfig({ ...env, ACCESS_POLICY: undefined }).confirmationSecret).toBeUndefined();
+  });
+
+  it("must be long enough", () => {
+    expect(variableOf({ CONFIRMATION_SECRET: "short" })).toBe("CONFIRMATION_SECRET");
+    expect(parseConfig({ ...env, CONFIRMATION_SECRET: "x".repeat(32) }).confirmationSecret).toBe("x".repeat(32));
+  });
+
+  it("is generated in development (never the same twice)", () => {
+    const dev = {
+      ...env,
+      ENVIRONMENT: "development",
+      UPSTASH_REDIS_REST_URL: undefined,
+      UPSTASH_REDIS_REST_TOKEN: undefined,
+    };
+    const first = parseConfig(dev).confirmationSecret;
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    expect(parseConfig(dev).confirmationSecret).not.toBe(first);
   });
 });
