@@ -20,14 +20,9 @@ export default defineConfig({
       },
     }),
   ],
-  // The same aliases as wrangler.toml, so tests run the code that ships.
-  resolve: {
-    alias: {
-      ajv: new URL("./src/shims/ajv.ts", import.meta.url).pathname,
-      "ajv-formats": new URL("./src/shims/ajv-formats.ts", import.meta.url).pathname,
-    },
-  },
   test: {
+    // The dev authorization server (oidc-provider, Node) for test/integration/dev-authorization-server.
+    globalSetup: ["test/support/dev-auth-global-setup.ts"],
     include: ["test/**/*.test.ts"],
     exclude: ["test/redis/**", "node_modules/**"],
     // The Worker logs one JSON line per request; show them only for failing tests.

@@ -18,7 +18,9 @@ import { assertDeclaredLengthWithin, parseSingleMessage, readCappedText } from "
 import { resourceMetadataUrlFor } from "./http/challenge";
 import { corsHeaders, isOriginAllowed, preflightHeaders } from "./http/origin";
 import { protectedResourceMetadata } from "./http/protected-resource-metadata";
-import { HttpError, jsonRpcErrorResponse, serviceUnavailable } from "./http/responses";
+import { checkProtocolHeaders } from "./http/protocol-headers";
+import { HttpError, jsonRpcErrorResponse, plainErrorResponse, serviceUnavailable } from "./http/responses";
+import { serverInfo } from "./http/server-info";
 import { operationOf, requestCost } from "./limits/request-cost";
 import {
   admitRequest,
@@ -73,13 +75,14 @@ function loadState(env: Env): IsolateState | ConfigError {
   return state;
 }
 
-function requireState(env: Env, log: RequestLog): IsolateState {
+/** `shape`: JSON-RPC errors under /mcp, plain JSON `{"error": …}` on every other path. */
+function requireState(env: Env, log: RequestLog, shape: "json-rpc" | "plain" = "json-rpc"): IsolateState {
   const state = loadState(env);
   if (state instanceof ConfigError) {
     log.security({ type: "config_error", reason: state.variable });
     log.set({ outcome: "server_error", errorCode: "config_error" });
     // The variable name helps the operator and reveals nothing secret; the value is never echoed.
-    throw new HttpError(serviceUnavailable(`Server misconfigured: ${state.message}`));
+    throw new HttpError(serviceUnavailable(`Server misconfigured: ${state.message}`, shape));
   }
   return state;
 }
@@ -106,7 +109,16 @@ export function createApp(): Hono<AppEnv> {
     const log = c.get("log");
     log.security({ type: "internal_error", reason: "unhandled_exception", detail: errorDetail(error) });
     log.set({ outcome: "server_error", errorCode: "internal_error" });
-    return jsonRpcErrorResponse(500, -32603, `Internal error (request ${log.requestId})`);
+    const message = `Internal error (request ${log.requestId})`;
+    return c.req.path === "/mcp"
+      ? jsonRpcErrorResponse(500, -32603, message)
+      : plainErrorResponse(500, "server_error", message);
+  });
+
+  // What this is and where to start, for a person or a client that was given only the host.
+  app.get("/", (c) => {
+    const state = requireState(c.env, c.get("log"), "plain");
+    return c.json(serverInfo(state.config, state.resourceMetadataUrl));
   });
 
   app.get("/healthz", (c) => {
@@ -116,7 +128,7 @@ export function createApp(): Hono<AppEnv> {
   });
 
   const metadata = (c: { env: Env; get(key: "log"): RequestLog }) => {
-    const { config } = requireState(c.env, c.get("log"));
+    const { config } = requireState(c.env, c.get("log"), "plain");
     return new Response(JSON.stringify(protectedResourceMetadata(config)), {
       headers: {
         "content-type": "application/json",
@@ -132,7 +144,7 @@ export function createApp(): Hono<AppEnv> {
   app.use("/mcp", async (c, next) => {
     const state = requireState(c.env, c.get("log"));
     const origin = c.req.header("origin") ?? null;
-    if (!isOriginAllowed(origin, c.req.url, state.config.allowedOrigins)) {
+    if (!isOriginAllowed(origin, state.config)) {
       c.get("log").security({ type: "origin_refused", reason: "origin_not_allowed" });
       c.get("log").set({ outcome: "denied", errorCode: "origin_not_allowed" });
       throw new HttpError(jsonRpcErrorResponse(403, -32000, "Forbidden: this Origin is not allowed"));
@@ -170,6 +182,7 @@ export function createApp(): Hono<AppEnv> {
         verifier: state.verifier,
         resourceMetadataUrl: state.resourceMetadataUrl,
         log,
+        expected: { issuer: state.config.issuer, audience: state.config.audience },
       });
     } catch (error) {
       // Brute-forcing tokens costs the IP like any request: 429 once it is over, else the 401.
@@ -178,6 +191,7 @@ export function createApp(): Hono<AppEnv> {
       throw error;
     }
     const message = parseSingleMessage(await readCappedText(c.req.raw, state.config.maxRequestBytes));
+    checkProtocolHeaders(c.req.raw.headers, message);
     if (typeof message.method === "string") log.set({ rpcMethod: message.method.slice(0, 64) });
     const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
     const call = parseToolCall(message, findTool);
@@ -205,7 +219,13 @@ export function createApp(): Hono<AppEnv> {
 
     const httpAnswer =
       decision &&
-      httpRefusal(decision, { resourceMetadataUrl: state.resourceMetadataUrl, id, headers: admitted.headers, log });
+      httpRefusal(decision, {
+        resourceMetadataUrl: state.resourceMetadataUrl,
+        grantedScopes: principal.scopes,
+        id,
+        headers: admitted.headers,
+        log,
+      });
     if (httpAnswer) return httpAnswer;
 
     const meter = createStorageMeter(state.limits.ledger, admitted.storageKey, state.config.limits.storageBytes, log);
@@ -221,11 +241,16 @@ export function createApp(): Hono<AppEnv> {
           : TOOLS,
       call,
       decision,
+      policy,
+      caller,
       refusal: admitted.refusal,
     });
     return withHeaders(response, admitted.headers);
   });
 
-  app.notFound(() => jsonRpcErrorResponse(404, -32000, "Not found"));
+  // Plain JSON, not a JSON-RPC envelope: OAuth clients probing well-known paths parse `{"error": …}`.
+  app.notFound(() =>
+    plainErrorResponse(404, "not_found", "No such path. The MCP endpoint is POST /mcp; GET / describes this server."),
+  );
   return app;
 }

@@ -18,17 +18,43 @@ export interface AuthenticateOptions {
   readonly verifier: JwtVerifier;
   readonly resourceMetadataUrl: string;
   readonly log: RequestLog;
+  /** The trusted issuer and this server's audience: public values (see the metadata), named in refusals. */
+  readonly expected: { readonly issuer: string; readonly audience: string };
 }
 
-function unauthorized(reason: AuthFailureReason, resourceMetadataUrl: string): HttpError {
+/**
+ * The one refusal detail a caller gets besides the error code: a token minted for another server (or by
+ * another issuer) is a configuration mistake the caller can fix, e.g. a token for another dev port. Only
+ * our own public values are named, never anything read from the token. Every other reason stays generic.
+ */
+export function describeAuthFailure(
+  reason: AuthFailureReason,
+  expected: AuthenticateOptions["expected"],
+): string | undefined {
+  switch (reason) {
+    case "token_in_query":
+      return "Send the access token in the Authorization header only";
+    case "wrong_audience":
+      return `The access token is for another audience; this server accepts only aud ${expected.audience}`;
+    case "wrong_issuer":
+      return `The access token is from another issuer; this server trusts only ${expected.issuer}`;
+    default:
+      return undefined;
+  }
+}
+
+function unauthorized(
+  reason: AuthFailureReason,
+  resourceMetadataUrl: string,
+  expected: AuthenticateOptions["expected"],
+): HttpError {
   const error: BearerError | undefined =
     reason === "missing_credential" || reason === "unsupported_scheme"
       ? undefined
       : reason === "token_in_query" || reason === "malformed_authorization_header"
         ? "invalid_request"
         : "invalid_token";
-  const description =
-    reason === "token_in_query" ? "Send the access token in the Authorization header only" : undefined;
+  const description = describeAuthFailure(reason, expected);
   const challenge = buildBearerChallenge({
     resourceMetadataUrl,
     scope: BASELINE_SCOPE,
@@ -36,9 +62,11 @@ function unauthorized(reason: AuthFailureReason, resourceMetadataUrl: string): H
     ...(description ? { errorDescription: description } : {}),
   });
   const message =
-    error !== undefined
-      ? "Unauthorized: the access token is missing, invalid or expired"
-      : "Unauthorized: an access token is required";
+    error === undefined
+      ? "Unauthorized: an access token is required"
+      : description !== undefined
+        ? `Unauthorized: ${description}`
+        : "Unauthorized: the access token is missing, invalid or expired";
   return new HttpError(jsonRpcErrorResponse(401, -32000, message, { "www-authenticate": challenge }));
 }
 
@@ -57,5 +85,5 @@ export async function authenticate(request: Request, options: AuthenticateOption
     throw new HttpError(serviceUnavailable("Authorization server keys are temporarily unavailable; retry later"));
   }
   log.set({ outcome: "denied", errorCode: result.reason });
-  throw unauthorized(result.reason, options.resourceMetadataUrl);
+  throw unauthorized(result.reason, options.resourceMetadataUrl, options.expected);
 }

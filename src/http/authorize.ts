@@ -13,7 +13,7 @@ import type { ToolCall } from "../mcp/tool-call";
 import { type Caller, type Decision, decide } from "../policy/decide";
 import type { Policy } from "../policy/policy";
 import { describeRefusal } from "../policy/refusal";
-import { buildBearerChallenge } from "./challenge";
+import { buildBearerChallenge, stepUpScope } from "./challenge";
 import { jsonRpcErrorResponse } from "./responses";
 
 export type ToolDecision = { readonly tool: string; readonly decision: Decision };
@@ -79,6 +79,8 @@ export function httpRefusal(
   { tool, decision }: ToolDecision,
   context: {
     resourceMetadataUrl: string;
+    /** The token's scopes: the 403 challenge asks for them plus the missing one (stepUpScope). */
+    grantedScopes: ReadonlySet<string>;
     id: string | number | null;
     headers: Record<string, string>;
     log: RequestLog;
@@ -88,7 +90,7 @@ export function httpRefusal(
     context.log.set({ outcome: "denied", errorCode: "insufficient_scope" });
     const challenge = buildBearerChallenge({
       error: "insufficient_scope",
-      scope: decision.scope,
+      scope: stepUpScope(context.grantedScopes, decision.scope),
       resourceMetadataUrl: context.resourceMetadataUrl,
     });
     return jsonRpcErrorResponse(

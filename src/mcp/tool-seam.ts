@@ -11,12 +11,14 @@
  *   response into 503 + Retry-After (invariant 5).
  * - Anything else → JSON-RPC -32603 with only the request id; the detail goes to the audit log.
  */
-import { type CallToolResult, ErrorCode } from "@modelcontextprotocol/sdk/types.js";
+import { type CallToolResult, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type { RequestLog } from "../audit/audit-log";
 import type { Principal } from "../auth/principal";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import type { ToolDecision } from "../http/authorize";
-import type { Decision } from "../policy/decide";
+import type { Caller, Decision } from "../policy/decide";
+import { effectiveScopes } from "../policy/effective-scopes";
+import type { Policy } from "../policy/policy";
 import { describeRefusal } from "../policy/refusal";
 import type { Sandbox } from "../sandbox/sandbox";
 import { PathRefusedError } from "../sandbox/sandbox-path";
@@ -50,6 +52,9 @@ export interface SeamContext {
   readonly call: ToolCall | undefined;
   /** The policy's decision on that call (src/http/authorize.ts). */
   readonly decision: ToolDecision | undefined;
+  /** The policy and what it knows of the caller, for the seam's own scope check. */
+  readonly policy: Policy;
+  readonly caller: Caller;
   /**
    * Decided before the call from its estimated cost (a daily quota it would exceed). Answered after the
    * scope and input checks, so the caller learns about its own mistakes first; nothing runs.
@@ -89,13 +94,19 @@ export async function runTool(
   const { principal, log } = context;
   log.set({ tool: tool.name });
   try {
-    // The edge decided on this call before admission. The seam's own guarantee: without an "allow" for
-    // this very tool nothing runs, whatever the HTTP layer did with the refusal.
+    // The seam's own guarantees, whatever entry point reached it: the edge's decision must exist for
+    // this very tool (a refusal is answered as the tool error naming its rule), and even an "allow" is
+    // re-checked for the scope with the policy's own function (token scopes ∩ roles), before the caller
+    // learns anything about its input.
     const verdict = context.decision;
     if (verdict === undefined || verdict.tool !== tool.name) {
       throw new Error(`no policy decision for ${tool.name}`);
     }
     if (verdict.decision.effect !== "allow") throw refusalError(verdict.decision, tool.name);
+    if (!effectiveScopes(context.policy, context.caller).has(tool.scope)) {
+      log.security({ type: "scope_refused", reason: "insufficient_scope", tool: tool.name, scope: tool.scope });
+      throw new ToolError("forbidden", `This tool needs the ${tool.scope} scope.`);
+    }
     if (call.kind === "invalid") throw call.error;
     if (context.refusal) throw context.refusal;
     const output = await tool.run(call.input, {
@@ -122,7 +133,7 @@ export async function runTool(
         tool: tool.name,
         detail: errorDetail(error.cause),
       });
-      throw new JsonRpcError(ErrorCode.InternalError, "Storage is temporarily unavailable; retry later.");
+      throw new JsonRpcError(ProtocolErrorCode.InternalError, "Storage is temporarily unavailable; retry later.");
     }
     context.outcome.failure = "internal";
     log.set({ outcome: "server_error", errorCode: "internal_error" });
@@ -132,7 +143,7 @@ export async function runTool(
       tool: tool.name,
       detail: errorDetail(error),
     });
-    throw new JsonRpcError(ErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
+    throw new JsonRpcError(ProtocolErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
   }
 }
 

@@ -4,7 +4,8 @@
  *
  * Precedence (each step only when the previous ones let the call through):
  * 1. `deny`: any matching deny rule refuses, whatever else holds ("deny wins").
- * 2. scope: the tool's scope must be among the effective scopes (effective-scopes.ts).
+ * 2. scope: the caller's roles must entitle it to the tool's scope (`not-entitled`: a new token would not
+ *    help), then its token must carry it (`insufficient-scope`: the client can ask for it).
  * 3. `require-certificate`: a verified client certificate must have been presented.
  * 4. `limit`: bytes written by the call must not exceed the smallest matching `maxWriteBytes`.
  * 5. `step-up`: `auth_time` recent enough and/or `acr` among the accepted values (RFC 9470); asked
@@ -46,6 +47,7 @@ export type Decision =
   | { readonly effect: "allow"; readonly rule: string; readonly conditions: readonly string[] }
   | { readonly effect: "deny"; readonly rule: string; readonly action: Action; readonly path: string | null }
   | { readonly effect: "insufficient-scope"; readonly rule: string; readonly scope: Scope }
+  | { readonly effect: "not-entitled"; readonly rule: string; readonly scope: Scope }
   | { readonly effect: "require-certificate"; readonly rule: string }
   | { readonly effect: "limit"; readonly rule: string; readonly maxWriteBytes: number; readonly bytes: number }
   | {
@@ -61,6 +63,11 @@ export type DecisionEffect = Decision["effect"];
 /** The rule id that stands for "the tool's scope" in decisions and audit events. */
 export function scopeRuleId(scope: Scope): string {
   return `scope:${scope}`;
+}
+
+/** The rule id of the role/scope intersection refusing a scope the token holds. */
+export function rolesRuleId(scope: Scope): string {
+  return `roles:${scope}`;
 }
 
 export function appliesToCaller(compiled: CompiledRule, roles: readonly string[]): boolean {
@@ -100,6 +107,12 @@ export function decide(policy: Policy, request: DecisionRequest): Decision {
     return { effect: "deny", rule: denied.compiled.rule.id, action: denied.access.action, path: denied.access.path };
   }
   if (!effectiveScopes(policy, caller).has(request.scope)) {
+    // Roles that do not entitle to the scope cannot be fixed by a new token: say so rather than send the
+    // client into a step-up loop (it would get the same scopes again).
+    const entitled = effectiveScopes(policy, { scopes: new Set([request.scope]), roles: caller.roles });
+    if (!entitled.has(request.scope)) {
+      return { effect: "not-entitled", rule: rolesRuleId(request.scope), scope: request.scope };
+    }
     return { effect: "insufficient-scope", rule: scopeRuleId(request.scope), scope: request.scope };
   }
 

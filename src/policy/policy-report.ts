@@ -48,6 +48,8 @@ function label(decision: Decision): string {
       return `denied by ${decision.rule}`;
     case "insufficient-scope":
       return `needs scope ${decision.scope}`;
+    case "not-entitled":
+      return `not entitled to ${decision.scope}`;
     case "require-certificate":
       return `needs a client certificate (${decision.rule})`;
     case "limit":

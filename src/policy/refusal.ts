@@ -16,6 +16,8 @@ export function describeRefusal(decision: Exclude<Decision, { effect: "allow" }>
       return `The access policy does not allow ${decision.action}${where(decision.path)} (rule ${decision.rule}).`;
     case "insufficient-scope":
       return `${tool} requires the ${decision.scope} scope (rule ${decision.rule}).`;
+    case "not-entitled":
+      return `${tool} requires the ${decision.scope} scope, which your roles do not include (rule ${decision.rule}).`;
     case "require-certificate":
       return `${tool} here requires a verified client certificate (rule ${decision.rule}); connect with mutual TLS.`;
     case "limit":

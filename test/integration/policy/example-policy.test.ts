@@ -224,17 +224,32 @@ describe("rule confirm-purge with a 2025-era client", () => {
 });
 
 describe("roles and scopes", () => {
-  it("an editor's full-scope token cannot delete: its role does not entitle it (403 insufficient_scope)", async () => {
+  it("an editor's full-scope token cannot delete: its role does not entitle it (a tool error, not a step-up loop)", async () => {
     const editor = await as(["editor"]);
     await seed(editor.tenant, { "a.txt": "a" });
     const response = await postMcp(workerEnv, toolCall("delete_file", { path: "a.txt" }), {
       authorization: `Bearer ${editor.token}`,
     });
-    expect(response.status).toBe(403);
-    expect(response.headers.get("www-authenticate")).toBe(
-      `Bearer error="insufficient_scope", scope="files:delete", resource_metadata="${METADATA}"`,
+    expect(response.status).toBe(200);
+    expect(response.headers.get("www-authenticate")).toBeNull();
+    const body = (await response.json()) as { result: { isError: boolean; content: { text: string }[] } };
+    expect(body.result.isError).toBe(true);
+    expect(body.result.content[0]?.text).toBe(
+      "[policy_denied] delete_file requires the files:delete scope, which your roles do not include (rule roles:files:delete).",
     );
     expect(await stored(editor.tenant, "a.txt")).toBe("a");
+  });
+
+  it("an admin whose token lacks files:write gets the 403 step-up challenge (a new token would help)", async () => {
+    const tenant = `pol-step-${counter++}`;
+    const token = await mintToken({ key, claims: { sub: tenant, roles: ["admin"], scope: "files:read" } });
+    const response = await postMcp(workerEnv, toolCall("write_file", { path: "a.txt", content: "x" }), {
+      authorization: `Bearer ${token}`,
+    });
+    expect(response.status).toBe(403);
+    expect(response.headers.get("www-authenticate")).toBe(
+      `Bearer error="insufficient_scope", scope="files:read files:write", resource_metadata="${METADATA}"`,
+    );
   });
 
   it("an admin role cannot widen a read-only token", async () => {

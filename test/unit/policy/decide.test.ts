@@ -190,14 +190,21 @@ describe("the example policy, rule by rule", () => {
       editor,
       "files:delete",
       [{ action: "delete", path: "a.txt" }],
-      { effect: "insufficient-scope", rule: "scope:files:delete", scope: "files:delete" },
+      { effect: "not-entitled", rule: "roles:files:delete", scope: "files:delete" },
     ],
     [
       "a viewer writing",
       viewer,
       "files:write",
       [{ action: "write", path: "a.txt" }],
-      { effect: "insufficient-scope", scope: "files:write" },
+      { effect: "not-entitled", scope: "files:write" },
+    ],
+    [
+      "an editor whose token lacks files:write: the client can ask for it",
+      caller({ roles: ["editor"], scopes: "files:read" }),
+      "files:write",
+      [{ action: "write", path: "a.txt" }],
+      { effect: "insufficient-scope", rule: "scope:files:write" },
     ],
     [
       "a viewer writing .env: the deny rule wins over the missing scope",

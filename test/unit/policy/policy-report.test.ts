@@ -26,7 +26,7 @@ describe("policy check report", () => {
     const editor = lines.indexOf("role editor: effective scopes files:read files:write");
     expect(editor).toBeGreaterThan(0);
     expect(lines[editor + 2]).toMatch(
-      /^ {2}\/\.env +read write overwrite delete: denied by no-dotenv; list move restore: allowed; purge: needs scope files:delete$/,
+      /^ {2}\/\.env +read write overwrite delete: denied by no-dotenv; list move restore: allowed; purge: not entitled to files:delete$/,
     );
     expect(lines[editor + 3]).toContain("write overwrite delete move: denied by archive-read-only");
     expect(lines.join("\n")).toContain("purge: asks a human to confirm (confirm-purge)");
