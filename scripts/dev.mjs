@@ -7,9 +7,10 @@
  * Other arguments go to `wrangler dev` (e.g. `npm run dev -- --var ALLOWED_ORIGINS:https://x`).
  */
 import { spawn } from "node:child_process";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { startDevAuthServer } from "./dev-auth/server.mjs";
 import { loadOrCreateDevKeys, PROJECT_ROOT, resolveDevSettings } from "./dev-keys.mjs";
+import { persistDirOf } from "./dev-settings.mjs";
 
 let settings;
 try {
@@ -27,8 +28,13 @@ try {
     port: authPort,
     resource: audience,
     privateJwk,
-    // Per issuer: a client registered with one dev port's server is unknown to another's.
-    clientsFile: join(PROJECT_ROOT, ".wrangler", "dev-auth", `clients-${authPort}.json`),
+    // Beside the Worker's local state (`--persist-to` moves both), per issuer: a client registered with
+    // one dev port's server is unknown to another's.
+    clientsFile: join(
+      persistDirOf(rest) ? resolve(PROJECT_ROOT, persistDirOf(rest)) : join(PROJECT_ROOT, ".wrangler"),
+      "dev-auth",
+      `clients-${authPort}.json`,
+    ),
   });
 } catch (error) {
   console.error(`Could not start the dev authorization server on port ${authPort}: ${error.message}`);

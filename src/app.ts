@@ -33,11 +33,11 @@ import {
 } from "./limits/request-limits";
 import { createStorageMeter } from "./limits/storage-meter";
 import { handleMcpPost } from "./mcp/handle-mcp-post";
-import { parseToolCall } from "./mcp/tool-call";
 import { errorDetail } from "./mcp/tool-seam";
 import { mayEverUse } from "./policy/decide";
 import { Sandbox } from "./sandbox/sandbox";
 import { findTool, TOOLS } from "./tools/registry";
+import { parseToolCall } from "./tools/tool-call";
 
 type AppEnv = {
   Bindings: Env;
@@ -204,7 +204,11 @@ export function createApp(): Hono<AppEnv> {
       confirmed: false,
       log,
     });
-    const refused = decision !== undefined && decision.decision.effect !== "allow";
+    // A confirm decision on a call that carries an answer will most likely run: charge it like one.
+    const answering =
+      decision?.decision.effect === "confirm" &&
+      typeof (message.params as { requestState?: unknown } | undefined)?.requestState === "string";
+    const refused = decision !== undefined && decision.decision.effect !== "allow" && !answering;
     // A call that will be refused (scope, policy) still counts against the rate limits (so refusals cannot
     // be spammed for free) but spends no daily quota: nothing will be written or deleted.
     const admitted = await admitRequest(state.limits, {
@@ -243,6 +247,7 @@ export function createApp(): Hono<AppEnv> {
       decision,
       policy,
       caller,
+      confirmationSecret: state.config.confirmationSecret,
       refusal: admitted.refusal,
     });
     return withHeaders(response, admitted.headers);

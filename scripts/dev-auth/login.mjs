@@ -11,6 +11,7 @@ import { FILE_SCOPES } from "./provider.mjs";
 const SUGGESTED_ROLES = ["viewer", "editor", "admin"];
 export const SUBJECT = /^[A-Za-z0-9._@:+-]{1,128}$/;
 const MAX_FORM_BYTES = 16 * 1024;
+const MAX_REMEMBERED_GRANTS = 1000;
 
 function escapeHtml(value) {
   return String(value).replace(
@@ -105,6 +106,8 @@ async function approve(provider, grants, { details, subject, scopes, roles, reso
   }
   const grantId = await grant.save();
   grants.set(grantId, { roles, authTime });
+  // Bounded like the provider's own in-memory store: the oldest choices go first.
+  if (grants.size > MAX_REMEMBERED_GRANTS) grants.delete(grants.keys().next().value);
   return { login: { accountId: subject, ts: authTime, remember: false }, consent: { grantId } };
 }
 

@@ -2,8 +2,9 @@
  * Who is calling, decided once at the edge. Everything after authentication takes a Principal, never a
  * token, so no later layer can log, forward or re-interpret the credential.
  */
-export const SCOPES = ["files:read", "files:write", "files:delete"] as const;
-export type Scope = (typeof SCOPES)[number];
+import type { Scope } from "../policy/scopes";
+
+export { SCOPES, type Scope } from "../policy/scopes";
 
 export type CredentialKind = "jwt";
 

@@ -7,7 +7,6 @@
  * `ENVIRONMENT=development` says so explicitly.
  */
 import { z } from "zod";
-import { toHex } from "../encoding/hex";
 import { type Policy, parsePolicy, SCOPES_ONLY_POLICY } from "../policy/policy";
 import { ConfigError, type Environment } from "./config-error";
 import { parseSecureUrl, parseWholeNumber, present } from "./env-values";
@@ -170,7 +169,7 @@ function parseConfirmationSecret(
     throw new ConfigError("CONFIRMATION_SECRET", "is required when ACCESS_POLICY has a confirm rule");
   }
   // Development only: a random secret per isolate (confirmations do not survive a restart; fine locally).
-  return toHex(crypto.getRandomValues(new Uint8Array(32)));
+  return Array.from(crypto.getRandomValues(new Uint8Array(32)), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 export function parseConfig(env: ConfigEnv): Config {

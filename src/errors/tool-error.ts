@@ -24,7 +24,9 @@ export type ToolErrorCode =
   | "forbidden"
   | "policy_denied"
   | "certificate_required"
-  | "confirmation_required";
+  | "confirmation_required"
+  | "confirmation_declined"
+  | "confirmation_invalid";
 
 export class ToolError extends Error {
   override readonly name = "ToolError";

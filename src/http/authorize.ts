@@ -9,14 +9,12 @@
  */
 import type { RequestLog } from "../audit/audit-log";
 import type { Principal } from "../auth/principal";
-import type { ToolCall } from "../mcp/tool-call";
-import { type Caller, type Decision, decide } from "../policy/decide";
+import { type Caller, decide, type ToolDecision } from "../policy/decide";
 import type { Policy } from "../policy/policy";
 import { describeRefusal } from "../policy/refusal";
+import type { ToolCall } from "../tools/tool-call";
 import { buildBearerChallenge, stepUpScope } from "./challenge";
 import { jsonRpcErrorResponse } from "./responses";
-
-export type ToolDecision = { readonly tool: string; readonly decision: Decision };
 
 /** Whether the TLS client certificate of this connection was verified by Cloudflare's edge (mTLS). */
 export function clientCertificateVerified(request: Request): boolean {
@@ -68,7 +66,8 @@ export function authorizeCall(call: ToolCall | undefined, options: AuthorizeOpti
       tool: call.tool.name,
       scope: decision.scope,
     });
-  } else if (decision.effect !== "allow") {
+  } else if (decision.effect !== "allow" && decision.effect !== "confirm") {
+    // A confirmation is a question, not a refusal: the seam asks it (or refuses a client that cannot be asked).
     log.security({ type: "policy_refused", reason: decision.effect, rule: decision.rule, tool: call.tool.name });
   }
   return { tool: call.tool.name, decision };

@@ -4,7 +4,7 @@
  * (initialize, tools/list, ping, invalid arguments, unknown tools) costs one unit. A cost hook that throws
  * costs one unit too: the seam will refuse the call on its own terms.
  */
-import type { ToolCall } from "../mcp/tool-call";
+import type { ToolCall } from "../tools/tool-call";
 import type { ToolCost } from "../tools/tool-definition";
 import type { Operation } from "./decisions";
 

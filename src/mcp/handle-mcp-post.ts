@@ -19,15 +19,16 @@ import {
 import type { RequestLog } from "../audit/audit-log";
 import type { Principal } from "../auth/principal";
 import type { ToolError } from "../errors/tool-error";
-import type { ToolDecision } from "../http/authorize";
 import type { JsonRpcMessage } from "../http/body";
 import { RETRY_AFTER_SECONDS } from "../http/responses";
-import type { Caller } from "../policy/decide";
+import { confirmationCodec } from "../policy/confirmation";
+import type { Caller, ToolDecision } from "../policy/decide";
 import type { Policy } from "../policy/policy";
 import type { Sandbox } from "../sandbox/sandbox";
+import type { ToolCall } from "../tools/tool-call";
 import type { ToolDefinition } from "../tools/tool-definition";
+import { type ConfirmationChannel, declaresFormElicitation } from "./confirmation-step";
 import { createMcpServer } from "./mcp-server";
-import type { ToolCall } from "./tool-call";
 import type { CallOutcome } from "./tool-seam";
 
 export interface McpExchange {
@@ -44,6 +45,8 @@ export interface McpExchange {
   readonly decision: ToolDecision | undefined;
   readonly policy: Policy;
   readonly caller: Caller;
+  /** CONFIRMATION_SECRET, when the policy has confirm rules. */
+  readonly confirmationSecret: string | undefined;
   /** A daily-quota refusal decided at the edge (src/limits/request-limits.ts). */
   readonly refusal?: ToolError | undefined;
 }
@@ -82,6 +85,13 @@ async function serveModern(factory: () => Server, request: Request, message: Jso
 
 export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
   const outcome: CallOutcome = {};
+  const legacy = await isLegacyRequest(exchange.request, exchange.message);
+  const params = exchange.message.params as { _meta?: unknown } | undefined;
+  const channel: ConfirmationChannel = {
+    // Only a 2026-07-28 request can carry input_required, and only to a client that declared forms.
+    canAsk: !legacy && declaresFormElicitation(params?._meta),
+    codec: exchange.confirmationSecret === undefined ? undefined : confirmationCodec(exchange.confirmationSecret),
+  };
   const factory = () =>
     createMcpServer(exchange.listed, {
       principal: exchange.principal,
@@ -93,8 +103,9 @@ export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
       decision: exchange.decision,
       policy: exchange.policy,
       caller: exchange.caller,
+      channel,
     });
-  const response = (await isLegacyRequest(exchange.request, exchange.message))
+  const response = legacy
     ? await serveLegacy(factory(), exchange.request, exchange.message)
     : await serveModern(factory, exchange.request, exchange.message);
   if (outcome.failure === "unavailable")

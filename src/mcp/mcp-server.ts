@@ -12,6 +12,8 @@
 import {
   type CacheHint,
   type CallToolResult,
+  type InputRequiredResult,
+  isInputRequiredResult,
   ProtocolErrorCode,
   Server,
   type ServerOptions,
@@ -77,13 +79,17 @@ function serverOptions(): ServerOptions {
  */
 function registerTools(server: Server, listed: readonly ToolDefinition[], context: SeamContext): void {
   server.setRequestHandler("tools/list", () => ({ tools: listed.map(toToolListing) }));
-  server.setRequestHandler("tools/call", async (request): Promise<CallToolResult> => {
+  server.setRequestHandler("tools/call", async (request, ctx): Promise<CallToolResult | InputRequiredResult> => {
     const { call } = context;
     if (!call || call.kind === "unknown" || call.tool.name !== request.params.name) {
       context.log.set({ outcome: "client_error", errorCode: "unknown_tool" });
       throw new JsonRpcError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${request.params.name.slice(0, 64)}`);
     }
-    const result = await runTool(call, context);
+    const result = await runTool(call, context, {
+      state: ctx.mcpReq.requestState(),
+      responses: ctx.mcpReq.inputResponses,
+    });
+    if (isInputRequiredResult(result)) return result;
     // The era's wire codec owns the result's final shape (e.g. the 2025-era text fallback for
     // structured content); low-level handlers are expected to route through it.
     return server.projectCallToolResult(result, toToolListing(call.tool).outputSchema);
@@ -92,7 +98,13 @@ function registerTools(server: Server, listed: readonly ToolDefinition[], contex
 
 /** A fresh server for one request; the context (caller, sandbox, log) never outlives it. */
 export function createMcpServer(listed: readonly ToolDefinition[], context: SeamContext): Server {
-  const server = new Server(SERVER_INFO, serverOptions());
+  const { codec } = context.channel;
+  // requestState is attacker-controlled on a retry: the SDK checks its MAC and expiry before the
+  // handler runs (-32602 otherwise); the seam checks what it is bound to (src/mcp/confirmation-step.ts).
+  const server = new Server(SERVER_INFO, {
+    ...serverOptions(),
+    ...(codec ? { requestState: { verify: codec.verify } } : {}),
+  });
   registerTools(server, listed, context);
   return server;
 }

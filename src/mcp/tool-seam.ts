@@ -11,18 +11,18 @@
  *   response into 503 + Retry-After (invariant 5).
  * - Anything else → JSON-RPC -32603 with only the request id; the detail goes to the audit log.
  */
-import { type CallToolResult, ProtocolErrorCode } from "@modelcontextprotocol/server";
+import { type CallToolResult, type InputRequiredResult, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type { RequestLog } from "../audit/audit-log";
 import type { Principal } from "../auth/principal";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
-import type { ToolDecision } from "../http/authorize";
-import type { Caller, Decision } from "../policy/decide";
+import type { Caller, Decision, ToolDecision } from "../policy/decide";
 import { effectiveScopes } from "../policy/effective-scopes";
 import type { Policy } from "../policy/policy";
 import { describeRefusal } from "../policy/refusal";
 import type { Sandbox } from "../sandbox/sandbox";
 import { PathRefusedError } from "../sandbox/sandbox-path";
-import type { ToolCall } from "./tool-call";
+import type { ToolCall } from "../tools/tool-call";
+import { type ConfirmationChannel, type ConfirmationRound, confirmCall } from "./confirmation-step";
 
 /**
  * A JSON-RPC error with exactly the message we choose. The SDK copies `code` and `message` of whatever a
@@ -55,6 +55,8 @@ export interface SeamContext {
   /** The policy and what it knows of the caller, for the seam's own scope check. */
   readonly policy: Policy;
   readonly caller: Caller;
+  /** Whether and how this request can carry a human confirmation (`confirm` rules). */
+  readonly channel: ConfirmationChannel;
   /**
    * Decided before the call from its estimated cost (a daily quota it would exceed). Answered after the
    * scope and input checks, so the caller learns about its own mistakes first; nothing runs.
@@ -86,10 +88,13 @@ function refusalError(decision: Exclude<Decision, { effect: "allow" }>, tool: st
   }
 }
 
+const FIRST_ROUND: ConfirmationRound = { state: undefined, responses: undefined };
+
 export async function runTool(
   call: Exclude<ToolCall, { kind: "unknown" }>,
   context: SeamContext,
-): Promise<CallToolResult> {
+  round: ConfirmationRound = FIRST_ROUND,
+): Promise<CallToolResult | InputRequiredResult> {
   const { tool } = call;
   const { principal, log } = context;
   log.set({ tool: tool.name });
@@ -102,13 +107,20 @@ export async function runTool(
     if (verdict === undefined || verdict.tool !== tool.name) {
       throw new Error(`no policy decision for ${tool.name}`);
     }
-    if (verdict.decision.effect !== "allow") throw refusalError(verdict.decision, tool.name);
+    const { decision } = verdict;
+    if (decision.effect !== "allow" && decision.effect !== "confirm") throw refusalError(decision, tool.name);
     if (!effectiveScopes(context.policy, context.caller).has(tool.scope)) {
       log.security({ type: "scope_refused", reason: "insufficient_scope", tool: tool.name, scope: tool.scope });
       throw new ToolError("forbidden", `This tool needs the ${tool.scope} scope.`);
     }
     if (call.kind === "invalid") throw call.error;
     if (context.refusal) throw context.refusal;
+    if (decision.effect === "confirm") {
+      if (call.kind !== "ready") throw refusalError(decision, tool.name);
+      const step = await confirmCall(call, decision, context, round);
+      if (step !== "confirmed") return step;
+      log.set({ decision: "allow", rule: decision.rule });
+    }
     const output = await tool.run(call.input, {
       sandbox: context.sandbox,
       requestId: log.requestId,

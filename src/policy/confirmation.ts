@@ -1,30 +1,26 @@
 /**
- * The request state of a confirmation (MCP 2026-07-28 `input_required` → `requestState`): what the
- * server asked a human to confirm, sealed so the client can carry it back but not forge or reuse it for
- * another call. Stateless: nothing is stored between the two round trips.
- *
- * Format `v1.<payload>.<mac>` (base64url): the payload is JSON naming the caller (tenant, subject,
- * client), the tool, a SHA-256 of the parsed arguments (canonical JSON: keys sorted), the rule, a
- * SHA-256 of the exact text the human saw, and an expiry; the MAC is HMAC-SHA-256 over `v1.<payload>`
- * with CONFIRMATION_SECRET, checked in constant time (WebCrypto `verify`). Within its expiry the
- * identical call may be sent again with the same state (there is no store to make it single-use);
- * the summary hash makes the server ask again when what would happen has changed (more trash to purge).
+ * Confirmations bound to the call (MCP 2026-07-28 `input_required`). What the server asks a human to
+ * confirm travels to the client and back as `requestState`, sealed with the SDK's HMAC-SHA-256 codec
+ * (`createRequestStateCodec`, key CONFIRMATION_SECRET, ten minutes): integrity and expiry are checked by
+ * the SDK before the handler runs (-32602 otherwise). The payload names the caller (tenant, subject,
+ * client), the tool, a SHA-256 of the parsed arguments (canonical JSON, keys sorted), the policy rule and
+ * a SHA-256 of the exact text the human saw; the seam accepts an answer only when all of them match the
+ * call it is looking at, so a confirmation cannot be replayed for other arguments, another tool or
+ * another caller. Stateless: there is no store, so within its expiry the identical call may be confirmed
+ * by the same state again; when what would happen has changed (more trash to purge), the text's hash
+ * differs and the human is asked again.
  */
-import { base64url } from "jose";
+import { createRequestStateCodec, type RequestStateCodec } from "@modelcontextprotocol/server";
 import { hexDigest } from "../encoding/hex";
 
-/** How long a human has to answer; the state is refused after it. */
+/** How long a human has to answer. */
 export const CONFIRMATION_TTL_SECONDS = 600;
-const PREFIX = "v1.";
-const MAX_STATE_LENGTH = 4096;
-const encoder = new TextEncoder();
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** What a confirmation is bound to. */
 export interface ConfirmationBinding {
   readonly tenant: string;
   readonly subject: string;
-  readonly clientId: string | undefined;
+  readonly clientId: string | null;
   readonly tool: string;
   /** `hashArguments` of the parsed input. */
   readonly argumentsHash: string;
@@ -32,21 +28,22 @@ export interface ConfirmationBinding {
 }
 
 export interface ConfirmationClaims extends ConfirmationBinding {
-  /** SHA-256 of the text the human confirmed. */
+  /** `hashSummary` of the text the human was asked to confirm. */
   readonly summaryHash: string;
-  /** Seconds since the epoch. */
-  readonly expiresAt: number;
 }
 
-export type OpenedConfirmation =
-  | { readonly ok: true; readonly claims: ConfirmationClaims }
-  | { readonly ok: false; readonly reason: "malformed" | "bad_signature" | "expired" | "other_call" };
+export type ConfirmationCodec = RequestStateCodec<ConfirmationClaims>;
 
-export async function importConfirmationKey(secret: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-    "verify",
-  ]);
+// One codec per secret per isolate: it holds only the imported key.
+const codecs = new Map<string, ConfirmationCodec>();
+
+export function confirmationCodec(secret: string): ConfirmationCodec {
+  let codec = codecs.get(secret);
+  if (!codec) {
+    codec = createRequestStateCodec<ConfirmationClaims>({ key: secret, ttlSeconds: CONFIRMATION_TTL_SECONDS });
+    codecs.set(secret, codec);
+  }
+  return codec;
 }
 
 function canonicalJson(value: unknown): string {
@@ -69,60 +66,16 @@ export function hashSummary(summary: string): Promise<string> {
   return hexDigest("SHA-256", summary);
 }
 
-export async function sealConfirmation(
-  key: CryptoKey,
-  binding: ConfirmationBinding,
-  summary: string,
-  now: number,
-): Promise<string> {
-  const claims: ConfirmationClaims = {
-    ...binding,
-    summaryHash: await hashSummary(summary),
-    expiresAt: now + CONFIRMATION_TTL_SECONDS,
-  };
-  const signed = PREFIX + base64url.encode(JSON.stringify(claims));
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(signed)));
-  return `${signed}.${base64url.encode(mac)}`;
-}
-
-function sameBinding(claims: ConfirmationClaims, expected: ConfirmationBinding): boolean {
+/** Whether a verified state was issued for exactly this call (the SDK already checked MAC and expiry). */
+export function isSameCall(claims: unknown, expected: ConfirmationBinding): boolean {
+  if (typeof claims !== "object" || claims === null) return false;
+  const got = claims as Partial<ConfirmationClaims>;
   return (
-    claims.tenant === expected.tenant &&
-    claims.subject === expected.subject &&
-    (claims.clientId ?? null) === (expected.clientId ?? null) &&
-    claims.tool === expected.tool &&
-    claims.argumentsHash === expected.argumentsHash &&
-    claims.rule === expected.rule
+    got.tenant === expected.tenant &&
+    got.subject === expected.subject &&
+    (got.clientId ?? null) === expected.clientId &&
+    got.tool === expected.tool &&
+    got.argumentsHash === expected.argumentsHash &&
+    got.rule === expected.rule
   );
-}
-
-/** Verifies the MAC first, then expiry, then that the state was issued for exactly this call. */
-export async function openConfirmation(
-  key: CryptoKey,
-  state: unknown,
-  expected: ConfirmationBinding,
-  now: number,
-): Promise<OpenedConfirmation> {
-  if (typeof state !== "string" || state.length > MAX_STATE_LENGTH || !state.startsWith(PREFIX)) {
-    return { ok: false, reason: "malformed" };
-  }
-  const dot = state.lastIndexOf(".");
-  const signed = state.slice(0, dot);
-  let mac: Uint8Array;
-  let claims: ConfirmationClaims;
-  try {
-    mac = base64url.decode(state.slice(dot + 1));
-    if (!(await crypto.subtle.verify("HMAC", key, mac, encoder.encode(signed)))) {
-      return { ok: false, reason: "bad_signature" };
-    }
-    claims = JSON.parse(strictUtf8.decode(base64url.decode(signed.slice(PREFIX.length)))) as ConfirmationClaims;
-  } catch {
-    return { ok: false, reason: "malformed" };
-  }
-  if (typeof claims !== "object" || claims === null || typeof claims.expiresAt !== "number") {
-    return { ok: false, reason: "malformed" };
-  }
-  if (now > claims.expiresAt) return { ok: false, reason: "expired" };
-  if (!sameBinding(claims, expected)) return { ok: false, reason: "other_call" };
-  return { ok: true, claims };
 }

@@ -15,10 +15,11 @@
  * among the call's, and one of its globs matches a path the call touches (source and destination of
  * a move alike; anything below a subtree's root; any path when the call cannot know it in advance).
  */
-import type { Scope } from "../auth/principal";
+
 import type { Access, Action } from "./access";
 import { effectiveRoles, effectiveScopes } from "./effective-scopes";
 import type { CompiledRule, Policy } from "./policy";
+import type { Scope } from "./scopes";
 
 /** What the policy may know about the caller: a projection of the Principal plus transport facts. */
 export interface Caller {
@@ -59,6 +60,12 @@ export type Decision =
   | { readonly effect: "confirm"; readonly rule: string; readonly conditions: readonly string[] };
 
 export type DecisionEffect = Decision["effect"];
+
+/** One tools/call's decision, as the authorize stage hands it to the tool seam (and to the audit log). */
+export interface ToolDecision {
+  readonly tool: string;
+  readonly decision: Decision;
+}
 
 /** The rule id that stands for "the tool's scope" in decisions and audit events. */
 export function scopeRuleId(scope: Scope): string {

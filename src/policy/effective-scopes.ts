@@ -5,8 +5,9 @@
  * policy does not declare entitles to nothing. Without roles, the token's scopes alone decide; a policy
  * that declares no roles (or no policy at all) ignores the credential's roles.
  */
-import { SCOPES, type Scope } from "../auth/principal";
+
 import type { Policy } from "./policy";
+import { SCOPES, type Scope } from "./scopes";
 
 export interface ScopeHolder {
   readonly scopes: ReadonlySet<string>;

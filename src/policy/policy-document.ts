@@ -4,8 +4,8 @@
  * operator would never notice. docs/policy.md is the reference for every field.
  */
 import { z } from "zod";
-import { SCOPES } from "../auth/principal";
 import { ACTIONS } from "./access";
+import { SCOPES } from "./scopes";
 
 export const RULE_EFFECTS = ["deny", "step-up", "require-certificate", "confirm", "limit"] as const;
 export type RuleEffect = (typeof RULE_EFFECTS)[number];

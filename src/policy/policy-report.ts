@@ -2,11 +2,12 @@
  * `npm run policy -- check`: what a policy would decide for sample callers and paths, so an operator can
  * test a document before deploying it. Pure: policy and samples in, lines of text out.
  */
-import { SCOPES, type Scope } from "../auth/principal";
+
 import { ACTIONS, type Action } from "./access";
 import { type Caller, type Decision, decide } from "./decide";
 import { effectiveScopes } from "./effective-scopes";
 import type { Policy } from "./policy";
+import { SCOPES, type Scope } from "./scopes";
 
 /** The scope the tools performing each action need (docs/tools.md). */
 export const SCOPE_OF_ACTION: Readonly<Record<Action, Scope>> = {

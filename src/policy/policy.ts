@@ -4,11 +4,11 @@
  * deployment without `ACCESS_POLICY` runs (no roles, no rules: today's scope checks).
  */
 
-import type { Scope } from "../auth/principal";
 import { ToolError } from "../errors/tool-error";
 import { compileGlobSet, type GlobSet } from "../files/glob";
 import type { Action } from "./access";
 import { type PolicyDocument, type PolicyRule, policyDocumentSchema } from "./policy-document";
+import type { Scope } from "./scopes";
 
 export interface CompiledRule {
   readonly rule: PolicyRule;

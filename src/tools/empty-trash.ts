@@ -33,6 +33,29 @@ export const emptyTrash = defineTool({
   cost: () => ({ units: 2, deletes: 1 }),
   actions: ["purge"],
   access: () => [anywhere("purge")],
+  // What a human confirms (a `confirm` policy rule): the exact number of objects this call will destroy.
+  async confirmation({ trashIds }, { sandbox }) {
+    let count = 0;
+    let more = false;
+    for (const trashId of trashIds ?? [undefined]) {
+      let cursor: string | undefined;
+      do {
+        const page = await sandbox.listTrash({ trashId, cursor });
+        count += page.items.length;
+        cursor = page.nextCursor;
+      } while (cursor !== undefined && count <= MAX_PURGE_OBJECTS);
+      if (count > MAX_PURGE_OBJECTS) {
+        more = true;
+        break;
+      }
+    }
+    const destroyed = Math.min(count, MAX_PURGE_OBJECTS);
+    const which = trashIds === undefined ? "the trash" : `the trash (entries ${trashIds.join(", ")})`;
+    return (
+      `Permanently delete ${destroyed} item${destroyed === 1 ? "" : "s"} from ${which}? This cannot be undone.` +
+      (more ? " More remain for a later call." : "")
+    );
+  },
   async run({ trashIds }, { sandbox }) {
     const { purged, more } = await sandbox.purgeTrash(trashIds);
     const text = `Permanently deleted ${purged} object(s) from the trash${more ? "; more remain, call again" : ""}`;

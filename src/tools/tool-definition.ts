@@ -51,6 +51,11 @@ export interface ToolDefinition<Input = unknown> {
    * any R2 access (src/policy/decide.ts). Paths go through `touch` (src/tools/tool-access.ts).
    */
   access(input: Input): readonly Access[];
+  /**
+   * The question a human confirms when a policy rule asks for confirmation: exactly what the call will
+   * do ("Permanently delete 12 items from the trash?"). May read, never write. Default: the accesses.
+   */
+  confirmation?(input: Input, context: ToolContext): Promise<string>;
   run(input: Input, context: ToolContext): Promise<ToolOutput>;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The newcomer's path, end to end, as a real MCP client walks it (`npm run test:dev-oauth`, in .ci/run):
  * starts `npm run dev -- --port 8813` (Worker on 8813, dev authorization server on 8814), then with the
- * MCP SDK client and an OAuth client provider:
+ * MCP SDK v2 client (`@modelcontextprotocol/client`) and an OAuth client provider:
  *   401 → protected resource metadata → authorization server metadata → dynamic client registration →
  *   authorization code + PKCE with `resource` and `login_hint` → JWT access token → write and read a file
  *   → 403 insufficient_scope on delete → back to the authorization server for the wider scope → delete.
@@ -10,11 +10,11 @@
 
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { auth, UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { auth, Client, StreamableHTTPClientTransport, UnauthorizedError } from "@modelcontextprotocol/client";
 import { decodeJwt } from "jose";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -30,8 +30,11 @@ function log(message) {
   console.error(`[dev-oauth-flow] ${message}`);
 }
 
+// Its own local state (R2 objects, registered clients), so runs neither see nor leave anything in .wrangler/.
+const STATE_DIR = mkdtempSync(join(tmpdir(), "dev-oauth-flow-"));
+
 function startDevServer() {
-  const child = spawn("npm", ["run", "dev", "--", "--port", String(PORT)], {
+  const child = spawn("npm", ["run", "dev", "--", "--port", String(PORT), "--persist-to", STATE_DIR], {
     cwd: ROOT,
     // Its own process group, so stopping it stops wrangler and workerd too.
     detached: true,
@@ -76,7 +79,14 @@ async function waitUntilUp(server) {
 
 /** An in-memory OAuthClientProvider for a headless client: login_hint instead of a browser. */
 function createHeadlessProvider() {
-  const store = { client: undefined, tokens: undefined, verifier: undefined, codes: [], authorizations: [] };
+  const store = {
+    client: undefined,
+    tokens: undefined,
+    verifier: undefined,
+    discovery: undefined,
+    callbacks: [],
+    authorizations: [],
+  };
   const provider = {
     get redirectUrl() {
       return REDIRECT_URL;
@@ -103,6 +113,11 @@ function createHeadlessProvider() {
     saveCodeVerifier: (verifier) => {
       store.verifier = verifier;
     },
+    // Kept with the verifier so the callback leg is checked against the same authorization server.
+    discoveryState: () => store.discovery,
+    saveDiscoveryState: (state) => {
+      store.discovery = state;
+    },
     async redirectToAuthorization(url) {
       store.authorizations.push(new URL(url));
       url.searchParams.set("login_hint", SUBJECT);
@@ -118,7 +133,7 @@ function createHeadlessProvider() {
       assert.equal(back.searchParams.get("state"), url.searchParams.get("state"), "state round-trips");
       assert.equal(back.searchParams.get("iss"), ISSUER, "RFC 9207 iss");
       assert.ok(back.searchParams.get("code"), `no code in the redirect: ${back.search}`);
-      store.codes.push(back.searchParams.get("code"));
+      store.callbacks.push(back.searchParams);
     },
   };
   return { provider, store };
@@ -152,7 +167,8 @@ async function run() {
   assert.equal(first.searchParams.get("code_challenge_method"), "S256");
   assert.equal(first.searchParams.get("scope"), "files:read files:write", "the 401 challenge's scope");
   assert.ok(store.client?.client_id, "dynamic client registration gave a client_id");
-  await firstTransport.finishAuth(store.codes.at(-1));
+  // The whole callback query: the SDK checks `iss` (RFC 9207) as well as using the code.
+  await firstTransport.finishAuth(store.callbacks.at(-1));
   const claims = decodeJwt(store.tokens.access_token);
   assert.equal(claims.aud, SERVER_URL.href);
   assert.equal(claims.iss, ISSUER);
@@ -180,7 +196,13 @@ async function run() {
   assert.ok(redirected, "the 403 insufficient_scope led to a new authorization request");
   const stepUp = store.authorizations.at(-1);
   assert.equal(stepUp.searchParams.get("scope"), "files:read files:write files:delete", "held scopes + needed");
-  assert.equal(await auth(provider, { serverUrl: SERVER_URL, authorizationCode: store.codes.at(-1) }), "AUTHORIZED");
+  const callback = store.callbacks.at(-1);
+  const exchanged = await auth(provider, {
+    serverUrl: SERVER_URL,
+    authorizationCode: callback.get("code"),
+    iss: callback.get("iss"),
+  });
+  assert.equal(exchanged, "AUTHORIZED");
   assert.equal(decodeJwt(store.tokens.access_token).scope, "files:read files:write files:delete");
   await client.close();
 
@@ -210,5 +232,6 @@ try {
   console.error(`--- npm run dev output ---\n${server.output()}`);
 } finally {
   await server.stop();
+  rmSync(STATE_DIR, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

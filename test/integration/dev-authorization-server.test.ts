@@ -234,6 +234,16 @@ describe("authorization with login_hint, token exchange with resource", () => {
     expect(back.searchParams.get("code")).toBeNull();
   });
 
+  it("requires PKCE from confidential clients too", async () => {
+    const response = await register({ token_endpoint_auth_method: "client_secret_basic" });
+    const { client_id: clientId } = (await response.json()) as { client_id: string };
+    const url = authorizationUrl(clientId, "", { login_hint: "pkce", code_challenge: undefined });
+    url.searchParams.delete("code_challenge_method");
+    const back = await authorizeWithHint(url);
+    expect(back.searchParams.get("error")).toBe("invalid_request");
+    expect(back.searchParams.get("code")).toBeNull();
+  });
+
   it("issues tokens only for this MCP server: another resource → invalid_target", async () => {
     const clientId = await registeredClientId();
     const { challenge } = await pkce();
@@ -307,6 +317,21 @@ describe("the sign-in page", () => {
     };
     const claims = decodeJwt(tokens.access_token);
     expect(claims).toMatchObject({ sub: "bob", scope: "files:read", roles: ["editor", "auditor", "extra"] });
+  });
+
+  it("refuses a subject that cannot name a sandbox, and shows the page again", async () => {
+    const clientId = await registeredClientId();
+    const { challenge } = await pkce();
+    const browse = createBrowser();
+    const start = await browse(authorizationUrl(clientId, challenge, {}));
+    const pageUrl = new URL(start.headers.get("location") ?? "", ISSUER);
+    await browse(pageUrl);
+    const form = new URLSearchParams({ subject: "../other-tenant", scope: "files:read", decision: "approve" });
+    const response = await browse(pageUrl, { method: "POST", body: form });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain("The subject must be");
+    expect(html).toContain(`action="/interaction/${pageUrl.pathname.split("/").pop()}"`);
   });
 
   it("deny sends access_denied back to the client and issues nothing", async () => {

@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import type { JsonRpcMessage } from "../../src/http/body";
 import { operationOf, requestCost } from "../../src/limits/request-cost";
-import { parseToolCall } from "../../src/mcp/tool-call";
 import { findTool, TOOLS } from "../../src/tools/registry";
+import { parseToolCall } from "../../src/tools/tool-call";
 
 const message = (name: string, args: unknown = {}): JsonRpcMessage => ({
   jsonrpc: "2.0",

@@ -9,13 +9,13 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createRequestLog } from "../../src/audit/audit-log";
 import type { Principal } from "../../src/auth/principal";
-import type { ToolDecision } from "../../src/http/authorize";
 import { toCaller } from "../../src/http/authorize";
-import { parseToolCall, type ToolCall } from "../../src/mcp/tool-call";
 import { runTool, type SeamContext } from "../../src/mcp/tool-seam";
+import type { ToolDecision } from "../../src/policy/decide";
 import { parsePolicy, SCOPES_ONLY_POLICY } from "../../src/policy/policy";
 import { Sandbox } from "../../src/sandbox/sandbox";
 import { findTool } from "../../src/tools/registry";
+import { parseToolCall, type ToolCall } from "../../src/tools/tool-call";
 import type { ToolDefinition } from "../../src/tools/tool-definition";
 
 function principal(tenant: string, scopes: string[], roles: string[] = []): Principal {
@@ -68,6 +68,7 @@ function seam(
     decision,
     policy: options.policy ?? SCOPES_ONLY_POLICY,
     caller: toCaller(who, false),
+    channel: { canAsk: false, codec: undefined },
   };
   return { context: { ...context, call: undefined }, lines };
 }

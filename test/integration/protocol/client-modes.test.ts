@@ -77,7 +77,8 @@ describe.each(CLIENT_MODES)("%s", (mode) => {
     expect(refusal.status).toBe(403);
     const challenge = refusal.headers.get("www-authenticate") ?? "";
     expect(challenge).toContain('error="insufficient_scope"');
-    expect(challenge).toContain('scope="files:write"');
+    // The scope to ask for is what the token held plus what the call needs (MCP authorization, step-up).
+    expect(challenge).toContain('scope="files:read files:write"');
     expect(challenge).toContain(
       'resource_metadata="https://files.example.test/.well-known/oauth-protected-resource/mcp"',
     );

@@ -9,9 +9,8 @@
  */
 import type { z } from "zod";
 import { ToolError } from "../errors/tool-error";
-import type { JsonRpcMessage } from "../http/body";
 import type { Access } from "../policy/access";
-import type { ToolDefinition } from "../tools/tool-definition";
+import type { ToolDefinition } from "./tool-definition";
 
 export type ToolCall =
   | {
@@ -32,7 +31,7 @@ function describeIssues(error: z.ZodError): string {
 
 /** `undefined` for anything but `tools/call`. */
 export function parseToolCall(
-  message: JsonRpcMessage,
+  message: { readonly method?: unknown; readonly params?: unknown; readonly [field: string]: unknown },
   findTool: (name: string) => ToolDefinition | undefined,
 ): ToolCall | undefined {
   if (message.method !== "tools/call") return undefined;
