@@ -8,10 +8,13 @@
  */
 import { Hono } from "hono";
 import { createRequestLog, type RequestLog } from "./audit/audit-log";
+import { sendAuditEvents } from "./audit/audit-producer";
+import { createRequestAudit, type RequestAudit, requestOriginOf } from "./audit/request-audit";
 import { createJwtVerifier, type JwtVerifier } from "./auth/jwt-verifier";
 import type { Principal } from "./auth/principal";
 import { type Config, ConfigError, parseConfig } from "./config/config";
 import type { Env } from "./env";
+import { errorDetail } from "./errors/error-detail";
 import { authenticate } from "./http/authenticate";
 import { authorizeCall, clientCertificateVerified, httpRefusal, toCaller } from "./http/authorize";
 import { assertDeclaredLengthWithin, parseSingleMessage, readCappedText } from "./http/body";
@@ -33,7 +36,7 @@ import {
 } from "./limits/request-limits";
 import { createStorageMeter } from "./limits/storage-meter";
 import { handleMcpPost } from "./mcp/handle-mcp-post";
-import { errorDetail } from "./mcp/tool-seam";
+import { createWorkflowRunner } from "./operations/workflow-runner";
 import { mayEverUse } from "./policy/decide";
 import { Sandbox } from "./sandbox/sandbox";
 import { findTool, TOOLS } from "./tools/registry";
@@ -41,7 +44,7 @@ import { parseToolCall } from "./tools/tool-call";
 
 type AppEnv = {
   Bindings: Env;
-  Variables: { log: RequestLog; config: Config; principal: Principal };
+  Variables: { log: RequestLog; audit: RequestAudit; config: Config; principal: Principal };
 };
 
 interface IsolateState {
@@ -97,11 +100,18 @@ export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use("*", async (c, next) => {
-    const log = createRequestLog(crypto.randomUUID());
+    const requestId = crypto.randomUUID();
+    // The audit object observes the log, so every outcome and refusal the log hears reaches the trail.
+    const audit = createRequestAudit(requestId, requestOriginOf(c.req.raw));
+    const log = createRequestLog(requestId, Date.now, undefined, audit);
     c.set("log", log);
+    c.set("audit", audit);
     await next();
     c.res = withHeaders(c.res, { "x-request-id": log.requestId });
     log.finish(c.res.status, c.req.method, c.req.routePath);
+    const events = audit.finish(c.res.status, c.req.method, c.req.routePath);
+    // After the answer: the queue send never delays or fails the response (audit-producer.ts).
+    if (events.length > 0) c.executionCtx.waitUntil(sendAuditEvents(c.env.AUDIT_QUEUE, events, requestId));
   });
 
   app.onError((error, c) => {
@@ -184,6 +194,7 @@ export function createApp(): Hono<AppEnv> {
         log,
         expected: { issuer: state.config.issuer, audience: state.config.audience },
       });
+      c.get("audit").authenticated(principal);
     } catch (error) {
       // Brute-forcing tokens costs the IP like any request: 429 once it is over, else the 401.
       if (error instanceof HttpError && error.response.status === 401)
@@ -191,6 +202,7 @@ export function createApp(): Hono<AppEnv> {
       throw error;
     }
     const message = parseSingleMessage(await readCappedText(c.req.raw, state.config.maxRequestBytes));
+    c.get("audit").message(message);
     checkProtocolHeaders(c.req.raw.headers, message);
     if (typeof message.method === "string") log.set({ rpcMethod: message.method.slice(0, 64) });
     const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
@@ -237,8 +249,12 @@ export function createApp(): Hono<AppEnv> {
       request: c.req.raw,
       message,
       principal,
-      sandbox: new Sandbox(c.env.FILES, principal.tenant, { meter }),
+      sandbox: new Sandbox(c.env.FILES, principal.tenant, {
+        meter,
+        operations: createWorkflowRunner(c.env.TREE_OPERATIONS),
+      }),
       log,
+      audit: c.get("audit"),
       listed:
         policy.toolsList === "permitted"
           ? TOOLS.filter((tool) => mayEverUse(policy, caller, tool.scope, tool.actions))

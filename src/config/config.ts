@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { type Policy, parsePolicy, SCOPES_ONLY_POLICY } from "../policy/policy";
+import { type AuditConfig, type AuditEnv, parseAuditConfig } from "./audit-config";
 import { ConfigError, type Environment } from "./config-error";
 import { parseSecureUrl, parseWholeNumber, present } from "./env-values";
 import { type LimitsConfig, type LimitsEnv, parseLimitsConfig } from "./limits-config";
@@ -39,10 +40,12 @@ export interface Config {
    * asks for confirmations. A random per-isolate value in development when unset.
    */
   readonly confirmationSecret: string | undefined;
+  /** Signing key, SIEM sink, alert webhook and detector thresholds (src/config/audit-config.ts). */
+  readonly audit: AuditConfig;
 }
 
 /** The variables this module reads; everything else in env is ignored here. */
-export interface ConfigEnv extends LimitsEnv {
+export interface ConfigEnv extends LimitsEnv, AuditEnv {
   ENVIRONMENT?: string;
   OAUTH_ISSUER?: string;
   OAUTH_AUDIENCE?: string;
@@ -74,7 +77,7 @@ function parseInteger(env: ConfigEnv, name: keyof ConfigEnv, fallback: number, m
   return parseWholeNumber(name, env[name], min, max, fallback);
 }
 
-function parseEnvironment(raw: string | undefined): Environment {
+export function parseEnvironment(raw: string | undefined): Environment {
   const value = present(raw) ?? "production";
   if (value !== "production" && value !== "development") {
     throw new ConfigError("ENVIRONMENT", 'must be "production" or "development"');
@@ -192,5 +195,6 @@ export function parseConfig(env: ConfigEnv): Config {
     limits: parseLimitsConfig(env, environment),
     policy,
     confirmationSecret: parseConfirmationSecret(env.CONFIRMATION_SECRET, environment, policy),
+    audit: parseAuditConfig(env, environment),
   };
 }

@@ -17,6 +17,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 import type { RequestLog } from "../audit/audit-log";
+import type { RequestAudit } from "../audit/request-audit";
 import type { Principal } from "../auth/principal";
 import type { ToolError } from "../errors/tool-error";
 import type { JsonRpcMessage } from "../http/body";
@@ -38,6 +39,7 @@ export interface McpExchange {
   readonly principal: Principal;
   readonly sandbox: Sandbox;
   readonly log: RequestLog;
+  readonly audit: RequestAudit;
   /** What tools/list shows this caller (toolsList "permitted" filters it). */
   readonly listed: readonly ToolDefinition[];
   /** The tools/call of this message, parsed once at the edge, and the policy's decision on it. */
@@ -74,13 +76,11 @@ async function serveLegacy(server: Server, request: Request, message: JsonRpcMes
 
 async function serveModern(factory: () => Server, request: Request, message: JsonRpcMessage): Promise<Response> {
   // Created per request like the server: it holds no state worth sharing (nothing here publishes
-  // list changes), and a per-request handler cannot mix up two callers' exchanges.
+  // list changes), and a per-request handler cannot mix up two callers' exchanges. Not closed here: the
+  // exchange closes its own server when the answer is complete, and closing the handler would cut off
+  // an answer that was upgraded to a stream (a handler sending progress before its result).
   const handler = createMcpHandler(factory, { legacy: "reject" });
-  try {
-    return await handler.fetch(request, { parsedBody: message });
-  } finally {
-    await handler.close();
-  }
+  return handler.fetch(request, { parsedBody: message });
 }
 
 export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
@@ -97,6 +97,7 @@ export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
       principal: exchange.principal,
       sandbox: exchange.sandbox,
       log: exchange.log,
+      audit: exchange.audit,
       outcome,
       refusal: exchange.refusal,
       call: exchange.call,

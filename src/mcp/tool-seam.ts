@@ -1,8 +1,10 @@
 /**
  * The single path every tool call takes: the edge's policy decision for this very call (no decision, or
- * one for another tool, is a bug and runs nothing) → the input parsed once at the edge → run against the
- * caller's sandbox → audit → map the result or error. Because `mcp-server.ts` registers only this
- * function as the `tools/call` handler, a new tool cannot forget any step.
+ * one for another tool, is a bug and runs nothing) → the scope re-checked → the input parsed once at the
+ * edge → a confirmation when a rule asks for one → run against the caller's sandbox → audit (one File
+ * Hosting event per call, via `context.audit`, carrying the decision's rule) → map the result or error.
+ * Because `mcp-server.ts` registers only this function as the `tools/call` handler, a new tool cannot
+ * forget any step.
  *
  * Error mapping (invariant 3, docs/architecture.md):
  * - ToolError (caller's fault, incl. path refusals and invalid arguments) → result with `isError: true`
@@ -12,8 +14,12 @@
  * - Anything else → JSON-RPC -32603 with only the request id; the detail goes to the audit log.
  */
 import { type CallToolResult, type InputRequiredResult, ProtocolErrorCode } from "@modelcontextprotocol/server";
+import type { Decision as AuditDecision, FactOutcome } from "../audit/audit-facts";
 import type { RequestLog } from "../audit/audit-log";
+import type { RequestAudit } from "../audit/request-audit";
+import { activityOfTool, pathsOf } from "../audit/tool-activities";
 import type { Principal } from "../auth/principal";
+import { errorDetail } from "../errors/error-detail";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import type { Caller, Decision, ToolDecision } from "../policy/decide";
 import { effectiveScopes } from "../policy/effective-scopes";
@@ -47,8 +53,9 @@ export interface SeamContext {
   readonly principal: Principal;
   readonly sandbox: Sandbox;
   readonly log: RequestLog;
+  readonly audit: RequestAudit;
   readonly outcome: CallOutcome;
-  /** The tools/call of this request, parsed once at the edge (src/mcp/tool-call.ts). */
+  /** The tools/call of this request, parsed once at the edge (src/tools/tool-call.ts). */
   readonly call: ToolCall | undefined;
   /** The policy's decision on that call (src/http/authorize.ts). */
   readonly decision: ToolDecision | undefined;
@@ -66,6 +73,16 @@ export interface SeamContext {
 
 function toErrorResult(error: ToolError): CallToolResult {
   return { isError: true, content: [{ type: "text", text: `[${error.code}] ${error.message}` }] };
+}
+
+/** Bytes a read tool returned to the caller: text as UTF-8, binary content as its decoded size. */
+function bytesReturned(output: { content?: unknown }): number {
+  let bytes = 0;
+  for (const item of (output.content ?? []) as { type?: string; text?: string; data?: string }[]) {
+    if (typeof item.text === "string") bytes += new TextEncoder().encode(item.text).byteLength;
+    else if (typeof item.data === "string") bytes += Math.floor((item.data.length * 3) / 4);
+  }
+  return bytes;
 }
 
 /** A refusal the HTTP layer did not answer, as the tool error the caller (or its model) can act on. */
@@ -96,30 +113,40 @@ export async function runTool(
   round: ConfirmationRound = FIRST_ROUND,
 ): Promise<CallToolResult | InputRequiredResult> {
   const { tool } = call;
-  const { principal, log } = context;
+  const { principal, log, audit } = context;
   log.set({ tool: tool.name });
+  const verdict = context.decision;
+  let decision: AuditDecision = {
+    allowed: verdict?.decision.effect === "allow",
+    rule: verdict?.decision.rule ?? `scope:${tool.scope}`,
+  };
+  const paths = pathsOf(call.kind === "ready" ? call.input : {});
+  const record = (outcome: FactOutcome, extra: { errorCode?: string; bytesRead?: number; bytesWritten?: number }) =>
+    audit.file({ tool: tool.name, paths, outcome, decision, ...extra });
   try {
     // The seam's own guarantees, whatever entry point reached it: the edge's decision must exist for
     // this very tool (a refusal is answered as the tool error naming its rule), and even an "allow" is
     // re-checked for the scope with the policy's own function (token scopes ∩ roles), before the caller
     // learns anything about its input.
-    const verdict = context.decision;
     if (verdict === undefined || verdict.tool !== tool.name) {
       throw new Error(`no policy decision for ${tool.name}`);
     }
-    const { decision } = verdict;
-    if (decision.effect !== "allow" && decision.effect !== "confirm") throw refusalError(decision, tool.name);
+    const policyDecision = verdict.decision;
+    if (policyDecision.effect !== "allow" && policyDecision.effect !== "confirm") {
+      throw refusalError(policyDecision, tool.name);
+    }
     if (!effectiveScopes(context.policy, context.caller).has(tool.scope)) {
+      decision = { allowed: false, rule: `scope:${tool.scope}` };
       log.security({ type: "scope_refused", reason: "insufficient_scope", tool: tool.name, scope: tool.scope });
       throw new ToolError("forbidden", `This tool needs the ${tool.scope} scope.`);
     }
     if (call.kind === "invalid") throw call.error;
     if (context.refusal) throw context.refusal;
-    if (decision.effect === "confirm") {
-      if (call.kind !== "ready") throw refusalError(decision, tool.name);
-      const step = await confirmCall(call, decision, context, round);
+    if (policyDecision.effect === "confirm") {
+      const step = await confirmCall(call, policyDecision, context, round);
       if (step !== "confirmed") return step;
-      log.set({ decision: "allow", rule: decision.rule });
+      decision = { allowed: true, rule: policyDecision.rule };
+      log.set({ decision: "allow", rule: policyDecision.rule });
     }
     const output = await tool.run(call.input, {
       sandbox: context.sandbox,
@@ -127,16 +154,28 @@ export async function runTool(
       subject: principal.subject,
     });
     log.set({ outcome: "ok" });
+    const bytesWritten = tool.cost?.(call.input).bytesWritten;
+    record("ok", {
+      ...(activityOfTool(tool.name).activity === "download" ? { bytesRead: bytesReturned(output) } : {}),
+      ...(bytesWritten !== undefined ? { bytesWritten } : {}),
+    });
     return output;
   } catch (error) {
     if (error instanceof ToolError) {
       if (error instanceof PathRefusedError) {
+        decision = { allowed: false, rule: `path:${error.rule}` };
         log.security({ type: "path_refused", reason: error.rule, tool: tool.name });
+      } else if (error === context.refusal) {
+        decision = { allowed: false, rule: "quota:daily" };
+      } else if (typeof error.details.rule === "string") {
+        decision = { allowed: false, rule: error.details.rule };
       }
       log.set({ outcome: "tool_error", errorCode: error.code });
+      record(decision.allowed ? "tool_error" : "denied", { errorCode: error.code });
       return toErrorResult(error);
     }
     if (error instanceof DependencyUnavailableError) {
+      record("unavailable", { errorCode: `${error.dependency}_unavailable` });
       context.outcome.failure = "unavailable";
       log.set({ outcome: "unavailable", errorCode: `${error.dependency}_unavailable` });
       log.security({
@@ -148,6 +187,7 @@ export async function runTool(
       throw new JsonRpcError(ProtocolErrorCode.InternalError, "Storage is temporarily unavailable; retry later.");
     }
     context.outcome.failure = "internal";
+    record("server_error", { errorCode: "internal_error" });
     log.set({ outcome: "server_error", errorCode: "internal_error" });
     log.security({
       type: "internal_error",
@@ -157,20 +197,4 @@ export async function runTool(
     });
     throw new JsonRpcError(ProtocolErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
   }
-}
-
-/**
- * Class name, code and the top stack frames: enough for an operator to find the bug. Never the message,
- * which can quote data (V8's JSON.parse error quotes the input it choked on).
- */
-export function errorDetail(error: unknown): string {
-  if (!(error instanceof Error)) return typeof error;
-  const code = (error as { code?: unknown }).code;
-  const head = typeof code === "string" || typeof code === "number" ? `${error.name} (${code})` : error.name;
-  const frames = (error.stack ?? "")
-    .split("\n")
-    .filter((line) => line.trimStart().startsWith("at "))
-    .slice(0, 3)
-    .map((line) => line.trim());
-  return [head, ...frames].join(" | ");
 }

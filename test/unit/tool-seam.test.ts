@@ -8,6 +8,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createRequestLog } from "../../src/audit/audit-log";
+import { createRequestAudit } from "../../src/audit/request-audit";
 import type { Principal } from "../../src/auth/principal";
 import { toCaller } from "../../src/http/authorize";
 import { runTool, type SeamContext } from "../../src/mcp/tool-seam";
@@ -60,17 +61,19 @@ function seam(
     (line) => lines.push(JSON.parse(line)),
   );
   const who = principal(tenant, scopes, options.roles);
+  const audit = createRequestAudit("req-seam", {}, { now: () => 0 });
   const context: Omit<SeamContext, "call"> = {
     principal: who,
     sandbox: new Sandbox(env.FILES, tenant),
     log,
+    audit,
     outcome: {},
     decision,
     policy: options.policy ?? SCOPES_ONLY_POLICY,
     caller: toCaller(who, false),
     channel: { canAsk: false, codec: undefined },
   };
-  return { context: { ...context, call: undefined }, lines };
+  return { context: { ...context, call: undefined }, lines, audit };
 }
 
 async function storedKeys(): Promise<string[]> {
@@ -79,7 +82,7 @@ async function storedKeys(): Promise<string[]> {
 
 describe("tool seam scope check", () => {
   it("refuses a write without files:write on its own: [forbidden], nothing stored, the missing scope logged", async () => {
-    const { context, lines } = seam("seam-a", ["files:read"], allow("write_file"));
+    const { context, lines, audit } = seam("seam-a", ["files:read"], allow("write_file"));
     const before = await storedKeys();
     const result = await runTool(parsed(findTool("write_file")!, { path: "notes.md", content: "hello" }), context);
     expect(result.isError).toBe(true);
@@ -88,6 +91,15 @@ describe("tool seam scope check", () => {
     expect(lines).toContainEqual(
       expect.objectContaining({ kind: "security", type: "scope_refused", tool: "write_file", scope: "files:write" }),
     );
+    // The audit trail gets the refused call with the path it named and the scope that decided.
+    const [event] = audit.finish(200, "POST", "/mcp");
+    expect(event).toMatchObject({
+      class_uid: 6006,
+      activity_id: 1,
+      status: "Failure",
+      file: { path: "/notes.md" },
+      actor: { authorizations: [{ decision: "denied", policy: { uid: "scope:files:write" } }] },
+    });
   });
 
   it("refuses before the input is parsed or the tool runs, for every scope", async () => {

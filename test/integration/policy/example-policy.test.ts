@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Env } from "../../../src/env";
+import { TOOLS } from "../../../src/tools/registry";
 import { createTestKey, type TestKey } from "../../support/keys";
 import { captureLogs } from "../../support/logs";
 import { callTool, connectClient, errorCodeOf, textOf } from "../../support/mcp-client";
@@ -271,18 +272,7 @@ describe("roles and scopes", () => {
 });
 
 describe('toolsList: "permitted"', () => {
-  const readTools = [
-    "read_text_file",
-    "read_media_file",
-    "read_multiple_files",
-    "list_directory",
-    "list_directory_with_sizes",
-    "directory_tree",
-    "search_files",
-    "get_file_info",
-    "list_allowed_directories",
-    "list_trash",
-  ];
+  const readTools = TOOLS.filter((tool) => tool.scope === "files:read").map((tool) => tool.name);
   it("a viewer sees only the tools it can use", async () => {
     const viewer = await as(["viewer"]);
     const names = (await viewer.client.listTools()).tools.map((tool) => tool.name);
@@ -295,14 +285,14 @@ describe('toolsList: "permitted"', () => {
     expect(editor).not.toContain("delete_file");
     expect(editor).not.toContain("empty_trash");
     const admin = (await (await as(["admin"])).client.listTools()).tools.map((tool) => tool.name);
-    expect(admin).toHaveLength(17);
+    expect(admin).toEqual(TOOLS.map((tool) => tool.name));
   });
 
   it('"all" keeps the full listing for a viewer, who then learns its limits from 403s', async () => {
     const allEnv = makeEnv(key, { ACCESS_POLICY: JSON.stringify({ ...EXAMPLE_POLICY, toolsList: "all" }) });
     const token = await mintToken({ key, claims: { sub: "pol-all", roles: ["viewer"] } });
     const client = await connectClient(allEnv, token);
-    expect((await client.listTools()).tools).toHaveLength(17);
+    expect((await client.listTools()).tools).toHaveLength(TOOLS.length);
   });
 });
 
@@ -321,5 +311,19 @@ describe("an invalid policy fails closed", () => {
     const { callWorker } = await import("../../support/worker");
     const health = await callWorker(broken, "/healthz");
     expect(await health.json()).toEqual({ status: "misconfigured", variable: "ACCESS_POLICY" });
+  });
+});
+
+describe("resources go through the same policy", () => {
+  it("resources/read of a .env is refused by no-dotenv; another file reads", async () => {
+    const { toResourceUri } = await import("../../../src/mcp/resources");
+    const { parseSandboxPath } = await import("../../../src/sandbox/sandbox-path");
+    const admin = await as(["admin"]);
+    await seed(admin.tenant, { "app/.env": "SECRET=3", "app/readme.txt": "hello" });
+    await expect(
+      admin.client.readResource({ uri: toResourceUri(parseSandboxPath("app/.env", "uri")) }),
+    ).rejects.toThrow(/no-dotenv/);
+    const ok = await admin.client.readResource({ uri: toResourceUri(parseSandboxPath("app/readme.txt", "uri")) });
+    expect(ok.contents[0]).toMatchObject({ text: "hello" });
   });
 });
