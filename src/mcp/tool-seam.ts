@@ -120,7 +120,7 @@ export async function runTool(
     allowed: verdict?.decision.effect === "allow",
     rule: verdict?.decision.rule ?? `scope:${tool.scope}`,
   };
-  const paths = pathsOf(call.kind === "ready" ? call.input : {});
+  const paths = pathsOf(call.kind === "ready" ? call.input : call.rawArguments);
   const record = (outcome: FactOutcome, extra: { errorCode?: string; bytesRead?: number; bytesWritten?: number }) =>
     audit.file({ tool: tool.name, paths, outcome, decision, ...extra });
   try {

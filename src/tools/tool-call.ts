@@ -19,7 +19,13 @@ export type ToolCall =
       readonly input: unknown;
       readonly accesses: readonly Access[];
     }
-  | { readonly kind: "invalid"; readonly tool: ToolDefinition; readonly error: ToolError }
+  | {
+      readonly kind: "invalid";
+      readonly tool: ToolDefinition;
+      readonly error: ToolError;
+      /** As sent, for the audit trail only (never echoed). */
+      readonly rawArguments: unknown;
+    }
   | { readonly kind: "unknown"; readonly name: string };
 
 function describeIssues(error: z.ZodError): string {
@@ -45,13 +51,14 @@ export function parseToolCall(
       kind: "invalid",
       tool,
       error: new ToolError("invalid_arguments", `Invalid arguments: ${describeIssues(parsed.error)}`),
+      rawArguments: params?.arguments,
     };
   }
   let accesses: readonly Access[];
   try {
     accesses = tool.access(parsed.data);
   } catch (error) {
-    if (error instanceof ToolError) return { kind: "invalid", tool, error };
+    if (error instanceof ToolError) return { kind: "invalid", tool, error, rawArguments: params?.arguments };
     throw error;
   }
   // A tool declaring an action it did not list would slip past toolsList "permitted": a bug, not a refusal.

@@ -1,3 +1,4 @@
+import { env as workersEnv } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/config";
 import { ConfigError } from "../../../src/config/config-error";
@@ -90,6 +91,7 @@ describe("ACCESS_POLICY in the configuration", () => {
     OAUTH_JWKS_URL: "https://issuer.example.com/jwks.json",
     UPSTASH_REDIS_REST_URL: "https://eu1-example.upstash.io",
     UPSTASH_REDIS_REST_TOKEN: "upstash-token",
+    AUDIT_SIGNING_KEY: workersEnv.AUDIT_SIGNING_KEY,
   };
 
   it("absent or blank → scopes only", () => {
@@ -123,6 +125,7 @@ describe("CONFIRMATION_SECRET", () => {
     OAUTH_JWKS_URL: "https://issuer.example.com/jwks.json",
     UPSTASH_REDIS_REST_URL: "https://eu1-example.upstash.io",
     UPSTASH_REDIS_REST_TOKEN: "upstash-token",
+    AUDIT_SIGNING_KEY: workersEnv.AUDIT_SIGNING_KEY,
     ACCESS_POLICY: JSON.stringify(EXAMPLE_POLICY),
   };
   const variableOf = (overrides: Record<string, string | undefined>) => {
