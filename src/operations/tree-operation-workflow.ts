@@ -15,8 +15,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { createRequestLog } from "../audit/audit-log";
 import { parseEnvironment } from "../config/config";
-import { parseLimitsConfig } from "../config/limits-config";
-import type { Env } from "../env";
+import { type LimitsEnv, parseLimitsConfig } from "../config/limits-config";
 import { ToolError } from "../errors/tool-error";
 import { storageKey, tenantHash } from "../limits/redis-keys";
 import { createLimitsRuntime, type LimitsRuntime } from "../limits/request-limits";
@@ -30,6 +29,12 @@ import {
 } from "../sandbox/operation-record";
 import { Sandbox, type TreeOperationPlan } from "../sandbox/sandbox";
 
+/** What the Workflow reads from the Worker's env (src/env.ts has the whole of it). */
+export interface TreeOperationEnv extends LimitsEnv {
+  readonly ENVIRONMENT?: string;
+  readonly FILES: R2Bucket;
+}
+
 const STEP: WorkflowStepConfig = {
   retries: { limit: 6, delay: "2 seconds", backoff: "exponential" },
   timeout: "5 minutes",
@@ -38,7 +43,7 @@ const STEP: WorkflowStepConfig = {
 // The limiter runtime is safe to share between operations and tenants, like the app's per-isolate state.
 const runtimes = new WeakMap<object, LimitsRuntime>();
 
-function limitsFor(env: Env): LimitsRuntime {
+function limitsFor(env: TreeOperationEnv): LimitsRuntime {
   let runtime = runtimes.get(env);
   if (!runtime) {
     runtime = createLimitsRuntime(parseLimitsConfig(env, parseEnvironment(env.ENVIRONMENT)));
@@ -47,7 +52,7 @@ function limitsFor(env: Env): LimitsRuntime {
   return runtime;
 }
 
-async function sandboxFor(env: Env, plan: TreeOperationPlan): Promise<Sandbox> {
+async function sandboxFor(env: TreeOperationEnv, plan: TreeOperationPlan): Promise<Sandbox> {
   const limits = limitsFor(env);
   const log = createRequestLog(plan.operationId);
   log.set({ tool: `operation:${plan.kind}` });
@@ -74,7 +79,7 @@ function add(a: OperationProgress, b: OperationProgress): OperationProgress {
   };
 }
 
-export class TreeOperationWorkflow extends WorkflowEntrypoint<Env, TreeOperationPlan> {
+export class TreeOperationWorkflow extends WorkflowEntrypoint<TreeOperationEnv, TreeOperationPlan> {
   override async run(event: Readonly<WorkflowEvent<TreeOperationPlan>>, step: WorkflowStep): Promise<OperationRecord> {
     const plan = event.payload;
     let record = initialRecord(plan);
