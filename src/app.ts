@@ -13,6 +13,7 @@ import { createJwtVerifier, type JwtVerifier } from "./auth/jwt-verifier";
 import { hasScope, type Principal, type Scope } from "./auth/principal";
 import { type Config, ConfigError, parseConfig } from "./config/config";
 import type { Env } from "./env";
+import { errorDetail } from "./errors/error-detail";
 import { authenticate } from "./http/authenticate";
 import { assertDeclaredLengthWithin, type JsonRpcMessage, parseSingleMessage, readCappedText } from "./http/body";
 import { buildBearerChallenge, resourceMetadataUrlFor, stepUpScope } from "./http/challenge";
@@ -33,7 +34,6 @@ import {
 } from "./limits/request-limits";
 import { createStorageMeter } from "./limits/storage-meter";
 import { handleMcpPost } from "./mcp/handle-mcp-post";
-import { errorDetail } from "./mcp/tool-seam";
 import { createWorkflowRunner } from "./operations/workflow-runner";
 import { Sandbox } from "./sandbox/sandbox";
 import { findTool, TOOLS } from "./tools/registry";

@@ -7,7 +7,7 @@
  * `ENVIRONMENT=development` says so explicitly.
  */
 import { z } from "zod";
-import { type AuditConfig, type AuditEnv, parseAuditConfig } from "../audit/audit-config";
+import { type AuditConfig, type AuditEnv, parseAuditConfig } from "./audit-config";
 import { ConfigError, type Environment } from "./config-error";
 import { parseSecureUrl, parseWholeNumber, present } from "./env-values";
 import { type LimitsConfig, type LimitsEnv, parseLimitsConfig } from "./limits-config";
@@ -32,7 +32,7 @@ export interface Config {
   readonly jwksTimeoutMs: number;
   /** Rate limits, quotas, Upstash and its failure mode (limits-config.ts). */
   readonly limits: LimitsConfig;
-  /** Signing key, SIEM sink, alert webhook and detector thresholds (src/audit/audit-config.ts). */
+  /** Signing key, SIEM sink, alert webhook and detector thresholds (src/config/audit-config.ts). */
   readonly audit: AuditConfig;
 }
 

@@ -63,13 +63,11 @@ async function serveLegacy(server: Server, request: Request, message: JsonRpcMes
 
 async function serveModern(factory: () => Server, request: Request, message: JsonRpcMessage): Promise<Response> {
   // Created per request like the server: it holds no state worth sharing (nothing here publishes
-  // list changes), and a per-request handler cannot mix up two callers' exchanges.
+  // list changes), and a per-request handler cannot mix up two callers' exchanges. Not closed here: the
+  // exchange closes its own server when the answer is complete, and closing the handler would cut off
+  // an answer that was upgraded to a stream (a handler sending progress before its result).
   const handler = createMcpHandler(factory, { legacy: "reject" });
-  try {
-    return await handler.fetch(request, { parsedBody: message });
-  } finally {
-    await handler.close();
-  }
+  return handler.fetch(request, { parsedBody: message });
 }
 
 export async function handleMcpPost(exchange: McpExchange): Promise<Response> {

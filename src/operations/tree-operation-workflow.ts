@@ -14,8 +14,8 @@
  */
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { createRequestLog } from "../audit/audit-log";
-import { parseEnvironment } from "../config/config";
-import { type LimitsEnv, parseLimitsConfig } from "../config/limits-config";
+import { type ConfigEnv, parseEnvironment } from "../config/config";
+import { parseLimitsConfig } from "../config/limits-config";
 import { ToolError } from "../errors/tool-error";
 import { storageKey, tenantHash } from "../limits/redis-keys";
 import { createLimitsRuntime, type LimitsRuntime } from "../limits/request-limits";
@@ -29,11 +29,8 @@ import {
 } from "../sandbox/operation-record";
 import { Sandbox, type TreeOperationPlan } from "../sandbox/sandbox";
 
-/** What the Workflow reads from the Worker's env (src/env.ts has the whole of it). */
-export interface TreeOperationEnv extends LimitsEnv {
-  readonly ENVIRONMENT?: string;
-  readonly FILES: R2Bucket;
-}
+/** What the Workflow needs of the Worker's env (declared here, not from src/env.ts: no folder imports the app). */
+type Env = ConfigEnv & { readonly FILES: R2Bucket };
 
 const STEP: WorkflowStepConfig = {
   retries: { limit: 6, delay: "2 seconds", backoff: "exponential" },
@@ -43,7 +40,7 @@ const STEP: WorkflowStepConfig = {
 // The limiter runtime is safe to share between operations and tenants, like the app's per-isolate state.
 const runtimes = new WeakMap<object, LimitsRuntime>();
 
-function limitsFor(env: TreeOperationEnv): LimitsRuntime {
+function limitsFor(env: Env): LimitsRuntime {
   let runtime = runtimes.get(env);
   if (!runtime) {
     runtime = createLimitsRuntime(parseLimitsConfig(env, parseEnvironment(env.ENVIRONMENT)));
@@ -52,7 +49,7 @@ function limitsFor(env: TreeOperationEnv): LimitsRuntime {
   return runtime;
 }
 
-async function sandboxFor(env: TreeOperationEnv, plan: TreeOperationPlan): Promise<Sandbox> {
+async function sandboxFor(env: Env, plan: TreeOperationPlan): Promise<Sandbox> {
   const limits = limitsFor(env);
   const log = createRequestLog(plan.operationId);
   log.set({ tool: `operation:${plan.kind}` });
@@ -79,7 +76,7 @@ function add(a: OperationProgress, b: OperationProgress): OperationProgress {
   };
 }
 
-export class TreeOperationWorkflow extends WorkflowEntrypoint<TreeOperationEnv, TreeOperationPlan> {
+export class TreeOperationWorkflow extends WorkflowEntrypoint<Env, TreeOperationPlan> {
   override async run(event: Readonly<WorkflowEvent<TreeOperationPlan>>, step: WorkflowStep): Promise<OperationRecord> {
     const plan = event.payload;
     let record = initialRecord(plan);

@@ -1,5 +1,5 @@
 /**
- * Directory operations of any size (DESIGN invariant 6 at scale): a 1,500-file tree copied, moved,
+ * Directory operations of any size (invariant 6, docs/architecture.md at scale): a 1,500-file tree copied, moved,
  * deleted and restored as Cloudflare Workflows (real engine in Miniflare), each followed only through
  * get_operation, with every object accounted for at every stage; a directory delete counting one
  * delete against the daily quota; step failures retried by the engine (and, when they never stop,
