@@ -18,13 +18,14 @@
 import { ProtocolErrorCode, type Resource, type Server } from "@modelcontextprotocol/server";
 import type { Decision, FactOutcome } from "../audit/audit-facts";
 import { hasScope } from "../auth/principal";
+import { errorDetail } from "../errors/error-detail";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import { toBase64 } from "../files/base64";
 import { MAX_MEDIA_READ_BYTES } from "../files/limits";
 import { FALLBACK_MEDIA_TYPE, mediaKind, mediaTypeFor } from "../files/media-type";
 import type { SandboxPath } from "../sandbox/sandbox";
 import { PathRefusedError } from "../sandbox/sandbox-path";
-import { errorDetail, JsonRpcError, type SeamContext } from "./tool-seam";
+import { JsonRpcError, type SeamContext } from "./tool-seam";
 
 export const RESOURCE_SCHEME = "r2-files";
 const URI_PREFIX = `${RESOURCE_SCHEME}:///`;
