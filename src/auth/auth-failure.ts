@@ -1,28 +1,35 @@
 /**
- * Why a credential was refused, as a closed set of codes. The wire learns only "invalid_token"; the
- * audit log learns the precise reason. `key_set_unavailable` is our outage, not the caller's fault, and
- * is answered with 503 instead of 401 (DESIGN invariant 5).
+ * Why a credential was refused, as a closed set of codes. The wire learns little (src/http/auth-refusals.ts
+ * maps every code, exhaustively); the audit log learns the precise reason. Audit and alerting may map
+ * `AuthFailureReason` (or iterate `AUTH_FAILURE_REASONS`) and rely on it being complete.
+ * `key_set_unavailable` and `replay_cache_unavailable` are our outages, not the caller's fault, and are
+ * answered with 503 instead of 401 (DESIGN invariant 5).
  */
-export type AuthFailureReason =
-  | "missing_credential"
-  | "malformed_authorization_header"
-  | "unsupported_scheme"
-  | "token_in_query"
-  | "malformed_token"
-  | "algorithm_not_allowed"
-  | "hostile_key_header"
-  | "unsupported_critical_header"
-  | "unknown_key"
-  | "bad_signature"
-  | "expired"
-  | "not_yet_valid"
-  | "missing_expiry"
-  | "wrong_issuer"
-  | "wrong_audience"
-  | "missing_tenant"
-  | "invalid_tenant"
-  | "invalid_claims"
-  | "key_set_unavailable";
+export const AUTH_FAILURE_REASONS = [
+  // The Authorization header itself.
+  "missing_credential",
+  "malformed_authorization_header",
+  "unsupported_scheme",
+  "token_in_query",
+  "malformed_token",
+  // JWT access tokens.
+  "algorithm_not_allowed",
+  "hostile_key_header",
+  "unsupported_critical_header",
+  "unknown_key",
+  "bad_signature",
+  "expired",
+  "not_yet_valid",
+  "missing_expiry",
+  "wrong_issuer",
+  "wrong_audience",
+  "missing_tenant",
+  "invalid_tenant",
+  "invalid_claims",
+  "key_set_unavailable",
+] as const;
+
+export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
 
 export type AuthResult<T> =
   | { readonly ok: true; readonly value: T }
@@ -30,4 +37,8 @@ export type AuthResult<T> =
 
 export function authFailure(reason: AuthFailureReason): { ok: false; reason: AuthFailureReason } {
   return { ok: false, reason };
+}
+
+export function authSuccess<T>(value: T): { ok: true; value: T } {
+  return { ok: true, value };
 }

@@ -12,6 +12,7 @@ import type { Config } from "../config/config";
 import { isValidTenantId } from "../sandbox/tenant-prefix";
 import { ALLOWED_JWS_ALGORITHMS } from "./algorithms";
 import { type AuthFailureReason, type AuthResult, authFailure } from "./auth-failure";
+import { type CredentialVerifier, looksLikeJwt } from "./credential-verifier";
 import { createKeyResolver, KeySetUnavailableError } from "./key-set";
 import type { Principal } from "./principal";
 
@@ -31,10 +32,6 @@ const claimsSchema = z.object({
   exp: z.number(),
   cnf: z.looseObject({ "x5t#S256": z.string().optional() }).optional(),
 });
-
-export interface JwtVerifier {
-  verify(token: string, now?: Date): Promise<AuthResult<Principal>>;
-}
 
 function toList(value: string | string[] | undefined, separator = " "): string[] {
   if (value === undefined) return [];
@@ -117,8 +114,10 @@ function toFailureReason(error: unknown): AuthFailureReason {
 export function createJwtVerifier(
   config: Config,
   keys: JWTVerifyGetKey = createKeyResolver(config.jwks, config.jwksTimeoutMs),
-): JwtVerifier {
+): CredentialVerifier {
   return {
+    kind: "jwt",
+    matches: looksLikeJwt,
     async verify(token, now) {
       if (token.length > MAX_TOKEN_LENGTH) return authFailure("malformed_token");
       const headerProblem = inspectHeader(token);
@@ -130,7 +129,7 @@ export function createJwtVerifier(
           algorithms: [...ALLOWED_JWS_ALGORITHMS],
           requiredClaims: ["exp"],
           clockTolerance: config.clockToleranceSeconds,
-          ...(now ? { currentDate: now } : {}),
+          currentDate: now,
         });
         return toPrincipal(payload, config.tenantClaim);
       } catch (error) {

@@ -1,61 +1,68 @@
 /**
- * Request → Principal, or the complete refusal: 401 with a Bearer challenge that points at our metadata
- * (adding `error="invalid_token"` when a token was sent), or 503 + Retry-After when the key set could not
- * be fetched (our outage, not the caller's fault). Every refusal is a security event with its reason code.
+ * Authenticate: request → Principal (src/auth/authenticate-credential.ts), or the complete refusal from
+ * the wire table (auth-refusals.ts): 401 with a challenge that points at our metadata, or 503 +
+ * Retry-After for our own outage. A 401 costs the client IP one unit of its rate limit, so guessing
+ * tokens is throttled like any flood (429 once it is over). Every refusal is a security event with its
+ * reason code.
  */
-import type { RequestLog } from "../audit/audit-log";
 import type { AuthFailureReason } from "../auth/auth-failure";
-import { extractBearerToken } from "../auth/bearer";
-import type { JwtVerifier } from "../auth/jwt-verifier";
+import { authenticateCredential, type CredentialRequest } from "../auth/authenticate-credential";
 import type { Principal } from "../auth/principal";
-import { type BearerError, buildBearerChallenge } from "./challenge";
+import { countFailedAuthentication } from "../limits/admission-check";
+import { toAuthRefusal } from "./auth-refusals";
+import { buildBearerChallenge } from "./challenge";
+import type { Edge } from "./edge";
+import { tooManyRequests } from "./limit-refusals";
+import { rateLimitHeaders } from "./rate-limit-headers";
 import { HttpError, jsonRpcErrorResponse, serviceUnavailable } from "./responses";
 
 /** Scopes a client should ask for when it has no token yet; `files:delete` is obtained by step-up. */
 export const BASELINE_SCOPE = "files:read files:write";
 
-export interface AuthenticateOptions {
-  readonly verifier: JwtVerifier;
-  readonly resourceMetadataUrl: string;
-  readonly log: RequestLog;
+/** The facts authentication may see; the rest of the request (body, other headers) stays here. */
+export function toCredentialRequest(request: Request): CredentialRequest {
+  return { method: request.method, url: request.url, authorization: request.headers.get("authorization") };
 }
 
-function unauthorized(reason: AuthFailureReason, resourceMetadataUrl: string): HttpError {
-  const error: BearerError | undefined =
-    reason === "missing_credential" || reason === "unsupported_scheme"
-      ? undefined
-      : reason === "token_in_query" || reason === "malformed_authorization_header"
-        ? "invalid_request"
-        : "invalid_token";
-  const description =
-    reason === "token_in_query" ? "Send the access token in the Authorization header only" : undefined;
+function refusalResponse(reason: AuthFailureReason, resourceMetadataUrl: string): Response {
+  const refusal = toAuthRefusal(reason);
+  if (refusal.status === 503) return serviceUnavailable(refusal.message);
   const challenge = buildBearerChallenge({
     resourceMetadataUrl,
     scope: BASELINE_SCOPE,
-    ...(error ? { error } : {}),
-    ...(description ? { errorDescription: description } : {}),
+    ...(refusal.error ? { error: refusal.error } : {}),
+    ...(refusal.description ? { errorDescription: refusal.description } : {}),
   });
   const message =
-    error !== undefined
+    refusal.error !== undefined
       ? "Unauthorized: the access token is missing, invalid or expired"
       : "Unauthorized: an access token is required";
-  return new HttpError(jsonRpcErrorResponse(401, -32000, message, { "www-authenticate": challenge }));
+  return jsonRpcErrorResponse(401, -32000, message, { "www-authenticate": challenge });
 }
 
-export async function authenticate(request: Request, options: AuthenticateOptions): Promise<Principal> {
-  const { log } = options;
-  const extracted = extractBearerToken(request);
-  const result = extracted.ok ? await options.verifier.verify(extracted.value) : extracted;
+export async function authenticate(edge: Edge): Promise<Principal> {
+  const { log, state } = edge;
+  const result = await authenticateCredential(state.authenticator, toCredentialRequest(edge.request), new Date());
   if (result.ok) {
     const principal = result.value;
     log.set({ tenant: principal.tenant, subject: principal.subject, clientId: principal.clientId });
     return principal;
   }
   log.security({ type: "auth_failure", reason: result.reason });
-  if (result.reason === "key_set_unavailable") {
-    log.set({ outcome: "unavailable", errorCode: "jwks_unavailable" });
-    throw new HttpError(serviceUnavailable("Authorization server keys are temporarily unavailable; retry later"));
+  const refusal = toAuthRefusal(result.reason);
+  if (refusal.status === 503) {
+    log.set({ outcome: "unavailable", errorCode: refusal.errorCode });
+    throw new HttpError(refusalResponse(result.reason, state.resourceMetadataUrl));
+  }
+  // Brute-forcing credentials costs the IP like any request: 429 once it is over, else the 401.
+  const counted = await countFailedAuthentication(state.limits, edge.ip, edge.defer);
+  if (counted.kind === "uncounted") {
+    // Our outage must not turn into "your token is fine" or into a 503 that hides the 401.
+    log.security({ type: "degraded_decision", reason: "auth_failure_uncounted" });
+  } else if (counted.kind === "rate_limited") {
+    const headers = rateLimitHeaders(counted.windows, counted.now);
+    throw tooManyRequests(log, "ip_auth_failures", counted.retryAt, counted.now, headers);
   }
   log.set({ outcome: "denied", errorCode: result.reason });
-  throw unauthorized(result.reason, options.resourceMetadataUrl);
+  throw new HttpError(refusalResponse(result.reason, state.resourceMetadataUrl));
 }

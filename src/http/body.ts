@@ -1,8 +1,9 @@
 /**
- * Reads a JSON-RPC request body under a byte cap, before anything parses it: a declared
- * `Content-Length` over the cap is refused without reading, and a chunked body is cut off as soon as it
- * passes the cap. One message per POST (batches were removed from MCP in 2025-06-18).
+ * Body: reads a JSON-RPC request body under a byte cap, before anything parses it: a declared
+ * `Content-Length` over the cap is refused at the edge without reading, and a chunked body is cut off as
+ * soon as it passes the cap. One message per POST (batches were removed from MCP in 2025-06-18).
  */
+import type { Edge } from "./edge";
 import { HttpError, jsonRpcErrorResponse } from "./responses";
 
 export function tooLarge(maxBytes: number): HttpError {
@@ -61,4 +62,18 @@ export function parseSingleMessage(text: string): JsonRpcMessage {
     throw new HttpError(jsonRpcErrorResponse(400, -32600, "Invalid Request: expected one JSON-RPC message object"));
   }
   return parsed as JsonRpcMessage;
+}
+
+/** The one message of this POST, with what later stages need from it. */
+export interface ParsedMessage {
+  readonly message: JsonRpcMessage;
+  /** The JSON-RPC id, for error answers about this message; null for notifications and odd ids. */
+  readonly id: string | number | null;
+}
+
+export async function readMessage(edge: Edge): Promise<ParsedMessage> {
+  const message = parseSingleMessage(await readCappedText(edge.request, edge.state.config.maxRequestBytes));
+  if (typeof message.method === "string") edge.log.set({ rpcMethod: message.method.slice(0, 64) });
+  const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
+  return { message, id };
 }

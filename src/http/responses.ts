@@ -31,3 +31,10 @@ export class HttpError extends Error {
 export function serviceUnavailable(message: string): Response {
   return jsonRpcErrorResponse(503, -32000, message, { "retry-after": String(RETRY_AFTER_SECONDS) });
 }
+
+/** A copy of `response` with `headers` set (responses from fetch and the SDK have immutable headers). */
+export function withHeaders(response: Response, headers: Record<string, string>): Response {
+  const copy = new Response(response.body, response);
+  for (const [name, value] of Object.entries(headers)) copy.headers.set(name, value);
+  return copy;
+}

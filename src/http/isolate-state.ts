@@ -1,0 +1,60 @@
+/**
+ * What one isolate builds once from its env: the parsed config, the authenticator (verifiers and
+ * bindings, with the JWKS cache), the resource-metadata URL and the limits runtime. All of it is safe to
+ * share between requests and tenants. A ConfigError is cached too, so a broken deployment fails fast and
+ * uniformly (503 naming the variable).
+ */
+import type { RequestLog } from "../audit/audit-log";
+import type { Authenticator } from "../auth/authenticate-credential";
+import { createJwtVerifier } from "../auth/jwt-verifier";
+import { type Config, ConfigError, parseConfig } from "../config/config";
+import type { Env } from "../env";
+import { createLimitsRuntime, type LimitsRuntime } from "../limits/limits-runtime";
+import { resourceMetadataUrlFor } from "./challenge";
+import { HttpError, serviceUnavailable } from "./responses";
+
+export interface IsolateState {
+  readonly config: Config;
+  readonly authenticator: Authenticator;
+  readonly resourceMetadataUrl: string;
+  readonly limits: LimitsRuntime;
+}
+
+// Keyed by the env object: one per isolate in production, one per test variant in tests.
+const isolateStates = new WeakMap<object, IsolateState | ConfigError>();
+
+function createIsolateState(env: Env): IsolateState {
+  const config = parseConfig(env);
+  const limits = createLimitsRuntime(config.limits);
+  return {
+    config,
+    authenticator: { verifiers: [createJwtVerifier(config)], bindings: [] },
+    resourceMetadataUrl: resourceMetadataUrlFor(config.audience),
+    limits,
+  };
+}
+
+export function loadState(env: Env): IsolateState | ConfigError {
+  let state = isolateStates.get(env);
+  if (!state) {
+    try {
+      state = createIsolateState(env);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      state = error;
+    }
+    isolateStates.set(env, state);
+  }
+  return state;
+}
+
+export function requireState(env: Env, log: RequestLog): IsolateState {
+  const state = loadState(env);
+  if (state instanceof ConfigError) {
+    log.security({ type: "config_error", reason: state.variable });
+    log.set({ outcome: "server_error", errorCode: "config_error" });
+    // The variable name helps the operator and reveals nothing secret; the value is never echoed.
+    throw new HttpError(serviceUnavailable(`Server misconfigured: ${state.message}`));
+  }
+  return state;
+}
