@@ -12,6 +12,7 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
         r2Buckets: ["FILES"],
+        kvNamespaces: ["API_KEYS"],
         bindings: {
           // The suite's own signing key is generated per run (test/support/keys.ts); these are
           // overridden per test where a test needs a different configuration.

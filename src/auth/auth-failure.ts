@@ -2,8 +2,9 @@
  * Why a credential was refused, as a closed set of codes. The wire learns little (src/http/auth-refusals.ts
  * maps every code, exhaustively); the audit log learns the precise reason. Audit and alerting may map
  * `AuthFailureReason` (or iterate `AUTH_FAILURE_REASONS`) and rely on it being complete.
- * `key_set_unavailable` and `replay_cache_unavailable` are our outages, not the caller's fault, and are
- * answered with 503 instead of 401 (DESIGN invariant 5).
+ * `key_set_unavailable`, `api_key_store_unavailable` and `replay_cache_unavailable` are our outages, not
+ * the caller's fault, and are answered with 503 instead of 401 (DESIGN invariant 5); a corrupt stored
+ * API key record (`api_key_record_invalid`) is our bug and answered with 500.
  */
 export const AUTH_FAILURE_REASONS = [
   // The Authorization header itself.
@@ -27,6 +28,15 @@ export const AUTH_FAILURE_REASONS = [
   "invalid_tenant",
   "invalid_claims",
   "key_set_unavailable",
+  // API keys.
+  "malformed_api_key",
+  "unknown_api_key",
+  "api_key_secret_mismatch",
+  "api_key_revoked",
+  "api_key_expired",
+  "api_key_rotated",
+  "api_key_record_invalid",
+  "api_key_store_unavailable",
 ] as const;
 
 export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];

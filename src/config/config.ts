@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { type LimitsConfig, type LimitsEnv, parseLimitsConfig } from "../limits/limits-config";
 import { ConfigError, type Environment } from "./config-error";
+import { type CredentialsConfig, type CredentialsEnv, parseCredentialsConfig } from "./credentials-config";
 
 export { ConfigError, type Environment };
 
@@ -30,10 +31,12 @@ export interface Config {
   readonly jwksTimeoutMs: number;
   /** Rate limits, quotas, Upstash and its failure mode (src/limits/limits-config.ts). */
   readonly limits: LimitsConfig;
+  /** API key revocations, mTLS, sender-constrained tokens (src/config/credentials-config.ts). */
+  readonly credentials: CredentialsConfig;
 }
 
 /** The variables this module reads; everything else in env is ignored here. */
-export interface ConfigEnv extends LimitsEnv {
+export interface ConfigEnv extends LimitsEnv, CredentialsEnv {
   ENVIRONMENT?: string;
   OAUTH_ISSUER?: string;
   OAUTH_AUDIENCE?: string;
@@ -174,5 +177,6 @@ export function parseConfig(env: ConfigEnv): Config {
     clockToleranceSeconds: parseInteger(env, "OAUTH_CLOCK_TOLERANCE_SECONDS", 30, 0, 300),
     jwksTimeoutMs: parseInteger(env, "OAUTH_JWKS_TIMEOUT_MS", 3000, 100, 30000),
     limits: parseLimitsConfig(env, environment),
+    credentials: parseCredentialsConfig(env),
   };
 }

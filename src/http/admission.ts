@@ -40,8 +40,13 @@ export function quotaError(refusal: QuotaRefusal): ToolError {
   );
 }
 
-/** Whose fair share a request spends: the credential kind and the subject. */
+/**
+ * Whose fair share a request spends: a JWT's subject, or an API key itself (`key:<keyId>`), so each key
+ * is its own principal for rate limits whatever subject it acts for, and keeps its budget across rotations.
+ */
 export function limitIdentityOf(principal: Principal): { kind: string; id: string } {
+  if (principal.credentialKind === "api_key" && principal.keyId)
+    return { kind: "api_key", id: `key:${principal.keyId}` };
   return { kind: principal.credentialKind, id: principal.subject };
 }
 

@@ -5,7 +5,7 @@
  * The wire learns little: RFC 6750 §3.1 error codes (`invalid_request`, `invalid_token`) and a generic
  * message; the precise reason goes to the security log only. No credential sent → a plain challenge
  * without an error code (§3.1). Our own outages → 503 + Retry-After, never a 401 that blames the caller
- * (DESIGN invariant 5).
+ * (DESIGN invariant 5); our own bug (a corrupt stored record) → 500.
  */
 import type { AuthFailureReason } from "../auth/auth-failure";
 import type { BearerError } from "./challenge";
@@ -22,7 +22,8 @@ export type AuthRefusal =
       /** The request log's errorCode (which dependency failed). */
       readonly errorCode: string;
       readonly message: string;
-    };
+    }
+  | { readonly status: 500; readonly errorCode: string };
 
 const NO_CREDENTIAL: AuthRefusal = { status: 401, error: undefined };
 const INVALID_REQUEST: AuthRefusal = { status: 401, error: "invalid_request" };
@@ -55,6 +56,18 @@ export const AUTH_REFUSALS: Readonly<Record<AuthFailureReason, AuthRefusal>> = {
     status: 503,
     errorCode: "jwks_unavailable",
     message: "Authorization server keys are temporarily unavailable; retry later",
+  },
+  malformed_api_key: INVALID_TOKEN,
+  unknown_api_key: INVALID_TOKEN,
+  api_key_secret_mismatch: INVALID_TOKEN,
+  api_key_revoked: INVALID_TOKEN,
+  api_key_expired: INVALID_TOKEN,
+  api_key_rotated: INVALID_TOKEN,
+  api_key_record_invalid: { status: 500, errorCode: "api_key_record_invalid" },
+  api_key_store_unavailable: {
+    status: 503,
+    errorCode: "api_key_store_unavailable",
+    message: "The API key store is temporarily unavailable; retry later",
   },
 };
 

@@ -24,9 +24,10 @@ export function toCredentialRequest(request: Request): CredentialRequest {
   return { method: request.method, url: request.url, authorization: request.headers.get("authorization") };
 }
 
-function refusalResponse(reason: AuthFailureReason, resourceMetadataUrl: string): Response {
+function refusalResponse(reason: AuthFailureReason, resourceMetadataUrl: string, requestId: string): Response {
   const refusal = toAuthRefusal(reason);
   if (refusal.status === 503) return serviceUnavailable(refusal.message);
+  if (refusal.status === 500) return jsonRpcErrorResponse(500, -32603, `Internal error (request ${requestId})`);
   const challenge = buildBearerChallenge({
     resourceMetadataUrl,
     scope: BASELINE_SCOPE,
@@ -50,9 +51,9 @@ export async function authenticate(edge: Edge): Promise<Principal> {
   }
   log.security({ type: "auth_failure", reason: result.reason });
   const refusal = toAuthRefusal(result.reason);
-  if (refusal.status === 503) {
-    log.set({ outcome: "unavailable", errorCode: refusal.errorCode });
-    throw new HttpError(refusalResponse(result.reason, state.resourceMetadataUrl));
+  if (refusal.status !== 401) {
+    log.set({ outcome: refusal.status === 503 ? "unavailable" : "server_error", errorCode: refusal.errorCode });
+    throw new HttpError(refusalResponse(result.reason, state.resourceMetadataUrl, log.requestId));
   }
   // Brute-forcing credentials costs the IP like any request: 429 once it is over, else the 401.
   const counted = await countFailedAuthentication(state.limits, edge.ip, edge.defer);
@@ -64,5 +65,5 @@ export async function authenticate(edge: Edge): Promise<Principal> {
     throw tooManyRequests(log, "ip_auth_failures", counted.retryAt, counted.now, headers);
   }
   log.set({ outcome: "denied", errorCode: result.reason });
-  throw new HttpError(refusalResponse(result.reason, state.resourceMetadataUrl));
+  throw new HttpError(refusalResponse(result.reason, state.resourceMetadataUrl, log.requestId));
 }

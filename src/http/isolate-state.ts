@@ -5,6 +5,7 @@
  * uniformly (503 naming the variable).
  */
 import type { RequestLog } from "../audit/audit-log";
+import { createApiKeyVerifier, createKvApiKeyStore } from "../auth/api-key-verifier";
 import type { Authenticator } from "../auth/authenticate-credential";
 import { createJwtVerifier } from "../auth/jwt-verifier";
 import { type Config, ConfigError, parseConfig } from "../config/config";
@@ -28,7 +29,15 @@ function createIsolateState(env: Env): IsolateState {
   const limits = createLimitsRuntime(config.limits);
   return {
     config,
-    authenticator: { verifiers: [createJwtVerifier(config)], bindings: [] },
+    authenticator: {
+      verifiers: [
+        createJwtVerifier(config),
+        createApiKeyVerifier(env.API_KEYS ? createKvApiKeyStore(env.API_KEYS) : undefined, {
+          revokedKeyIds: config.credentials.revokedApiKeyIds,
+        }),
+      ],
+      bindings: [],
+    },
     resourceMetadataUrl: resourceMetadataUrlFor(config.audience),
     limits,
   };

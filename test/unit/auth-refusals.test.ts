@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { AUTH_FAILURE_REASONS, type AuthFailureReason } from "../../src/auth/auth-failure";
 import { AUTH_REFUSALS, toAuthRefusal } from "../../src/http/auth-refusals";
 
-const OUTAGES: readonly AuthFailureReason[] = ["key_set_unavailable"];
+const OUTAGES: readonly AuthFailureReason[] = ["key_set_unavailable", "api_key_store_unavailable"];
+const OUR_BUGS: readonly AuthFailureReason[] = ["api_key_record_invalid"];
 const NO_CREDENTIAL: readonly AuthFailureReason[] = ["missing_credential", "unsupported_scheme"];
 const REQUEST_ERRORS: readonly AuthFailureReason[] = ["malformed_authorization_header", "token_in_query"];
 
@@ -16,6 +17,10 @@ describe("authentication failure → wire", () => {
     const refusal = toAuthRefusal(reason);
     if (OUTAGES.includes(reason)) {
       expect(refusal.status).toBe(503);
+      return;
+    }
+    if (OUR_BUGS.includes(reason)) {
+      expect(refusal.status).toBe(500);
       return;
     }
     expect(refusal.status).toBe(401);
