@@ -32,7 +32,7 @@ await writeFile(
    export { createUpstashClient } from ${JSON.stringify(join(root, "src/limits/upstash-client.ts"))};
    export { createUpstashLimiter } from ${JSON.stringify(join(root, "src/limits/upstash-limiter.ts"))};
    export { createMemoryLimiter } from ${JSON.stringify(join(root, "src/limits/memory-limiter.ts"))};
-   export { ipKey, principalKey, quotaKey, tenantHash } from ${JSON.stringify(join(root, "src/limits/keys.ts"))};
+   export { ipKey, principalKey, quotaKey, tenantHash } from ${JSON.stringify(join(root, "src/limits/redis-keys.ts"))};
    export { nextUtcMidnight } from ${JSON.stringify(join(root, "src/limits/decisions.ts"))};`,
 );
 await build({

@@ -4,7 +4,7 @@
  * What may be logged is decided by the types: callers pass named fields from `RequestFields` and
  * `SecurityEvent`, never a request, a header bag or a token. `redact` is the second line of defence: it
  * drops any field whose name says credential or content, and any string that looks like a JWT, so a
- * future field cannot leak one by accident (DESIGN invariant 2).
+ * future field cannot leak one by accident (invariant 2, docs/architecture.md).
  */
 export type Outcome = "ok" | "tool_error" | "client_error" | "denied" | "rate_limited" | "unavailable" | "server_error";
 

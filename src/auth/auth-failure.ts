@@ -3,7 +3,7 @@
  * maps every code, exhaustively); the audit log learns the precise reason. Audit and alerting may map
  * `AuthFailureReason` (or iterate `AUTH_FAILURE_REASONS`) and rely on it being complete.
  * `key_set_unavailable`, `api_key_store_unavailable` and `replay_cache_unavailable` are our outages, not
- * the caller's fault, and are answered with 503 instead of 401 (DESIGN invariant 5); a corrupt stored
+ * the caller's fault, and are answered with 503 instead of 401 (invariant 5, docs/architecture.md); a corrupt stored
  * API key record (`api_key_record_invalid`) is our bug and answered with 500.
  */
 export const AUTH_FAILURE_REASONS = [

@@ -113,7 +113,7 @@ function toFailureReason(error: unknown): AuthFailureReason {
 
 export function createJwtVerifier(
   config: Config,
-  keys: JWTVerifyGetKey = createKeyResolver(config.jwks, config.jwksTimeoutMs),
+  keys: JWTVerifyGetKey = createKeyResolver(config.jwks, { timeoutMs: config.jwksTimeoutMs }),
 ): CredentialVerifier {
   return {
     kind: "jwt",

@@ -8,8 +8,20 @@
  * anything else is answered "unavailable" at once. jose's own cooldown counts from the last *successful*
  * fetch, so without this every token with an unknown `kid` (which costs an attacker nothing) would make
  * another fetch to an identity provider that is already failing, each waiting out the timeout.
+ *
+ * The fetch and the clock are passed in (jose's `customFetch`; `now` for our cooldown), so tests and other
+ * runtimes need not patch globals. jose's own cache age and refetch cooldown still read `Date.now()`: its
+ * remote key set has no clock option.
  */
-import { createLocalJWKSet, createRemoteJWKSet, errors, type JWTVerifyGetKey, type RemoteJWKSet } from "jose";
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  type FetchImplementation,
+  type JWTVerifyGetKey,
+  type RemoteJWKSet,
+} from "jose";
 import type { JwksSource } from "../config/config";
 
 export class KeySetUnavailableError extends Error {
@@ -31,16 +43,32 @@ interface RemoteEntry {
   failedAt: number | undefined;
 }
 
-// Module scope is safe here: the cache holds public keys only and is keyed by URL, so tenants and
-// requests cannot influence one another beyond warming the same public cache.
-const remoteEntries = new Map<string, RemoteEntry>();
+export interface KeySetOptions {
+  readonly timeoutMs: number;
+  /** The JWKS fetch (default: the runtime's global `fetch`, looked up per call). */
+  readonly fetch?: FetchImplementation;
+  /** Epoch ms (default `Date.now`). */
+  readonly now?: () => number;
+}
 
-function remoteEntry(url: URL, timeoutMs: number): RemoteEntry {
+const globalFetch: FetchImplementation = (url, options) => fetch(url, options);
+
+// Module scope is safe here: the cache holds public keys only and is keyed by fetch and URL, so tenants
+// and requests cannot influence one another beyond warming the same public cache.
+const remoteEntries = new WeakMap<FetchImplementation, Map<string, RemoteEntry>>();
+
+function remoteEntry(url: URL, timeoutMs: number, fetchKeys: FetchImplementation): RemoteEntry {
+  let entries = remoteEntries.get(fetchKeys);
+  if (!entries) {
+    entries = new Map();
+    remoteEntries.set(fetchKeys, entries);
+  }
   const cacheKey = `${timeoutMs} ${url.href}`;
-  let entry = remoteEntries.get(cacheKey);
+  let entry = entries.get(cacheKey);
   if (!entry) {
     entry = {
       resolver: createRemoteJWKSet(url, {
+        [customFetch]: fetchKeys,
         timeoutDuration: timeoutMs,
         // Unknown `kid` triggers a refetch at most every 30 s (key rotation), never per request.
         cooldownDuration: 30_000,
@@ -48,7 +76,7 @@ function remoteEntry(url: URL, timeoutMs: number): RemoteEntry {
       }),
       failedAt: undefined,
     };
-    remoteEntries.set(cacheKey, entry);
+    entries.set(cacheKey, entry);
   }
   return entry;
 }
@@ -73,23 +101,24 @@ async function fromCacheOnly(
   }
 }
 
-function remoteResolver(url: URL, timeoutMs: number): JWTVerifyGetKey {
-  const entry = remoteEntry(url, timeoutMs);
+function remoteResolver(url: URL, options: KeySetOptions): JWTVerifyGetKey {
+  const entry = remoteEntry(url, options.timeoutMs, options.fetch ?? globalFetch);
+  const now = options.now ?? Date.now;
   return async (header, token) => {
-    if (entry.failedAt !== undefined && Date.now() - entry.failedAt < FAILURE_COOLDOWN_MS)
+    if (entry.failedAt !== undefined && now() - entry.failedAt < FAILURE_COOLDOWN_MS)
       return fromCacheOnly(entry, header, token);
     try {
       return await entry.resolver(header, token);
     } catch (error) {
-      if (!(error instanceof errors.JOSEError && CALLER_FAULT_CODES.has(error.code))) entry.failedAt = Date.now();
+      if (!(error instanceof errors.JOSEError && CALLER_FAULT_CODES.has(error.code))) entry.failedAt = now();
       throw error;
     }
   };
 }
 
-export function createKeyResolver(source: JwksSource, timeoutMs: number): JWTVerifyGetKey {
+export function createKeyResolver(source: JwksSource, options: KeySetOptions): JWTVerifyGetKey {
   const resolve =
-    source.kind === "remote" ? remoteResolver(source.url, timeoutMs) : createLocalJWKSet(source.keys as never);
+    source.kind === "remote" ? remoteResolver(source.url, options) : createLocalJWKSet(source.keys as never);
   return async (header, token) => {
     try {
       return await resolve(header, token);

@@ -1,6 +1,7 @@
 /**
  * The one error type of configuration parsing: names the variable and the problem, never the value.
- * Its own module so the limits config (src/limits/limits-config.ts) can throw it without an import cycle.
+ * Shared by every parser in this folder (config.ts, limits-config.ts, env-values.ts); `parseConfig`
+ * composes them, and each of them throws this.
  */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";

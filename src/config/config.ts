@@ -7,9 +7,10 @@
  * `ENVIRONMENT=development` says so explicitly.
  */
 import { z } from "zod";
-import { type LimitsConfig, type LimitsEnv, parseLimitsConfig } from "../limits/limits-config";
 import { ConfigError, type Environment } from "./config-error";
 import { type CredentialsConfig, type CredentialsEnv, parseCredentialsConfig } from "./credentials-config";
+import { parseSecureUrl, parseWholeNumber, present } from "./env-values";
+import { type LimitsConfig, type LimitsEnv, parseLimitsConfig } from "./limits-config";
 
 export { ConfigError, type Environment };
 
@@ -29,7 +30,7 @@ export interface Config {
   readonly maxRequestBytes: number;
   readonly clockToleranceSeconds: number;
   readonly jwksTimeoutMs: number;
-  /** Rate limits, quotas, Upstash and its failure mode (src/limits/limits-config.ts). */
+  /** Rate limits, quotas, Upstash and its failure mode (limits-config.ts). */
   readonly limits: LimitsConfig;
   /** API key revocations, mTLS, sender-constrained tokens (src/config/credentials-config.ts). */
   readonly credentials: CredentialsConfig;
@@ -56,41 +57,14 @@ const jwkSetSchema = z.object({
   keys: z.array(z.looseObject({ kty: z.string() })).min(1, "must contain at least one key"),
 });
 
-function present(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : undefined;
-}
-
 function required(env: ConfigEnv, name: keyof ConfigEnv): string {
   const value = present(env[name]);
   if (value === undefined) throw new ConfigError(name, "is required but not set");
   return value;
 }
 
-function parseUrl(name: string, raw: string, environment: Environment): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(name, "must be an absolute URL");
-  }
-  const loopback = url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]";
-  if (url.protocol !== "https:" && !(environment === "development" && url.protocol === "http:" && loopback)) {
-    throw new ConfigError(
-      name,
-      "must use https (http is accepted only for loopback hosts with ENVIRONMENT=development)",
-    );
-  }
-  return url;
-}
-
 function parseInteger(env: ConfigEnv, name: keyof ConfigEnv, fallback: number, min: number, max: number): number {
-  const raw = present(env[name]);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, "must be a whole number");
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}`);
-  return value;
+  return parseWholeNumber(name, env[name], min, max, fallback);
 }
 
 function parseEnvironment(raw: string | undefined): Environment {
@@ -107,7 +81,7 @@ function parseJwks(env: ConfigEnv, environment: Environment): JwksSource {
   if (url !== undefined && inline !== undefined) {
     throw new ConfigError("OAUTH_JWKS", "and OAUTH_JWKS_URL are both set; set exactly one");
   }
-  if (url !== undefined) return { kind: "remote", url: parseUrl("OAUTH_JWKS_URL", url, environment) };
+  if (url !== undefined) return { kind: "remote", url: parseSecureUrl("OAUTH_JWKS_URL", url, environment) };
   if (inline === undefined) throw new ConfigError("OAUTH_JWKS_URL", "is required but not set (or set OAUTH_JWKS)");
   let json: unknown;
   try {
@@ -164,7 +138,7 @@ export function parseConfig(env: ConfigEnv): Config {
   const environment = parseEnvironment(env.ENVIRONMENT);
   const issuer = required(env, "OAUTH_ISSUER");
   const audienceRaw = required(env, "OAUTH_AUDIENCE");
-  parseUrl("OAUTH_AUDIENCE", audienceRaw, environment);
+  parseSecureUrl("OAUTH_AUDIENCE", audienceRaw, environment);
   return {
     environment,
     issuer,

@@ -1,5 +1,5 @@
 /**
- * The two kinds of failure a tool can have, kept apart so they map differently (DESIGN invariant 3):
+ * The two kinds of failure a tool can have, kept apart so they map differently (invariant 3, docs/architecture.md):
  * - `ToolError`: the caller's request cannot be done (missing file, bad path, conflict). Returned to the
  *   model as a tool result with `isError`, a stable code and a message that helps it correct itself.
  * - `DependencyUnavailableError`: our storage or limiter is down. Mapped to JSON-RPC -32603 and HTTP 503

@@ -2,7 +2,7 @@
  * IP block: a client IP the limiter blocked for repeated refusals (throttle escalation) is answered
  * from the isolate's block cache, before any token work and without an Upstash round trip.
  */
-import { ipKey } from "../limits/keys";
+import { ipKey } from "../limits/redis-keys";
 import type { Edge } from "./edge";
 import { tooManyRequests } from "./limit-refusals";
 import { blockedHeaders } from "./rate-limit-headers";

@@ -17,9 +17,9 @@ import {
   type QuotaRefusal,
   type WindowOutcome,
 } from "./decisions";
-import { ipKey, principalKey, quotaKey, storageKey, tenantHash } from "./keys";
 import { LimiterUnavailableError, type LimitRequest } from "./limiter";
 import type { LimitsRuntime } from "./limits-runtime";
+import { ipKey, principalKey, quotaKey, storageKey, tenantHash } from "./redis-keys";
 
 /** ctx.waitUntil: the limiter settles refusals after the answer (see limiter.ts). */
 export type Defer = (work: Promise<unknown>) => void;

@@ -18,7 +18,7 @@
  *   charged right after answering (see upstash-limiter.ts, including its one known gap). Repeated
  *   refusals escalate instead (strikes → longer blocks).
  */
-import type { ThrottlePolicy, WindowPolicy } from "./limits-config";
+import type { ThrottlePolicy, WindowPolicy } from "../config/limits-config";
 
 /** Stored state of one limited identity (IP or principal). Absent keys read as 0. */
 export interface WindowState {
@@ -240,7 +240,7 @@ export type RequestDecision =
 
 /**
  * `check === undefined` means the limiter could not answer in time (timeout, error): DEGRADED. Reads
- * follow the configured setting; writes and deletes are always refused (DESIGN invariant 5). Never
+ * follow the configured setting; writes and deletes are always refused (invariant 5, docs/architecture.md). Never
  * the library default of "allow".
  */
 export function decideRequest(

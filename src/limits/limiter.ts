@@ -7,7 +7,7 @@
 import type { LimitCheck, QuotaRequest, WindowRequest } from "./decisions";
 
 export interface LimitRequest {
-  /** Each window is keyed by a hashed identity (see keys.ts), never a raw IP, subject or token. */
+  /** Each window is keyed by a hashed identity (see redis-keys.ts), never a raw IP, subject or token. */
   readonly windows: readonly { readonly key: string; readonly request: WindowRequest }[];
   readonly quotas: readonly { readonly key: string; readonly request: QuotaRequest }[];
   /** Epoch ms after which today's quota counters may be dropped (next UTC midnight plus slack). */

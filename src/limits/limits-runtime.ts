@@ -4,9 +4,9 @@
  * them holds per-request data, only clients, caches of refusals and the parsed policy.
  */
 import type { Redis } from "@upstash/redis/cloudflare";
+import type { LimitsConfig } from "../config/limits-config";
 import { type BlockCache, createBlockCache } from "./block-cache";
 import type { Limiter, StorageLedger } from "./limiter";
-import type { LimitsConfig } from "./limits-config";
 import { createMemoryLimiter, createMemoryStorageLedger } from "./memory-limiter";
 import { createUpstashClient } from "./upstash-client";
 import { createUpstashStorageLedger } from "./upstash-ledger";

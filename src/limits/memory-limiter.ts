@@ -4,9 +4,10 @@
  * `evaluateLimits` from decisions.ts over Maps. Per isolate, so not a production control: several
  * isolates each keep their own counts, and a restart forgets them (hence the startup warning).
  */
+
+import type { ThrottlePolicy } from "../config/limits-config";
 import { evaluateLimits, type LimitCheck, type WindowState, windowIndex } from "./decisions";
 import type { Limiter, LimitRequest, StorageLedger } from "./limiter";
-import type { ThrottlePolicy } from "./limits-config";
 
 interface StoredWindow {
   index: number;

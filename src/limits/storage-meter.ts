@@ -7,7 +7,8 @@
  * - Shrinking (`adjust(-n)`: deletes to trash, smaller overwrites, handed-back reservations) is never
  *   refused. If the ledger is down then, the release is lost, logged as a degraded decision, and the
  *   call still succeeds: the figure errs high (the tenant may hit the quota early), never low.
- * - Restore from trash (not built yet) is one `adjust(+size)` before the copy back; trash never counts.
+ * - Restore from trash (sandbox-trash.ts) is one `adjust(+size)` per file before its copy back, handed
+ *   back with `adjust(-size)` if the copy does not land; trash never counts.
  */
 import type { RequestLog } from "../audit/audit-log";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";

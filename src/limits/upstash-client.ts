@@ -14,6 +14,8 @@
  *   after its first use), so a hung Upstash costs at most `timeoutMs`.
  */
 import { Redis } from "@upstash/redis/cloudflare";
+import { hexDigest } from "../encoding/hex";
+import { LimiterUnavailableError } from "./limiter";
 
 export interface UpstashOptions {
   readonly url: string;
@@ -33,6 +35,16 @@ export function createUpstashClient(options: UpstashOptions): Redis {
   });
 }
 
+/**
+ * A failed Upstash call as the limiter seam's error. Told apart by error type, never by message text:
+ * with a signal *function* the client rethrows fetch's own rejection when the signal fired, which is a
+ * DOMException named "TimeoutError" (AbortSignal.timeout, WHATWG DOM §3.3) or "AbortError".
+ */
+export function toLimiterUnavailable(error: unknown): LimiterUnavailableError {
+  const aborted = error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");
+  return new LimiterUnavailableError(aborted ? "timeout" : "error", { cause: error });
+}
+
 export interface Script {
   /** Resolves once the SHA1 is known; await it before issuing the commands of one request. */
   readonly ready: Promise<unknown>;
@@ -45,8 +57,8 @@ export interface Script {
 
 export function createScript(redis: Redis, text: string): Script {
   let sha: string | undefined;
-  const ready = crypto.subtle.digest("SHA-1", new TextEncoder().encode(text)).then((digest) => {
-    sha = [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  const ready = hexDigest("SHA-1", text).then((hex) => {
+    sha = hex;
   });
   return {
     ready,

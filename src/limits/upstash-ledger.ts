@@ -4,8 +4,8 @@
  * write costs one more request for its reservation (two when it fails and hands it back).
  */
 import type { Redis } from "@upstash/redis/cloudflare";
-import { LimiterUnavailableError, type StorageLedger } from "./limiter";
-import { createScript } from "./upstash-client";
+import type { StorageLedger } from "./limiter";
+import { createScript, toLimiterUnavailable } from "./upstash-client";
 import { STORAGE_SCRIPT } from "./upstash-scripts";
 
 export function createUpstashStorageLedger(redis: Redis): StorageLedger {
@@ -17,17 +17,14 @@ export function createUpstashStorageLedger(redis: Redis): StorageLedger {
         const [ok, used] = (await storage.run([key], [Math.trunc(delta), limit])).map(Number) as [number, number];
         return { ok: ok === 1, used };
       } catch (error) {
-        const aborted =
-          error instanceof Error &&
-          (error.name === "TimeoutError" || error.name === "AbortError" || /abort|timed? ?out/i.test(error.message));
-        throw new LimiterUnavailableError(aborted ? "timeout" : "error", { cause: error });
+        throw toLimiterUnavailable(error);
       }
     },
     async used(key) {
       try {
         return Number((await redis.get<number>(key)) ?? 0);
       } catch (error) {
-        throw new LimiterUnavailableError("error", { cause: error });
+        throw toLimiterUnavailable(error);
       }
     },
   };

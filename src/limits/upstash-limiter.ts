@@ -22,10 +22,10 @@
  * silent "allowed"), is `LimiterUnavailableError`; the caller maps it by LIMITS_DEGRADED_READS.
  */
 import type { Redis } from "@upstash/redis/cloudflare";
+import type { ThrottlePolicy } from "../config/limits-config";
 import { blockUntil, earliestRoomAt, type LimitCheck, type QuotaOutcome, type WindowOutcome } from "./decisions";
 import { type Limiter, LimiterUnavailableError, type LimitRequest } from "./limiter";
-import type { ThrottlePolicy } from "./limits-config";
-import { createScript } from "./upstash-client";
+import { createScript, toLimiterUnavailable } from "./upstash-client";
 import { GATE_SCRIPT, SETTLE_SCRIPT } from "./upstash-scripts";
 import { createWindowLimiters, isTimeout, type RatelimitResponse } from "./upstash-windows";
 
@@ -47,11 +47,7 @@ function unavailable(results: readonly PromiseSettledResult<unknown>[]): Limiter
       if (isTimeout(result.value as RatelimitResponse)) return new LimiterUnavailableError("timeout");
       continue;
     }
-    const error = result.reason;
-    const aborted =
-      error instanceof Error &&
-      (error.name === "TimeoutError" || error.name === "AbortError" || /abort|timed? ?out/i.test(error.message));
-    return new LimiterUnavailableError(aborted ? "timeout" : "error", { cause: error });
+    return toLimiterUnavailable(result.reason);
   }
   return undefined;
 }

@@ -12,7 +12,7 @@
  * - `analytics: false`, `enableProtection: false`: both add Redis commands (and protection downloads a
  *   deny list from the internet), which would break the one-request budget and work offline.
  * - Keys: prefix `r2mcp:v1:rl` and identifier `ip:<h>` / `sub:<h>` give the library's keys
- *   `r2mcp:v1:rl:ip:<h>:<window index>` (see keys.ts); the identity key passed in is exactly
+ *   `r2mcp:v1:rl:ip:<h>:<window index>` (see redis-keys.ts); the identity key passed in is exactly
  *   `<prefix>:<identifier>`, so our strikes/block keys sit next to the library's counters.
  *
  * `limit()` issues its EVALSHA synchronously (Ratelimit.limit → getRatelimitResponse →
@@ -21,8 +21,8 @@
  */
 import { type Duration, Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis/cloudflare";
-import { RATE_LIMIT_PREFIX } from "./keys";
-import type { WindowPolicy } from "./limits-config";
+import type { WindowPolicy } from "../config/limits-config";
+import { RATE_LIMIT_PREFIX } from "./redis-keys";
 
 /** The library does not export its response type. */
 export type RatelimitResponse = Awaited<ReturnType<Ratelimit["limit"]>>;
@@ -40,7 +40,7 @@ export function isTimeout(response: RatelimitResponse): boolean {
 }
 
 function identifierOf(key: string): string {
-  if (!key.startsWith(`${RATE_LIMIT_PREFIX}:`)) throw new Error("rate-limit keys must be built by keys.ts");
+  if (!key.startsWith(`${RATE_LIMIT_PREFIX}:`)) throw new Error("rate-limit keys must be built by redis-keys.ts");
   return key.slice(RATE_LIMIT_PREFIX.length + 1);
 }
 

@@ -3,7 +3,7 @@
  * sandbox → audit → map the result or error. Because `mcp-server.ts` registers only this function as the
  * `tools/call` handler, a new tool cannot forget any step.
  *
- * Error mapping (DESIGN invariant 3):
+ * Error mapping (invariant 3, docs/architecture.md):
  * - ToolError (caller's fault, incl. path refusals and invalid arguments) → result with `isError: true`
  *   and text `[code] message`, so the model can correct itself. Arguments are never echoed back.
  * - DependencyUnavailableError → JSON-RPC -32603 "temporarily unavailable"; the HTTP layer turns the

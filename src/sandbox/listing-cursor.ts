@@ -4,27 +4,15 @@
  * would get a wrong page instead of an error. Not a security boundary — R2 still confines every page to
  * the tenant's prefix — just a clear `invalid_arguments` for cursors we did not issue for this listing.
  */
+import { base64url } from "jose";
 import { ToolError } from "../errors/tool-error";
 
 const VERSION = 1;
-
-function toBase64Url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): string {
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
-    Uint8Array.from(binary, (c) => c.charCodeAt(0)),
-  );
-}
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** `scope` names the listing (e.g. the directory's relative path) the cursor may continue. */
 export function encodeListingCursor(scope: string, r2Cursor: string): string {
-  return toBase64Url(JSON.stringify({ v: VERSION, s: scope, c: r2Cursor }));
+  return base64url.encode(JSON.stringify({ v: VERSION, s: scope, c: r2Cursor }));
 }
 
 export function decodeListingCursor(scope: string, cursor: string): string {
@@ -34,7 +22,7 @@ export function decodeListingCursor(scope: string, cursor: string): string {
     });
   let parsed: unknown;
   try {
-    parsed = JSON.parse(fromBase64Url(cursor));
+    parsed = JSON.parse(strictUtf8.decode(base64url.decode(cursor)));
   } catch {
     throw refused();
   }

@@ -1,6 +1,6 @@
 /**
  * move_file over an object store with no rename: per object, a create-only copy, a verification, then
- * a delete of the source only if it is still the version that was copied (DESIGN invariant 6).
+ * a delete of the source only if it is still the version that was copied (invariant 6, docs/architecture.md).
  *
  * - A failure at any step leaves the source intact: until its delete, the source is untouched, and the
  *   delete is the last step for each object.

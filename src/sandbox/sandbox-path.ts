@@ -1,7 +1,7 @@
 /**
  * Caller-supplied path string → `SandboxPath`, the canonical, tenant-relative form that is the only
  * thing the sandbox accepts. The class has a module-private constructor token, so nothing outside this
- * file can make one from an unchecked string, at compile time or at run time (DESIGN invariant 1).
+ * file can make one from an unchecked string, at compile time or at run time (invariant 1, docs/architecture.md).
  *
  * Rules, each refusal naming the rule (the reference filesystem server's CVEs were a string-prefix
  * containment check and an error path that approved what it could not verify; we have no containment

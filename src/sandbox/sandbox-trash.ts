@@ -1,7 +1,7 @@
 /**
  * The tenant's trash: deleting moves objects to `trash/<tenant>/<trashId>/…` (never destroys them),
  * restoring moves them back with create-only puts, and only an explicit purge (or the operator's R2
- * lifecycle rule on `trash/`) destroys anything (DESIGN invariant 6).
+ * lifecycle rule on `trash/`) destroys anything (invariant 6, docs/architecture.md).
  *
  * - One trash id per delete operation. A recursive delete puts the whole directory, its explicit
  *   markers included, under one id, so a restore of that id brings the directory back as it was.
@@ -90,7 +90,10 @@ export async function keepParent(storage: Storage, path: SandboxPath): Promise<v
   );
 }
 
-/** Moves one stored object into the trash entry; returns false if it changed meanwhile (copy dropped). */
+/**
+ * Moves one stored object into the trash entry: the original object once it is in the trash, `null`
+ * if it was already gone, or `"changed"` if it changed while being copied (the copy is dropped).
+ */
 async function trashObject(
   storage: Storage,
   trashId: string,

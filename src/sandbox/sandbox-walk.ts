@@ -14,8 +14,9 @@
  *
  * The cursor is opaque to callers but not trusted: it decodes to a canonical relative path that is
  * turned back into a key through `TenantKeys`, under the walked directory, so it can only reposition a
- * walk inside the caller's own tree (DESIGN invariant 1).
+ * walk inside the caller's own tree (invariant 1, docs/architecture.md).
  */
+import { base64url } from "jose";
 import { ToolError } from "../errors/tool-error";
 import { parseSandboxPath, type SandboxPath } from "./sandbox-path";
 import { r2, type Storage, toStoredObject } from "./storage";
@@ -45,11 +46,10 @@ export interface WalkSummary {
 const CURSOR_TAG = "w1.";
 const MAX_CURSOR_LENGTH = 2048;
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 function encodeCursor(suffix: string): string {
-  const bytes = new TextEncoder().encode(suffix);
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return CURSOR_TAG + btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return CURSOR_TAG + base64url.encode(suffix);
 }
 
 function badCursor(): ToolError {
@@ -65,10 +65,7 @@ function decodeCursor(
   if (!cursor.startsWith(CURSOR_TAG) || cursor.length > MAX_CURSOR_LENGTH) throw badCursor();
   let suffix: string;
   try {
-    const binary = atob(cursor.slice(CURSOR_TAG.length).replaceAll("-", "+").replaceAll("_", "/"));
-    suffix = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(
-      Uint8Array.from(binary, (char) => char.charCodeAt(0)),
-    );
+    suffix = strictUtf8.decode(base64url.decode(cursor.slice(CURSOR_TAG.length)));
   } catch {
     throw badCursor();
   }

@@ -1,5 +1,5 @@
 /**
- * The only code that turns a tenant and a `SandboxPath` into an R2 key (DESIGN invariant 1).
+ * The only code that turns a tenant and a `SandboxPath` into an R2 key (invariant 1, docs/architecture.md).
  *
  * Layout, one bucket for all tenants:
  *   files/<tenant>/<path>          a file

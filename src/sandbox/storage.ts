@@ -2,7 +2,7 @@
  * What the sandbox modules share, and nothing outside `src/sandbox/` imports: the bucket handle with the
  * tenant's keys, the R2 error wrapper, and the one primitive every "nothing lost" operation is built from
  * (copy → verify → delete-if-unchanged). Tools only ever see the `Sandbox` class, so the bucket stays
- * private to this folder, and every key still comes from `TenantKeys` (DESIGN invariant 1).
+ * private to this folder, and every key still comes from `TenantKeys` (invariant 1, docs/architecture.md).
  *
  * R2 has no rename and no conditional delete, so a move is: a streamed, create-only copy; a check that
  * the copy has the source's size and (for single-part objects) its MD5 etag; a re-read of the source's

@@ -9,6 +9,7 @@
  * - the folder is always followed by `/`, so no tenant's prefix is a prefix of another's (`t1/` vs `t10/`).
  * Look-alike ids (Cyrillic `а` for Latin `a`) stay distinct and are visibly escaped in the bucket.
  */
+import { toHex } from "../encoding/hex";
 import { ToolError } from "../errors/tool-error";
 
 export const MAX_TENANT_ID_BYTES = 128;
@@ -32,7 +33,7 @@ export function encodeTenantId(tenant: string): string {
   let out = "";
   for (const byte of bytes) {
     const char = String.fromCharCode(byte);
-    out += byte < 0x80 && KEPT.test(char) ? char : `~${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+    out += byte < 0x80 && KEPT.test(char) ? char : `~${toHex(Uint8Array.of(byte)).toUpperCase()}`;
   }
   return out;
 }

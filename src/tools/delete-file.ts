@@ -1,7 +1,7 @@
 /**
  * `delete_file` (ours): moves a file, or with `recursive: true` a directory and everything in it, to the
  * tenant's trash under one trash id, from which restore_file brings it back until empty_trash or the
- * operator's lifecycle rule removes it (DESIGN invariant 6). Needs `files:delete`.
+ * operator's lifecycle rule removes it (invariant 6, docs/architecture.md). Needs `files:delete`.
  *
  * Cost: one delete toward the daily quota per call, recursive or not (the count of files is not known
  * before the call runs, and a recursive delete is capped at MAX_TREE_OBJECTS objects).

@@ -1,9 +1,9 @@
 /** `read_text_file`: the reference server's tool (path, head, tail), over R2 with range reads. */
 import { z } from "zod";
-import { ToolError } from "../errors/tool-error";
 import { MAX_LINE_WINDOW_BYTES, MAX_TEXT_READ_BYTES } from "../files/limits";
-import { notTextError, readHeadLines, readTailLines } from "../files/line-window";
+import { readHeadLines, readTailLines } from "../files/line-window";
 import { pathField } from "./schemas";
+import { readWholeText } from "./text-read";
 import { defineTool, textResult } from "./tool-definition";
 
 const lineCount = z.number().int().positive().max(100_000);
@@ -40,20 +40,7 @@ export const readTextFile = defineTool({
       };
       return textResult(await readTailLines(readSuffix, info.size, tail, MAX_LINE_WINDOW_BYTES, path.display));
     }
-    const file = await sandbox.openFile(path);
-    if (file.info.size > MAX_TEXT_READ_BYTES) {
-      await file.body.cancel();
-      throw new ToolError(
-        "too_large",
-        `${path.display} is ${file.info.size} bytes; whole reads are capped at ${MAX_TEXT_READ_BYTES}. Use head or tail.`,
-        { path: path.display, size: file.info.size, maxBytes: MAX_TEXT_READ_BYTES },
-      );
-    }
-    const bytes = await new Response(file.body).arrayBuffer();
-    try {
-      return textResult(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
-    } catch {
-      throw notTextError(path.display);
-    }
+    const { text } = await readWholeText(sandbox, path, MAX_TEXT_READ_BYTES, "Use head or tail.");
+    return textResult(text);
   },
 });

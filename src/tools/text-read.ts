@@ -1,6 +1,6 @@
 /**
- * Reading a whole stored file as UTF-8 text under a byte cap, shared by edit_file and
- * read_multiple_files (read_text_file has its own head/tail paths). The size is checked from R2's
+ * Reading a whole stored file as UTF-8 text under a byte cap, shared by read_text_file (its whole-file
+ * path; head and tail have their own), edit_file and read_multiple_files. The size is checked from R2's
  * metadata before the body is read, so an oversized file costs one GET header, not its bytes.
  */
 import { ToolError } from "../errors/tool-error";

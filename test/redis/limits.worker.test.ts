@@ -12,7 +12,7 @@
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Env } from "../../src/env";
 import { nextUtcMidnight, utcDay } from "../../src/limits/decisions";
-import { quotaKey, storageKey, tenantHash } from "../../src/limits/keys";
+import { quotaKey, storageKey, tenantHash } from "../../src/limits/redis-keys";
 import { createTestKey, type TestKey } from "../support/keys";
 import { captureLogs } from "../support/logs";
 import { callTool, connectClient, errorCodeOf } from "../support/mcp-client";

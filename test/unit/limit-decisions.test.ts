@@ -5,6 +5,7 @@
  * script) is checked against real Redis in test/redis/.
  */
 import { describe, expect, it } from "vitest";
+import type { ThrottlePolicy, WindowPolicy } from "../../src/config/limits-config";
 import { rateLimitHeaders } from "../../src/http/rate-limit-headers";
 import { createBlockCache } from "../../src/limits/block-cache";
 import {
@@ -19,7 +20,6 @@ import {
   utcDay,
   type WindowState,
 } from "../../src/limits/decisions";
-import type { ThrottlePolicy, WindowPolicy } from "../../src/limits/limits-config";
 import { createMemoryLimiter, createMemoryStorageLedger } from "../../src/limits/memory-limiter";
 
 const W: WindowPolicy = { limit: 5, windowMs: 60_000 };

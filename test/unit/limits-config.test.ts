@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/config-error";
-import { type LimitsEnv, parseLimitsConfig } from "../../src/limits/limits-config";
+import { type LimitsEnv, parseLimitsConfig } from "../../src/config/limits-config";
 
 const UPSTASH: LimitsEnv = { UPSTASH_REDIS_REST_URL: "https://eu1-x.upstash.io/", UPSTASH_REDIS_REST_TOKEN: "t" };
 

@@ -1,6 +1,6 @@
 /**
  * edit_file and conditional writes through the SDK client: diffs, dry runs, failures that change
- * nothing, ifMatch conflicts, and no lost updates under concurrency (DESIGN invariant 6).
+ * nothing, ifMatch conflicts, and no lost updates under concurrency (invariant 6, docs/architecture.md).
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";

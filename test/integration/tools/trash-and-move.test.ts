@@ -1,5 +1,5 @@
 /**
- * Nothing lost on delete or move (DESIGN invariant 6), through the SDK client: recursive deletes to
+ * Nothing lost on delete or move (invariant 6, docs/architecture.md), through the SDK client: recursive deletes to
  * the trash, list_trash, restore_file, empty_trash, move_file for files and directories, and R2 faults
  * injected part-way through, after which every byte is still reachable and a retry converges.
  */

@@ -12,6 +12,7 @@
  * length whatever a claim holds, and no claim value can inject ':' into a key. It is pseudonymisation,
  * not secrecy: an IPv4 hash can be reversed by trying all addresses. Tokens are never keyed on.
  */
+import { toHex } from "../encoding/hex";
 import { type QuotaName, utcDay } from "./decisions";
 
 const PREFIX = "r2mcp:v1";
@@ -21,7 +22,7 @@ const encoder = new TextEncoder();
 
 async function digest(kind: string, identifier: string): Promise<string> {
   const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(`${kind}\0${identifier}`)));
-  return [...bytes.subarray(0, 16)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return toHex(bytes.subarray(0, 16));
 }
 
 export async function ipKey(ip: string): Promise<string> {

@@ -3,14 +3,15 @@
  * failure mode), validated with zod once per isolate as part of `parseConfig`.
  *
  * Invariants:
- * - No "enabled" switch (DESIGN invariant 4). Production needs Upstash; without it the server answers
+ * - No "enabled" switch (invariant 4, docs/architecture.md). Production needs Upstash; without it the server answers
  *   503 naming `UPSTASH_REDIS_REST_URL`. The in-memory limiter exists only with `ENVIRONMENT=development`.
  * - Every number has a unit in its name and a bounded range, so a typo ("60s", "-1", "1e9") is a
  *   ConfigError naming the variable, never a silently different limit.
  * - Values are never echoed in errors (the token is a secret).
  */
 import { z } from "zod";
-import { ConfigError, type Environment } from "../config/config-error";
+import { ConfigError, type Environment } from "./config-error";
+import { parseSecureUrl, wholeNumber } from "./env-values";
 
 export interface LimitsEnv {
   UPSTASH_REDIS_REST_URL?: string;
@@ -71,16 +72,6 @@ export interface LimitsConfig {
 
 const GIB = 1024 * 1024 * 1024;
 
-/** Whole decimal numbers only: "60s", "1e3" or "-1" are mistakes worth stopping for. */
-const wholeNumber = (min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((raw) => (raw === undefined || raw === "" ? String(fallback) : raw))
-    .pipe(z.string().regex(/^\d+$/, "must be a whole number").transform(Number))
-    .pipe(z.number().min(min, `must be between ${min} and ${max}`).max(max, `must be between ${min} and ${max}`));
-
 const schema = z.object({
   LIMITS_UPSTASH_TIMEOUT_MS: wholeNumber(50, 10_000, 1_000),
   LIMITS_DEGRADED_READS: z
@@ -102,24 +93,6 @@ const schema = z.object({
   QUOTA_STORAGE_BYTES: wholeNumber(1, 2 ** 50, 5 * GIB),
 });
 
-function parseUpstashUrl(raw: string, environment: Environment): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError("UPSTASH_REDIS_REST_URL", "must be an absolute URL");
-  }
-  const loopback = url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]";
-  if (url.protocol !== "https:" && !(environment === "development" && url.protocol === "http:" && loopback)) {
-    // The token travels in every request: plain http is acceptable only to a local emulator.
-    throw new ConfigError(
-      "UPSTASH_REDIS_REST_URL",
-      "must use https (http is accepted only for loopback hosts with ENVIRONMENT=development)",
-    );
-  }
-  return url.href.replace(/\/$/, "");
-}
-
 function parseBackend(env: LimitsEnv, environment: Environment, timeoutMs: number): LimitsBackend {
   const url = env.UPSTASH_REDIS_REST_URL?.trim();
   const token = env.UPSTASH_REDIS_REST_TOKEN?.trim();
@@ -132,7 +105,9 @@ function parseBackend(env: LimitsEnv, environment: Environment, timeoutMs: numbe
     );
   }
   if (!token) throw new ConfigError("UPSTASH_REDIS_REST_TOKEN", "is required when UPSTASH_REDIS_REST_URL is set");
-  return { kind: "upstash", url: parseUpstashUrl(url, environment), token, timeoutMs };
+  // The token travels in every request: plain http is acceptable only to a local emulator.
+  const href = parseSecureUrl("UPSTASH_REDIS_REST_URL", url, environment).href.replace(/\/$/, "");
+  return { kind: "upstash", url: href, token, timeoutMs };
 }
 
 export function parseLimitsConfig(env: LimitsEnv, environment: Environment): LimitsConfig {
