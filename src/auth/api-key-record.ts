@@ -1,7 +1,8 @@
 /**
  * API keys: the key format, the stored record and the secret's hash. Shared by the Worker (verification)
  * and the operator command (`npm run keys`, scripts/keys.mjs, which imports this file directly through
- * Node's type stripping), so both sides agree byte for byte. No relative imports on purpose.
+ * Node's type stripping), so both sides agree byte for byte. Only package imports on purpose: Node
+ * cannot resolve this project's extensionless relative imports.
  *
  * Format `r2mcp_<keyId>_<secret>`: keyId is 16 and the secret at least 32 characters of [A-Za-z0-9]
  * (≥ 190 bits from a CSPRNG). The fixed prefix lets secret scanners recognise a leaked key, and with no
@@ -13,6 +14,7 @@
  * hash. A rotation keeps the keyId (limits and audit follow the key across rotations) and keeps the
  * previous secret's hash with a `notAfter` for the grace period.
  */
+import { base64url } from "jose";
 import { z } from "zod";
 
 export const API_KEY_PREFIX = "r2mcp_";
@@ -58,16 +60,10 @@ export function kvKeyOf(keyId: string): string {
   return `key:${keyId}`;
 }
 
-function toBase64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
 /** SHA-256 over a domain-separated input, base64url. */
 export async function hashSecret(keyId: string, secret: string): Promise<string> {
   const input = new TextEncoder().encode(`r2mcp-api-key-v1\0${keyId}\0${secret}`);
-  return toBase64url(new Uint8Array(await crypto.subtle.digest("SHA-256", input)));
+  return base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", input)));
 }
 
 /** A SHA-256 certificate fingerprint as lowercase hex (Cloudflare's `certFingerprintSHA256` form). */

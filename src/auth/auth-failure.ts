@@ -37,6 +37,12 @@ export const AUTH_FAILURE_REASONS = [
   "api_key_rotated",
   "api_key_record_invalid",
   "api_key_store_unavailable",
+  // Client certificates (mTLS, RFC 8705).
+  "client_certificate_missing",
+  "client_certificate_unverified",
+  "client_certificate_revoked",
+  "client_certificate_not_allowed",
+  "certificate_binding_mismatch",
 ] as const;
 
 export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];

@@ -7,6 +7,7 @@
  *   3. every binding check, in order (a binding may add facts to the Principal, e.g. the DPoP key).
  */
 import { type AuthResult, authFailure } from "./auth-failure";
+import type { ClientCertificate } from "./client-certificate";
 import { type PresentedCredential, parseAuthorization } from "./credential-header";
 import { type CredentialVerifier, selectVerifier } from "./credential-verifier";
 import type { Principal } from "./principal";
@@ -16,6 +17,8 @@ export interface CredentialRequest {
   readonly method: string;
   readonly url: string;
   readonly authorization: string | null;
+  /** From `request.cf.tlsClientAuth` (Cloudflare's mTLS result); undefined when there is none. */
+  readonly clientCertificate?: ClientCertificate | undefined;
 }
 
 export interface BindingInput {

@@ -6,9 +6,10 @@
  * §4.1.11). Then jose checks the signature against the configured key set with an asymmetric allow-list,
  * `iss`, `aud`, `exp` (required), `nbf` and a small clock tolerance.
  */
-import { decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { base64url, decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { z } from "zod";
 import type { Config } from "../config/config";
+import { toHex } from "../encoding/hex";
 import { isValidTenantId } from "../sandbox/tenant-prefix";
 import { ALLOWED_JWS_ALGORITHMS } from "./algorithms";
 import { type AuthFailureReason, type AuthResult, authFailure } from "./auth-failure";
@@ -30,7 +31,19 @@ const claimsSchema = z.object({
   azp: z.string().optional(),
   auth_time: z.number().optional(),
   exp: z.number(),
-  cnf: z.looseObject({ "x5t#S256": z.string().optional() }).optional(),
+  // RFC 8705 §3.1 and RFC 9449 §6.1: base64url SHA-256 of the certificate / of the JWK (RFC 7638).
+  cnf: z
+    .looseObject({
+      "x5t#S256": z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{43}$/)
+        .optional(),
+      jkt: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{43}$/)
+        .optional(),
+    })
+    .optional(),
 });
 
 function toList(value: string | string[] | undefined, separator = " "): string[] {
@@ -49,6 +62,7 @@ export function toPrincipal(payload: JWTPayload, tenantClaim: string): AuthResul
   if (typeof tenant !== "string") return authFailure("invalid_tenant");
   if (!isValidTenantId(tenant)) return authFailure("invalid_tenant");
   const c = claims.data;
+  const x5t = c.cnf?.["x5t#S256"];
   return {
     ok: true,
     value: {
@@ -59,7 +73,9 @@ export function toPrincipal(payload: JWTPayload, tenantClaim: string): AuthResul
       clientId: c.client_id ?? c.azp,
       authTime: c.auth_time,
       credentialKind: "jwt",
-      certificateThumbprint: c.cnf?.["x5t#S256"],
+      // Cloudflare reports certificate fingerprints in hex; the binding is compared in that form.
+      certificateThumbprint: x5t === undefined ? undefined : toHex(base64url.decode(x5t)),
+      dpopThumbprint: c.cnf?.jkt,
       expiresAt: c.exp,
     },
   };

@@ -22,11 +22,15 @@ export interface Principal {
   /** API keys: the key's id (rate limits and audit follow it across rotations). */
   readonly keyId?: string | undefined;
   /**
-   * The client certificate the credential is bound to, if any: RFC 8705 `cnf["x5t#S256"]` of a JWT, or
-   * the `--cert` of an API key. Once authenticated, the presented certificate has been checked against it.
+   * The client certificate the credential is bound to, if any, as lowercase hex SHA-256: RFC 8705
+   * `cnf["x5t#S256"]` of a JWT, or the `--cert` of an API key. Once authentication returns, the request's
+   * verified client certificate has been checked against it.
    */
   readonly certificateThumbprint: string | undefined;
-  /** RFC 9449 `cnf.jkt`: the DPoP key the token is bound to; set only after a valid proof with that key. */
+  /**
+   * RFC 9449 `cnf.jkt` (base64url JWK SHA-256 thumbprint): the DPoP key the token is bound to. Once
+   * authentication returns, a valid proof signed with that key came with the request.
+   */
   readonly dpopThumbprint?: string | undefined;
   /** Seconds since the epoch at which the credential stops being valid (Infinity: an API key without expiry). */
   readonly expiresAt: number;

@@ -69,10 +69,19 @@ function parseBoolean(name: keyof CredentialsEnv, raw: string | undefined): bool
 }
 
 export function parseCredentialsConfig(env: CredentialsEnv): CredentialsConfig {
+  const mtlsMode = parseMtlsMode(env.MTLS_MODE);
+  const mtlsCertificateFingerprints = parseFingerprints(env.MTLS_CERT_FINGERPRINTS);
+  // A restriction that would silently do nothing is a configuration mistake worth stopping for.
+  if (mtlsMode === "off" && mtlsCertificateFingerprints.size > 0) {
+    throw new ConfigError(
+      "MTLS_CERT_FINGERPRINTS",
+      'has no effect with MTLS_MODE=off; set MTLS_MODE to "required" or "bound"',
+    );
+  }
   return {
     revokedApiKeyIds: parseRevokedKeyIds(env.API_KEYS_REVOKED),
-    mtlsMode: parseMtlsMode(env.MTLS_MODE),
-    mtlsCertificateFingerprints: parseFingerprints(env.MTLS_CERT_FINGERPRINTS),
+    mtlsMode,
+    mtlsCertificateFingerprints,
     requireSenderConstrainedTokens: parseBoolean(
       "REQUIRE_SENDER_CONSTRAINED_TOKENS",
       env.REQUIRE_SENDER_CONSTRAINED_TOKENS,

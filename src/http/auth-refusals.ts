@@ -64,6 +64,11 @@ export const AUTH_REFUSALS: Readonly<Record<AuthFailureReason, AuthRefusal>> = {
   api_key_expired: INVALID_TOKEN,
   api_key_rotated: INVALID_TOKEN,
   api_key_record_invalid: { status: 500, errorCode: "api_key_record_invalid" },
+  client_certificate_missing: INVALID_TOKEN,
+  client_certificate_unverified: INVALID_TOKEN,
+  client_certificate_revoked: INVALID_TOKEN,
+  client_certificate_not_allowed: INVALID_TOKEN,
+  certificate_binding_mismatch: INVALID_TOKEN,
   api_key_store_unavailable: {
     status: 503,
     errorCode: "api_key_store_unavailable",

@@ -7,6 +7,7 @@
  */
 import type { AuthFailureReason } from "../auth/auth-failure";
 import { authenticateCredential, type CredentialRequest } from "../auth/authenticate-credential";
+import { parseTlsClientAuth } from "../auth/client-certificate";
 import type { Principal } from "../auth/principal";
 import { countFailedAuthentication } from "../limits/admission-check";
 import { toAuthRefusal } from "./auth-refusals";
@@ -21,7 +22,13 @@ export const BASELINE_SCOPE = "files:read files:write";
 
 /** The facts authentication may see; the rest of the request (body, other headers) stays here. */
 export function toCredentialRequest(request: Request): CredentialRequest {
-  return { method: request.method, url: request.url, authorization: request.headers.get("authorization") };
+  const cf = request.cf as { tlsClientAuth?: unknown } | undefined;
+  return {
+    method: request.method,
+    url: request.url,
+    authorization: request.headers.get("authorization"),
+    clientCertificate: parseTlsClientAuth(cf?.tlsClientAuth),
+  };
 }
 
 function refusalResponse(reason: AuthFailureReason, resourceMetadataUrl: string, requestId: string): Response {

@@ -7,6 +7,7 @@
 import type { RequestLog } from "../audit/audit-log";
 import { createApiKeyVerifier, createKvApiKeyStore } from "../auth/api-key-verifier";
 import type { Authenticator } from "../auth/authenticate-credential";
+import { createClientCertificateBinding } from "../auth/client-certificate";
 import { createJwtVerifier } from "../auth/jwt-verifier";
 import { type Config, ConfigError, parseConfig } from "../config/config";
 import type { Env } from "../env";
@@ -36,7 +37,12 @@ function createIsolateState(env: Env): IsolateState {
           revokedKeyIds: config.credentials.revokedApiKeyIds,
         }),
       ],
-      bindings: [],
+      bindings: [
+        createClientCertificateBinding({
+          mode: config.credentials.mtlsMode,
+          allowedFingerprints: config.credentials.mtlsCertificateFingerprints,
+        }),
+      ],
     },
     resourceMetadataUrl: resourceMetadataUrlFor(config.audience),
     limits,
