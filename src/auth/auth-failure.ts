@@ -43,6 +43,20 @@ export const AUTH_FAILURE_REASONS = [
   "client_certificate_revoked",
   "client_certificate_not_allowed",
   "certificate_binding_mismatch",
+  // DPoP (RFC 9449) and sender-constrained tokens.
+  "dpop_bound_token_as_bearer",
+  "dpop_token_not_bound",
+  "dpop_proof_missing",
+  "dpop_proof_malformed",
+  "dpop_proof_invalid",
+  "dpop_method_mismatch",
+  "dpop_url_mismatch",
+  "dpop_proof_stale",
+  "dpop_token_hash_mismatch",
+  "dpop_key_mismatch",
+  "dpop_proof_replayed",
+  "replay_cache_unavailable",
+  "sender_constraint_required",
 ] as const;
 
 export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];

@@ -19,6 +19,8 @@ export interface CredentialRequest {
   readonly authorization: string | null;
   /** From `request.cf.tlsClientAuth` (Cloudflare's mTLS result); undefined when there is none. */
   readonly clientCertificate?: ClientCertificate | undefined;
+  /** Every `DPoP` proof header value (RFC 9449 §4.1); more than one is refused. */
+  readonly dpopProofs?: readonly string[];
 }
 
 export interface BindingInput {

@@ -8,14 +8,19 @@
  * (DESIGN invariant 5); our own bug (a corrupt stored record) → 500.
  */
 import type { AuthFailureReason } from "../auth/auth-failure";
-import type { BearerError } from "./challenge";
+import type { DpopError } from "./challenge";
 
 export type AuthRefusal =
   | {
       readonly status: 401;
       /** The challenge's `error` parameter; absent when no usable credential was sent at all. */
-      readonly error: BearerError | undefined;
+      readonly error: DpopError | undefined;
       readonly description?: string;
+      /**
+       * Which challenge carries the error: the DPoP one for proof failures (RFC 9449 §7.1); otherwise the
+       * one of the scheme the request used.
+       */
+      readonly challenge?: "dpop";
     }
   | {
       readonly status: 503;
@@ -28,6 +33,7 @@ export type AuthRefusal =
 const NO_CREDENTIAL: AuthRefusal = { status: 401, error: undefined };
 const INVALID_REQUEST: AuthRefusal = { status: 401, error: "invalid_request" };
 const INVALID_TOKEN: AuthRefusal = { status: 401, error: "invalid_token" };
+const INVALID_DPOP_PROOF: AuthRefusal = { status: 401, error: "invalid_dpop_proof", challenge: "dpop" };
 
 export const AUTH_REFUSALS: Readonly<Record<AuthFailureReason, AuthRefusal>> = {
   missing_credential: NO_CREDENTIAL,
@@ -69,6 +75,23 @@ export const AUTH_REFUSALS: Readonly<Record<AuthFailureReason, AuthRefusal>> = {
   client_certificate_revoked: INVALID_TOKEN,
   client_certificate_not_allowed: INVALID_TOKEN,
   certificate_binding_mismatch: INVALID_TOKEN,
+  dpop_bound_token_as_bearer: INVALID_TOKEN,
+  dpop_token_not_bound: INVALID_TOKEN,
+  dpop_proof_missing: INVALID_DPOP_PROOF,
+  dpop_proof_malformed: INVALID_DPOP_PROOF,
+  dpop_proof_invalid: INVALID_DPOP_PROOF,
+  dpop_method_mismatch: INVALID_DPOP_PROOF,
+  dpop_url_mismatch: INVALID_DPOP_PROOF,
+  dpop_proof_stale: INVALID_DPOP_PROOF,
+  dpop_token_hash_mismatch: INVALID_DPOP_PROOF,
+  dpop_key_mismatch: INVALID_DPOP_PROOF,
+  dpop_proof_replayed: INVALID_DPOP_PROOF,
+  sender_constraint_required: INVALID_TOKEN,
+  replay_cache_unavailable: {
+    status: 503,
+    errorCode: "replay_cache_unavailable",
+    message: "DPoP proof checking is temporarily unavailable; retry later",
+  },
   api_key_store_unavailable: {
     status: 503,
     errorCode: "api_key_store_unavailable",

@@ -8,10 +8,12 @@
 import type { AuthFailureReason } from "../auth/auth-failure";
 import { authenticateCredential, type CredentialRequest } from "../auth/authenticate-credential";
 import { parseTlsClientAuth } from "../auth/client-certificate";
+import { schemeOf } from "../auth/credential-header";
+import { DPOP_ALGORITHMS } from "../auth/dpop-proof";
 import type { Principal } from "../auth/principal";
 import { countFailedAuthentication } from "../limits/admission-check";
 import { toAuthRefusal } from "./auth-refusals";
-import { buildBearerChallenge } from "./challenge";
+import { buildBearerChallenge, buildDpopChallenge } from "./challenge";
 import type { Edge } from "./edge";
 import { tooManyRequests } from "./limit-refusals";
 import { rateLimitHeaders } from "./rate-limit-headers";
@@ -28,24 +30,39 @@ export function toCredentialRequest(request: Request): CredentialRequest {
     url: request.url,
     authorization: request.headers.get("authorization"),
     clientCertificate: parseTlsClientAuth(cf?.tlsClientAuth),
+    dpopProofs: request.headers.has("dpop") ? [request.headers.get("dpop") ?? ""] : [],
   };
 }
 
-function refusalResponse(reason: AuthFailureReason, resourceMetadataUrl: string, requestId: string): Response {
+/**
+ * 401 carries two challenges, Bearer first (MCP clients read `resource_metadata` from it), then
+ * `DPoP algs="…"` so a client can tell DPoP is accepted (RFC 9449 §7.1). The error goes on the DPoP
+ * challenge for proof failures and for requests made with the DPoP scheme, else on the Bearer one.
+ */
+function refusalResponse(reason: AuthFailureReason, edge: Edge): Response {
   const refusal = toAuthRefusal(reason);
   if (refusal.status === 503) return serviceUnavailable(refusal.message);
-  if (refusal.status === 500) return jsonRpcErrorResponse(500, -32603, `Internal error (request ${requestId})`);
-  const challenge = buildBearerChallenge({
-    resourceMetadataUrl,
+  if (refusal.status === 500)
+    return jsonRpcErrorResponse(500, -32603, `Internal error (request ${edge.log.requestId})`);
+  const onDpop = refusal.challenge === "dpop" || schemeOf(edge.request.headers.get("authorization")) === "dpop";
+  const description = refusal.description ? { errorDescription: refusal.description } : {};
+  const bearerError = onDpop || refusal.error === "invalid_dpop_proof" ? undefined : refusal.error;
+  const bearer = buildBearerChallenge({
+    resourceMetadataUrl: edge.state.resourceMetadataUrl,
     scope: BASELINE_SCOPE,
-    ...(refusal.error ? { error: refusal.error } : {}),
-    ...(refusal.description ? { errorDescription: refusal.description } : {}),
+    ...(bearerError ? { error: bearerError, ...description } : {}),
+  });
+  const dpop = buildDpopChallenge({
+    algorithms: DPOP_ALGORITHMS,
+    ...(onDpop && refusal.error ? { error: refusal.error, ...description } : {}),
   });
   const message =
     refusal.error !== undefined
       ? "Unauthorized: the access token is missing, invalid or expired"
       : "Unauthorized: an access token is required";
-  return jsonRpcErrorResponse(401, -32000, message, { "www-authenticate": challenge });
+  const response = jsonRpcErrorResponse(401, -32000, message, { "www-authenticate": bearer });
+  response.headers.append("www-authenticate", dpop);
+  return response;
 }
 
 export async function authenticate(edge: Edge): Promise<Principal> {
@@ -60,7 +77,7 @@ export async function authenticate(edge: Edge): Promise<Principal> {
   const refusal = toAuthRefusal(result.reason);
   if (refusal.status !== 401) {
     log.set({ outcome: refusal.status === 503 ? "unavailable" : "server_error", errorCode: refusal.errorCode });
-    throw new HttpError(refusalResponse(result.reason, state.resourceMetadataUrl, log.requestId));
+    throw new HttpError(refusalResponse(result.reason, edge));
   }
   // Brute-forcing credentials costs the IP like any request: 429 once it is over, else the 401.
   const counted = await countFailedAuthentication(state.limits, edge.ip, edge.defer);
@@ -72,5 +89,5 @@ export async function authenticate(edge: Edge): Promise<Principal> {
     throw tooManyRequests(log, "ip_auth_failures", counted.retryAt, counted.now, headers);
   }
   log.set({ outcome: "denied", errorCode: result.reason });
-  throw new HttpError(refusalResponse(result.reason, state.resourceMetadataUrl, log.requestId));
+  throw new HttpError(refusalResponse(result.reason, edge));
 }

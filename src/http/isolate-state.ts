@@ -8,7 +8,9 @@ import type { RequestLog } from "../audit/audit-log";
 import { createApiKeyVerifier, createKvApiKeyStore } from "../auth/api-key-verifier";
 import type { Authenticator } from "../auth/authenticate-credential";
 import { createClientCertificateBinding } from "../auth/client-certificate";
+import { createDpopBinding, createSenderConstraintRequirement } from "../auth/dpop-binding";
 import { createJwtVerifier } from "../auth/jwt-verifier";
+import { createMemoryReplayCache, createUpstashReplayCache } from "../auth/replay-cache";
 import { type Config, ConfigError, parseConfig } from "../config/config";
 import type { Env } from "../env";
 import { createLimitsRuntime, type LimitsRuntime } from "../limits/limits-runtime";
@@ -42,6 +44,8 @@ function createIsolateState(env: Env): IsolateState {
           mode: config.credentials.mtlsMode,
           allowedFingerprints: config.credentials.mtlsCertificateFingerprints,
         }),
+        createDpopBinding(limits.redis ? createUpstashReplayCache(limits.redis) : createMemoryReplayCache()),
+        ...(config.credentials.requireSenderConstrainedTokens ? [createSenderConstraintRequirement()] : []),
       ],
     },
     resourceMetadataUrl: resourceMetadataUrlFor(config.audience),

@@ -3,7 +3,11 @@ import { describe, expect, it } from "vitest";
 import { AUTH_FAILURE_REASONS, type AuthFailureReason } from "../../src/auth/auth-failure";
 import { AUTH_REFUSALS, toAuthRefusal } from "../../src/http/auth-refusals";
 
-const OUTAGES: readonly AuthFailureReason[] = ["key_set_unavailable", "api_key_store_unavailable"];
+const OUTAGES: readonly AuthFailureReason[] = [
+  "key_set_unavailable",
+  "api_key_store_unavailable",
+  "replay_cache_unavailable",
+];
 const OUR_BUGS: readonly AuthFailureReason[] = ["api_key_record_invalid"];
 const NO_CREDENTIAL: readonly AuthFailureReason[] = ["missing_credential", "unsupported_scheme"];
 const REQUEST_ERRORS: readonly AuthFailureReason[] = ["malformed_authorization_header", "token_in_query"];
@@ -27,7 +31,10 @@ describe("authentication failure → wire", () => {
     if (refusal.status !== 401) return;
     if (NO_CREDENTIAL.includes(reason)) expect(refusal.error).toBeUndefined();
     else if (REQUEST_ERRORS.includes(reason)) expect(refusal.error).toBe("invalid_request");
-    else expect(refusal.error).toBe("invalid_token");
+    else if (reason.startsWith("dpop_proof") || (reason.startsWith("dpop_") && reason.endsWith("_mismatch"))) {
+      // RFC 9449 §7.1: proof failures are invalid_dpop_proof, on the DPoP challenge.
+      expect(refusal).toMatchObject({ error: "invalid_dpop_proof", challenge: "dpop" });
+    } else expect(refusal.error).toBe("invalid_token");
     // The wire never names the precise reason (that goes to the security log only).
     expect(JSON.stringify(refusal)).not.toContain(reason);
   });
