@@ -11,8 +11,12 @@
  * - `redis-worker`: the real Worker in workerd with UPSTASH_REDIS_REST_URL pointing at the bridge on
  *   127.0.0.1 (test/redis/**\/*.worker.test.ts). Values come from the global setup via `inject()`.
  */
+import { generateKeyPairSync } from "node:crypto";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+
+// The audit trail's signing key for this run only (see vitest.config.ts).
+const auditSigningKey = JSON.stringify(generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }));
 
 export default defineConfig({
   test: {
@@ -40,8 +44,9 @@ export default defineConfig({
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              r2Buckets: ["FILES"],
+              r2Buckets: ["FILES", "AUDIT"],
               bindings: {
+                AUDIT_SIGNING_KEY: auditSigningKey,
                 ENVIRONMENT: "development", // http to the loopback bridge is accepted in development only
                 UPSTASH_REDIS_REST_URL: inject("upstashUrl"),
                 UPSTASH_REDIS_REST_TOKEN: inject("upstashToken"),

@@ -1,22 +1,22 @@
 /**
- * The local dev issuer's signing key: an ES256 pair generated on first use into `.dev-keys/`
- * (git-ignored, private key file mode 0600). Nothing here is ever committed or used outside
- * `ENVIRONMENT=development`.
+ * The dev signing key shared by `npm run dev`, `npm run token` and the dev authorization server (the
+ * ports and URLs are in dev-settings.mjs, re-exported here).
+ *
+ * - Key: one ES256 pair generated on first use into `.dev-keys/` (git-ignored, private key file mode
+ *   0600). The dev authorization server signs with it and `npm run token` signs with it, so both kinds
+ *   of token verify against the same inline JWKS. Nothing here is used outside ENVIRONMENT=development.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exportJWK, generateKeyPair, importJWK } from "jose";
 
+export { DEFAULT_PORT, resolveDevSettings } from "./dev-settings.mjs";
+
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const KEY_DIR = join(PROJECT_ROOT, ".dev-keys");
 const PRIVATE_FILE = join(KEY_DIR, "signing-key.private.jwk.json");
 const PUBLIC_FILE = join(KEY_DIR, "jwks.json");
-
-export const DEV_PORT = Number(process.env.PORT ?? 8787);
-export const DEV_ORIGIN = `http://127.0.0.1:${DEV_PORT}`;
-export const DEV_ISSUER = `${DEV_ORIGIN}/dev-issuer`;
-export const DEV_AUDIENCE = `${DEV_ORIGIN}/mcp`;
 
 /** Returns the dev key pair, creating it if this checkout has none yet. */
 export async function loadOrCreateDevKeys() {
@@ -33,6 +33,7 @@ export async function loadOrCreateDevKeys() {
   const privateJwk = JSON.parse(readFileSync(PRIVATE_FILE, "utf8"));
   return {
     kid: privateJwk.kid,
+    privateJwk,
     privateKey: await importJWK(privateJwk, "ES256"),
     jwks: JSON.parse(readFileSync(PUBLIC_FILE, "utf8")),
   };

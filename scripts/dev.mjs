@@ -1,19 +1,53 @@
 /**
- * `npm run dev`: the Worker on http://127.0.0.1:8787 with embedded defaults and no network —
- * local R2 (Miniflare, persisted in .wrangler/state), the dev issuer's public key inline, issuer and
- * audience set for localhost, ENVIRONMENT=development (in-memory limits, http loopback URLs allowed).
- * Extra arguments go to `wrangler dev` (e.g. `npm run dev -- --var ALLOWED_ORIGINS:https://x`).
+ * `npm run dev`: the Worker and a dev OAuth authorization server, both on loopback and offline.
+ * - Worker on http://127.0.0.1:8787 (`--port <n>` or PORT): local R2 (Miniflare, persisted in
+ *   .wrangler/state), ENVIRONMENT=development (in-memory limits, http loopback URLs allowed), issuer and
+ *   audience set for these ports, the dev key set inline.
+ * - Authorization server on the next port (`--auth-port <n>` or AUTH_PORT): scripts/dev-auth/.
+ * Other arguments go to `wrangler dev` (e.g. `npm run dev -- --var ALLOWED_ORIGINS:https://x`).
  */
 import { spawn } from "node:child_process";
-import { join } from "node:path";
-import { DEV_AUDIENCE, DEV_ISSUER, DEV_PORT, loadOrCreateDevKeys, PROJECT_ROOT } from "./dev-keys.mjs";
+import { join, resolve } from "node:path";
+import { startDevAuthServer } from "./dev-auth/server.mjs";
+import { loadOrCreateDevKeys, PROJECT_ROOT, resolveDevSettings } from "./dev-keys.mjs";
+import { persistDirOf } from "./dev-settings.mjs";
 
-const { jwks } = await loadOrCreateDevKeys();
+let settings;
+try {
+  settings = resolveDevSettings();
+} catch (error) {
+  console.error(error.message);
+  process.exit(2);
+}
+const { port, authPort, audience, issuer, rest } = settings;
+const { jwks, privateJwk } = await loadOrCreateDevKeys();
+
+let authServer;
+try {
+  authServer = await startDevAuthServer({
+    port: authPort,
+    resource: audience,
+    privateJwk,
+    // Beside the Worker's local state (`--persist-to` moves both), per issuer: a client registered with
+    // one dev port's server is unknown to another's.
+    clientsFile: join(
+      persistDirOf(rest) ? resolve(PROJECT_ROOT, persistDirOf(rest)) : join(PROJECT_ROOT, ".wrangler"),
+      "dev-auth",
+      `clients-${authPort}.json`,
+    ),
+  });
+} catch (error) {
+  console.error(`Could not start the dev authorization server on port ${authPort}: ${error.message}`);
+  console.error("Choose other ports with: npm run dev -- --port <n> [--auth-port <m>]");
+  process.exit(1);
+}
 
 const vars = {
   ENVIRONMENT: "development",
-  OAUTH_ISSUER: DEV_ISSUER,
-  OAUTH_AUDIENCE: DEV_AUDIENCE,
+  OAUTH_ISSUER: issuer,
+  OAUTH_AUDIENCE: audience,
+  // The same public key the authorization server publishes at its jwks_uri, inline so the Worker
+  // verifies without a fetch (and `npm run token` tokens verify too).
   OAUTH_JWKS: JSON.stringify(jwks),
   // The MCP Inspector's web UI, so it can be used against the dev server from a browser.
   ALLOWED_ORIGINS: "http://localhost:6274,http://127.0.0.1:6274",
@@ -26,15 +60,16 @@ const args = [
   "--ip",
   "127.0.0.1",
   "--port",
-  String(DEV_PORT),
+  String(port),
   "--inspector-port",
   "0",
   ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-  ...process.argv.slice(2),
+  ...rest,
 ];
 
-console.error(`Starting the MCP server at ${DEV_AUDIENCE}`);
-console.error(`Get a token with: npm run -s token -- --sub alice --scope "files:read files:write"`);
+console.error(`MCP server:           ${audience}`);
+console.error(`Authorization server: ${issuer} (sign-in page; add login_hint=<subject> to approve at once)`);
+console.error(`Or a quick token:     npm run -s token -- --port ${port} --sub alice --scope "files:read files:write"`);
 const child = spawn(wrangler, args, {
   cwd: PROJECT_ROOT,
   stdio: "inherit",
@@ -42,4 +77,7 @@ const child = spawn(wrangler, args, {
   env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
 });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.on("exit", async (code, signal) => {
+  await authServer.close();
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -3,20 +3,32 @@
  * local dev server, signed by the dev issuer's key (created on first use). Only the token goes to stdout,
  * so `TOKEN=$(npm run -s token -- --sub alice)` works.
  *
- * Options: --sub (default "dev-user"), --scope (default "files:read files:write"),
+ * Options: --sub (default "dev-user"), --scope (default "files:read files:write"), --roles "a b",
  * --ttl seconds (default 3600), --tenant-claim NAME --tenant VALUE (when OAUTH_TENANT_CLAIM is not sub),
- * --aud (default the dev audience).
+ * --port / --auth-port (or PORT / AUTH_PORT: the same settings as `npm run dev`), --aud (default the
+ * dev audience for that port). The issuer is the dev authorization server's, with the same key, so these
+ * tokens and the ones it issues verify alike.
  */
 import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
-import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKeys } from "./dev-keys.mjs";
+import { loadOrCreateDevKeys, resolveDevSettings } from "./dev-keys.mjs";
+
+let settings;
+try {
+  settings = resolveDevSettings();
+} catch (error) {
+  console.error(error.message);
+  process.exit(2);
+}
 
 const { values } = parseArgs({
+  args: settings.rest,
   options: {
     sub: { type: "string", default: "dev-user" },
     scope: { type: "string", default: "files:read files:write" },
     ttl: { type: "string", default: "3600" },
-    aud: { type: "string", default: DEV_AUDIENCE },
+    aud: { type: "string", default: settings.audience },
+    roles: { type: "string" },
     "tenant-claim": { type: "string" },
     tenant: { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -25,7 +37,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.error(
-    'usage: npm run -s token -- [--sub alice] [--scope "files:read files:write files:delete"] [--ttl 3600]',
+    'usage: npm run -s token -- [--port 8787] [--sub alice] [--scope "files:read files:write files:delete"] [--roles "editor"] [--ttl 3600]',
   );
   process.exit(0);
 }
@@ -36,11 +48,12 @@ if (!Number.isInteger(ttl) || ttl <= 0) {
 }
 
 const { kid, privateKey } = await loadOrCreateDevKeys();
-const claims = { scope: values.scope, client_id: "dev-cli" };
+const claims = { scope: values.scope, client_id: "dev-cli", auth_time: Math.floor(Date.now() / 1000) };
 if (values["tenant-claim"]) claims[values["tenant-claim"]] = values.tenant ?? values.sub;
+if (values.roles) claims.roles = values.roles.split(/[\s,]+/).filter((role) => role.length > 0);
 const token = await new SignJWT(claims)
   .setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" })
-  .setIssuer(DEV_ISSUER)
+  .setIssuer(settings.issuer)
   .setAudience(values.aud)
   .setSubject(values.sub)
   .setIssuedAt()

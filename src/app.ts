@@ -1,7 +1,8 @@
 /**
  * The Worker's routes. POST /mcp runs the request pipeline (src/http/mcp-pipeline.ts: edge → IP block →
  * authenticate → body → admission → authorize → MCP); everything else here is the edge around it:
- * a request id and one log line per request, the Origin policy and CORS for /mcp, discovery, health.
+ * a request id, one log line and the audit events per request, the Origin policy and CORS for /mcp,
+ * discovery (`/`, RFC 9728 metadata), health.
  */
 import { Hono } from "hono";
 import type { RequestLog } from "./audit/audit-log";
@@ -13,7 +14,8 @@ import { loadState, requireState } from "./http/isolate-state";
 import { handleMcpRequest } from "./http/mcp-pipeline";
 import { preflightHeaders } from "./http/origin";
 import { protectedResourceMetadata } from "./http/protected-resource-metadata";
-import { HttpError, jsonRpcErrorResponse } from "./http/responses";
+import { HttpError, jsonRpcErrorResponse, plainErrorResponse } from "./http/responses";
+import { serverInfo } from "./http/server-info";
 import { errorDetail } from "./mcp/tool-seam";
 
 export function createApp(): Hono<AppEnv> {
@@ -26,7 +28,16 @@ export function createApp(): Hono<AppEnv> {
     const log = c.get("log");
     log.security({ type: "internal_error", reason: "unhandled_exception", detail: errorDetail(error) });
     log.set({ outcome: "server_error", errorCode: "internal_error" });
-    return jsonRpcErrorResponse(500, -32603, `Internal error (request ${log.requestId})`);
+    const message = `Internal error (request ${log.requestId})`;
+    return c.req.path === "/mcp"
+      ? jsonRpcErrorResponse(500, -32603, message)
+      : plainErrorResponse(500, "server_error", message);
+  });
+
+  // What this is and where to start, for a person or a client that was given only the host.
+  app.get("/", (c) => {
+    const state = requireState(c.env, c.get("log"), "plain");
+    return c.json(serverInfo(state.config, state.resourceMetadataUrl));
   });
 
   app.get("/healthz", (c) => {
@@ -36,7 +47,7 @@ export function createApp(): Hono<AppEnv> {
   });
 
   const metadata = (c: { env: Env; get(key: "log"): RequestLog }) => {
-    const { config } = requireState(c.env, c.get("log"));
+    const { config } = requireState(c.env, c.get("log"), "plain");
     return new Response(JSON.stringify(protectedResourceMetadata(config)), {
       headers: {
         "content-type": "application/json",
@@ -65,6 +76,9 @@ export function createApp(): Hono<AppEnv> {
 
   app.post("/mcp", handleMcpRequest);
 
-  app.notFound(() => jsonRpcErrorResponse(404, -32000, "Not found"));
+  // Plain JSON, not a JSON-RPC envelope: OAuth clients probing well-known paths parse `{"error": …}`.
+  app.notFound(() =>
+    plainErrorResponse(404, "not_found", "No such path. The MCP endpoint is POST /mcp; GET / describes this server."),
+  );
   return app;
 }

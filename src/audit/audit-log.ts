@@ -43,6 +43,12 @@ export interface SecurityEvent {
 
 export type LogSink = (line: string) => void;
 
+/** Sees every `set` and `security` call: the request's audit object (request-audit.ts). */
+export interface LogObserver {
+  observeFields(fields: RequestFields): void;
+  observeSecurity(event: SecurityEvent): void;
+}
+
 const FORBIDDEN_FIELD = /authorization|token|cookie|secret|password|api[-_]?key|^content$|^body$|^text$/i;
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 
@@ -70,6 +76,7 @@ export function createRequestLog(
   requestId: string,
   now: () => number = Date.now,
   sink: LogSink = consoleSink,
+  observer?: LogObserver,
 ): RequestLog {
   const started = now();
   const fields: RequestFields = {};
@@ -79,8 +86,10 @@ export function createRequestLog(
     requestId,
     set(update) {
       Object.assign(fields, update);
+      observer?.observeFields(update);
     },
     security(event) {
+      observer?.observeSecurity(event);
       write({
         kind: "security",
         time: new Date(now()).toISOString(),

@@ -7,6 +7,7 @@
  * `ENVIRONMENT=development` says so explicitly.
  */
 import { z } from "zod";
+import { type AuditConfig, type AuditEnv, parseAuditConfig } from "../audit/audit-config";
 import { ConfigError, type Environment } from "./config-error";
 import { type CredentialsConfig, type CredentialsEnv, parseCredentialsConfig } from "./credentials-config";
 import { parseSecureUrl, parseWholeNumber, present } from "./env-values";
@@ -32,12 +33,14 @@ export interface Config {
   readonly jwksTimeoutMs: number;
   /** Rate limits, quotas, Upstash and its failure mode (limits-config.ts). */
   readonly limits: LimitsConfig;
+  /** Signing key, SIEM sink, alert webhook and detector thresholds (src/audit/audit-config.ts). */
+  readonly audit: AuditConfig;
   /** API key revocations, mTLS, sender-constrained tokens (src/config/credentials-config.ts). */
   readonly credentials: CredentialsConfig;
 }
 
 /** The variables this module reads; everything else in env is ignored here. */
-export interface ConfigEnv extends LimitsEnv, CredentialsEnv {
+export interface ConfigEnv extends LimitsEnv, AuditEnv, CredentialsEnv {
   ENVIRONMENT?: string;
   OAUTH_ISSUER?: string;
   OAUTH_AUDIENCE?: string;
@@ -67,7 +70,7 @@ function parseInteger(env: ConfigEnv, name: keyof ConfigEnv, fallback: number, m
   return parseWholeNumber(name, env[name], min, max, fallback);
 }
 
-function parseEnvironment(raw: string | undefined): Environment {
+export function parseEnvironment(raw: string | undefined): Environment {
   const value = present(raw) ?? "production";
   if (value !== "production" && value !== "development") {
     throw new ConfigError("ENVIRONMENT", 'must be "production" or "development"');
@@ -152,5 +155,6 @@ export function parseConfig(env: ConfigEnv): Config {
     jwksTimeoutMs: parseInteger(env, "OAUTH_JWKS_TIMEOUT_MS", 3000, 100, 30000),
     limits: parseLimitsConfig(env, environment),
     credentials: parseCredentialsConfig(env),
+    audit: parseAuditConfig(env, environment),
   };
 }

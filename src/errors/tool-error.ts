@@ -35,7 +35,7 @@ export class ToolError extends Error {
   }
 }
 
-export type Dependency = "r2" | "upstash" | "jwks";
+export type Dependency = "r2" | "upstash" | "jwks" | "workflows";
 
 export class DependencyUnavailableError extends Error {
   override readonly name = "DependencyUnavailableError";

@@ -7,6 +7,12 @@ export const MAX_TEXT_READ_BYTES = 4 * 1024 * 1024;
 export const MAX_WRITE_BYTES = 4 * 1024 * 1024;
 /** Upper bound on what `head`/`tail` will scan to find their lines. */
 export const MAX_LINE_WINDOW_BYTES = 4 * 1024 * 1024;
+/**
+ * A paged read (`offset`/`limit`) streams from the file's start, skipping lines by counting newline bytes
+ * without decoding them; after its window it keeps counting to report the total only while at most this
+ * much remains, so reading page 1 of a huge file does not stream the whole file.
+ */
+export const MAX_LINE_COUNT_BYTES = 16 * 1024 * 1024;
 
 /**
  * read_media_file: the bytes are held once, then as base64 (4/3 the size, one byte per character in
@@ -31,3 +37,17 @@ export const MAX_MULTI_READ_TOTAL_BYTES = 4 * 1024 * 1024;
 export const MAX_WALK_VISITED = 10_000;
 /** Most matches one search_files call returns (each path is at most 700 bytes). */
 export const MAX_SEARCH_RESULTS = 1000;
+
+/**
+ * search_file_contents, per call: bytes of file content read (decoding and matching cost CPU per byte),
+ * files opened (one R2 GET each, within Workers' ~1,000 operations per invocation, beside the listings),
+ * and the longest line held in memory to test. A search that reaches a bound stops at a line boundary
+ * and returns a cursor that resumes there.
+ */
+export const MAX_CONTENT_SCAN_BYTES = 8 * 1024 * 1024;
+export const MAX_CONTENT_SCAN_FILES = 500;
+export const MAX_CONTENT_LINE_BYTES = 1024 * 1024;
+/** Characters of a matching (or context) line returned; longer lines are cut with `…`. */
+export const MAX_CONTENT_LINE_CHARS = 1000;
+export const MAX_CONTENT_MATCHES = 1000;
+export const MAX_CONTEXT_LINES = 10;

@@ -10,12 +10,22 @@
 import type { AuthFailureReason } from "../auth/auth-failure";
 import type { DpopError } from "./challenge";
 
+/** Our own public values (see the metadata), which a refusal may name. */
+export interface ExpectedValues {
+  readonly issuer: string;
+  readonly audience: string;
+}
+
 export type AuthRefusal =
   | {
       readonly status: 401;
       /** The challenge's `error` parameter; absent when no usable credential was sent at all. */
       readonly error: DpopError | undefined;
-      readonly description?: string;
+      /**
+       * `error_description` and the message, for the few mistakes a caller can fix from it (a token for
+       * another audience, e.g. another dev port). Only our own public values, never anything from the token.
+       */
+      readonly describe?: (expected: ExpectedValues) => string;
       /**
        * Which challenge carries the error: the DPoP one for proof failures (RFC 9449 §7.1); otherwise the
        * one of the scheme the request used.
@@ -42,7 +52,7 @@ export const AUTH_REFUSALS: Readonly<Record<AuthFailureReason, AuthRefusal>> = {
   token_in_query: {
     status: 401,
     error: "invalid_request",
-    description: "Send the access token in the Authorization header only",
+    describe: () => "Send the access token in the Authorization header only",
   },
   malformed_token: INVALID_TOKEN,
   algorithm_not_allowed: INVALID_TOKEN,
@@ -53,8 +63,16 @@ export const AUTH_REFUSALS: Readonly<Record<AuthFailureReason, AuthRefusal>> = {
   expired: INVALID_TOKEN,
   not_yet_valid: INVALID_TOKEN,
   missing_expiry: INVALID_TOKEN,
-  wrong_issuer: INVALID_TOKEN,
-  wrong_audience: INVALID_TOKEN,
+  wrong_issuer: {
+    status: 401,
+    error: "invalid_token",
+    describe: ({ issuer }) => `The access token is from another issuer; this server trusts only ${issuer}`,
+  },
+  wrong_audience: {
+    status: 401,
+    error: "invalid_token",
+    describe: ({ audience }) => `The access token is for another audience; this server accepts only aud ${audience}`,
+  },
   missing_tenant: INVALID_TOKEN,
   invalid_tenant: INVALID_TOKEN,
   invalid_claims: INVALID_TOKEN,
@@ -101,4 +119,10 @@ export const AUTH_REFUSALS: Readonly<Record<AuthFailureReason, AuthRefusal>> = {
 
 export function toAuthRefusal(reason: AuthFailureReason): AuthRefusal {
   return AUTH_REFUSALS[reason];
+}
+
+/** The description a refusal carries on the wire, if any. */
+export function describeAuthFailure(reason: AuthFailureReason, expected: ExpectedValues): string | undefined {
+  const refusal = AUTH_REFUSALS[reason];
+  return refusal.status === 401 ? refusal.describe?.(expected) : undefined;
 }

@@ -12,7 +12,7 @@ import { schemeOf } from "../auth/credential-header";
 import { DPOP_ALGORITHMS } from "../auth/dpop-proof";
 import type { Principal } from "../auth/principal";
 import { countFailedAuthentication } from "../limits/admission-check";
-import { toAuthRefusal } from "./auth-refusals";
+import { describeAuthFailure, toAuthRefusal } from "./auth-refusals";
 import { buildBearerChallenge, buildDpopChallenge } from "./challenge";
 import type { Edge } from "./edge";
 import { tooManyRequests } from "./limit-refusals";
@@ -45,7 +45,8 @@ function refusalResponse(reason: AuthFailureReason, edge: Edge): Response {
   if (refusal.status === 500)
     return jsonRpcErrorResponse(500, -32603, `Internal error (request ${edge.log.requestId})`);
   const onDpop = refusal.challenge === "dpop" || schemeOf(edge.request.headers.get("authorization")) === "dpop";
-  const description = refusal.description ? { errorDescription: refusal.description } : {};
+  const text = describeAuthFailure(reason, { issuer: edge.state.config.issuer, audience: edge.state.config.audience });
+  const description = text ? { errorDescription: text } : {};
   const bearerError = onDpop || refusal.error === "invalid_dpop_proof" ? undefined : refusal.error;
   const bearer = buildBearerChallenge({
     resourceMetadataUrl: edge.state.resourceMetadataUrl,
@@ -57,9 +58,11 @@ function refusalResponse(reason: AuthFailureReason, edge: Edge): Response {
     ...(onDpop && refusal.error ? { error: refusal.error, ...description } : {}),
   });
   const message =
-    refusal.error !== undefined
-      ? "Unauthorized: the access token is missing, invalid or expired"
-      : "Unauthorized: an access token is required";
+    refusal.error === undefined
+      ? "Unauthorized: an access token is required"
+      : text !== undefined
+        ? `Unauthorized: ${text}`
+        : "Unauthorized: the access token is missing, invalid or expired";
   const response = jsonRpcErrorResponse(401, -32000, message, { "www-authenticate": bearer });
   response.headers.append("www-authenticate", dpop);
   return response;
@@ -71,6 +74,7 @@ export async function authenticate(edge: Edge): Promise<Principal> {
   if (result.ok) {
     const principal = result.value;
     log.set({ tenant: principal.tenant, subject: principal.subject, clientId: principal.clientId });
+    edge.audit.authenticated(principal);
     return principal;
   }
   log.security({ type: "auth_failure", reason: result.reason });

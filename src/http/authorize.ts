@@ -1,13 +1,14 @@
 /**
  * Authorize: the scope a tools/call needs (declared by the tool) against the Principal's scopes. A
- * missing scope is HTTP 403 with `WWW-Authenticate: Bearer error="insufficient_scope", scope="<needed>"`
- * (RFC 6750 §3.1, MCP authorization "Scope challenge handling") so the client can step up; nothing runs.
+ * missing scope is HTTP 403 with `WWW-Authenticate: Bearer error="insufficient_scope", scope="<held +
+ * needed>"` (RFC 6750 §3.1, MCP authorization "Scope challenge handling") so the client can step up
+ * without losing what it holds; nothing runs.
  * The tool seam checks the scope again on its own (defence in depth).
  */
 import { hasScope, type Principal, type Scope } from "../auth/principal";
 import { findTool } from "../tools/registry";
 import type { ParsedMessage } from "./body";
-import { buildBearerChallenge } from "./challenge";
+import { buildBearerChallenge, stepUpScope } from "./challenge";
 import type { Edge } from "./edge";
 import { HttpError, jsonRpcErrorResponse } from "./responses";
 
@@ -28,6 +29,7 @@ export function decideAuthorization(principal: Principal, parsed: ParsedMessage)
 /** Throws the 403 step-up answer; `headers` are the admission's RateLimit headers. */
 export function enforceAuthorization(
   edge: Edge,
+  principal: Principal,
   decision: AuthorizationDecision,
   parsed: ParsedMessage,
   headers: Record<string, string>,
@@ -38,7 +40,7 @@ export function enforceAuthorization(
   edge.log.security({ type: "scope_refused", reason: "insufficient_scope", tool, scope });
   const challenge = buildBearerChallenge({
     error: "insufficient_scope",
-    scope,
+    scope: stepUpScope(principal.scopes, scope),
     resourceMetadataUrl: edge.state.resourceMetadataUrl,
   });
   throw new HttpError(

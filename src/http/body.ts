@@ -1,9 +1,11 @@
 /**
  * Body: reads a JSON-RPC request body under a byte cap, before anything parses it: a declared
  * `Content-Length` over the cap is refused at the edge without reading, and a chunked body is cut off as
- * soon as it passes the cap. One message per POST (batches were removed from MCP in 2025-06-18).
+ * soon as it passes the cap. One message per POST (batches were removed from MCP in 2025-06-18), whose
+ * protocol headers must agree with it (protocol-headers.ts).
  */
 import type { Edge } from "./edge";
+import { checkProtocolHeaders } from "./protocol-headers";
 import { HttpError, jsonRpcErrorResponse } from "./responses";
 
 export function tooLarge(maxBytes: number): HttpError {
@@ -73,6 +75,9 @@ export interface ParsedMessage {
 
 export async function readMessage(edge: Edge): Promise<ParsedMessage> {
   const message = parseSingleMessage(await readCappedText(edge.request, edge.state.config.maxRequestBytes));
+  edge.audit.message(message);
+  // 2026-07-28 header/body agreement and revision checks, before any decision is taken from the body.
+  checkProtocolHeaders(edge.request.headers, message);
   if (typeof message.method === "string") edge.log.set({ rpcMethod: message.method.slice(0, 64) });
   const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
   return { message, id };

@@ -1,9 +1,12 @@
 /**
  * `WWW-Authenticate` challenges: `Bearer …` (RFC 6750 §3, RFC 9728 §5.1) and `DPoP …` (RFC 9449 §7.1).
  * Pure.
- * Values are quoted-strings (RFC 9110 §5.6.4): `"` and `\` are backslash-escaped and control characters
- * are dropped, so no value can end the string early or split the header.
+ * Values are quoted-strings (RFC 9110 §5.6.4): `"` and `\` are backslash-escaped, and everything outside
+ * printable ASCII is dropped, as RFC 6750 §3 allows only %x20-7E in `scope` and `error_description`. So no
+ * value can end the string early, split the header, or make `Headers` refuse (or re-encode) it.
  */
+import { SCOPES } from "../auth/principal";
+
 export type BearerError = "invalid_request" | "invalid_token" | "insufficient_scope";
 /** RFC 9449 §7.1 adds `invalid_dpop_proof` for the DPoP scheme. */
 export type DpopError = "invalid_request" | "invalid_token" | "invalid_dpop_proof";
@@ -16,8 +19,7 @@ export interface BearerChallenge {
 }
 
 export function quoteHeaderValue(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const printable = value.replace(/[\u0000-\u001f\u007f]/g, "");
+  const printable = value.replace(/[^\x20-\x7e]/g, "");
   return `"${printable.replace(/[\\"]/g, (char) => `\\${char}`)}"`;
 }
 
@@ -53,4 +55,14 @@ export function resourceMetadataUrlFor(resource: string): string {
   const url = new URL(resource);
   const path = url.pathname === "/" ? "" : url.pathname;
   return `${url.origin}/.well-known/oauth-protected-resource${path}`;
+}
+
+/**
+ * The `scope` of a 403 `insufficient_scope` challenge: the file scopes the caller already holds plus the
+ * one this call needs, in canonical order. MCP 2025-11-25 ("Scope Challenge Handling") recommends
+ * existing + new, because clients that re-authorize with exactly the challenged scope (SDK 1.x does)
+ * would otherwise trade `files:read` for `files:delete` and step up again on the next read.
+ */
+export function stepUpScope(granted: ReadonlySet<string>, needed: string): string {
+  return SCOPES.filter((scope) => scope === needed || granted.has(scope)).join(" ");
 }

@@ -67,13 +67,14 @@ export function loadState(env: Env): IsolateState | ConfigError {
   return state;
 }
 
-export function requireState(env: Env, log: RequestLog): IsolateState {
+/** `shape`: JSON-RPC errors under /mcp, plain JSON `{"error": …}` on every other path. */
+export function requireState(env: Env, log: RequestLog, shape: "json-rpc" | "plain" = "json-rpc"): IsolateState {
   const state = loadState(env);
   if (state instanceof ConfigError) {
     log.security({ type: "config_error", reason: state.variable });
     log.set({ outcome: "server_error", errorCode: "config_error" });
     // The variable name helps the operator and reveals nothing secret; the value is never echoed.
-    throw new HttpError(serviceUnavailable(`Server misconfigured: ${state.message}`));
+    throw new HttpError(serviceUnavailable(`Server misconfigured: ${state.message}`, shape));
   }
   return state;
 }

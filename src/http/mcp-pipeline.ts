@@ -6,7 +6,8 @@
  *   edge          config, Origin (middleware), declared body size, client IP     → Edge
  *   IP block      a blocked IP is refused from the isolate cache (429)
  *   authenticate  verifier by credential shape, then bindings (401 / 503)        → Principal
- *   body          capped read, exactly one JSON-RPC message (413 / 400)          → ParsedMessage
+ *   body          capped read, exactly one JSON-RPC message, protocol headers
+ *                 agreeing with it (413 / 400)                                   → ParsedMessage
  *   admission     rate limits and daily quotas, one limiter check (429 / 503)    → Admission
  *   authorize     the scope the tool needs (403 step-up)
  *   MCP           a fresh SDK server for this one message, against the caller's sandbox
@@ -14,6 +15,7 @@
 import type { Context } from "hono";
 import { createStorageMeter } from "../limits/storage-meter";
 import { handleMcpPost } from "../mcp/handle-mcp-post";
+import { createWorkflowRunner } from "../operations/workflow-runner";
 import { Sandbox } from "../sandbox/sandbox";
 import { TOOLS } from "../tools/registry";
 import { admit } from "./admission";
@@ -32,7 +34,7 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
   const parsed = await readMessage(edge);
   const authorization = decideAuthorization(principal, parsed);
   const admission = await admit(edge, principal, parsed, { chargeQuotas: authorization.kind === "allow" });
-  enforceAuthorization(edge, authorization, parsed, admission.headers);
+  enforceAuthorization(edge, principal, authorization, parsed, admission.headers);
 
   const { config, limits } = edge.state;
   const meter = createStorageMeter(limits.ledger, admission.storageKey, config.limits.storageBytes, edge.log);
@@ -40,8 +42,12 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
     request: edge.request,
     message: parsed.message,
     principal,
-    sandbox: new Sandbox(edge.env.FILES, principal.tenant, { meter }),
+    sandbox: new Sandbox(edge.env.FILES, principal.tenant, {
+      meter,
+      operations: createWorkflowRunner(edge.env.TREE_OPERATIONS),
+    }),
     log: edge.log,
+    audit: edge.audit,
     tools: TOOLS,
     refusal: admission.refusal,
   });

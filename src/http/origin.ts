@@ -1,30 +1,44 @@
 /**
  * Browser-origin policy (DNS-rebinding protection, MCP transport spec "Security Warning"): a request that
  * carries an `Origin` must come from this server's own origin or from `ALLOWED_ORIGINS`, else 403.
+ * The server's own origin is the origin of `OAUTH_AUDIENCE` (its canonical URL), never the request's
+ * `Host`: a rebinding page controls both `Host` and `Origin` (`Host: evil.example`,
+ * `Origin: http://evil.example`), so an origin derived from `Host` would always "match".
  * Requests without `Origin` are server-side agents and go on to authentication. Pure.
  */
-export function isOriginAllowed(origin: string | null, requestUrl: string, allowedOrigins: readonly string[]): boolean {
+import type { Config } from "../config/config";
+
+export function isOriginAllowed(origin: string | null, config: Pick<Config, "audience" | "allowedOrigins">): boolean {
   if (origin === null) return true;
-  if (origin === new URL(requestUrl).origin) return true;
-  return allowedOrigins.includes(origin);
+  if (origin === new URL(config.audience).origin) return true;
+  return config.allowedOrigins.includes(origin);
 }
 
-/** Headers a browser client needs to read our answers and to send MCP requests cross-origin. */
+/**
+ * Headers a browser needs to read our answers (Fetch standard, CORS protocol): exactly the non-safelisted
+ * response headers this server sends — the Bearer challenge, the RateLimit fields, Retry-After and the
+ * request id. Sessions are never issued, so no `Mcp-Session-Id`.
+ */
 export function corsHeaders(origin: string): Record<string, string> {
   return {
     "access-control-allow-origin": origin,
     "access-control-expose-headers":
-      "WWW-Authenticate, Retry-After, Mcp-Session-Id, MCP-Protocol-Version, X-Request-Id, RateLimit, RateLimit-Policy",
+      "WWW-Authenticate, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, X-Request-Id",
     vary: "Origin",
   };
 }
 
+/**
+ * The request headers MCP clients send: credentials (`Authorization`, `DPoP`), the JSON body and the
+ * streamable-HTTP `Accept`, and the protocol headers of both eras (`MCP-Protocol-Version`; 2026-07-28's
+ * `Mcp-Method` and `Mcp-Name`).
+ */
 export function preflightHeaders(origin: string): Record<string, string> {
   return {
     ...corsHeaders(origin),
     "access-control-allow-methods": "POST, OPTIONS",
     "access-control-allow-headers":
-      "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID",
+      "Authorization, DPoP, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name",
     "access-control-max-age": "600",
   };
 }

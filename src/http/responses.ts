@@ -1,7 +1,8 @@
 /**
- * HTTP answers that are not produced by the MCP transport, all with a JSON-RPC error body so an MCP
- * client can show them. `HttpError` carries a complete response through Hono's error handler (the
- * pattern hono's own auth middleware uses).
+ * HTTP answers that are not produced by the MCP transport. Under `/mcp` they carry a JSON-RPC error body
+ * so an MCP client can show them; everywhere else (`/`, metadata, unknown paths) a plain JSON
+ * `{"error", "error_description"}` object, the shape OAuth clients parse (RFC 6749 §5.2). `HttpError`
+ * carries a complete response through Hono's error handler (the pattern hono's own auth middleware uses).
  */
 export const RETRY_AFTER_SECONDS = 5;
 
@@ -21,6 +22,19 @@ export function jsonRpcErrorResponse(
   });
 }
 
+/** A plain JSON error for non-MCP paths: a stable `error` code and a human-readable description. */
+export function plainErrorResponse(
+  status: number,
+  error: string,
+  description: string,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify({ error, error_description: description }), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
 export class HttpError extends Error {
   override readonly name = "HttpError";
   constructor(readonly response: Response) {
@@ -28,8 +42,11 @@ export class HttpError extends Error {
   }
 }
 
-export function serviceUnavailable(message: string): Response {
-  return jsonRpcErrorResponse(503, -32000, message, { "retry-after": String(RETRY_AFTER_SECONDS) });
+export function serviceUnavailable(message: string, shape: "json-rpc" | "plain" = "json-rpc"): Response {
+  const headers = { "retry-after": String(RETRY_AFTER_SECONDS) };
+  return shape === "plain"
+    ? plainErrorResponse(503, "temporarily_unavailable", message, headers)
+    : jsonRpcErrorResponse(503, -32000, message, headers);
 }
 
 /** A copy of `response` with `headers` set (responses from fetch and the SDK have immutable headers). */

@@ -1,11 +1,23 @@
 /**
- * One stateless MCP exchange: a fresh server and transport per request (sharing a stateless transport
- * leaked responses across clients before SDK 1.26, CVE-2026-25536), JSON responses instead of SSE
- * (nothing here streams), and the seam's failure record turned into the HTTP status the design asks for:
- * 503 + Retry-After for an outage, 500 for a bug.
+ * One MCP exchange, in either protocol era, with a fresh server per request (the SDK's documented
+ * dual-era composition: `isLegacyRequest` in front of a strict `createMcpHandler`):
+ * - 2026-07-28 (a `_meta` envelope on the request): `createMcpHandler(factory, { legacy: "reject" })`,
+ *   which answers `server/discover`, checks the standard headers and stamps `resultType`, server info
+ *   and cache hints.
+ * - 2025 (no envelope): the stateless streamable-HTTP transport in JSON mode, as before the v2 SDK.
+ *   The SDK's built-in stateless fallback would answer over SSE, which commits HTTP 200 before the tool
+ *   has run; JSON lets the seam's failure record pick the status.
+ * The seam's failure record becomes the HTTP status the design asks for: 503 + Retry-After for an
+ * outage, 500 for a bug. Both eras share the factory, so they cannot drift apart.
  */
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import {
+  createMcpHandler,
+  isLegacyRequest,
+  type Server,
+  WebStandardStreamableHTTPServerTransport,
+} from "@modelcontextprotocol/server";
 import type { RequestLog } from "../audit/audit-log";
+import type { RequestAudit } from "../audit/request-audit";
 import type { Principal } from "../auth/principal";
 import type { ToolError } from "../errors/tool-error";
 import type { JsonRpcMessage } from "../http/body";
@@ -16,13 +28,15 @@ import { createMcpServer } from "./mcp-server";
 import type { CallOutcome } from "./tool-seam";
 
 export interface McpExchange {
+  /** The POST whose body was already read; `message` is that body, parsed. */
   readonly request: Request;
   readonly message: JsonRpcMessage;
   readonly principal: Principal;
   readonly sandbox: Sandbox;
   readonly log: RequestLog;
+  readonly audit: RequestAudit;
   readonly tools: readonly ToolDefinition[];
-  /** A daily-quota refusal decided at the edge (src/limits/request-limits.ts). */
+  /** A daily-quota refusal decided at the edge (src/http/admission.ts). */
   readonly refusal?: ToolError | undefined;
 }
 
@@ -32,26 +46,46 @@ function withStatus(response: Response, status: number, extraHeaders: Record<str
   return new Response(response.body, { status, headers });
 }
 
-export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
-  const outcome: CallOutcome = {};
-  const server = createMcpServer(exchange.tools, {
-    principal: exchange.principal,
-    sandbox: exchange.sandbox,
-    log: exchange.log,
-    outcome,
-    refusal: exchange.refusal,
-  });
+async function serveLegacy(server: Server, request: Request, message: JsonRpcMessage): Promise<Response> {
+  // Per request, never shared: a shared stateless transport leaked responses across clients before
+  // SDK 1.26 (CVE-2026-25536).
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,
   });
   await server.connect(transport);
-  let response: Response;
   try {
-    response = await transport.handleRequest(exchange.request, { parsedBody: exchange.message });
+    return await transport.handleRequest(request, { parsedBody: message });
   } finally {
     await server.close();
   }
+}
+
+async function serveModern(factory: () => Server, request: Request, message: JsonRpcMessage): Promise<Response> {
+  // Created per request like the server: it holds no state worth sharing (nothing here publishes
+  // list changes), and a per-request handler cannot mix up two callers' exchanges.
+  const handler = createMcpHandler(factory, { legacy: "reject" });
+  try {
+    return await handler.fetch(request, { parsedBody: message });
+  } finally {
+    await handler.close();
+  }
+}
+
+export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
+  const outcome: CallOutcome = {};
+  const factory = () =>
+    createMcpServer(exchange.tools, {
+      principal: exchange.principal,
+      sandbox: exchange.sandbox,
+      log: exchange.log,
+      audit: exchange.audit,
+      outcome,
+      refusal: exchange.refusal,
+    });
+  const response = (await isLegacyRequest(exchange.request, exchange.message))
+    ? await serveLegacy(factory(), exchange.request, exchange.message)
+    : await serveModern(factory, exchange.request, exchange.message);
   if (outcome.failure === "unavailable")
     return withStatus(response, 503, { "retry-after": String(RETRY_AFTER_SECONDS) });
   if (outcome.failure === "internal") return withStatus(response, 500);

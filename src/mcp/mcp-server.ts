@@ -1,26 +1,38 @@
 /**
- * Builds the per-request MCP server. The SDK's low-level `Server` stays private to this module and gets
- * exactly two tool handlers: `tools/list` from the registry and `tools/call` through the seam. We do
- * not use `McpServer`, because it turns every thrown error into an `isError` result carrying the raw
- * message, which would blur "our outage" into "your mistake" and could echo internals.
+ * The per-request MCP server factory: the one place where the server's surface (tools today; resources
+ * and prompts go here too) is registered, for both protocol eras. The SDK's low-level `Server` stays
+ * private to src/mcp and gets exactly two tool handlers: `tools/list` from the registry and `tools/call`
+ * through the seam. We do not use `McpServer`, because it turns every thrown error into an `isError`
+ * result carrying the raw message, which would blur "our outage" into "your mistake" and could echo
+ * internals.
+ *
+ * A handler that needs the caller's input (a confirmation) returns `inputRequired(...)` from
+ * `@modelcontextprotocol/server`; see docs/protocol.md, "Multi-round-trip requests".
  */
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
-  CallToolRequestSchema,
-  ErrorCode,
-  ListToolsRequestSchema,
+  type CacheHint,
+  type CallToolResult,
+  ProtocolErrorCode,
+  Server,
+  type ServerOptions,
   type Tool,
-} from "@modelcontextprotocol/sdk/types.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+} from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { ToolDefinition } from "../tools/tool-definition";
 import { JsonRpcError, runTool, type SeamContext } from "./tool-seam";
 
 export const SERVER_INFO = { name: "r2-files-mcp", title: "R2 Files", version: "0.1.0" } as const;
 
-const INSTRUCTIONS =
+export const INSTRUCTIONS =
   "A private file system. Paths are relative to your root '/'; you cannot reach anything outside it. " +
   "Deleted files go to a trash and can be restored. Use etags (ifMatch) to avoid overwriting changes you have not seen.";
+
+/**
+ * Cache hints for the 2026-07-28 cacheable results (spec: "Caching"; 2025-era answers never carry them).
+ * Always `private`: what a caller may see depends on its token (scopes, tenant), so a shared cache must
+ * never answer one caller with another's result. The lists change only with a deploy, so five minutes.
+ */
+export const LIST_CACHE_HINT: CacheHint = { ttlMs: 300_000, cacheScope: "private" };
 
 // Listings are pure functions of static definitions, so they are computed once per isolate.
 const listingCache = new WeakMap<ToolDefinition, Tool>();
@@ -50,22 +62,34 @@ export function toToolListing(tool: ToolDefinition): Tool {
   return listing;
 }
 
-export function createMcpServer(tools: readonly ToolDefinition[], context: SeamContext): Server {
-  const byName = new Map(tools.map((tool) => [tool.name, tool]));
-  const server = new Server(SERVER_INFO, {
+function serverOptions(): ServerOptions {
+  return {
     capabilities: { tools: { listChanged: false } },
     instructions: INSTRUCTIONS,
-    // ajv compiles validators with `new Function`, which Workers forbid.
-    jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
-  });
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: tools.map(toToolListing) }));
-  server.setRequestHandler(CallToolRequestSchema, (request) => {
+    cacheHints: { "tools/list": LIST_CACHE_HINT, "server/discover": LIST_CACHE_HINT },
+  };
+}
+
+/** tools/list in registry order (deterministic, so cached listings stay byte-identical) and tools/call. */
+function registerTools(server: Server, tools: readonly ToolDefinition[], context: SeamContext): void {
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  server.setRequestHandler("tools/list", () => ({ tools: tools.map(toToolListing) }));
+  server.setRequestHandler("tools/call", async (request): Promise<CallToolResult> => {
     const tool = byName.get(request.params.name);
     if (!tool) {
       context.log.set({ outcome: "client_error", errorCode: "unknown_tool" });
-      throw new JsonRpcError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name.slice(0, 64)}`);
+      throw new JsonRpcError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${request.params.name.slice(0, 64)}`);
     }
-    return runTool(tool, request.params.arguments, context);
+    const result = await runTool(tool, request.params.arguments, context);
+    // The era's wire codec owns the result's final shape (e.g. the 2025-era text fallback for
+    // structured content); low-level handlers are expected to route through it.
+    return server.projectCallToolResult(result, toToolListing(tool).outputSchema);
   });
+}
+
+/** A fresh server for one request; the context (caller, sandbox, log) never outlives it. */
+export function createMcpServer(tools: readonly ToolDefinition[], context: SeamContext): Server {
+  const server = new Server(SERVER_INFO, serverOptions());
+  registerTools(server, tools, context);
   return server;
 }

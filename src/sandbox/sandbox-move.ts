@@ -1,6 +1,8 @@
 /**
  * move_file over an object store with no rename: per object, a create-only copy, a verification, then
  * a delete of the source only if it is still the version that was copied (invariant 6, docs/architecture.md).
+ * copy_file is the same walk without the deletes (mode "copy"): the same up-front checks, create-only
+ * verified copies and convergent retries, and the copied bytes reserved against the storage quota.
  *
  * - A failure at any step leaves the source intact: until its delete, the source is untouched, and the
  *   delete is the last step for each object.
@@ -12,7 +14,8 @@
  *   no target holds different content; otherwise an existing destination is refused, as in the
  *   reference server.
  * - Directory moves are bounded (MAX_TREE_OBJECTS) and never into the directory itself.
- * - Storage quota: net zero, so the meter is not touched (bytes exist twice only transiently).
+ * - Storage quota: a move is net zero, so the meter is not touched (bytes exist twice only transiently);
+ *   a copy reserves each file's bytes before its put and hands them back if the put does not happen.
  */
 import { ToolError } from "../errors/tool-error";
 import type { SandboxPath } from "./sandbox-path";
@@ -52,6 +55,13 @@ interface MovePlan {
   readonly targetDisplay: string;
 }
 
+export type TransferMode = "move" | "copy";
+
+const VERB = {
+  move: { done: "moved", doing: "being moved", base: "move" },
+  copy: { done: "copied", doing: "being copied", base: "copy" },
+} as const;
+
 export interface MoveChecks {
   stat(path: SandboxPath): Promise<EntryInfo | null>;
   assertWritable(path: SandboxPath, kind: StoredKind): Promise<void>;
@@ -70,13 +80,15 @@ export async function moveEntry(
   source: SandboxPath,
   destination: SandboxPath,
   checks: MoveChecks,
+  mode: TransferMode = "move",
 ): Promise<MoveReceipt> {
+  const verb = VERB[mode];
   if (source.isSameOrAncestorOf(destination)) {
     throw new ToolError(
       "invalid_arguments",
       source.relative === destination.relative
         ? "source and destination are the same path"
-        : `Cannot move ${source.display} into itself`,
+        : `Cannot ${verb.base} ${source.display} into itself`,
       { parameter: "destination" },
     );
   }
@@ -88,7 +100,7 @@ export async function moveEntry(
   const plans =
     info.type === "file"
       ? await planFile(storage, source, destination)
-      : await planDirectory(storage, source, destination);
+      : await planDirectory(storage, source, destination, mode);
   const clashes = plans.filter((plan) => plan.existing && !isIdenticalCopy(plan.existing, plan.source));
   const resumed = plans.length - clashes.length - plans.filter((plan) => !plan.existing).length;
   // Evidence of our own earlier attempt is an identical *file*: an identical directory marker is just
@@ -100,7 +112,7 @@ export async function moveEntry(
   if (clashes.length > 0 || (destinationExists && resumedFiles === 0 && files.length > 0)) {
     throw new ToolError(
       "already_exists",
-      `${destination.display} already exists${clashes.length > 1 ? ` (${clashes.length} files differ)` : ""}; nothing was moved.`,
+      `${destination.display} already exists${clashes.length > 1 ? ` (${clashes.length} files differ)` : ""}; nothing was ${verb.done}.`,
       { path: destination.display },
     );
   }
@@ -109,9 +121,10 @@ export async function moveEntry(
   const ordered = [...plans.filter((p) => !p.from.endsWith("/")), ...plans.filter((p) => p.from.endsWith("/"))];
   const changed: string[] = [];
   await forEachLimited(ordered, TREE_CONCURRENCY, async (plan) => {
-    if (!(await moveObject(storage, plan))) changed.push(plan.display);
+    const done = mode === "move" ? await moveObject(storage, plan) : await copyObject(storage, plan);
+    if (!done) changed.push(plan.display);
   });
-  await keepParent(storage, source);
+  if (mode === "move") await keepParent(storage, source);
   if (changed.length > 0) {
     if (info.type === "file") throw sourceChanged(source.display);
     throw new ToolError(
@@ -134,8 +147,13 @@ async function planFile(storage: Storage, source: SandboxPath, destination: Sand
   return [{ from, to, source: object, existing, display: source.display, targetDisplay: destination.display }];
 }
 
-async function planDirectory(storage: Storage, source: SandboxPath, destination: SandboxPath): Promise<MovePlan[]> {
-  const objects = await listWholeSubtree(storage, source, MAX_TREE_OBJECTS, "move");
+async function planDirectory(
+  storage: Storage,
+  source: SandboxPath,
+  destination: SandboxPath,
+  mode: TransferMode,
+): Promise<MovePlan[]> {
+  const objects = await listWholeSubtree(storage, source, MAX_TREE_OBJECTS, mode);
   const targets = objects.map((stored) => {
     const target = rebase(stored.path, source, destination, "destination");
     return { stored, target, to: storage.keys.keyFor(target, stored.kind) };
@@ -145,7 +163,7 @@ async function planDirectory(storage: Storage, source: SandboxPath, destination:
   // we list cannot be a leftover of this move, so it is simply refused as existing.
   const present = await listSubtree(storage, destination, EXISTING_LIST_LIMIT);
   if (present.more)
-    throw new ToolError("already_exists", `${destination.display} already exists; nothing was moved.`, {
+    throw new ToolError("already_exists", `${destination.display} already exists; nothing was ${VERB[mode].done}.`, {
       path: destination.display,
     });
   const existing = new Map(present.objects.map((stored) => [stored.object.key, stored.object]));
@@ -185,4 +203,31 @@ async function moveObject(storage: Storage, plan: MovePlan): Promise<boolean> {
   // unless it was already there from an earlier attempt, which we leave as we found it.
   if (!plan.existing) await r2(() => storage.bucket.delete(plan.to));
   return false;
+}
+
+/**
+ * One object copied (or found identical from an earlier attempt). The source stays; the current version
+ * is what gets copied. Returns true: a copy has nothing to leave behind on a change.
+ */
+async function copyObject(storage: Storage, plan: MovePlan): Promise<boolean> {
+  if (plan.existing) return true;
+  const body = await r2(() => storage.bucket.get(plan.from));
+  if (!body) return true; // deleted meanwhile: nothing to copy
+  const bytes = plan.from.endsWith("/") ? 0 : body.size;
+  await storage.meter.adjust(bytes);
+  let outcome: Awaited<ReturnType<typeof copyCreateOnly>>;
+  try {
+    outcome = await copyCreateOnly(storage, body, plan.to, body.customMetadata);
+  } catch (error) {
+    await storage.meter.adjust(-bytes);
+    throw error;
+  }
+  if ("copy" in outcome) return true;
+  await storage.meter.adjust(-bytes);
+  if (plan.to.endsWith("/")) return true; // an existing directory marker is the directory we wanted
+  throw new ToolError(
+    "already_exists",
+    `${plan.targetDisplay} was created by someone else during the copy; it was not overwritten.`,
+    { path: plan.targetDisplay },
+  );
 }

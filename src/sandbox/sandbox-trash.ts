@@ -66,7 +66,7 @@ export interface RestoreReceipt {
   readonly size: number;
 }
 
-function newTrashId(now: number): string {
+export function newTrashId(now: number): string {
   const random = new Uint32Array(2);
   crypto.getRandomValues(random);
   return `${now.toString(36).padStart(9, "0")}-${random[0]!.toString(36)}${random[1]!.toString(36)}`;
@@ -241,12 +241,14 @@ interface RestorePlan {
  * target is found up front so a restore that cannot complete changes nothing. Restored objects leave
  * the trash; anything not restored stays there.
  */
-export async function restoreFromTrash(
+export async function restoreFromTrash<Large>(
   storage: Storage,
   trashId: string,
   options: { path?: SandboxPath | undefined; destination?: SandboxPath | undefined },
   assertWritable: (path: SandboxPath, kind: StoredKind) => Promise<void>,
-): Promise<RestoreReceipt> {
+  /** Takes over an entry too large for one call (a background operation), given what to restore where. */
+  large?: (root: SandboxPath, destination: SandboxPath) => Promise<Large>,
+): Promise<RestoreReceipt | Large> {
   assertTrashId(trashId);
   const page = await r2(() =>
     storage.bucket.list({
@@ -261,6 +263,13 @@ export async function restoreFromTrash(
   });
   if (entries.length === 0) {
     throw new ToolError("not_found", `Nothing in the trash has id ${trashId}; see list_trash`, { trashId });
+  }
+  if ((entries.length > MAX_TREE_OBJECTS || page.truncated) && large) {
+    const deleted = entries[0]!.item.deletedPath;
+    const root = options.path ?? (deleted ? parseSandboxPath(deleted, "stored key") : entries[0]!.item.path);
+    const destination = options.destination ?? root;
+    await assertWritable(destination, "marker");
+    return large(root, destination);
   }
   if (entries.length > MAX_TREE_OBJECTS || page.truncated) {
     throw new ToolError(

@@ -52,6 +52,11 @@ function encodeCursor(suffix: string): string {
   return CURSOR_TAG + base64url.encode(suffix);
 }
 
+/** A cursor that continues a walk of `base` just after the file at `path` (which lies below `base`). */
+export function walkCursorAfterFile(base: SandboxPath, path: SandboxPath): string {
+  return encodeCursor(path.segments.slice(base.segments.length).join("/"));
+}
+
 function badCursor(): ToolError {
   return new ToolError("invalid_arguments", "cursor is not one this server returned", { parameter: "cursor" });
 }

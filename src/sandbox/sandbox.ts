@@ -16,12 +16,25 @@
  * Every R2 failure becomes `DependencyUnavailableError("r2")` (→ 503 + Retry-After, invariant 5);
  * R2 answering "precondition failed" is not a failure but a `conflict`/`already_exists` tool error.
  */
-import { ToolError } from "../errors/tool-error";
+import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor";
+import {
+  initialRecord,
+  newOperationId,
+  type OperationKind,
+  type OperationRecord,
+  readOperationRecord,
+  type TreeOperationPlan,
+  writeOperationRecord,
+} from "./operation-record";
+import { type AppendReceipt, appendToFile } from "./sandbox-append";
 import { type MoveReceipt, moveEntry } from "./sandbox-move";
 import { parseSandboxPath, SandboxPath } from "./sandbox-path";
 import {
+  keepParent,
   listTrash,
+  MAX_TREE_OBJECTS,
+  newTrashId,
   purgeTrash,
   type RestoreReceipt,
   restoreFromTrash,
@@ -30,22 +43,27 @@ import {
   trashDirectory,
   trashFile,
 } from "./sandbox-trash";
-import { type WalkSummary, type WalkVisitor, walkSubtree } from "./sandbox-walk";
+import { type WalkSummary, type WalkVisitor, walkCursorAfterFile, walkSubtree } from "./sandbox-walk";
 import {
   directoryInfo,
   type EntryInfo,
   fileInfo,
+  listSubtree,
   normalizeEtag,
   r2,
   type Storage,
   type StorageMeter,
   UNMETERED,
 } from "./storage";
-import { createTenantKeys, type StoredKind } from "./storage-keys";
+import { createTenantKeys, isOperationId, type StoredKind } from "./storage-keys";
+import { type BatchResult, runTreeBatch } from "./tree-batch";
 
+export type { OperationKind, OperationRecord, TreeOperationPlan } from "./operation-record";
+export { MAX_APPEND_RESULT_BYTES } from "./sandbox-append";
 export { MAX_PURGE_OBJECTS, MAX_TREE_OBJECTS } from "./sandbox-trash";
 export type { WalkEntry } from "./sandbox-walk";
-export type { MoveReceipt, RestoreReceipt, TrashItem, TrashReceipt, WalkSummary, WalkVisitor };
+export type { BatchResult } from "./tree-batch";
+export type { AppendReceipt, MoveReceipt, RestoreReceipt, TrashItem, TrashReceipt, WalkSummary, WalkVisitor };
 export { type EntryInfo, normalizeEtag, type StorageMeter, UNMETERED };
 
 export interface DirectoryPage {
@@ -72,6 +90,27 @@ export interface WriteOptions {
   readonly contentType?: string | undefined;
 }
 
+/**
+ * Runs directory operations too large for one request in the background (a Cloudflare Workflow in
+ * production, src/operations/). The sandbox decides when, writes the operation's record, and hands over
+ * the plan; the runner only starts it and reports the engine's view of it.
+ */
+export interface OperationRunner {
+  start(plan: TreeOperationPlan): Promise<void>;
+  /** True when the engine gave up on the operation (errored or terminated) before it could finish. */
+  hasStopped(operationId: string): Promise<boolean>;
+}
+
+/** What a tool answers at once when its directory operation continues in the background. */
+export interface OperationReceipt {
+  readonly operationId: string;
+  readonly kind: OperationKind;
+  readonly status: "running";
+  readonly source: SandboxPath;
+  readonly destination: SandboxPath | undefined;
+  readonly trashId: string | undefined;
+}
+
 export const MAX_LIST_PAGE = 1000;
 const MAX_CURSOR_LENGTH = 4096;
 
@@ -79,8 +118,14 @@ export class Sandbox {
   // The bucket lives only in here and in the sibling sandbox-* modules this class hands it to.
   readonly #storage: Storage;
   readonly #bucket: R2Bucket;
+  readonly #tenant: string;
+  readonly #operations: OperationRunner | undefined;
 
-  constructor(bucket: R2Bucket, tenant: string, options: { now?: () => number; meter?: StorageMeter } = {}) {
+  constructor(
+    bucket: R2Bucket,
+    tenant: string,
+    options: { now?: () => number; meter?: StorageMeter; operations?: OperationRunner } = {},
+  ) {
     this.#storage = {
       bucket,
       keys: createTenantKeys(tenant),
@@ -88,6 +133,8 @@ export class Sandbox {
       meter: options.meter ?? UNMETERED,
     };
     this.#bucket = bucket;
+    this.#tenant = tenant;
+    this.#operations = options.operations;
   }
 
   /** Parses a caller's path; `parameter` names the tool argument in refusals. */
@@ -295,11 +342,19 @@ export class Sandbox {
     return walkSubtree(this.#storage, base, options, visit);
   }
 
+  /** A walk cursor that continues just after the file at `path` below `base`. */
+  walkCursorAfter(base: SandboxPath, path: SandboxPath): string {
+    return walkCursorAfterFile(base, path);
+  }
+
   /**
    * Moves a file, or with `recursive` a directory and everything in it, to the trash under one trash id.
    * A directory without `recursive` is refused, so a whole tree is never deleted by accident.
    */
-  async moveToTrash(path: SandboxPath, options: { recursive?: boolean | undefined } = {}): Promise<TrashReceipt> {
+  async moveToTrash(
+    path: SandboxPath,
+    options: { recursive?: boolean | undefined } = {},
+  ): Promise<TrashReceipt | OperationReceipt> {
     if (path.isRoot) throw new ToolError("invalid_path", "The root directory cannot be deleted", { path: "/" });
     const info = await this.stat(path);
     if (!info) throw new ToolError("not_found", `No such file or directory: ${path.display}`, { path: path.display });
@@ -311,7 +366,104 @@ export class Sandbox {
         { path: path.display },
       );
     }
+    if (await this.#isLargeTree(path)) {
+      return this.#startOperation({ kind: "delete", source: path, trashId: newTrashId(this.#storage.now()) });
+    }
     return trashDirectory(this.#storage, path);
+  }
+
+  /** More objects than one request handles (MAX_TREE_OBJECTS), and a runner to take them on. */
+  async #isLargeTree(path: SandboxPath): Promise<boolean> {
+    if (!this.#operations) return false; // the synchronous path then refuses with limit_reached
+    const { more } = await listSubtree(this.#storage, path, MAX_TREE_OBJECTS);
+    return more;
+  }
+
+  /** Writes the operation's record (so get_operation sees it at once), then starts it. */
+  async #startOperation(spec: {
+    kind: OperationKind;
+    source: SandboxPath;
+    destination?: SandboxPath;
+    trashId?: string;
+  }): Promise<OperationReceipt> {
+    const operations = this.#operations!;
+    const plan: TreeOperationPlan = {
+      operationId: newOperationId(this.#storage.now()),
+      tenant: this.#tenant,
+      kind: spec.kind,
+      source: spec.source.relative,
+      ...(spec.destination ? { destination: spec.destination.relative } : {}),
+      ...(spec.trashId ? { trashId: spec.trashId } : {}),
+      startedAt: new Date(this.#storage.now()).toISOString(),
+    };
+    await writeOperationRecord(this.#storage, initialRecord(plan));
+    try {
+      await operations.start(plan);
+    } catch (error) {
+      // Never leave a "running" record for an operation that does not exist.
+      await r2(() => this.#bucket.delete(this.#storage.keys.operationKey(plan.operationId)));
+      throw error instanceof DependencyUnavailableError
+        ? error
+        : new DependencyUnavailableError("workflows", { cause: error });
+    }
+    return {
+      operationId: plan.operationId,
+      kind: spec.kind,
+      status: "running",
+      source: spec.source,
+      destination: spec.destination,
+      trashId: spec.trashId,
+    };
+  }
+
+  /** One background operation's record, if it belongs to this tenant; null otherwise. */
+  async readOperation(operationId: string): Promise<OperationRecord | null> {
+    if (!isOperationId(operationId)) {
+      throw new ToolError("invalid_arguments", "operationId is not one this server returned", {
+        parameter: "operationId",
+      });
+    }
+    const record = await readOperationRecord(this.#storage, operationId);
+    if (record?.status !== "running" || !this.#operations) return record;
+    if (!(await this.#operations.hasStopped(operationId))) return record;
+    return {
+      ...record,
+      status: "failed",
+      errors: [
+        ...record.errors,
+        {
+          code: "unavailable",
+          message:
+            "The operation stopped after repeated storage failures. Every object is either where it was or where it was going; call the tool again to finish.",
+        },
+      ],
+      errorCount: record.errorCount + 1,
+    };
+  }
+
+  // ---- Used by the background operation itself (src/operations/), never by tools. ----
+
+  /** One step of a background operation; see tree-batch.ts. */
+  runOperationBatch(plan: TreeOperationPlan, after: string | undefined): Promise<BatchResult> {
+    this.#assertOwnPlan(plan);
+    return runTreeBatch(this.#storage, plan, after);
+  }
+
+  writeOperationRecord(plan: TreeOperationPlan, record: OperationRecord): Promise<void> {
+    this.#assertOwnPlan(plan);
+    return writeOperationRecord(this.#storage, record);
+  }
+
+  /** After the last step: a deleted or moved directory's parent stays, as after a synchronous call. */
+  async finishOperation(plan: TreeOperationPlan): Promise<void> {
+    this.#assertOwnPlan(plan);
+    if (plan.kind === "delete" || plan.kind === "move") {
+      await keepParent(this.#storage, parseSandboxPath(plan.source, "source", { allowRoot: false }));
+    }
+  }
+
+  #assertOwnPlan(plan: TreeOperationPlan): void {
+    if (plan.tenant !== this.#tenant) throw new TypeError("operation plan belongs to another tenant");
   }
 
   listTrash(
@@ -323,8 +475,12 @@ export class Sandbox {
   restoreFromTrash(
     trashId: string,
     options: { path?: SandboxPath | undefined; destination?: SandboxPath | undefined } = {},
-  ): Promise<RestoreReceipt> {
-    return restoreFromTrash(this.#storage, trashId, options, this.#assertWritable);
+  ): Promise<RestoreReceipt | OperationReceipt> {
+    const large = this.#operations
+      ? (root: SandboxPath, destination: SandboxPath) =>
+          this.#startOperation({ kind: "restore", source: root, destination, trashId })
+      : undefined;
+    return restoreFromTrash(this.#storage, trashId, options, this.#assertWritable, large);
   }
 
   /** Destroys trash for good: the given entries, or all of it. */
@@ -332,14 +488,54 @@ export class Sandbox {
     return purgeTrash(this.#storage, trashIds);
   }
 
-  move(source: SandboxPath, destination: SandboxPath): Promise<MoveReceipt> {
+  move(source: SandboxPath, destination: SandboxPath): Promise<MoveReceipt | OperationReceipt> {
+    return this.#transfer(source, destination, "move");
+  }
+
+  /** Copies a file or a directory; never over existing data. */
+  copy(source: SandboxPath, destination: SandboxPath): Promise<MoveReceipt | OperationReceipt> {
+    return this.#transfer(source, destination, "copy");
+  }
+
+  async #transfer(
+    source: SandboxPath,
+    destination: SandboxPath,
+    mode: "move" | "copy",
+  ): Promise<MoveReceipt | OperationReceipt> {
+    const done = mode === "move" ? "moved" : "copied";
     if (source.isRoot)
-      throw new ToolError("invalid_path", "The root directory cannot be moved", { parameter: "source" });
+      throw new ToolError("invalid_path", `The root directory cannot be ${done}`, { parameter: "source" });
     if (destination.isRoot)
-      throw new ToolError("invalid_path", "Nothing can be moved onto the root directory", { parameter: "destination" });
-    return moveEntry(this.#storage, source, destination, {
-      stat: (path) => this.stat(path),
-      assertWritable: this.#assertWritable,
+      throw new ToolError("invalid_path", `Nothing can be ${done} onto the root directory`, {
+        parameter: "destination",
+      });
+    if (!source.isSameOrAncestorOf(destination) && (await this.stat(source))?.type === "directory") {
+      if (await this.#isLargeTree(source)) {
+        // In the background there is no "finish an interrupted call": the destination must be free.
+        await this.#assertWritable(destination, "marker");
+        if (await this.stat(destination)) {
+          throw new ToolError("already_exists", `${destination.display} already exists; nothing was ${done}.`, {
+            path: destination.display,
+          });
+        }
+        return this.#startOperation({ kind: mode, source, destination });
+      }
+    }
+    return moveEntry(
+      this.#storage,
+      source,
+      destination,
+      { stat: (path) => this.stat(path), assertWritable: this.#assertWritable },
+      mode,
+    );
+  }
+
+  /** Appends to a file (creating it if missing) with conditional puts, so concurrent appends all land. */
+  append(path: SandboxPath, bytes: Uint8Array, contentType: string): Promise<AppendReceipt> {
+    if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
+    return appendToFile(this.#storage, path, bytes, {
+      contentType,
+      assertWritable: () => this.#assertWritableFilePath(path),
     });
   }
 }

@@ -7,6 +7,7 @@
  *   trash/<tenant>/<id>/<path>     a deleted file, recoverable until an operator's lifecycle rule expires it
  *   trash/<tenant>/<id>/<path>/    a deleted directory's explicit marker (so a restore brings empty
  *                                  directories back too)
+ *   ops/<tenant>/<operationId>     the record of a background directory operation (get_operation)
  * One `<id>` per delete operation: a recursive delete puts the whole directory under one id, so it
  * can be restored as a unit.
  * `<tenant>` is `encodeTenantId(tenant)`: no `/`, no `.`, and always followed by `/`, so one tenant's
@@ -18,12 +19,15 @@ import { encodeTenantId } from "./tenant-prefix";
 
 export const FILES_ROOT = "files/";
 export const TRASH_ROOT = "trash/";
+export const OPERATIONS_ROOT = "ops/";
 
 export interface TenantKeys {
   /** `files/<tenant>/` */
   readonly filesPrefix: string;
   /** `trash/<tenant>/` */
   readonly trashPrefix: string;
+  /** `ops/<tenant>/<operationId>`: one background operation's record. */
+  operationKey(operationId: string): string;
   fileKey(path: SandboxPath): string;
   /** Prefix under which a directory's contents live; also the key of its explicit marker. */
   directoryPrefix(path: SandboxPath): string;
@@ -43,6 +47,13 @@ export type StoredKind = "file" | "marker";
 
 // Trash ids are made by the sandbox (time-sortable base36 + random), never by callers.
 const TRASH_ID = /^[0-9a-z]{1,16}-[0-9a-z]{1,32}$/;
+// Operation ids likewise (`op-` + time + random); they are also Workflow instance ids (≤ 100 chars).
+const OPERATION_ID = /^op-[0-9a-z]{1,16}-[0-9a-z]{1,32}$/;
+
+/** For refusing a caller's operation id before it reaches a key. */
+export function isOperationId(value: string): boolean {
+  return OPERATION_ID.test(value);
+}
 
 /** For refusing a caller's trash id before it reaches a key (storage-keys would throw a TypeError). */
 export function isTrashId(value: string): boolean {
@@ -56,6 +67,10 @@ export function createTenantKeys(tenant: string): TenantKeys {
   const keys: TenantKeys = {
     filesPrefix,
     trashPrefix,
+    operationKey(operationId) {
+      if (!OPERATION_ID.test(operationId)) throw new TypeError("malformed operation id");
+      return `${OPERATIONS_ROOT}${encoded}/${operationId}`;
+    },
     fileKey(path) {
       if (path.isRoot) throw new TypeError("the root directory has no file key");
       return filesPrefix + path.relative;

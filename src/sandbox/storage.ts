@@ -186,6 +186,7 @@ export async function forEachLimited<T>(
  */
 const TREE_VERBS = {
   move: { does: "moves", imperative: "Move", done: "moved" },
+  copy: { does: "copies", imperative: "Copy", done: "copied" },
   delete: { does: "deletes", imperative: "Delete", done: "deleted" },
 } as const;
 

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
+import { isOperation, operationFields, operationStarted } from "./operation-output";
 import { pathField } from "./schemas";
 import { defineTool, textResult } from "./tool-definition";
 
@@ -17,7 +18,8 @@ export const deleteFile = defineTool({
   description:
     "Delete a file by moving it to your trash. It disappears from listings and searches but can be restored with " +
     "restore_file until the trash is emptied or expires. To delete a directory and everything in it, pass recursive: true " +
-    `(at most ${MAX_TREE_OBJECTS} files and directories per call). Returns the trash id.`,
+    `(a directory of more than ${MAX_TREE_OBJECTS} files and directories is deleted in the background: the answer has an operationId ` +
+    "for get_operation). Returns the trash id.",
   scope: "files:delete",
   input: z.object({
     path: pathField,
@@ -30,14 +32,18 @@ export const deleteFile = defineTool({
     path: z.string(),
     trashId: z.string().describe("Pass to restore_file to undo, or to empty_trash to destroy"),
     type: z.enum(["file", "directory"]),
-    files: z.number().describe("Files moved to the trash"),
-    size: z.number().describe("Their total bytes"),
+    files: z.number().optional().describe("Files moved to the trash (absent while running in the background)"),
+    size: z.number().optional().describe("Their total bytes"),
+    ...operationFields,
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   cost: ({ recursive }) => ({ units: recursive ? 5 : 1, deletes: 1 }),
   async run({ path: raw, recursive }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
     const receipt = await sandbox.moveToTrash(path, { recursive });
+    if (isOperation(receipt)) {
+      return operationStarted(receipt, { path: path.display, trashId: receipt.trashId, type: "directory" });
+    }
     const what = receipt.type === "directory" ? `directory ${path.display} (${receipt.files} files)` : path.display;
     return textResult(`Moved ${what} to trash (trash id ${receipt.trashId})`, {
       path: path.display,

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
+import { isOperation, operationFields, operationStarted } from "./operation-output";
 import { pathField } from "./schemas";
 import { defineTool, textResult } from "./tool-definition";
 
@@ -13,16 +14,17 @@ export const moveFile = defineTool({
   title: "Move file",
   description:
     "Move or rename a file or directory. Fails if the destination already exists (nothing is overwritten). Missing parent " +
-    `directories of the destination are created. A directory move handles at most ${MAX_TREE_OBJECTS} files and directories per ` +
-    "call. If a move was interrupted, calling it again finishes it.",
+    `directories of the destination are created. A directory of more than ${MAX_TREE_OBJECTS} files and directories is moved in ` +
+    "the background (the answer has an operationId for get_operation). If a move was interrupted, calling it again finishes it.",
   scope: "files:write",
   input: z.object({ source: pathField, destination: pathField }),
   output: z.object({
     source: z.string(),
     destination: z.string(),
     type: z.enum(["file", "directory"]),
-    objects: z.number().describe("Stored objects moved (files and directory markers)"),
-    resumed: z.number().describe("Objects an earlier, interrupted attempt had already copied"),
+    objects: z.number().optional().describe("Stored objects moved (files and directory markers)"),
+    resumed: z.number().optional().describe("Objects an earlier, interrupted attempt had already copied"),
+    ...operationFields,
   }),
   // Not idempotent: a repeated move finds the source gone (not_found) rather than the same success.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
@@ -31,6 +33,13 @@ export const moveFile = defineTool({
     const source = sandbox.resolve(rawSource, "source", { allowRoot: false });
     const destination = sandbox.resolve(rawDestination, "destination", { allowRoot: false });
     const receipt = await sandbox.move(source, destination);
+    if (isOperation(receipt)) {
+      return operationStarted(receipt, {
+        source: source.display,
+        destination: destination.display,
+        type: "directory",
+      });
+    }
     return textResult(`Successfully moved ${source.display} to ${destination.display}`, {
       source: source.display,
       destination: destination.display,

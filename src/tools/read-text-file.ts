@@ -1,6 +1,12 @@
-/** `read_text_file`: the reference server's tool (path, head, tail), over R2 with range reads. */
+/**
+ * `read_text_file`: the reference server's tool (path, head, tail), over R2 with range reads, plus paged
+ * reads (`offset`/`limit`, in lines) that reach any part of a file larger than the whole-read cap. A paged
+ * read answers the lines as the first text block and where they are (`lines 101-200 of 5000`, the total
+ * when this call saw the end) as a second, so the content block stays exactly the file's text.
+ */
 import { z } from "zod";
-import { MAX_LINE_WINDOW_BYTES, MAX_TEXT_READ_BYTES } from "../files/limits";
+import { MAX_LINE_COUNT_BYTES, MAX_LINE_WINDOW_BYTES, MAX_TEXT_READ_BYTES } from "../files/limits";
+import { type LineRange, readLineRange } from "../files/line-range";
 import { readHeadLines, readTailLines } from "../files/line-window";
 import { pathField } from "./schemas";
 import { readWholeText } from "./text-read";
@@ -8,12 +14,25 @@ import { defineTool, textResult } from "./tool-definition";
 
 const lineCount = z.number().int().positive().max(100_000);
 
+function describeRange(range: LineRange): string {
+  const first = range.offset + 1;
+  const shown =
+    range.lines === 0 ? `no lines after line ${range.offset}` : `lines ${first}-${range.offset + range.lines}`;
+  const of = range.total === undefined ? "" : ` of ${range.total}`;
+  const next =
+    range.nextOffset === undefined
+      ? "end of file"
+      : `${range.cutByBytes ? `stopped at ${MAX_LINE_WINDOW_BYTES} bytes; ` : ""}more with offset ${range.nextOffset}`;
+  return `[${shown}${of}; ${next}]`;
+}
+
 export const readTextFile = defineTool({
   name: "read_text_file",
   title: "Read text file",
   description:
-    "Read a UTF-8 text file and return its contents. Use 'head' for the first N lines or 'tail' for the last N lines " +
-    `(not both); large files can only be read that way (whole reads are capped at ${MAX_TEXT_READ_BYTES} bytes). ` +
+    "Read a UTF-8 text file and return its contents. Use 'head' for the first N lines or 'tail' for the last N lines, " +
+    "or 'offset' (lines to skip) and 'limit' (lines to return) to page through a file of any size; a paged read adds " +
+    `a note with the line numbers, the total when known and the next offset. Whole reads are capped at ${MAX_TEXT_READ_BYTES} bytes. ` +
     "For images, audio or other binary files use read_media_file.",
   scope: "files:read",
   input: z
@@ -21,13 +40,44 @@ export const readTextFile = defineTool({
       path: pathField,
       head: lineCount.optional().describe("Return only the first N lines."),
       tail: lineCount.optional().describe("Return only the last N lines."),
+      offset: z
+        .number()
+        .int()
+        .nonnegative()
+        .max(Number.MAX_SAFE_INTEGER)
+        .optional()
+        .describe("Lines to skip before the first line returned (0 = from the first line)."),
+      limit: lineCount.optional().describe("Most lines to return, starting after 'offset'."),
     })
     .refine((input) => input.head === undefined || input.tail === undefined, {
       message: "Cannot specify both head and tail",
-    }),
+    })
+    .refine(
+      (input) =>
+        (input.head === undefined && input.tail === undefined) ||
+        (input.offset === undefined && input.limit === undefined),
+      {
+        message: "Use either head/tail or offset/limit, not both",
+      },
+    ),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async run({ path: raw, head, tail }, { sandbox }) {
+  async run({ path: raw, head, tail, offset, limit }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
+    if (offset !== undefined || limit !== undefined) {
+      const file = await sandbox.openFile(path);
+      const range = await readLineRange(
+        file.body,
+        { offset: offset ?? 0, limit, size: file.info.size },
+        { maxBytes: MAX_LINE_WINDOW_BYTES, countBytes: MAX_LINE_COUNT_BYTES },
+        path.display,
+      );
+      return {
+        content: [
+          { type: "text", text: range.text },
+          { type: "text", text: describeRange(range) },
+        ],
+      };
+    }
     if (head !== undefined) {
       const file = await sandbox.openFile(path);
       return textResult(await readHeadLines(file.body, head, MAX_LINE_WINDOW_BYTES, path.display));
@@ -40,7 +90,7 @@ export const readTextFile = defineTool({
       };
       return textResult(await readTailLines(readSuffix, info.size, tail, MAX_LINE_WINDOW_BYTES, path.display));
     }
-    const { text } = await readWholeText(sandbox, path, MAX_TEXT_READ_BYTES, "Use head or tail.");
+    const { text } = await readWholeText(sandbox, path, MAX_TEXT_READ_BYTES, "Use offset/limit, head or tail.");
     return textResult(text);
   },
 });

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
+import { isOperation, operationFields, operationStarted } from "./operation-output";
 import { pathField } from "./schemas";
 import { defineTool, textResult } from "./tool-definition";
 
@@ -17,7 +18,8 @@ export const restoreFile = defineTool({
     "Restore a deleted file or directory from the trash (see list_trash for trash ids), to its original path or to " +
     "'destination'. Never overwrites: fails, restoring nothing, if a file already exists where something would be " +
     "restored. For an entry that is a whole directory, 'path' (an original path inside it) restores just that part. " +
-    `At most ${MAX_TREE_OBJECTS} files and directories per call.`,
+    `An entry of more than ${MAX_TREE_OBJECTS} files and directories is restored in the background (the answer has an ` +
+    "operationId for get_operation; files whose place is taken stay in the trash and are reported).",
   scope: "files:write",
   input: z.object({
     trashId: z.string().max(64).describe("From list_trash or delete_file"),
@@ -27,8 +29,9 @@ export const restoreFile = defineTool({
   output: z.object({
     trashId: z.string(),
     destination: z.string(),
-    files: z.number().describe("Files restored"),
-    size: z.number().describe("Their total bytes"),
+    files: z.number().optional().describe("Files restored (absent while running in the background)"),
+    size: z.number().optional().describe("Their total bytes"),
+    ...operationFields,
   }),
   // Not idempotent: the entry leaves the trash, so a second call finds nothing to restore.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
@@ -38,6 +41,9 @@ export const restoreFile = defineTool({
     const destination =
       rawDestination === undefined ? undefined : sandbox.resolve(rawDestination, "destination", { allowRoot: false });
     const receipt = await sandbox.restoreFromTrash(trashId, { path, destination });
+    if (isOperation(receipt)) {
+      return operationStarted(receipt, { trashId, destination: receipt.destination!.display });
+    }
     return textResult(
       `Restored ${receipt.files} file(s) from trash entry ${trashId} to ${receipt.destination.display}`,
       {

@@ -3,7 +3,7 @@
  * that receives typed input and the caller's `Sandbox`. It never sees the MCP server, the HTTP request or
  * the bucket, so authorization, auditing and error mapping (in `mcp/tool-seam.ts`) cannot be skipped.
  */
-import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/server";
 import type { z } from "zod";
 import type { Scope } from "../auth/principal";
 import type { Sandbox } from "../sandbox/sandbox";

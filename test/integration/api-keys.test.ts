@@ -156,7 +156,7 @@ describe("API key principals", () => {
     const { key } = await createKey(kv(), { subject: "reader", scopes: ["files:read"] });
     const result = await attempt(key, toolCall("write_file", { path: "x.txt", content: "x" }));
     expect(result.status).toBe(403);
-    expect(result.challenge).toContain('scope="files:write"');
+    expect(result.challenge).toContain('error="insufficient_scope", scope="files:read files:write"');
     expect(await env.FILES.head("files/reader/x.txt")).toBeNull();
   });
 

@@ -123,7 +123,7 @@ type Expectation =
   | { readonly status: 200 }
   /** `error: null`: the challenge must carry no `error` parameter (no credential was presented). */
   | { readonly status: 401; readonly reason: AuthFailureReason; readonly error: BearerError | null }
-  | { readonly status: 403; readonly scope: string };
+  | { readonly status: 403; readonly scope: string; readonly challenged?: string };
 
 interface Row {
   readonly name: string;
@@ -230,12 +230,23 @@ async function attempt(spec: Attempt, expected: Expectation): Promise<void> {
   if (expected.status === 401) {
     expect(challenge.params.error).toBe(expected.error ?? undefined);
     expect(challenge.params.scope).toBe(BASELINE_SCOPE);
+    // Only a caller-fixable mismatch is described, naming our own public values; every other reason
+    // stays generic (the audit log has the detail).
+    const described: Partial<Record<AuthFailureReason, string>> = {
+      wrong_audience: `this server accepts only aud ${AUDIENCE}`,
+      wrong_issuer: `this server trusts only ${ISSUER}`,
+      token_in_query: "Authorization header only",
+    };
+    const description = described[expected.reason];
+    if (description === undefined) expect(challenge.params.error_description).toBeUndefined();
+    else expect(challenge.params.error_description).toContain(description);
     expect(security).toEqual([expect.objectContaining({ type: "auth_failure", reason: expected.reason })]);
     expect(requestLine).toMatchObject({ status: 401, outcome: "denied", errorCode: expected.reason });
     expect(requestLine).not.toHaveProperty("tenant");
   } else {
     expect(challenge.params.error).toBe("insufficient_scope");
-    expect(challenge.params.scope).toBe(expected.scope);
+    // The challenge asks for the held file scopes plus the needed one (MCP 2025-11-25 step-up).
+    expect(challenge.params.scope).toBe(expected.challenged ?? expected.scope);
     expect(security).toEqual([
       expect.objectContaining({ type: "scope_refused", reason: "insufficient_scope", scope: expected.scope }),
     ]);
@@ -786,7 +797,7 @@ describe("claims: subject, tenant and scopes", () => {
     {
       name: "read-only scope → 403 step-up",
       attempt: async () => bearer(await mint({ claims: { scope: "files:read" } })),
-      expected: { status: 403, scope: "files:write" },
+      expected: { status: 403, scope: "files:write", challenged: "files:read files:write" },
     },
     {
       name: "no scope at all → 403 step-up",

@@ -27,12 +27,20 @@ async function tokenWith(scope: string): Promise<string> {
 
 describe("scope enforcement", () => {
   it.each([
-    ["write_file", { path: "new.txt", content: "x" }, "files:read", "files:write"],
-    ["create_directory", { path: "newdir" }, "files:read", "files:write"],
-    ["delete_file", { path: "keep.txt" }, "files:read files:write", "files:delete"],
-    ["read_text_file", { path: "keep.txt" }, "files:write", "files:read"],
-    ["list_directory", { path: "/" }, "", "files:read"],
-  ])("%s with scopes %j → 403 insufficient_scope for %s", async (tool, args, granted, needed) => {
+    // The challenge asks for what the caller holds plus what it needs (MCP 2025-11-25 step-up), so a
+    // client that re-authorizes with exactly the challenged scope keeps its other file scopes.
+    ["write_file", { path: "new.txt", content: "x" }, "files:read", "files:write", "files:read files:write"],
+    ["create_directory", { path: "newdir" }, "files:read", "files:write", "files:read files:write"],
+    [
+      "delete_file",
+      { path: "keep.txt" },
+      "files:read files:write",
+      "files:delete",
+      "files:read files:write files:delete",
+    ],
+    ["read_text_file", { path: "keep.txt" }, "files:write openid", "files:read", "files:read files:write"],
+    ["list_directory", { path: "/" }, "", "files:read", "files:read"],
+  ])("%s with scopes %j → 403 insufficient_scope for %s", async (tool, args, granted, needed, challenged) => {
     const logs = captureLogs();
     try {
       const response = await postMcp(workerEnv, toolCall(tool, args, 7), {
@@ -40,7 +48,7 @@ describe("scope enforcement", () => {
       });
       expect(response.status).toBe(403);
       expect(response.headers.get("www-authenticate")).toBe(
-        `Bearer error="insufficient_scope", scope="${needed}", resource_metadata="${METADATA}"`,
+        `Bearer error="insufficient_scope", scope="${challenged}", resource_metadata="${METADATA}"`,
       );
       const body = (await response.json()) as { id: number; error: { code: number } };
       expect(body.id).toBe(7);

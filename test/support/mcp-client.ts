@@ -32,12 +32,15 @@ export async function callTool(
   return (await client.callTool({ name, arguments: args })) as CallToolResult;
 }
 
-export function textOf(result: CallToolResult): string {
-  return result.content.map((block) => (block.type === "text" ? block.text : `[${block.type}]`)).join("\n");
+/** What both SDK lines' tool results have in common, for the helpers below. */
+type ToolResultLike = { content: ReadonlyArray<{ type: string; text?: string }>; isError?: boolean | undefined };
+
+export function textOf(result: ToolResultLike): string {
+  return result.content.map((block) => (block.type === "text" ? (block.text ?? "") : `[${block.type}]`)).join("\n");
 }
 
 /** The stable code of a tool error result (`[code] message`). */
-export function errorCodeOf(result: CallToolResult): string | undefined {
+export function errorCodeOf(result: ToolResultLike): string | undefined {
   if (!result.isError) return undefined;
   return /^\[([a-z_]+)\]/.exec(textOf(result))?.[1];
 }

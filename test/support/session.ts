@@ -25,10 +25,10 @@ export interface TenantSession {
 
 export async function openSession(
   key: TestKey,
-  options: { bucket?: R2Bucket; scope?: string; tenant?: string } = {},
+  options: { bucket?: R2Bucket; scope?: string; tenant?: string; env?: Partial<Env> } = {},
 ): Promise<TenantSession> {
   const tenant = options.tenant ?? `t${Date.now().toString(36)}x${(counter++).toString(36)}`;
-  const workerEnv: Env = makeEnv(key, options.bucket ? { FILES: options.bucket } : {});
+  const workerEnv: Env = makeEnv(key, { ...options.env, ...(options.bucket ? { FILES: options.bucket } : {}) });
   const token = await mintToken({ key, claims: { sub: tenant, ...(options.scope ? { scope: options.scope } : {}) } });
   const client = await connectClient(workerEnv, token);
   return {

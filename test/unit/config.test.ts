@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type ConfigEnv, ConfigError, DEFAULT_MAX_REQUEST_BYTES, parseConfig } from "../../src/config/config";
 
@@ -8,6 +9,7 @@ const VALID: ConfigEnv = {
   OAUTH_JWKS_URL: "https://issuer.example.com/jwks.json",
   UPSTASH_REDIS_REST_URL: "https://eu1-example.upstash.io",
   UPSTASH_REDIS_REST_TOKEN: "upstash-token",
+  AUDIT_SIGNING_KEY: env.AUDIT_SIGNING_KEY,
 };
 
 function variableOf(env: ConfigEnv): string | undefined {
@@ -64,6 +66,7 @@ describe("parseConfig", () => {
       OAUTH_ISSUER: "http://127.0.0.1:8787/dev-issuer",
       OAUTH_AUDIENCE: "http://127.0.0.1:8787/mcp",
       OAUTH_JWKS: JWKS,
+      AUDIT_SIGNING_KEY: env.AUDIT_SIGNING_KEY,
     };
     expect(variableOf(local)).toBe("OAUTH_AUDIENCE");
     expect(parseConfig({ ...local, ENVIRONMENT: "development" }).environment).toBe("development");

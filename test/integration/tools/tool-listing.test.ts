@@ -33,6 +33,10 @@ const EXPECTED: Record<string, [string, boolean, boolean, boolean, boolean]> = {
   list_trash: ["files:read", true, false, true, true],
   restore_file: ["files:write", false, false, false, true],
   empty_trash: ["files:delete", false, true, true, true],
+  copy_file: ["files:write", false, false, false, true],
+  append_file: ["files:write", false, false, false, true],
+  search_file_contents: ["files:read", true, false, true, true],
+  get_operation: ["files:read", true, false, true, true],
 };
 
 describe("tools/list", () => {

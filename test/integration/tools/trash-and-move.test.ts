@@ -338,7 +338,7 @@ describe("storage meter", () => {
     const receipt = await sandbox.moveToTrash(sandbox.resolve("e", "path"), { recursive: true });
     expect(deltas.sort((a, b) => a - b)).toEqual([-5, -3]);
     deltas.length = 0;
-    await sandbox.restoreFromTrash(receipt.trashId);
+    await sandbox.restoreFromTrash(receipt.trashId!);
     expect(deltas.sort((a, b) => a - b)).toEqual([3, 5]);
     deltas.length = 0;
     await sandbox.moveToTrash(sandbox.resolve("e/a.txt", "path"));

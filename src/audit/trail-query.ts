@@ -1,0 +1,58 @@
+/**
+ * `npm run audit -- query`: events from the trail matching a tenant and optional subject, path glob
+ * and time range, oldest first, each event once (at-least-once delivery may have stored it twice).
+ * Answers "who touched this path": `--tenant acme --path '/payroll/**'`.
+ */
+import { minimatch } from "minimatch";
+import { splitBatch } from "./trail-format";
+import type { StoredObject } from "./trail-verify";
+
+export interface TrailQuery {
+  readonly tenant: string;
+  readonly subject?: string | undefined;
+  /** A glob over canonical paths (`/payroll/**`); matches any path the event names. */
+  readonly path?: string | undefined;
+  /** Milliseconds since the epoch, inclusive. */
+  readonly since?: number | undefined;
+  readonly until?: number | undefined;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: stored events are free-form OCSF JSON
+type Loose = Record<string, any>;
+
+function pathsOf(event: Loose): string[] {
+  const listed = event.unmapped?.paths;
+  if (Array.isArray(listed)) return listed.filter((p): p is string => typeof p === "string");
+  return [event.file?.path, event.file_result?.path].filter((p): p is string => typeof p === "string");
+}
+
+function subjectOf(event: Loose): string | undefined {
+  return event.actor?.user?.uid ?? event.user?.uid;
+}
+
+export function queryEvents(batches: readonly StoredObject[], query: TrailQuery): Loose[] {
+  const seen = new Set<string>();
+  const matches: Loose[] = [];
+  for (const batch of batches) {
+    const { body } = splitBatch(batch.text);
+    for (const line of body.split("\n")) {
+      if (line === "") continue;
+      let event: Loose;
+      try {
+        event = JSON.parse(line) as Loose;
+      } catch {
+        continue;
+      }
+      const uid = event.metadata?.uid;
+      if (typeof uid !== "string" || seen.has(uid)) continue;
+      if (event.metadata?.tenant_uid !== query.tenant) continue;
+      if (query.subject !== undefined && subjectOf(event) !== query.subject) continue;
+      if (query.since !== undefined && event.time < query.since) continue;
+      if (query.until !== undefined && event.time > query.until) continue;
+      if (query.path !== undefined && !pathsOf(event).some((p) => minimatch(p, query.path!, { dot: true }))) continue;
+      seen.add(uid);
+      matches.push(event);
+    }
+  }
+  return matches.sort((a, b) => a.time - b.time);
+}

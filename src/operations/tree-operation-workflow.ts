@@ -1,0 +1,151 @@
+/**
+ * The Workflow behind background directory operations (delete, move, copy, restore of trees over
+ * MAX_TREE_OBJECTS). Each step handles one batch of objects (src/sandbox/tree-batch.ts) and records the
+ * progress so far; the engine persists each step's result, so after a crash or a deploy the instance
+ * resumes after the last finished step, and a step that failed part-way is retried (its per-object work
+ * is resumable, so a retry never duplicates or loses anything).
+ *
+ * - R2 (or the storage ledger) failing inside a step → the step throws and is retried with exponential
+ *   backoff. When the retries run out, the record says `failed` with what was done, and the instance
+ *   errors: nothing is half-done without saying so; every object is at its source or its target.
+ * - A caller's condition (a storage quota reached by a copy or restore) is not retried: the operation
+ *   stops, `failed` with that error.
+ * - Storage quota: the operation runs with the tenant's storage meter, as the synchronous tools do.
+ */
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
+import { createRequestLog } from "../audit/audit-log";
+import { parseEnvironment } from "../config/config";
+import { parseLimitsConfig } from "../config/limits-config";
+import type { Env } from "../env";
+import { ToolError } from "../errors/tool-error";
+import { createLimitsRuntime, type LimitsRuntime } from "../limits/limits-runtime";
+import { storageKey, tenantHash } from "../limits/redis-keys";
+import { createStorageMeter } from "../limits/storage-meter";
+import {
+  initialRecord,
+  MAX_RECORDED_ERRORS,
+  type OperationError,
+  type OperationProgress,
+  type OperationRecord,
+} from "../sandbox/operation-record";
+import { Sandbox, type TreeOperationPlan } from "../sandbox/sandbox";
+
+const STEP: WorkflowStepConfig = {
+  retries: { limit: 6, delay: "2 seconds", backoff: "exponential" },
+  timeout: "5 minutes",
+};
+
+// The limiter runtime is safe to share between operations and tenants, like the app's per-isolate state.
+const runtimes = new WeakMap<object, LimitsRuntime>();
+
+function limitsFor(env: Env): LimitsRuntime {
+  let runtime = runtimes.get(env);
+  if (!runtime) {
+    runtime = createLimitsRuntime(parseLimitsConfig(env, parseEnvironment(env.ENVIRONMENT)));
+    runtimes.set(env, runtime);
+  }
+  return runtime;
+}
+
+async function sandboxFor(env: Env, plan: TreeOperationPlan): Promise<Sandbox> {
+  const limits = limitsFor(env);
+  const log = createRequestLog(plan.operationId);
+  log.set({ tool: `operation:${plan.kind}` });
+  const meter = createStorageMeter(
+    limits.ledger,
+    storageKey(await tenantHash(plan.tenant)),
+    limits.config.storageBytes,
+    log,
+  );
+  return new Sandbox(env.FILES, plan.tenant, { meter });
+}
+
+type StepOutcome =
+  | { readonly ok: true; readonly next: string | undefined; readonly record: OperationRecord }
+  | { readonly ok: false; readonly error: OperationError };
+
+function add(a: OperationProgress, b: OperationProgress): OperationProgress {
+  return {
+    objects: a.objects + b.objects,
+    files: a.files + b.files,
+    bytes: a.bytes + b.bytes,
+    resumed: a.resumed + b.resumed,
+    skipped: a.skipped + b.skipped,
+  };
+}
+
+export class TreeOperationWorkflow extends WorkflowEntrypoint<Env, TreeOperationPlan> {
+  override async run(event: Readonly<WorkflowEvent<TreeOperationPlan>>, step: WorkflowStep): Promise<OperationRecord> {
+    const plan = event.payload;
+    let record = initialRecord(plan);
+    let after: string | undefined;
+    try {
+      for (let batch = 1; ; batch++) {
+        const previous = record;
+        const cursor = after;
+        const outcome: StepOutcome = await step.do(`batch ${batch}`, STEP, async (): Promise<StepOutcome> => {
+          const sandbox = await sandboxFor(this.env, plan);
+          try {
+            const result = await sandbox.runOperationBatch(plan, cursor);
+            const next: OperationRecord = {
+              ...previous,
+              updatedAt: new Date().toISOString(),
+              progress: add(previous.progress, result.progress),
+              errors: [...previous.errors, ...result.errors].slice(0, MAX_RECORDED_ERRORS),
+              errorCount: previous.errorCount + result.errorCount,
+            };
+            await sandbox.writeOperationRecord(plan, next);
+            return { ok: true, next: result.next, record: next };
+          } catch (error) {
+            // The caller's condition (e.g. the storage quota): retrying cannot help.
+            if (error instanceof ToolError) return { ok: false, error: { code: error.code, message: error.message } };
+            throw error;
+          }
+        });
+        if (!outcome.ok) {
+          record = await this.#finish(step, plan, record, "failed", outcome.error);
+          return record;
+        }
+        record = outcome.record;
+        if (outcome.next === undefined) break;
+        after = outcome.next;
+      }
+      return await this.#finish(step, plan, record, record.errorCount === 0 ? "succeeded" : "failed");
+    } catch (error) {
+      await this.#finish(step, plan, record, "failed", {
+        code: "unavailable",
+        message:
+          "Storage kept failing, so the operation stopped. Every object is either where it was or where it was going; call the tool again to finish.",
+      });
+      throw error;
+    }
+  }
+
+  async #finish(
+    step: WorkflowStep,
+    plan: TreeOperationPlan,
+    record: OperationRecord,
+    status: "succeeded" | "failed",
+    error?: OperationError,
+  ): Promise<OperationRecord> {
+    return step.do(`finish (${status})`, STEP, async () => {
+      const sandbox = await sandboxFor(this.env, plan);
+      if (status === "succeeded" || !error) await sandbox.finishOperation(plan);
+      const now = new Date().toISOString();
+      const final: OperationRecord = {
+        ...record,
+        status,
+        updatedAt: now,
+        finishedAt: now,
+        ...(error
+          ? {
+              errors: [...record.errors, error].slice(-MAX_RECORDED_ERRORS),
+              errorCount: record.errorCount + 1,
+            }
+          : {}),
+      };
+      await sandbox.writeOperationRecord(plan, final);
+      return final;
+    });
+  }
+}

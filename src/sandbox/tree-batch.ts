@@ -1,0 +1,221 @@
+/**
+ * One step of a background directory operation: up to OPERATION_BATCH_OBJECTS stored objects, listed
+ * after the previous step's last key, each moved/copied/trashed/restored with the same primitives as
+ * the synchronous tools (create-only verified copy → delete-if-unchanged), so nothing is ever lost.
+ *
+ * Steps are retried by the Workflow after a failure part-way, so every object's handling is resumable:
+ * a target that already holds an identical copy (same size and etag; for the trash, the recorded
+ * original etag) is this operation's own earlier attempt, and the step finishes that object instead of
+ * failing. Objects that changed meanwhile, or whose target someone else took, are left where they are
+ * and reported; the operation goes on with the rest.
+ */
+import { DependencyUnavailableError } from "../errors/tool-error";
+import {
+  MAX_RECORDED_ERRORS,
+  type OperationError,
+  type OperationProgress,
+  type TreeOperationPlan,
+} from "./operation-record";
+import { parseSandboxPath, type SandboxPath } from "./sandbox-path";
+import {
+  copyCreateOnly,
+  deleteIfUnchanged,
+  forEachLimited,
+  isIdenticalCopy,
+  r2,
+  rebase,
+  type Storage,
+  toStoredObject,
+} from "./storage";
+import type { StoredKind } from "./storage-keys";
+
+/** Objects per step: about 4 R2 operations each, far inside a step's budget, and a few seconds of work. */
+export const OPERATION_BATCH_OBJECTS = 100;
+/** Objects handled at once: R2 latency dominates, and Workers allow 6 simultaneous connections. */
+const CONCURRENCY = 6;
+
+export interface BatchResult {
+  /** The last key handled, relative to the listed prefix; undefined when the listing is exhausted. */
+  readonly next: string | undefined;
+  readonly progress: OperationProgress;
+  readonly errors: OperationError[];
+  readonly errorCount: number;
+}
+
+interface Tally {
+  objects: number;
+  files: number;
+  bytes: number;
+  resumed: number;
+  skipped: number;
+  errors: OperationError[];
+  errorCount: number;
+}
+
+function note(tally: Tally, error: OperationError): void {
+  tally.skipped++;
+  tally.errorCount++;
+  if (tally.errors.length < MAX_RECORDED_ERRORS) tally.errors.push(error);
+}
+
+function done(tally: Tally, kind: StoredKind, size: number): void {
+  tally.objects++;
+  if (kind === "file") {
+    tally.files++;
+    tally.bytes += size;
+  }
+}
+
+export function listedPrefix(storage: Storage, plan: TreeOperationPlan): string {
+  if (plan.kind === "restore") return storage.keys.trashEntryPrefix(plan.trashId!);
+  return storage.keys.directoryPrefix(parseSandboxPath(plan.source, "source", { allowRoot: false }));
+}
+
+export async function runTreeBatch(
+  storage: Storage,
+  plan: TreeOperationPlan,
+  after: string | undefined,
+): Promise<BatchResult> {
+  const prefix = listedPrefix(storage, plan);
+  const page = await r2(() =>
+    storage.bucket.list({
+      prefix,
+      limit: OPERATION_BATCH_OBJECTS,
+      ...(after !== undefined ? { startAfter: prefix + after } : {}),
+      ...(plan.kind === "restore" ? { include: ["customMetadata" as const] } : {}),
+    }),
+  );
+  const tally: Tally = { objects: 0, files: 0, bytes: 0, resumed: 0, skipped: 0, errors: [], errorCount: 0 };
+  const handle = HANDLERS[plan.kind];
+  await forEachLimited(page.objects, CONCURRENCY, (object) => handle(storage, plan, object, tally));
+  const last = page.objects.at(-1);
+  const { errors, errorCount, ...progress } = tally;
+  return {
+    next: page.truncated && last ? last.key.slice(prefix.length) : undefined,
+    progress,
+    errors,
+    errorCount,
+  };
+}
+
+type Handler = (storage: Storage, plan: TreeOperationPlan, object: R2Object, tally: Tally) => Promise<void>;
+
+const sourceOf = (plan: TreeOperationPlan) => parseSandboxPath(plan.source, "source", { allowRoot: false });
+const destinationOf = (plan: TreeOperationPlan) =>
+  parseSandboxPath(plan.destination ?? plan.source, "destination", { allowRoot: false });
+
+const trashOne: Handler = async (storage, plan, object, tally) => {
+  const item = toStoredObject(storage.keys, sourceOf(plan), object);
+  const original = await r2(() => storage.bucket.get(object.key));
+  if (!original) return; // gone meanwhile
+  const trashKey =
+    item.kind === "file"
+      ? storage.keys.trashKey(plan.trashId!, item.path)
+      : storage.keys.trashMarkerKey(plan.trashId!, item.path);
+  const outcome = await copyCreateOnly(storage, original, trashKey, {
+    originalPath: item.path.relative,
+    deletedPath: plan.source,
+    deletedAt: plan.startedAt,
+    originalEtag: original.etag,
+  });
+  const created = "copy" in outcome;
+  if (!created) {
+    const existing = outcome.existing;
+    // Our own copy from an interrupted attempt carries the original's etag; anything else is a fault.
+    if (existing?.customMetadata?.originalEtag !== original.etag || existing.size !== original.size) {
+      throw new DependencyUnavailableError("r2", { cause: new Error("trash key already occupied") });
+    }
+    tally.resumed++;
+  }
+  if (!(await deleteIfUnchanged(storage, object.key, original.etag))) {
+    if (created) await r2(() => storage.bucket.delete(trashKey));
+    note(tally, { code: "conflict", path: item.path.display, message: "changed during the delete; left in place" });
+    return;
+  }
+  if (item.kind === "file") await storage.meter.adjust(-original.size);
+  done(tally, item.kind, original.size);
+};
+
+/** Move or copy one object under the source to its place under the destination. */
+function transferOne(mode: "move" | "copy"): Handler {
+  return async (storage, plan, object, tally) => {
+    const item = toStoredObject(storage.keys, sourceOf(plan), object);
+    const target = rebase(item.path, sourceOf(plan), destinationOf(plan), "destination");
+    const targetKey = storage.keys.keyFor(target, item.kind);
+    const body = await r2(() => storage.bucket.get(object.key));
+    if (!body) return;
+    const reserved = mode === "copy" && item.kind === "file" ? body.size : 0;
+    await storage.meter.adjust(reserved);
+    let created = false;
+    try {
+      const outcome = await copyCreateOnly(storage, body, targetKey, body.customMetadata);
+      created = "copy" in outcome;
+      if (!created && !("copy" in outcome)) {
+        const existing = outcome.existing;
+        if (!existing || !isIdenticalCopy(existing, body)) {
+          note(tally, {
+            code: "already_exists",
+            path: target.display,
+            message: "the target was taken by someone else",
+          });
+          return;
+        }
+        tally.resumed++;
+      }
+    } finally {
+      if (!created) await storage.meter.adjust(-reserved);
+    }
+    if (mode === "move" && !(await deleteIfUnchanged(storage, object.key, body.etag))) {
+      if (created) await r2(() => storage.bucket.delete(targetKey));
+      note(tally, { code: "conflict", path: item.path.display, message: "changed during the move; left in place" });
+      return;
+    }
+    done(tally, item.kind, body.size);
+  };
+}
+
+const restoreOne: Handler = async (storage, plan, object, tally) => {
+  const parsed = storage.keys.parseTrashKey(object.key);
+  if (!parsed) return;
+  let path: SandboxPath;
+  try {
+    path = parseSandboxPath(parsed.pathText, "stored key", { allowRoot: false });
+  } catch {
+    return; // not written by this server: left for the operator
+  }
+  const root = sourceOf(plan);
+  if (!root.isSameOrAncestorOf(path)) return; // another part of the entry; not asked for
+  const target = rebase(path, root, destinationOf(plan), "destination");
+  const body = await r2(() => storage.bucket.get(object.key));
+  if (!body) return;
+  const reserved = parsed.kind === "file" ? body.size : 0;
+  await storage.meter.adjust(reserved);
+  let created = false;
+  try {
+    const outcome = await copyCreateOnly(storage, body, storage.keys.keyFor(target, parsed.kind), undefined);
+    created = "copy" in outcome;
+    if (!("copy" in outcome) && parsed.kind === "file") {
+      const existing = outcome.existing;
+      if (!existing || !isIdenticalCopy(existing, body)) {
+        note(tally, {
+          code: "already_exists",
+          path: target.display,
+          message: `a file is already there; it stays in the trash as ${plan.trashId}`,
+        });
+        return;
+      }
+      tally.resumed++;
+    }
+  } finally {
+    if (!created) await storage.meter.adjust(-reserved);
+  }
+  await r2(() => storage.bucket.delete(object.key));
+  done(tally, parsed.kind, body.size);
+};
+
+const HANDLERS: Record<TreeOperationPlan["kind"], Handler> = {
+  delete: trashOne,
+  move: transferOne("move"),
+  copy: transferOne("copy"),
+  restore: restoreOne,
+};

@@ -1,0 +1,54 @@
+/**
+ * `copy_file` (ours): copies a file or a directory with everything in it. Never overwrites: an existing
+ * destination is refused before anything is copied, and every put is create-only. Each copy is verified
+ * (size, and the MD5 etag where R2 has one) as move_file's are, and an interrupted copy finishes when
+ * called again (identical copies already there count as `resumed`). The copied bytes count toward the
+ * storage quota.
+ */
+import { z } from "zod";
+import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
+import { isOperation, operationFields, operationStarted } from "./operation-output";
+import { pathField } from "./schemas";
+import { defineTool, textResult } from "./tool-definition";
+
+export const copyFile = defineTool({
+  name: "copy_file",
+  title: "Copy file",
+  description:
+    "Copy a file or a directory (with everything in it) to a new path. Fails if the destination already exists (nothing " +
+    "is overwritten); missing parent directories of the destination are created. Every copy is verified. If a copy was " +
+    `interrupted, calling it again finishes it. A directory of more than ${MAX_TREE_OBJECTS} files and directories is copied in the ` +
+    "background (the answer has an operationId for get_operation).",
+  scope: "files:write",
+  input: z.object({ source: pathField, destination: pathField }),
+  output: z.object({
+    source: z.string(),
+    destination: z.string(),
+    type: z.enum(["file", "directory"]),
+    objects: z.number().optional().describe("Stored objects copied (files and directory markers)"),
+    resumed: z.number().optional().describe("Objects an earlier, interrupted attempt had already copied"),
+    ...operationFields,
+  }),
+  // Not destructive (nothing existing is changed); not idempotent (a second call finds the destination).
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  cost: () => ({ units: 2, writes: 1 }),
+  async run({ source: rawSource, destination: rawDestination }, { sandbox }) {
+    const source = sandbox.resolve(rawSource, "source", { allowRoot: false });
+    const destination = sandbox.resolve(rawDestination, "destination", { allowRoot: false });
+    const receipt = await sandbox.copy(source, destination);
+    if (isOperation(receipt)) {
+      return operationStarted(receipt, {
+        source: source.display,
+        destination: destination.display,
+        type: "directory",
+      });
+    }
+    return textResult(`Successfully copied ${source.display} to ${destination.display}`, {
+      source: source.display,
+      destination: destination.display,
+      type: receipt.type,
+      objects: receipt.objects,
+      resumed: receipt.resumed,
+    });
+  },
+});

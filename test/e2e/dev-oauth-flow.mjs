@@ -1,0 +1,237 @@
+/**
+ * The newcomer's path, end to end, as a real MCP client walks it (`npm run test:dev-oauth`, in .ci/run):
+ * starts `npm run dev -- --port 8813` (Worker on 8813, dev authorization server on 8814), then with the
+ * MCP SDK v2 client (`@modelcontextprotocol/client`) and an OAuth client provider:
+ *   401 → protected resource metadata → authorization server metadata → dynamic client registration →
+ *   authorization code + PKCE with `resource` and `login_hint` → JWT access token → write and read a file
+ *   → 403 insufficient_scope on delete → back to the authorization server for the wider scope → delete.
+ * No token is minted by hand. Stops the servers and exits non-zero on any failure.
+ */
+
+import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { auth, Client, StreamableHTTPClientTransport, UnauthorizedError } from "@modelcontextprotocol/client";
+import { decodeJwt } from "jose";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const PORT = Number(process.env.E2E_PORT ?? 8813);
+const SERVER_URL = new URL(`http://127.0.0.1:${PORT}/mcp`);
+const ISSUER = `http://127.0.0.1:${PORT + 1}`;
+// Never listened on: the client reads the code from the authorization server's redirect.
+const REDIRECT_URL = "http://127.0.0.1:8815/callback";
+const SUBJECT = `e2e-${Date.now().toString(36)}`;
+const STARTUP_TIMEOUT_MS = 90_000;
+
+function log(message) {
+  console.error(`[dev-oauth-flow] ${message}`);
+}
+
+// Its own local state (R2 objects, registered clients), so runs neither see nor leave anything in .wrangler/.
+const STATE_DIR = mkdtempSync(join(tmpdir(), "dev-oauth-flow-"));
+
+function startDevServer() {
+  const child = spawn("npm", ["run", "dev", "--", "--port", String(PORT), "--persist-to", STATE_DIR], {
+    cwd: ROOT,
+    // Its own process group, so stopping it stops wrangler and workerd too.
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PORT: undefined, AUTH_PORT: undefined },
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  return {
+    child,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", resolve);
+        process.kill(-child.pid, "SIGTERM");
+        setTimeout(() => {
+          if (child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+        }, 5_000).unref();
+      }),
+  };
+}
+
+async function waitUntilUp(server) {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  for (;;) {
+    if (server.child.exitCode !== null) throw new Error(`npm run dev exited early:\n${server.output()}`);
+    try {
+      const [worker, as] = await Promise.all([
+        fetch(new URL("/healthz", SERVER_URL)),
+        fetch(`${ISSUER}/.well-known/oauth-authorization-server`),
+      ]);
+      if (worker.ok && as.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`npm run dev did not come up:\n${server.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** An in-memory OAuthClientProvider for a headless client: login_hint instead of a browser. */
+function createHeadlessProvider() {
+  const store = {
+    client: undefined,
+    tokens: undefined,
+    verifier: undefined,
+    discovery: undefined,
+    callbacks: [],
+    authorizations: [],
+  };
+  const provider = {
+    get redirectUrl() {
+      return REDIRECT_URL;
+    },
+    get clientMetadata() {
+      return {
+        client_name: "dev-oauth-flow check",
+        redirect_uris: [REDIRECT_URL],
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+        token_endpoint_auth_method: "none",
+      };
+    },
+    state: () => crypto.randomUUID(),
+    clientInformation: () => store.client,
+    saveClientInformation: (info) => {
+      store.client = info;
+    },
+    tokens: () => store.tokens,
+    saveTokens: (tokens) => {
+      store.tokens = tokens;
+    },
+    codeVerifier: () => store.verifier,
+    saveCodeVerifier: (verifier) => {
+      store.verifier = verifier;
+    },
+    // Kept with the verifier so the callback leg is checked against the same authorization server.
+    discoveryState: () => store.discovery,
+    saveDiscoveryState: (state) => {
+      store.discovery = state;
+    },
+    async redirectToAuthorization(url) {
+      store.authorizations.push(new URL(url));
+      url.searchParams.set("login_hint", SUBJECT);
+      const response = await fetch(url, { redirect: "manual" });
+      const location = response.headers.get("location");
+      assert.equal(
+        response.status,
+        303,
+        `authorization endpoint answered ${response.status}: ${await response.text()}`,
+      );
+      const back = new URL(location);
+      assert.equal(back.origin + back.pathname, REDIRECT_URL);
+      assert.equal(back.searchParams.get("state"), url.searchParams.get("state"), "state round-trips");
+      assert.equal(back.searchParams.get("iss"), ISSUER, "RFC 9207 iss");
+      assert.ok(back.searchParams.get("code"), `no code in the redirect: ${back.search}`);
+      store.callbacks.push(back.searchParams);
+    },
+  };
+  return { provider, store };
+}
+
+function textOf(result) {
+  return result.content.map((part) => part.text ?? "").join("");
+}
+
+async function connect(provider) {
+  const client = new Client({ name: "dev-oauth-flow", version: "1.0.0" });
+  const transport = new StreamableHTTPClientTransport(SERVER_URL, { authProvider: provider });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+async function run() {
+  const { provider, store } = createHeadlessProvider();
+
+  // 1. Connecting without a token: 401 → the SDK's auth() discovers, registers and authorizes with the
+  //    challenge's baseline scope (login_hint approves at once); the code is then exchanged.
+  const firstTransport = new StreamableHTTPClientTransport(SERVER_URL, { authProvider: provider });
+  await assert.rejects(
+    new Client({ name: "dev-oauth-flow", version: "1.0.0" }).connect(firstTransport),
+    UnauthorizedError,
+  );
+  const [first] = store.authorizations;
+  assert.ok(first, "the 401 started an authorization request");
+  assert.equal(first.origin, ISSUER, "the protected resource metadata points at the dev authorization server");
+  assert.equal(first.searchParams.get("resource"), SERVER_URL.href, "RFC 8707 resource indicator");
+  assert.equal(first.searchParams.get("code_challenge_method"), "S256");
+  assert.equal(first.searchParams.get("scope"), "files:read files:write", "the 401 challenge's scope");
+  assert.ok(store.client?.client_id, "dynamic client registration gave a client_id");
+  // The whole callback query: the SDK checks `iss` (RFC 9207) as well as using the code.
+  await firstTransport.finishAuth(store.callbacks.at(-1));
+  const claims = decodeJwt(store.tokens.access_token);
+  assert.equal(claims.aud, SERVER_URL.href);
+  assert.equal(claims.iss, ISSUER);
+  assert.equal(claims.sub, SUBJECT);
+  assert.equal(claims.scope, "files:read files:write");
+  assert.equal(typeof claims.auth_time, "number");
+  log(`authorized as ${SUBJECT} with "${claims.scope}"`);
+
+  // 2. Write and read a file with that token.
+  const { client } = await connect(provider);
+  const written = await client.callTool({ name: "write_file", arguments: { path: "e2e/hello.md", content: "hello" } });
+  assert.ok(!written.isError, textOf(written));
+  const read = await client.callTool({ name: "read_text_file", arguments: { path: "e2e/hello.md" } });
+  assert.equal(textOf(read), "hello");
+  log("wrote and read e2e/hello.md");
+
+  // 3. Step-up: delete needs files:delete; the 403 sends the client back to the authorization server.
+  let redirected = false;
+  try {
+    await client.callTool({ name: "delete_file", arguments: { path: "e2e/hello.md" } });
+  } catch (error) {
+    if (!(error instanceof UnauthorizedError)) throw error;
+    redirected = true;
+  }
+  assert.ok(redirected, "the 403 insufficient_scope led to a new authorization request");
+  const stepUp = store.authorizations.at(-1);
+  assert.equal(stepUp.searchParams.get("scope"), "files:read files:write files:delete", "held scopes + needed");
+  const callback = store.callbacks.at(-1);
+  const exchanged = await auth(provider, {
+    serverUrl: SERVER_URL,
+    authorizationCode: callback.get("code"),
+    iss: callback.get("iss"),
+  });
+  assert.equal(exchanged, "AUTHORIZED");
+  assert.equal(decodeJwt(store.tokens.access_token).scope, "files:read files:write files:delete");
+  await client.close();
+
+  const again = await connect(provider);
+  const deleted = await again.client.callTool({ name: "delete_file", arguments: { path: "e2e/hello.md" } });
+  assert.ok(!deleted.isError, textOf(deleted));
+  const gone = await again.client.callTool({ name: "read_text_file", arguments: { path: "e2e/hello.md" } });
+  assert.ok(gone.isError, "the file is gone after the stepped-up delete");
+  const stillReads = await again.client.callTool({ name: "list_directory", arguments: { path: "/" } });
+  assert.ok(!stillReads.isError, "the stepped-up token kept files:read");
+  await again.client.close();
+  log("stepped up to files:delete and deleted the file");
+}
+
+const server = startDevServer();
+let failed = false;
+try {
+  const started = Date.now();
+  await waitUntilUp(server);
+  log(`npm run dev up in ${Date.now() - started} ms`);
+  const flowStarted = Date.now();
+  await run();
+  log(`OK: the whole flow in ${Date.now() - flowStarted} ms`);
+} catch (error) {
+  failed = true;
+  console.error(error);
+  console.error(`--- npm run dev output ---\n${server.output()}`);
+} finally {
+  await server.stop();
+  rmSync(STATE_DIR, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);

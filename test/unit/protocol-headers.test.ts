@@ -1,0 +1,81 @@
+/** The protocol-header stage as a pure function: era, unknown revisions, SEP-2243 agreement. */
+import { describe, expect, it } from "vitest";
+import { checkProtocolHeaders, decodeHeaderValue, SERVED_REVISIONS } from "../../src/http/protocol-headers";
+import { HttpError } from "../../src/http/responses";
+
+const META = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": {},
+};
+
+function modernCall(name: string) {
+  return { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: {}, _meta: META } };
+}
+
+async function refusal(run: () => unknown): Promise<{ status: number; code: number; data?: unknown }> {
+  try {
+    run();
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    const body = (await error.response.json()) as { error: { code: number; data?: unknown } };
+    return { status: error.response.status, ...body.error };
+  }
+  throw new Error("expected a refusal");
+}
+
+describe("decodeHeaderValue", () => {
+  it("passes plain values through and decodes the Base64 sentinel as UTF-8", () => {
+    expect(decodeHeaderValue("write_file")).toBe("write_file");
+    const utf8 = btoa(String.fromCharCode(...new TextEncoder().encode("écrire_fichier")));
+    expect(decodeHeaderValue(`=?base64?${utf8}?=`)).toBe("écrire_fichier");
+    expect(decodeHeaderValue("=?base64?d3JpdGVfZmlsZQ==?=")).toBe("write_file");
+  });
+
+  it("refuses non-canonical Base64 and invalid UTF-8", () => {
+    expect(decodeHeaderValue("=?base64?d3JpdGVfZmlsZQ?=")).toBeUndefined();
+    expect(decodeHeaderValue("=?base64?*?=")).toBeUndefined();
+    expect(decodeHeaderValue(`=?base64?${btoa("\xff\xfe")}?=`)).toBeUndefined();
+  });
+});
+
+describe("checkProtocolHeaders", () => {
+  it("classifies a body without the envelope as 2025-era, with or without a known version header", () => {
+    const body = { jsonrpc: "2.0", id: 1, method: "tools/list" };
+    expect(checkProtocolHeaders(new Headers(), body)).toBe("legacy");
+    expect(checkProtocolHeaders(new Headers({ "mcp-protocol-version": "2025-06-18" }), body)).toBe("legacy");
+  });
+
+  it("classifies an agreeing modern request as modern, tolerating surrounding whitespace", () => {
+    const headers = new Headers({
+      "mcp-protocol-version": " 2026-07-28",
+      "mcp-method": "tools/call",
+      "mcp-name": "write_file\t",
+    });
+    expect(checkProtocolHeaders(headers, modernCall("write_file"))).toBe("modern");
+  });
+
+  it("exempts modern notifications from the presence rules", () => {
+    const notification = { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1, _meta: META } };
+    expect(checkProtocolHeaders(new Headers(), notification)).toBe("modern");
+  });
+
+  it("answers unknown revisions with 400, -32022 and every served revision", async () => {
+    const refused = await refusal(() =>
+      checkProtocolHeaders(new Headers({ "mcp-protocol-version": "2030-01-01" }), {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "ping",
+      }),
+    );
+    expect(refused).toMatchObject({ status: 400, code: -32022, data: { requested: "2030-01-01" } });
+    expect((refused.data as { supported: string[] }).supported).toEqual([...SERVED_REVISIONS]);
+  });
+
+  it("answers a name mismatch with 400 and -32020", async () => {
+    const headers = new Headers({ "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "x" });
+    expect(await refusal(() => checkProtocolHeaders(headers, modernCall("write_file")))).toMatchObject({
+      status: 400,
+      code: -32020,
+    });
+  });
+});
