@@ -29,6 +29,9 @@ export default defineConfig({
     }),
   ],
   test: {
+    // Generous: 1,500-object directory operations and dev servers share two cores with the rest of CI.
+    // Tests assert behaviour, never time, so this only bounds a hang.
+    testTimeout: 30_000,
     // The dev authorization server (oidc-provider, Node) for test/integration/dev-authorization-server.
     globalSetup: ["test/support/dev-auth-global-setup.ts"],
     include: ["test/**/*.test.ts"],

@@ -8,6 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
+import { loadOrCreateAuditDevKey } from "./audit-dev-key.mjs";
 import { startDevAuthServer } from "./dev-auth/server.mjs";
 import { loadOrCreateDevKeys, PROJECT_ROOT, resolveDevSettings } from "./dev-keys.mjs";
 import { persistDirOf } from "./dev-settings.mjs";
@@ -51,6 +52,8 @@ const vars = {
   OAUTH_JWKS: JSON.stringify(jwks),
   // The MCP Inspector's web UI, so it can be used against the dev server from a browser.
   ALLOWED_ORIGINS: "http://localhost:6274,http://127.0.0.1:6274",
+  // The audit trail's dev key (.dev-keys/, git-ignored); `npm run audit -- verify` checks against it.
+  AUDIT_SIGNING_KEY: JSON.stringify(loadOrCreateAuditDevKey()),
 };
 
 const wrangler = join(PROJECT_ROOT, "node_modules", ".bin", "wrangler");

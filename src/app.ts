@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import type { RequestLog } from "./audit/audit-log";
 import { ConfigError } from "./config/config";
 import type { Env } from "./env";
+import { errorDetail } from "./errors/error-detail";
 import type { AppEnv } from "./http/app-env";
 import { browserOriginPolicy, requestIdentity } from "./http/edge";
 import { loadState, requireState } from "./http/isolate-state";
@@ -16,7 +17,6 @@ import { preflightHeaders } from "./http/origin";
 import { protectedResourceMetadata } from "./http/protected-resource-metadata";
 import { HttpError, jsonRpcErrorResponse, plainErrorResponse } from "./http/responses";
 import { serverInfo } from "./http/server-info";
-import { errorDetail } from "./mcp/tool-seam";
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

@@ -1,9 +1,9 @@
 /**
  * Worker entry point: one Hono app per isolate (all per-request state lives in the request path), and
- * the audit queue's consumer (src/audit/audit-consumer.ts).
+ * the audit queue's consumer (src/audit-consumer.ts).
  */
 import { createApp } from "./app";
-import { createAuditConsumer } from "./audit/audit-consumer";
+import { createAuditConsumer } from "./audit-consumer";
 import type { Env } from "./env";
 
 export { TreeOperationWorkflow } from "./operations/tree-operation-workflow";

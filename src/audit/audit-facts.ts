@@ -37,7 +37,7 @@ export type FactOutcome =
   | "unavailable"
   | "server_error";
 
-/** The authorization decision and the rule (or scope) that made it (DESIGN invariant 7). */
+/** The authorization decision and the rule (or scope) that made it (invariant 7, docs/architecture.md). */
 export interface Decision {
   readonly allowed: boolean;
   /** `scope:files:read`, a policy rule id, `rate_limit:ip`, … */

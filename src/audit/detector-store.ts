@@ -13,7 +13,7 @@
  * keeps at most 10,000 members (thresholds are capped to that) and expires with its window.
  */
 import type { Redis } from "@upstash/redis/cloudflare";
-import { createScript, type Script } from "../limits/upstash-client";
+import { createScript, type Script } from "../upstash/script";
 import { type NoveltyObservation, noveltyKey, type Observations, type StoreVerdict, windowKey } from "./detectors";
 
 export interface DetectorStore {

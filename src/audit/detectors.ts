@@ -15,7 +15,7 @@
  * Windows are sliding and keyed by event id, so a redelivered event is counted once.
  */
 
-import type { DetectorSettings, DetectorThreshold } from "./audit-config";
+import type { DetectorSettings, DetectorThreshold } from "../config/audit-config";
 import type { FindingFact } from "./audit-facts";
 import type { OcsfEvent } from "./ocsf-mapping";
 

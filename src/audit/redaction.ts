@@ -1,5 +1,5 @@
 /**
- * The last pass over every OCSF event before it leaves the request (DESIGN invariant 2). The facts'
+ * The last pass over every OCSF event before it leaves the request (invariant 2, docs/architecture.md). The facts'
  * types already keep credentials and content out; this pass makes a future field unable to leak one:
  * - fields whose name says credential or content are dropped, at any depth;
  * - secret-shaped substrings are masked in every string: JWTs, our API keys, HTTP auth parameters,

@@ -5,20 +5,9 @@
  * pick the right key after a rotation and nobody can claim a key id they do not hold.
  * Runs unchanged in workerd and Node 22 (WebCrypto Ed25519).
  */
-import { z } from "zod";
+import { type PrivateJwk, type PublicJwk, privateJwkSchema, publicJwkSchema } from "../config/ed25519-jwk";
 
-const base64url32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be 32 bytes, base64url");
-
-export const privateJwkSchema = z.object({
-  kty: z.literal("OKP"),
-  crv: z.literal("Ed25519"),
-  d: base64url32,
-  x: base64url32,
-});
-export const publicJwkSchema = z.object({ kty: z.literal("OKP"), crv: z.literal("Ed25519"), x: base64url32 });
-
-export type PrivateJwk = z.infer<typeof privateJwkSchema>;
-export type PublicJwk = z.infer<typeof publicJwkSchema>;
+export { type PrivateJwk, type PublicJwk, privateJwkSchema, publicJwkSchema };
 
 export interface TrailSigner {
   readonly keyId: string;

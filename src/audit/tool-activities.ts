@@ -32,6 +32,11 @@ const TOOL_ACTIVITIES: Record<string, ToolActivity> = {
   list_trash: { activity: "other", name: "List Trash" },
   restore_file: { activity: "restore" },
   empty_trash: { activity: "delete", name: "Purge" },
+  get_operation: { activity: "other", name: "Operation Status" },
+  // Resource requests (src/mcp/resources.ts) are audited through the same File Hosting events.
+  "resources/read": { activity: "download" },
+  "resources/list": { activity: "other", name: "List" },
+  "resources/templates/list": { activity: "other", name: "List" },
 };
 
 export function activityOfTool(tool: string): ToolActivity {

@@ -1,5 +1,5 @@
 /**
- * Offline verification of the trail (DESIGN invariant 8): every batch's event hash, header hash and
+ * Offline verification of the trail (invariant 8, docs/architecture.md): every batch's event hash, header hash and
  * signature, every chain link, the sequence without gaps, and the signed head (so deleting the newest
  * batches is detected too). Pure apart from WebCrypto: the CLI, the tests and the writer's recovery
  * feed it objects they read themselves.
@@ -135,7 +135,11 @@ export async function verifyTrail(
     const candidates = bySequence.get(sequence)!;
     const first = candidates[0]!;
     if (sequence !== expected) {
-      problems.push({ key: first.key, problem: `gap: batches ${expected}..${sequence - 1} are missing`, sequence });
+      problems.push({
+        key: first.key,
+        problem: `gap: batches ${expected}..${sequence - 1} are missing or invalid`,
+        sequence,
+      });
     }
     const previousHash = previous?.hash ?? (sequence === 1 ? GENESIS_HASH : undefined);
     // The chain continues through the candidate that links to its predecessor and is named by the head

@@ -13,7 +13,6 @@
  */
 import { base64url, calculateJwkThumbprint, EmbeddedJWK, type JWK, jwtVerify } from "jose";
 import { z } from "zod";
-import { dpopReplayKey } from "../limits/redis-keys";
 import { ALLOWED_JWS_ALGORITHMS } from "./algorithms";
 import { type AuthResult, authFailure, authSuccess } from "./auth-failure";
 import { type ReplayCache, ReplayCacheUnavailableError } from "./replay-cache";
@@ -96,7 +95,7 @@ export async function checkDpopProof(input: DpopProofInput): Promise<AuthResult<
   if (jkt !== input.boundThumbprint) return authFailure("dpop_key_mismatch");
   let first: boolean;
   try {
-    first = await input.replays.firstSeen(await dpopReplayKey(jkt, claims.jti), DPOP_REPLAY_TTL_SECONDS);
+    first = await input.replays.firstSeen(jkt, claims.jti, DPOP_REPLAY_TTL_SECONDS);
   } catch (error) {
     if (error instanceof ReplayCacheUnavailableError) return authFailure("replay_cache_unavailable");
     throw error;

@@ -7,7 +7,7 @@
  * `ENVIRONMENT=development` says so explicitly.
  */
 import { z } from "zod";
-import { type AuditConfig, type AuditEnv, parseAuditConfig } from "../audit/audit-config";
+import { type AuditConfig, type AuditEnv, parseAuditConfig } from "./audit-config";
 import { ConfigError, type Environment } from "./config-error";
 import { type CredentialsConfig, type CredentialsEnv, parseCredentialsConfig } from "./credentials-config";
 import { parseSecureUrl, parseWholeNumber, present } from "./env-values";
@@ -33,7 +33,7 @@ export interface Config {
   readonly jwksTimeoutMs: number;
   /** Rate limits, quotas, Upstash and its failure mode (limits-config.ts). */
   readonly limits: LimitsConfig;
-  /** Signing key, SIEM sink, alert webhook and detector thresholds (src/audit/audit-config.ts). */
+  /** Signing key, SIEM sink, alert webhook and detector thresholds (src/config/audit-config.ts). */
   readonly audit: AuditConfig;
   /** API key revocations, mTLS, sender-constrained tokens (src/config/credentials-config.ts). */
   readonly credentials: CredentialsConfig;

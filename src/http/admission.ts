@@ -12,12 +12,12 @@ import type { Principal } from "../auth/principal";
 import { ToolError } from "../errors/tool-error";
 import { checkAdmission } from "../limits/admission-check";
 import type { QuotaName, QuotaRefusal } from "../limits/decisions";
-import { operationOf, requestCost } from "../limits/request-cost";
 import { findTool } from "../tools/registry";
 import type { ParsedMessage } from "./body";
 import type { Edge } from "./edge";
 import { limiterUnavailable, tooManyRequests } from "./limit-refusals";
 import { blockedHeaders, rateLimitHeaders } from "./rate-limit-headers";
+import { operationOf, requestCost } from "./request-cost";
 
 export interface Admission {
   /** RateLimit headers for the response (empty when the limiter was degraded). */

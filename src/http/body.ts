@@ -4,6 +4,7 @@
  * soon as it passes the cap. One message per POST (batches were removed from MCP in 2025-06-18), whose
  * protocol headers must agree with it (protocol-headers.ts).
  */
+import type { JsonRpcMessage } from "../mcp/json-rpc-message";
 import type { Edge } from "./edge";
 import { checkProtocolHeaders } from "./protocol-headers";
 import { HttpError, jsonRpcErrorResponse } from "./responses";
@@ -42,7 +43,7 @@ export async function readCappedText(request: Request, maxBytes: number): Promis
   return new TextDecoder().decode(bytes);
 }
 
-export type JsonRpcMessage = { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
+export type { JsonRpcMessage };
 
 export function parseSingleMessage(text: string): JsonRpcMessage {
   let parsed: unknown;

@@ -10,10 +10,11 @@ import type { Authenticator } from "../auth/authenticate-credential";
 import { createClientCertificateBinding } from "../auth/client-certificate";
 import { createDpopBinding, createSenderConstraintRequirement } from "../auth/dpop-binding";
 import { createJwtVerifier } from "../auth/jwt-verifier";
-import { createMemoryReplayCache, createUpstashReplayCache } from "../auth/replay-cache";
+import { createMemoryReplayCache } from "../auth/replay-cache";
 import { type Config, ConfigError, parseConfig } from "../config/config";
 import type { Env } from "../env";
 import { createLimitsRuntime, type LimitsRuntime } from "../limits/limits-runtime";
+import { createUpstashReplayCache } from "../limits/upstash-replay-cache";
 import { resourceMetadataUrlFor } from "./challenge";
 import { HttpError, serviceUnavailable } from "./responses";
 

@@ -4,7 +4,9 @@
  * `{"error", "error_description"}` object, the shape OAuth clients parse (RFC 6749 §5.2). `HttpError`
  * carries a complete response through Hono's error handler (the pattern hono's own auth middleware uses).
  */
-export const RETRY_AFTER_SECONDS = 5;
+import { RETRY_AFTER_SECONDS } from "../errors/retry-after";
+
+export { RETRY_AFTER_SECONDS };
 
 /** JSON-RPC codes: -32700 parse, -32600 invalid request, -32000 transport-level (as the SDK uses it). */
 export type JsonRpcErrorCode = -32700 | -32600 | -32603 | -32000;

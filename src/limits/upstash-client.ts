@@ -1,5 +1,5 @@
 /**
- * The one Upstash client of an isolate, and the runner for our own Lua scripts on it.
+ * The one Upstash client of an isolate (our Lua script runner lives in src/upstash/script.ts).
  *
  * Invariants (the hot path's "one HTTP request per request" rests on them):
  * - Auto-pipelining is ON: every command issued in the same tick goes out as one `/pipeline`
@@ -14,7 +14,6 @@
  *   after its first use), so a hung Upstash costs at most `timeoutMs`.
  */
 import { Redis } from "@upstash/redis/cloudflare";
-import { hexDigest } from "../encoding/hex";
 import { LimiterUnavailableError } from "./limiter";
 
 export interface UpstashOptions {
@@ -45,29 +44,5 @@ export function toLimiterUnavailable(error: unknown): LimiterUnavailableError {
   return new LimiterUnavailableError(aborted ? "timeout" : "error", { cause: error });
 }
 
-export interface Script {
-  /** Resolves once the SHA1 is known; await it before issuing the commands of one request. */
-  readonly ready: Promise<unknown>;
-  /**
-   * EVALSHA now (same tick as the caller), falling back to EVAL once when this Redis has not seen the
-   * script (NOSCRIPT, e.g. after a script flush): that fallback is a second HTTP request.
-   */
-  run(keys: string[], args: (string | number)[]): Promise<unknown[]>;
-}
-
-export function createScript(redis: Redis, text: string): Script {
-  let sha: string | undefined;
-  const ready = hexDigest("SHA-1", text).then((hex) => {
-    sha = hex;
-  });
-  return {
-    ready,
-    run(keys, args) {
-      if (sha === undefined) return Promise.reject(new Error("script digest not ready: await `ready` first"));
-      return redis.evalsha<(string | number)[], unknown[]>(sha, keys, args).catch((error: unknown) => {
-        if (!String(error).includes("NOSCRIPT")) throw error;
-        return redis.eval<(string | number)[], unknown[]>(text, keys, args);
-      });
-    },
-  };
-}
+// Shared with the audit detectors, which must not depend on limits (docs/architecture.md, folder rule).
+export { createScript, type Script } from "../upstash/script";

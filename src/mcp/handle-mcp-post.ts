@@ -19,11 +19,11 @@ import {
 import type { RequestLog } from "../audit/audit-log";
 import type { RequestAudit } from "../audit/request-audit";
 import type { Principal } from "../auth/principal";
+import { RETRY_AFTER_SECONDS } from "../errors/retry-after";
 import type { ToolError } from "../errors/tool-error";
-import type { JsonRpcMessage } from "../http/body";
-import { RETRY_AFTER_SECONDS } from "../http/responses";
 import type { Sandbox } from "../sandbox/sandbox";
 import type { ToolDefinition } from "../tools/tool-definition";
+import type { JsonRpcMessage } from "./json-rpc-message";
 import { createMcpServer } from "./mcp-server";
 import type { CallOutcome } from "./tool-seam";
 
@@ -63,13 +63,11 @@ async function serveLegacy(server: Server, request: Request, message: JsonRpcMes
 
 async function serveModern(factory: () => Server, request: Request, message: JsonRpcMessage): Promise<Response> {
   // Created per request like the server: it holds no state worth sharing (nothing here publishes
-  // list changes), and a per-request handler cannot mix up two callers' exchanges.
+  // list changes), and a per-request handler cannot mix up two callers' exchanges. Not closed here: the
+  // exchange closes its own server when the answer is complete, and closing the handler would cut off
+  // an answer that was upgraded to a stream (a handler sending progress before its result).
   const handler = createMcpHandler(factory, { legacy: "reject" });
-  try {
-    return await handler.fetch(request, { parsedBody: message });
-  } finally {
-    await handler.close();
-  }
+  return handler.fetch(request, { parsedBody: message });
 }
 
 export async function handleMcpPost(exchange: McpExchange): Promise<Response> {

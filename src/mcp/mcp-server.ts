@@ -19,6 +19,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { ToolDefinition } from "../tools/tool-definition";
+import { registerResources } from "./resources";
 import { JsonRpcError, runTool, type SeamContext } from "./tool-seam";
 
 export const SERVER_INFO = { name: "r2-files-mcp", title: "R2 Files", version: "0.1.0" } as const;
@@ -64,9 +65,14 @@ export function toToolListing(tool: ToolDefinition): Tool {
 
 function serverOptions(): ServerOptions {
   return {
-    capabilities: { tools: { listChanged: false } },
+    capabilities: { tools: { listChanged: false }, resources: { listChanged: false } },
     instructions: INSTRUCTIONS,
-    cacheHints: { "tools/list": LIST_CACHE_HINT, "server/discover": LIST_CACHE_HINT },
+    // resources/list and resources/read change with every write, so they get no hint; the template is static.
+    cacheHints: {
+      "tools/list": LIST_CACHE_HINT,
+      "server/discover": LIST_CACHE_HINT,
+      "resources/templates/list": LIST_CACHE_HINT,
+    },
   };
 }
 
@@ -91,5 +97,7 @@ function registerTools(server: Server, tools: readonly ToolDefinition[], context
 export function createMcpServer(tools: readonly ToolDefinition[], context: SeamContext): Server {
   const server = new Server(SERVER_INFO, serverOptions());
   registerTools(server, tools, context);
+  // The caller's files as resources (src/mcp/resources.ts): same sandbox, scope and error mapping.
+  registerResources(server, context);
   return server;
 }

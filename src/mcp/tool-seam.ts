@@ -17,6 +17,7 @@ import type { RequestLog } from "../audit/audit-log";
 import type { RequestAudit } from "../audit/request-audit";
 import { activityOfTool, pathsOf } from "../audit/tool-activities";
 import { hasScope, type Principal } from "../auth/principal";
+import { errorDetail } from "../errors/error-detail";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import type { Sandbox } from "../sandbox/sandbox";
 import { PathRefusedError } from "../sandbox/sandbox-path";
@@ -144,20 +145,4 @@ export async function runTool(
     });
     throw new JsonRpcError(ProtocolErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
   }
-}
-
-/**
- * Class name, code and the top stack frames: enough for an operator to find the bug. Never the message,
- * which can quote data (V8's JSON.parse error quotes the input it choked on).
- */
-export function errorDetail(error: unknown): string {
-  if (!(error instanceof Error)) return typeof error;
-  const code = (error as { code?: unknown }).code;
-  const head = typeof code === "string" || typeof code === "number" ? `${error.name} (${code})` : error.name;
-  const frames = (error.stack ?? "")
-    .split("\n")
-    .filter((line) => line.trimStart().startsWith("at "))
-    .slice(0, 3)
-    .map((line) => line.trim());
-  return [head, ...frames].join(" | ");
 }

@@ -14,9 +14,8 @@
  */
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { createRequestLog } from "../audit/audit-log";
-import { parseEnvironment } from "../config/config";
+import { type ConfigEnv, parseEnvironment } from "../config/config";
 import { parseLimitsConfig } from "../config/limits-config";
-import type { Env } from "../env";
 import { ToolError } from "../errors/tool-error";
 import { createLimitsRuntime, type LimitsRuntime } from "../limits/limits-runtime";
 import { storageKey, tenantHash } from "../limits/redis-keys";
@@ -29,6 +28,9 @@ import {
   type OperationRecord,
 } from "../sandbox/operation-record";
 import { Sandbox, type TreeOperationPlan } from "../sandbox/sandbox";
+
+/** What the Workflow needs of the Worker's env (declared here, not from src/env.ts: no folder imports the app). */
+type Env = ConfigEnv & { readonly FILES: R2Bucket };
 
 const STEP: WorkflowStepConfig = {
   retries: { limit: 6, delay: "2 seconds", backoff: "exponential" },

@@ -2,7 +2,7 @@
  * append_file over R2, which has no append: read the current object, put old bytes + new bytes
  * *conditional on the etag that was read* (or create-only when there was nothing), and on a lost race
  * read again and retry. So concurrent appends all land, each exactly once, in some order, and none is
- * lost (DESIGN invariant 6): a put only succeeds on the very version it extended.
+ * lost (invariant 6, docs/architecture.md): a put only succeeds on the very version it extended.
  *
  * - The old bytes are streamed into the new object (a FixedLengthStream of the known total), so a file
  *   larger than the isolate could hold can still grow; the result is capped (MAX_APPEND_RESULT_BYTES),

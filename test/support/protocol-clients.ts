@@ -39,7 +39,24 @@ export interface ModeClient {
   readonly exchanges: Exchange[];
   callTool(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
   listTools(): Promise<{ name: string }[]>;
+  listResources(cursor?: string): Promise<{ resources: ResourceEntry[]; nextCursor?: string | undefined }>;
+  listResourceTemplates(): Promise<{ uriTemplate: string }[]>;
+  readResource(uri: string): Promise<{ contents: ResourceBody[] }>;
   close(): Promise<void>;
+}
+
+export interface ResourceEntry {
+  readonly uri: string;
+  readonly name: string;
+  readonly mimeType?: string | undefined;
+  readonly size?: number | undefined;
+}
+
+export interface ResourceBody {
+  readonly uri: string;
+  readonly mimeType?: string | undefined;
+  readonly text?: string;
+  readonly blob?: string;
 }
 
 function recordingFetch(env: Env, exchanges: Exchange[]) {
@@ -75,6 +92,9 @@ async function connectV1(env: Env, token: string, exchanges: Exchange[]): Promis
     exchanges,
     callTool: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult,
     listTools: async () => (await client.listTools()).tools,
+    listResources: (cursor) => client.listResources(cursor ? { cursor } : {}),
+    listResourceTemplates: async () => (await client.listResourceTemplates()).resourceTemplates,
+    readResource: (uri) => client.readResource({ uri }) as Promise<{ contents: ResourceBody[] }>,
     close: () => client.close(),
   };
 }
@@ -104,6 +124,9 @@ async function connectV2(
     exchanges,
     callTool: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult,
     listTools: async () => (await client.listTools()).tools,
+    listResources: (cursor) => client.listResources(cursor ? { cursor } : {}),
+    listResourceTemplates: async () => (await client.listResourceTemplates()).resourceTemplates,
+    readResource: (uri) => client.readResource({ uri }) as Promise<{ contents: ResourceBody[] }>,
     close: () => client.close(),
   };
 }

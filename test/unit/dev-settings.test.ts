@@ -14,6 +14,17 @@ describe("resolveDevSettings", () => {
     });
   });
 
+  it("takes the public origin (and so the audience) from DEV_PUBLIC_ORIGIN when a proxy fronts the Worker", () => {
+    expect(
+      resolveDevSettings([], { PORT: "8801", DEV_PUBLIC_ORIGIN: "http://127.0.0.1:8803/ignored/path" }),
+    ).toMatchObject({
+      port: 8801,
+      origin: "http://127.0.0.1:8803",
+      audience: "http://127.0.0.1:8803/mcp",
+      issuer: "http://127.0.0.1:8802",
+    });
+  });
+
   it.each([
     [["--port", "8799"], {}],
     [["--port=8799"], {}],

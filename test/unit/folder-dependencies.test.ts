@@ -11,10 +11,10 @@ const sources = import.meta.glob("../../src/**/*.ts", { query: "?raw", import: "
   string
 >;
 
-/** `src/<folder>/…` → folder; files directly in src/ belong to "app". */
+/** `src/<folder>/…` → folder; a file directly in src/ is its own node (`app`, `env`, `index`). */
 function folderOf(path: string): string {
   const parts = path.replace(/^(\.\.\/)+src\//, "").split("/");
-  return parts.length > 1 ? parts[0]! : "app";
+  return parts.length > 1 ? parts[0]! : parts[0]!.replace(/\.ts$/, "");
 }
 
 function resolve(from: string, specifier: string): string {

@@ -1,5 +1,5 @@
 /**
- * Directory operations of any size (DESIGN invariant 6 at scale): a 1,500-file tree copied, moved,
+ * Directory operations of any size (invariant 6, docs/architecture.md at scale): a 1,500-file tree copied, moved,
  * deleted and restored as Cloudflare Workflows (real engine in Miniflare), each followed only through
  * get_operation, with every object accounted for at every stage; a directory delete counting one
  * delete against the daily quota; step failures retried by the engine (and, when they never stop,
@@ -198,36 +198,40 @@ describe("background operations: refusals, failures and isolation", () => {
 
 describe("one step failing part-way on R2 (what the engine retries)", () => {
   const kinds = ["delete", "move", "copy"] as const;
-  it.each(kinds)("%s: a retried step finishes what the failed attempt began and loses nothing", async (kind) => {
-    const tenant = `step${kind}${Date.now().toString(36)}`;
-    const files = tree(60);
-    await Promise.all(Object.entries(files).map(([path, body]) => env.FILES.put(`files/${tenant}/${path}`, body)));
-    const plan: TreeOperationPlan = {
-      operationId: "op-1-1",
-      tenant,
-      kind,
-      source: "tree",
-      ...(kind === "delete" ? { trashId: "0000000001-abc" } : { destination: "out" }),
-      startedAt: new Date().toISOString(),
-    };
-    // The 25th put fails: some objects are done, some copied but not deleted, some untouched.
-    const broken = new Sandbox(faultyBucket(env.FILES, { failNth: { put: 25 } }), tenant);
-    await expect(broken.runOperationBatch(plan, undefined)).rejects.toMatchObject({
-      name: "DependencyUnavailableError",
-    });
-    const retry = await new Sandbox(env.FILES, tenant).runOperationBatch(plan, undefined);
-    expect(retry.next).toBeUndefined();
-    expect(retry.errorCount).toBe(0);
-    const list = async (prefix: string) => (await env.FILES.list({ prefix, limit: 1000 })).objects.map((o) => o.key);
-    const target = kind === "delete" ? `trash/${tenant}/${plan.trashId}/tree/` : `files/${tenant}/out/`;
-    expect((await list(target)).length).toBe(60);
-    expect((await list(`files/${tenant}/tree/`)).length).toBe(kind === "copy" ? 60 : 0);
-    for (const [path, body] of Object.entries(files)) {
-      const key =
-        kind === "delete"
-          ? `trash/${tenant}/${plan.trashId}/${path}`
-          : `files/${tenant}/${path.replace("tree/", "out/")}`;
-      expect(await (await env.FILES.get(key))?.text()).toBe(body);
-    }
-  });
+  it.each(kinds)(
+    "%s: a retried step finishes what the failed attempt began and loses nothing",
+    async (kind) => {
+      const tenant = `step${kind}${Date.now().toString(36)}`;
+      const files = tree(60);
+      await Promise.all(Object.entries(files).map(([path, body]) => env.FILES.put(`files/${tenant}/${path}`, body)));
+      const plan: TreeOperationPlan = {
+        operationId: "op-1-1",
+        tenant,
+        kind,
+        source: "tree",
+        ...(kind === "delete" ? { trashId: "0000000001-abc" } : { destination: "out" }),
+        startedAt: new Date().toISOString(),
+      };
+      // The 25th put fails: some objects are done, some copied but not deleted, some untouched.
+      const broken = new Sandbox(faultyBucket(env.FILES, { failNth: { put: 25 } }), tenant);
+      await expect(broken.runOperationBatch(plan, undefined)).rejects.toMatchObject({
+        name: "DependencyUnavailableError",
+      });
+      const retry = await new Sandbox(env.FILES, tenant).runOperationBatch(plan, undefined);
+      expect(retry.next).toBeUndefined();
+      expect(retry.errorCount).toBe(0);
+      const list = async (prefix: string) => (await env.FILES.list({ prefix, limit: 1000 })).objects.map((o) => o.key);
+      const target = kind === "delete" ? `trash/${tenant}/${plan.trashId}/tree/` : `files/${tenant}/out/`;
+      expect((await list(target)).length).toBe(60);
+      expect((await list(`files/${tenant}/tree/`)).length).toBe(kind === "copy" ? 60 : 0);
+      for (const [path, body] of Object.entries(files)) {
+        const key =
+          kind === "delete"
+            ? `trash/${tenant}/${plan.trashId}/${path}`
+            : `files/${tenant}/${path.replace("tree/", "out/")}`;
+        expect(await (await env.FILES.get(key))?.text()).toBe(body);
+      }
+    },
+    60_000,
+  );
 });

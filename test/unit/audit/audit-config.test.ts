@@ -1,7 +1,7 @@
 /** Audit settings fail closed, naming the variable; URL settings follow the one https rule. */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type AuditEnv, DETECTOR_DEFAULTS, parseAuditConfig } from "../../../src/audit/audit-config";
+import { type AuditEnv, DETECTOR_DEFAULTS, parseAuditConfig } from "../../../src/config/audit-config";
 import { ConfigError, type Environment } from "../../../src/config/config-error";
 
 const KEY = env.AUDIT_SIGNING_KEY!;

@@ -5,6 +5,7 @@ import { REDACTED, redactEvent, redactString } from "../../../src/audit/redactio
 import { GOLDEN_CASES } from "./fixtures";
 
 const JWT = "eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6MTc2NDQ5MDAwMH0.MEUCIQDx3Ap1Xq0H9kQ2bVq5";
+// secretlint-disable -- deliberately fake secrets, to prove the redaction pass masks them (docs/ci.md)
 const SECRETS = [
   JWT,
   "r2mcp_0123456789abcdef_S3cr3tS3cr3tS3cr3tS3cr3tS3cr3tXY",
@@ -17,6 +18,7 @@ const SECRETS = [
   "xoxb-123456789012-abcdefghijkl",
   "q7Zk2Lm9Xp4Rt8Vw1Ny6Bc3Df5Gh0Js2Ka", // 34 random base64url characters
 ];
+// secretlint-enable
 
 describe("redaction", () => {
   it.each(SECRETS)("masks %s wherever it appears in a string", (secret) => {

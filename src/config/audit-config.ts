@@ -9,9 +9,9 @@
  * - Detector thresholds: every one has a default (docs/audit.md) and a bounded range.
  */
 import { z } from "zod";
-import { ConfigError, type Environment } from "../config/config-error";
-import { parseSecureUrl, wholeNumber } from "../config/env-values";
-import { type PrivateJwk, privateJwkSchema } from "./signing-key";
+import { ConfigError, type Environment } from "./config-error";
+import { type PrivateJwk, privateJwkSchema } from "./ed25519-jwk";
+import { parseSecureUrl, wholeNumber } from "./env-values";
 
 export interface AuditEnv {
   AUDIT_SIGNING_KEY?: string;

@@ -12,21 +12,21 @@
  *      down schedules a `sink_retry` message so its backlog moves even when traffic stops.
  */
 import { z } from "zod";
-import { ConfigError, parseEnvironment } from "../config/config";
-import { parseLimitsConfig } from "../config/limits-config";
-import type { Env } from "../env";
-import { createUpstashClient } from "../limits/upstash-client";
-import { errorDetail } from "../mcp/tool-seam";
-import { postAlert } from "./alert-webhook";
-import { type AuditConfig, parseAuditConfig } from "./audit-config";
-import { createMemoryDetectorStore, createUpstashDetectorStore, type DetectorStore } from "./detector-store";
-import { findingsFrom, noveltyKey, observationsOf, windowKey } from "./detectors";
-import type { DeliveryOptions } from "./http-delivery";
-import { type OcsfEvent, toOcsfEvent } from "./ocsf-mapping";
-import { redactEvent } from "./redaction";
-import { deliverToSink } from "./siem-sink";
-import { createTrailSigner, createTrailVerifierKey } from "./signing-key";
-import { createTrailWriter, type TrailWriter } from "./trail-writer";
+import { postAlert } from "./audit/alert-webhook";
+import { createMemoryDetectorStore, createUpstashDetectorStore, type DetectorStore } from "./audit/detector-store";
+import { findingsFrom, noveltyKey, observationsOf, windowKey } from "./audit/detectors";
+import type { DeliveryOptions } from "./audit/http-delivery";
+import { type OcsfEvent, toOcsfEvent } from "./audit/ocsf-mapping";
+import { redactEvent } from "./audit/redaction";
+import { deliverToSink } from "./audit/siem-sink";
+import { createTrailSigner, createTrailVerifierKey } from "./audit/signing-key";
+import { createTrailWriter, type TrailWriter } from "./audit/trail-writer";
+import { type AuditConfig, parseAuditConfig } from "./config/audit-config";
+import { ConfigError, parseEnvironment } from "./config/config";
+import { parseLimitsConfig } from "./config/limits-config";
+import type { Env } from "./env";
+import { errorDetail } from "./errors/error-detail";
+import { createUpstashClient } from "./limits/upstash-client";
 
 const eventSchema = z.looseObject({
   class_uid: z.number().int(),
