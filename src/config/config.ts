@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { type AuditConfig, type AuditEnv, parseAuditConfig } from "./audit-config";
 import { ConfigError, type Environment } from "./config-error";
+import { type CredentialsConfig, type CredentialsEnv, parseCredentialsConfig } from "./credentials-config";
 import { parseSecureUrl, parseWholeNumber, present } from "./env-values";
 import { type LimitsConfig, type LimitsEnv, parseLimitsConfig } from "./limits-config";
 
@@ -34,10 +35,12 @@ export interface Config {
   readonly limits: LimitsConfig;
   /** Signing key, SIEM sink, alert webhook and detector thresholds (src/config/audit-config.ts). */
   readonly audit: AuditConfig;
+  /** API key revocations, mTLS, sender-constrained tokens (src/config/credentials-config.ts). */
+  readonly credentials: CredentialsConfig;
 }
 
 /** The variables this module reads; everything else in env is ignored here. */
-export interface ConfigEnv extends LimitsEnv, AuditEnv {
+export interface ConfigEnv extends LimitsEnv, AuditEnv, CredentialsEnv {
   ENVIRONMENT?: string;
   OAUTH_ISSUER?: string;
   OAUTH_AUDIENCE?: string;
@@ -151,6 +154,7 @@ export function parseConfig(env: ConfigEnv): Config {
     clockToleranceSeconds: parseInteger(env, "OAUTH_CLOCK_TOLERANCE_SECONDS", 30, 0, 300),
     jwksTimeoutMs: parseInteger(env, "OAUTH_JWKS_TIMEOUT_MS", 3000, 100, 30000),
     limits: parseLimitsConfig(env, environment),
+    credentials: parseCredentialsConfig(env),
     audit: parseAuditConfig(env, environment),
   };
 }

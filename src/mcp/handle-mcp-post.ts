@@ -19,11 +19,11 @@ import {
 import type { RequestLog } from "../audit/audit-log";
 import type { RequestAudit } from "../audit/request-audit";
 import type { Principal } from "../auth/principal";
+import { RETRY_AFTER_SECONDS } from "../errors/retry-after";
 import type { ToolError } from "../errors/tool-error";
-import type { JsonRpcMessage } from "../http/body";
-import { RETRY_AFTER_SECONDS } from "../http/responses";
 import type { Sandbox } from "../sandbox/sandbox";
 import type { ToolDefinition } from "../tools/tool-definition";
+import type { JsonRpcMessage } from "./json-rpc-message";
 import { createMcpServer } from "./mcp-server";
 import type { CallOutcome } from "./tool-seam";
 
@@ -36,7 +36,7 @@ export interface McpExchange {
   readonly log: RequestLog;
   readonly audit: RequestAudit;
   readonly tools: readonly ToolDefinition[];
-  /** A daily-quota refusal decided at the edge (src/limits/request-limits.ts). */
+  /** A daily-quota refusal decided at the edge (src/http/admission.ts). */
   readonly refusal?: ToolError | undefined;
 }
 

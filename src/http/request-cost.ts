@@ -4,9 +4,10 @@
  * tools/list, ping, invalid arguments, unknown tools) costs one unit. A cost hook that throws costs one
  * unit too: the seam will refuse the call on its own terms.
  */
-import type { JsonRpcMessage } from "../http/body";
+
+import type { Operation } from "../limits/decisions";
+import type { JsonRpcMessage } from "../mcp/json-rpc-message";
 import type { ToolCost, ToolDefinition } from "../tools/tool-definition";
-import type { Operation } from "./decisions";
 
 const ONE: ToolCost = { units: 1 };
 
