@@ -6,12 +6,14 @@
  * §4.1.11). Then jose checks the signature against the configured key set with an asymmetric allow-list,
  * `iss`, `aud`, `exp` (required), `nbf` and a small clock tolerance.
  */
-import { decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { base64url, decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { z } from "zod";
 import type { Config } from "../config/config";
+import { toHex } from "../encoding/hex";
 import { isValidTenantId } from "../sandbox/tenant-prefix";
 import { ALLOWED_JWS_ALGORITHMS } from "./algorithms";
 import { type AuthFailureReason, type AuthResult, authFailure } from "./auth-failure";
+import { type CredentialVerifier, looksLikeJwt } from "./credential-verifier";
 import { createKeyResolver, KeySetUnavailableError } from "./key-set";
 import type { Principal } from "./principal";
 
@@ -29,12 +31,20 @@ const claimsSchema = z.object({
   auth_time: z.number().optional(),
   acr: z.string().max(256).optional(),
   exp: z.number(),
-  cnf: z.looseObject({ "x5t#S256": z.string().optional() }).optional(),
+  // RFC 8705 §3.1 and RFC 9449 §6.1: base64url SHA-256 of the certificate / of the JWK (RFC 7638).
+  cnf: z
+    .looseObject({
+      "x5t#S256": z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{43}$/)
+        .optional(),
+      jkt: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{43}$/)
+        .optional(),
+    })
+    .optional(),
 });
-
-export interface JwtVerifier {
-  verify(token: string, now?: Date): Promise<AuthResult<Principal>>;
-}
 
 function toList(value: string | string[] | undefined, separator = " "): string[] {
   if (value === undefined) return [];
@@ -63,6 +73,7 @@ export function toPrincipal(payload: JWTPayload, names: ClaimNames): AuthResult<
   if (typeof tenant !== "string") return authFailure("invalid_tenant");
   if (!isValidTenantId(tenant)) return authFailure("invalid_tenant");
   const c = claims.data;
+  const x5t = c.cnf?.["x5t#S256"];
   return {
     ok: true,
     value: {
@@ -74,7 +85,9 @@ export function toPrincipal(payload: JWTPayload, names: ClaimNames): AuthResult<
       authTime: c.auth_time,
       acr: c.acr,
       credentialKind: "jwt",
-      certificateThumbprint: c.cnf?.["x5t#S256"],
+      // Cloudflare reports certificate fingerprints in hex; the binding is compared in that form.
+      certificateThumbprint: x5t === undefined ? undefined : toHex(base64url.decode(x5t)),
+      dpopThumbprint: c.cnf?.jkt,
       expiresAt: c.exp,
     },
   };
@@ -129,8 +142,10 @@ function toFailureReason(error: unknown): AuthFailureReason {
 export function createJwtVerifier(
   config: Config,
   keys: JWTVerifyGetKey = createKeyResolver(config.jwks, { timeoutMs: config.jwksTimeoutMs }),
-): JwtVerifier {
+): CredentialVerifier {
   return {
+    kind: "jwt",
+    matches: looksLikeJwt,
     async verify(token, now) {
       if (token.length > MAX_TOKEN_LENGTH) return authFailure("malformed_token");
       const headerProblem = inspectHeader(token);
@@ -142,7 +157,7 @@ export function createJwtVerifier(
           algorithms: [...ALLOWED_JWS_ALGORITHMS],
           requiredClaims: ["exp"],
           clockTolerance: config.clockToleranceSeconds,
-          ...(now ? { currentDate: now } : {}),
+          currentDate: now,
         });
         return toPrincipal(payload, { tenantClaim: config.tenantClaim, rolesClaim: config.policy.rolesClaim });
       } catch (error) {

@@ -6,7 +6,8 @@ import type { Scope } from "../policy/scopes";
 
 export { SCOPES, type Scope } from "../policy/scopes";
 
-export type CredentialKind = "jwt";
+/** `jwt`: an OAuth access token; `api_key`: a key made with `npm run keys` (src/auth/api-key-record.ts). */
+export type CredentialKind = "jwt" | "api_key";
 
 export interface Principal {
   /** The token's `sub`: the identity limits and audit events are keyed on. */
@@ -23,9 +24,20 @@ export interface Principal {
   /** Authentication context class reference (`acr`), for step-up rules (RFC 9470). */
   readonly acr: string | undefined;
   readonly credentialKind: CredentialKind;
-  /** RFC 8705 `cnf["x5t#S256"]`: the client certificate the token is bound to, if any. */
+  /** API keys: the key's id (rate limits and audit follow it across rotations). */
+  readonly keyId?: string | undefined;
+  /**
+   * The client certificate the credential is bound to, if any, as lowercase hex SHA-256: RFC 8705
+   * `cnf["x5t#S256"]` of a JWT, or the `--cert` of an API key. Once authentication returns, the request's
+   * verified client certificate has been checked against it.
+   */
   readonly certificateThumbprint: string | undefined;
-  /** Seconds since the epoch at which the credential stops being valid. */
+  /**
+   * RFC 9449 `cnf.jkt` (base64url JWK SHA-256 thumbprint): the DPoP key the token is bound to. Once
+   * authentication returns, a valid proof signed with that key came with the request.
+   */
+  readonly dpopThumbprint?: string | undefined;
+  /** Seconds since the epoch at which the credential stops being valid (Infinity: an API key without expiry). */
   readonly expiresAt: number;
 }
 

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { type Policy, parsePolicy, SCOPES_ONLY_POLICY } from "../policy/policy";
 import { type AuditConfig, type AuditEnv, parseAuditConfig } from "./audit-config";
 import { ConfigError, type Environment } from "./config-error";
+import { type CredentialsConfig, type CredentialsEnv, parseCredentialsConfig } from "./credentials-config";
 import { parseSecureUrl, parseWholeNumber, present } from "./env-values";
 import { type LimitsConfig, type LimitsEnv, parseLimitsConfig } from "./limits-config";
 
@@ -42,10 +43,12 @@ export interface Config {
   readonly confirmationSecret: string | undefined;
   /** Signing key, SIEM sink, alert webhook and detector thresholds (src/config/audit-config.ts). */
   readonly audit: AuditConfig;
+  /** API key revocations, mTLS, sender-constrained tokens (src/config/credentials-config.ts). */
+  readonly credentials: CredentialsConfig;
 }
 
 /** The variables this module reads; everything else in env is ignored here. */
-export interface ConfigEnv extends LimitsEnv, AuditEnv {
+export interface ConfigEnv extends LimitsEnv, AuditEnv, CredentialsEnv {
   ENVIRONMENT?: string;
   OAUTH_ISSUER?: string;
   OAUTH_AUDIENCE?: string;
@@ -195,6 +198,7 @@ export function parseConfig(env: ConfigEnv): Config {
     limits: parseLimitsConfig(env, environment),
     policy,
     confirmationSecret: parseConfirmationSecret(env.CONFIRMATION_SECRET, environment, policy),
+    credentials: parseCredentialsConfig(env),
     audit: parseAuditConfig(env, environment),
   };
 }

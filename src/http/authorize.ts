@@ -8,6 +8,7 @@
  * or input requests. Either way nothing runs and no R2 access happens.
  */
 import type { RequestLog } from "../audit/audit-log";
+import { parseTlsClientAuth } from "../auth/client-certificate";
 import type { Principal } from "../auth/principal";
 import { type Caller, decide, type ToolDecision } from "../policy/decide";
 import type { Policy } from "../policy/policy";
@@ -16,10 +17,14 @@ import type { ToolCall } from "../tools/tool-call";
 import { buildBearerChallenge, stepUpScope } from "./challenge";
 import { jsonRpcErrorResponse } from "./responses";
 
-/** Whether the TLS client certificate of this connection was verified by Cloudflare's edge (mTLS). */
+/**
+ * Whether this connection presented a client certificate Cloudflare's edge verified and that is not
+ * revoked (mTLS; the same reading authentication uses, src/auth/client-certificate.ts).
+ */
 export function clientCertificateVerified(request: Request): boolean {
-  const cf = (request as { cf?: { tlsClientAuth?: { certVerified?: unknown } } }).cf;
-  return cf?.tlsClientAuth?.certVerified === "SUCCESS";
+  const cf = request.cf as { tlsClientAuth?: unknown } | undefined;
+  const certificate = parseTlsClientAuth(cf?.tlsClientAuth);
+  return certificate !== undefined && certificate.verified && !certificate.revoked;
 }
 
 export function toCaller(principal: Principal, certificateVerified: boolean): Caller {

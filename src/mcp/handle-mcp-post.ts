@@ -19,9 +19,8 @@ import {
 import type { RequestLog } from "../audit/audit-log";
 import type { RequestAudit } from "../audit/request-audit";
 import type { Principal } from "../auth/principal";
+import { RETRY_AFTER_SECONDS } from "../errors/retry-after";
 import type { ToolError } from "../errors/tool-error";
-import type { JsonRpcMessage } from "../http/body";
-import { RETRY_AFTER_SECONDS } from "../http/responses";
 import { confirmationCodec } from "../policy/confirmation";
 import type { Caller, ToolDecision } from "../policy/decide";
 import type { Policy } from "../policy/policy";
@@ -29,6 +28,7 @@ import type { Sandbox } from "../sandbox/sandbox";
 import type { ToolCall } from "../tools/tool-call";
 import type { ToolDefinition } from "../tools/tool-definition";
 import { type ConfirmationChannel, declaresFormElicitation } from "./confirmation-step";
+import type { JsonRpcMessage } from "./json-rpc-message";
 import { createMcpServer } from "./mcp-server";
 import type { CallOutcome } from "./tool-seam";
 
@@ -49,7 +49,7 @@ export interface McpExchange {
   readonly caller: Caller;
   /** CONFIRMATION_SECRET, when the policy has confirm rules. */
   readonly confirmationSecret: string | undefined;
-  /** A daily-quota refusal decided at the edge (src/limits/request-limits.ts). */
+  /** A daily-quota refusal decided at the edge (src/http/admission.ts). */
   readonly refusal?: ToolError | undefined;
 }
 

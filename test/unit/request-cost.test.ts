@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { JsonRpcMessage } from "../../src/http/body";
-import { operationOf, requestCost } from "../../src/limits/request-cost";
+import { operationOf, requestCost } from "../../src/http/request-cost";
 import { findTool, TOOLS } from "../../src/tools/registry";
 import { parseToolCall } from "../../src/tools/tool-call";
 

@@ -1,12 +1,12 @@
 /**
  * What a JSON-RPC message costs, decided before anything runs, from the call parsed once at the edge
- * (src/mcp/tool-call.ts): a ready `tools/call` asks the tool's own `cost(input)` hook; everything else
+ * (src/tools/tool-call.ts): a ready `tools/call` asks the tool's own `cost(input)` hook; everything else
  * (initialize, tools/list, ping, invalid arguments, unknown tools) costs one unit. A cost hook that throws
  * costs one unit too: the seam will refuse the call on its own terms.
  */
+import type { Operation } from "../limits/decisions";
 import type { ToolCall } from "../tools/tool-call";
 import type { ToolCost } from "../tools/tool-definition";
-import type { Operation } from "./decisions";
 
 const ONE: ToolCost = { units: 1 };
 
