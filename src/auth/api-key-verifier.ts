@@ -87,6 +87,7 @@ export function createApiKeyVerifier(
         roles: record.role ? [record.role] : [],
         clientId: undefined,
         authTime: undefined,
+        acr: undefined,
         credentialKind: "api_key",
         keyId: record.keyId,
         certificateThumbprint: record.certificateThumbprint,

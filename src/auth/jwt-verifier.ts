@@ -26,10 +26,10 @@ const claimsSchema = z.object({
   sub: z.string().min(1),
   scope: z.string().optional(),
   scp: stringList.optional(),
-  roles: stringList.optional(),
   client_id: z.string().optional(),
   azp: z.string().optional(),
   auth_time: z.number().optional(),
+  acr: z.string().max(256).optional(),
   exp: z.number(),
   // RFC 8705 §3.1 and RFC 9449 §6.1: base64url SHA-256 of the certificate / of the JWK (RFC 7638).
   cnf: z
@@ -52,10 +52,21 @@ function toList(value: string | string[] | undefined, separator = " "): string[]
   return items.map((item) => item.trim()).filter((item) => item.length > 0);
 }
 
+/** Where the tenant and the roles are read from (OAUTH_TENANT_CLAIM, the policy's `rolesClaim`). */
+export interface ClaimNames {
+  readonly tenantClaim: string;
+  readonly rolesClaim: string;
+}
+
 /** Pure: verified payload → Principal, or the reason it cannot be one. */
-export function toPrincipal(payload: JWTPayload, tenantClaim: string): AuthResult<Principal> {
+export function toPrincipal(payload: JWTPayload, names: ClaimNames): AuthResult<Principal> {
+  const { tenantClaim } = names;
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) return authFailure("invalid_claims");
+  // A roles claim the policy cannot read must not count as "no roles" (which would leave the token's
+  // scopes unrestricted): refuse the token instead.
+  const roles = stringList.optional().safeParse((payload as Record<string, unknown>)[names.rolesClaim]);
+  if (!roles.success) return authFailure("invalid_claims");
   const tenant = (payload as Record<string, unknown>)[tenantClaim];
   if (tenant === undefined || tenant === null || tenant === "") return authFailure("missing_tenant");
   // Present but not a string (a numeric org id, an array): an IdP mapping to fix, not a missing claim.
@@ -69,9 +80,10 @@ export function toPrincipal(payload: JWTPayload, tenantClaim: string): AuthResul
       subject: c.sub,
       tenant,
       scopes: new Set([...toList(c.scope), ...toList(c.scp)]),
-      roles: toList(c.roles),
+      roles: toList(roles.data),
       clientId: c.client_id ?? c.azp,
       authTime: c.auth_time,
+      acr: c.acr,
       credentialKind: "jwt",
       // Cloudflare reports certificate fingerprints in hex; the binding is compared in that form.
       certificateThumbprint: x5t === undefined ? undefined : toHex(base64url.decode(x5t)),
@@ -147,7 +159,7 @@ export function createJwtVerifier(
           clockTolerance: config.clockToleranceSeconds,
           currentDate: now,
         });
-        return toPrincipal(payload, config.tenantClaim);
+        return toPrincipal(payload, { tenantClaim: config.tenantClaim, rolesClaim: config.policy.rolesClaim });
       } catch (error) {
         return authFailure(toFailureReason(error));
       }

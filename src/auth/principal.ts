@@ -2,8 +2,9 @@
  * Who is calling, decided once at the edge. Everything after authentication takes a Principal, never a
  * token, so no later layer can log, forward or re-interpret the credential.
  */
-export const SCOPES = ["files:read", "files:write", "files:delete"] as const;
-export type Scope = (typeof SCOPES)[number];
+import type { Scope } from "../policy/scopes";
+
+export { SCOPES, type Scope } from "../policy/scopes";
 
 /** `jwt`: an OAuth access token; `api_key`: a key made with `npm run keys` (src/auth/api-key-record.ts). */
 export type CredentialKind = "jwt" | "api_key";
@@ -13,11 +14,15 @@ export interface Principal {
   readonly subject: string;
   /** Raw tenant id from the configured claim; only the sandbox encodes it into storage keys. */
   readonly tenant: string;
+  /** As granted to the client; the access policy may narrow them by roles (src/policy/effective-scopes.ts). */
   readonly scopes: ReadonlySet<string>;
+  /** From the policy's `rolesClaim` (or an API key's record); empty when the credential names none. */
   readonly roles: readonly string[];
   readonly clientId: string | undefined;
   /** Seconds since the epoch, from `auth_time`, when the IdP provides it. */
   readonly authTime: number | undefined;
+  /** Authentication context class reference (`acr`), for step-up rules (RFC 9470). */
+  readonly acr: string | undefined;
   readonly credentialKind: CredentialKind;
   /** API keys: the key's id (rate limits and audit follow it across rotations). */
   readonly keyId?: string | undefined;

@@ -12,7 +12,7 @@ import type { Principal } from "../auth/principal";
 import { ToolError } from "../errors/tool-error";
 import { checkAdmission } from "../limits/admission-check";
 import type { QuotaName, QuotaRefusal } from "../limits/decisions";
-import { findTool } from "../tools/registry";
+import type { ToolCall } from "../tools/tool-call";
 import type { ParsedMessage } from "./body";
 import type { Edge } from "./edge";
 import { limiterUnavailable, tooManyRequests } from "./limit-refusals";
@@ -54,7 +54,12 @@ export async function admit(
   edge: Edge,
   principal: Principal,
   parsed: ParsedMessage,
-  options: { readonly chargeQuotas: boolean },
+  options: {
+    /** False for a call that will be refused: it counts against the rate limits but spends no quota. */
+    readonly chargeQuotas: boolean;
+    /** The tools/call of this message, parsed once (src/tools/tool-call.ts). */
+    readonly call: ToolCall | undefined;
+  },
 ): Promise<Admission> {
   const { log, state } = edge;
   const limits = state.limits;
@@ -62,8 +67,8 @@ export async function admit(
     ip: edge.ip,
     identity: limitIdentityOf(principal),
     tenant: principal.tenant,
-    cost: options.chargeQuotas ? requestCost(parsed.message, findTool) : { units: 1 },
-    operation: options.chargeQuotas ? operationOf(parsed.message, findTool) : "read",
+    cost: options.chargeQuotas ? requestCost(options.call) : { units: 1 },
+    operation: options.chargeQuotas ? operationOf(options.call) : "read",
     defer: edge.defer,
   });
   switch (outcome.kind) {
@@ -72,7 +77,7 @@ export async function admit(
       throw tooManyRequests(log, "principal_blocked", outcome.until, outcome.now, headers, parsed.id);
     }
     case "degraded_refuse": {
-      const write = options.chargeQuotas && operationOf(parsed.message, findTool) === "write";
+      const write = options.chargeQuotas && operationOf(options.call) === "write";
       throw limiterUnavailable(log, write ? "refused_write" : "refused_read");
     }
     case "degraded_allow":

@@ -8,35 +8,63 @@
  *   authenticate  verifier by credential shape, then bindings (401 / 503)        → Principal
  *   body          capped read, exactly one JSON-RPC message, protocol headers
  *                 agreeing with it (413 / 400)                                   → ParsedMessage
+ *   authorize     the tools/call parsed once, one policy decision naming its rule → ToolDecision
  *   admission     rate limits and daily quotas, one limiter check (429 / 503)    → Admission
- *   authorize     the scope the tool needs (403 step-up)
+ *                 (decided after authorize, answered before it: a refused call still spends rate
+ *                 limit, never quota)
+ *   refuse        the decision's HTTP answers: 403 scope step-up, 401 RFC 9470 step-up
  *   MCP           a fresh SDK server for this one message, against the caller's sandbox
  */
 import type { Context } from "hono";
 import { createStorageMeter } from "../limits/storage-meter";
 import { handleMcpPost } from "../mcp/handle-mcp-post";
 import { createWorkflowRunner } from "../operations/workflow-runner";
+import { mayEverUse } from "../policy/decide";
 import { Sandbox } from "../sandbox/sandbox";
-import { TOOLS } from "../tools/registry";
+import { findTool, TOOLS } from "../tools/registry";
+import { parseToolCall } from "../tools/tool-call";
 import { admit } from "./admission";
 import type { AppEnv } from "./app-env";
 import { authenticate } from "./authenticate";
-import { decideAuthorization, enforceAuthorization } from "./authorize";
+import { authorizeCall, clientCertificateVerified, httpRefusal, toCaller } from "./authorize";
 import { readMessage } from "./body";
 import { openEdge } from "./edge";
 import { refuseBlockedIp } from "./ip-block";
-import { withHeaders } from "./responses";
+import { HttpError, withHeaders } from "./responses";
 
 export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
   const edge = openEdge(c);
   await refuseBlockedIp(edge);
   const principal = await authenticate(edge);
   const parsed = await readMessage(edge);
-  const authorization = decideAuthorization(principal, parsed);
-  const admission = await admit(edge, principal, parsed, { chargeQuotas: authorization.kind === "allow" });
-  enforceAuthorization(edge, principal, authorization, parsed, admission.headers);
-
   const { config, limits } = edge.state;
+  const { policy } = config;
+  const call = parseToolCall(parsed.message, findTool);
+  const caller = toCaller(principal, clientCertificateVerified(edge.request));
+  const decision = authorizeCall(call, {
+    policy,
+    caller,
+    now: Math.floor(Date.now() / 1000),
+    confirmed: false,
+    log: edge.log,
+  });
+  // A confirm decision on a call that carries the answer will most likely run: charge it like one.
+  const answering =
+    decision?.decision.effect === "confirm" &&
+    typeof (parsed.message.params as { requestState?: unknown } | undefined)?.requestState === "string";
+  const refused = decision !== undefined && decision.decision.effect !== "allow" && !answering;
+  const admission = await admit(edge, principal, parsed, { chargeQuotas: !refused, call });
+  const refusal =
+    decision &&
+    httpRefusal(decision, {
+      resourceMetadataUrl: edge.state.resourceMetadataUrl,
+      grantedScopes: principal.scopes,
+      id: parsed.id,
+      headers: admission.headers,
+      log: edge.log,
+    });
+  if (refusal) throw new HttpError(refusal);
+
   const meter = createStorageMeter(limits.ledger, admission.storageKey, config.limits.storageBytes, edge.log);
   const response = await handleMcpPost({
     request: edge.request,
@@ -48,7 +76,15 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
     }),
     log: edge.log,
     audit: edge.audit,
-    tools: TOOLS,
+    listed:
+      policy.toolsList === "permitted"
+        ? TOOLS.filter((tool) => mayEverUse(policy, caller, tool.scope, tool.actions))
+        : TOOLS,
+    call,
+    decision,
+    policy,
+    caller,
+    confirmationSecret: config.confirmationSecret,
     refusal: admission.refusal,
   });
   return withHeaders(response, admission.headers);

@@ -1,32 +1,19 @@
 /**
- * What a JSON-RPC message costs, decided before anything runs: `tools/call` asks the tool's own
- * `cost(input)` hook with the arguments parsed by the tool's zod schema; everything else (initialize,
- * tools/list, ping, invalid arguments, unknown tools) costs one unit. A cost hook that throws costs one
- * unit too: the seam will refuse the call on its own terms.
+ * What a JSON-RPC message costs, decided before anything runs, from the call parsed once at the edge
+ * (src/tools/tool-call.ts): a ready `tools/call` asks the tool's own `cost(input)` hook; everything else
+ * (initialize, tools/list, ping, invalid arguments, unknown tools) costs one unit. A cost hook that throws
+ * costs one unit too: the seam will refuse the call on its own terms.
  */
-
 import type { Operation } from "../limits/decisions";
-import type { JsonRpcMessage } from "../mcp/json-rpc-message";
-import type { ToolCost, ToolDefinition } from "../tools/tool-definition";
+import type { ToolCall } from "../tools/tool-call";
+import type { ToolCost } from "../tools/tool-definition";
 
 const ONE: ToolCost = { units: 1 };
 
-function toolOf(
-  message: JsonRpcMessage,
-  findTool: (name: string) => ToolDefinition | undefined,
-): ToolDefinition | undefined {
-  if (message.method !== "tools/call") return undefined;
-  const name = (message.params as { name?: unknown } | undefined)?.name;
-  return typeof name === "string" ? findTool(name) : undefined;
-}
-
-export function requestCost(message: JsonRpcMessage, findTool: (name: string) => ToolDefinition | undefined): ToolCost {
-  const tool = toolOf(message, findTool);
-  if (!tool?.cost) return ONE;
-  const parsed = tool.input.safeParse((message.params as { arguments?: unknown }).arguments ?? {});
-  if (!parsed.success) return ONE;
+export function requestCost(call: ToolCall | undefined): ToolCost {
+  if (call?.kind !== "ready" || !call.tool.cost) return ONE;
   try {
-    const cost = tool.cost(parsed.data);
+    const cost = call.tool.cost(call.input);
     const whole = (n: number | undefined) => (n !== undefined && Number.isFinite(n) && n > 0 ? Math.ceil(n) : 0);
     return {
       units: Math.max(1, whole(cost.units)),
@@ -40,11 +27,8 @@ export function requestCost(message: JsonRpcMessage, findTool: (name: string) =>
 }
 
 /** Writes and deletes are never let through on a degraded limiter; reads may be (LIMITS_DEGRADED_READS). */
-export function operationOf(
-  message: JsonRpcMessage,
-  findTool: (name: string) => ToolDefinition | undefined,
-): Operation {
-  const tool = toolOf(message, findTool);
-  if (message.method === "tools/call" && !tool) return "read"; // unknown tool: the seam refuses it, nothing is written
-  return tool && tool.scope !== "files:read" ? "write" : "read";
+export function operationOf(call: ToolCall | undefined): Operation {
+  // Not a call, or an unknown tool: the seam refuses it, nothing is written.
+  if (call === undefined || call.kind === "unknown") return "read";
+  return call.tool.scope !== "files:read" ? "write" : "read";
 }

@@ -18,6 +18,7 @@ const principal: Principal = {
   roles: [],
   clientId: undefined,
   authTime: undefined,
+  acr: undefined,
   credentialKind: "jwt",
   certificateThumbprint: undefined,
   expiresAt: 0,

@@ -19,6 +19,7 @@ const principal = (certificateThumbprint?: string): Principal => ({
   roles: [],
   clientId: undefined,
   authTime: undefined,
+  acr: undefined,
   credentialKind: "jwt",
   certificateThumbprint,
   expiresAt: 0,
