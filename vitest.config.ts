@@ -16,6 +16,7 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
         r2Buckets: ["FILES", "AUDIT"],
+        kvNamespaces: ["API_KEYS"],
         bindings: {
           AUDIT_SIGNING_KEY: auditSigningKey,
           // The suite's own signing key is generated per run (test/support/keys.ts); these are

@@ -1,141 +1,27 @@
 /**
- * The request path of docs/architecture.md, in one direction:
- *   edge (request id, config, Origin, declared body size, CORS) → IP block cache → authenticate
- *   (a failure is counted against the IP) → body (cap, one JSON-RPC message) → rate limits and daily
- *   quotas (one Upstash round trip) → scope check (403 step-up) → MCP → tool seam → sandbox → R2.
- * Every answer gets an `X-Request-Id` and exactly one request log line.
+ * The Worker's routes. POST /mcp runs the request pipeline (src/http/mcp-pipeline.ts: edge → IP block →
+ * authenticate → body → admission → authorize → MCP); everything else here is the edge around it:
+ * a request id, one log line and the audit events per request, the Origin policy and CORS for /mcp,
+ * discovery (`/`, RFC 9728 metadata), health.
  */
 import { Hono } from "hono";
-import { createRequestLog, type RequestLog } from "./audit/audit-log";
-import { sendAuditEvents } from "./audit/audit-producer";
-import { createRequestAudit, type RequestAudit, requestOriginOf } from "./audit/request-audit";
-import { createJwtVerifier, type JwtVerifier } from "./auth/jwt-verifier";
-import { hasScope, type Principal, type Scope } from "./auth/principal";
-import { withVerifiedTokenCache } from "./auth/verified-token-cache";
-import { type Config, ConfigError, parseConfig } from "./config/config";
+import type { RequestLog } from "./audit/audit-log";
+import { ConfigError } from "./config/config";
 import type { Env } from "./env";
 import { errorDetail } from "./errors/error-detail";
-import { authenticate } from "./http/authenticate";
-import { assertDeclaredLengthWithin, type JsonRpcMessage, parseSingleMessage, readCappedText } from "./http/body";
-import { buildBearerChallenge, resourceMetadataUrlFor, stepUpScope } from "./http/challenge";
-import { corsHeaders, isOriginAllowed, preflightHeaders } from "./http/origin";
+import type { AppEnv } from "./http/app-env";
+import { browserOriginPolicy, requestIdentity } from "./http/edge";
+import { loadState, requireState } from "./http/isolate-state";
+import { handleMcpRequest } from "./http/mcp-pipeline";
+import { preflightHeaders } from "./http/origin";
 import { protectedResourceMetadata } from "./http/protected-resource-metadata";
-import { checkProtocolHeaders } from "./http/protocol-headers";
-import { HttpError, jsonRpcErrorResponse, plainErrorResponse, serviceUnavailable } from "./http/responses";
+import { HttpError, jsonRpcErrorResponse, plainErrorResponse } from "./http/responses";
 import { serverInfo } from "./http/server-info";
-import { operationOf, requestCost } from "./limits/request-cost";
-import {
-  admitRequest,
-  clientIp,
-  countFailedAuthentication,
-  createLimitsRuntime,
-  ipKey,
-  type LimitsRuntime,
-  refuseIfBlocked,
-} from "./limits/request-limits";
-import { createStorageMeter } from "./limits/storage-meter";
-import { handleMcpPost } from "./mcp/handle-mcp-post";
-import { createWorkflowRunner } from "./operations/workflow-runner";
-import { Sandbox } from "./sandbox/sandbox";
-import { findTool, TOOLS } from "./tools/registry";
-
-type AppEnv = {
-  Bindings: Env;
-  Variables: { log: RequestLog; audit: RequestAudit; config: Config; principal: Principal };
-};
-
-interface IsolateState {
-  readonly config: Config;
-  readonly verifier: JwtVerifier;
-  readonly resourceMetadataUrl: string;
-  readonly limits: LimitsRuntime;
-}
-
-// Parsed once per env object: config and the verifier (with its JWKS cache) are safe to share between
-// requests and tenants; a ConfigError is cached too, so a broken deployment fails fast and uniformly.
-const isolateState = new WeakMap<object, IsolateState | ConfigError>();
-
-function loadState(env: Env): IsolateState | ConfigError {
-  let state = isolateState.get(env);
-  if (!state) {
-    try {
-      const config = parseConfig(env);
-      state = {
-        config,
-        verifier: withVerifiedTokenCache(createJwtVerifier(config), {
-          audience: config.audience,
-          clockToleranceSeconds: config.clockToleranceSeconds,
-        }),
-        resourceMetadataUrl: resourceMetadataUrlFor(config.audience),
-        limits: createLimitsRuntime(config.limits),
-      };
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      state = error;
-    }
-    isolateState.set(env, state);
-  }
-  return state;
-}
-
-/** `shape`: JSON-RPC errors under /mcp, plain JSON `{"error": …}` on every other path. */
-function requireState(env: Env, log: RequestLog, shape: "json-rpc" | "plain" = "json-rpc"): IsolateState {
-  const state = loadState(env);
-  if (state instanceof ConfigError) {
-    log.security({ type: "config_error", reason: state.variable });
-    log.set({ outcome: "server_error", errorCode: "config_error" });
-    // The variable name helps the operator and reveals nothing secret; the value is never echoed.
-    throw new HttpError(serviceUnavailable(`Server misconfigured: ${state.message}`, shape));
-  }
-  return state;
-}
-
-function requiredScope(message: JsonRpcMessage): Scope | undefined {
-  if (message.method !== "tools/call") return undefined;
-  const name = (message.params as { name?: unknown } | undefined)?.name;
-  return typeof name === "string" ? findTool(name)?.scope : undefined;
-}
-
-/**
- * Adds headers in place: every response on this path is built here or by the SDK, so its headers are
- * mutable and no copy is needed. A response with immutable headers (one passed through from a fetch)
- * throws a TypeError on the first set, before anything changed, and is copied once instead.
- */
-function withHeaders(response: Response, headers: Record<string, string>): Response {
-  try {
-    for (const name in headers) response.headers.set(name, headers[name]!);
-    return response;
-  } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
-    const copy = new Response(response.body, response);
-    for (const name in headers) copy.headers.set(name, headers[name]!);
-    return copy;
-  }
-}
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.use("*", async (c, next) => {
-    const requestId = crypto.randomUUID();
-    // The audit object observes the log, so every outcome and refusal the log hears reaches the trail.
-    const audit = createRequestAudit(requestId, requestOriginOf(c.req.raw));
-    const log = createRequestLog(requestId, Date.now, undefined, audit);
-    c.set("log", log);
-    c.set("audit", audit);
-    await next();
-    c.res = withHeaders(c.res, { "x-request-id": log.requestId });
-    const state = isolateState.get(c.env);
-    log.finish(
-      c.res.status,
-      c.req.method,
-      c.req.routePath,
-      state && !(state instanceof ConfigError) ? state.config.logLevel : "info",
-    );
-    const events = audit.finish(c.res.status, c.req.method, c.req.routePath);
-    // After the answer: the queue send never delays or fails the response (audit-producer.ts).
-    if (events.length > 0) c.executionCtx.waitUntil(sendAuditEvents(c.env.AUDIT_QUEUE, events, requestId));
-  });
+  app.use("*", requestIdentity());
 
   app.onError((error, c) => {
     if (error instanceof HttpError) return error.response;
@@ -173,19 +59,7 @@ export function createApp(): Hono<AppEnv> {
   app.get("/.well-known/oauth-protected-resource", metadata);
   app.get("/.well-known/oauth-protected-resource/mcp", metadata);
 
-  // Browser-origin policy and CORS for everything under /mcp.
-  app.use("/mcp", async (c, next) => {
-    const state = requireState(c.env, c.get("log"));
-    const origin = c.req.header("origin") ?? null;
-    if (!isOriginAllowed(origin, state.config)) {
-      c.get("log").security({ type: "origin_refused", reason: "origin_not_allowed" });
-      c.get("log").set({ outcome: "denied", errorCode: "origin_not_allowed" });
-      throw new HttpError(jsonRpcErrorResponse(403, -32000, "Forbidden: this Origin is not allowed"));
-    }
-    c.set("config", state.config);
-    await next();
-    if (origin !== null) c.res = withHeaders(c.res, corsHeaders(origin));
-  });
+  app.use("/mcp", browserOriginPolicy());
 
   app.options("/mcp", (c) => {
     const origin = c.req.header("origin");
@@ -200,95 +74,7 @@ export function createApp(): Hono<AppEnv> {
   app.get("/mcp", methodNotAllowed);
   app.delete("/mcp", methodNotAllowed);
 
-  app.post("/mcp", async (c) => {
-    const log = c.get("log");
-    const state = requireState(c.env, log);
-    assertDeclaredLengthWithin(c.req.raw, state.config.maxRequestBytes);
-    const ip = clientIp(c.req.raw);
-    // Bookkeeping the limiter may finish after the answer (refunds and strikes of a refusal).
-    const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
-    // A blocked IP is refused here, before any token work and without an Upstash round trip.
-    refuseIfBlocked(state.limits, await ipKey(ip), "ip", log);
-    let principal: Principal;
-    try {
-      principal = await authenticate(c.req.raw, {
-        verifier: state.verifier,
-        resourceMetadataUrl: state.resourceMetadataUrl,
-        log,
-        expected: { issuer: state.config.issuer, audience: state.config.audience },
-      });
-      c.get("audit").authenticated(principal);
-    } catch (error) {
-      // Brute-forcing tokens costs the IP like any request: 429 once it is over, else the 401.
-      if (error instanceof HttpError && error.response.status === 401)
-        await countFailedAuthentication(state.limits, ip, log, defer);
-      throw error;
-    }
-    const message = parseSingleMessage(await readCappedText(c.req.raw, state.config.maxRequestBytes));
-    c.get("audit").message(message);
-    checkProtocolHeaders(c.req.raw.headers, message);
-    if (typeof message.method === "string") log.set({ rpcMethod: message.method.slice(0, 64) });
-    const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
-    const scope = requiredScope(message);
-    const scopeMissing = scope !== undefined && !hasScope(principal, scope);
-    // A call that will be refused for its scope still counts against the rate limits (so 403s cannot
-    // be spammed for free) but spends no daily quota: nothing will be written or deleted.
-    const admitted = await admitRequest(state.limits, {
-      ip,
-      principal,
-      cost: scopeMissing ? { units: 1 } : requestCost(message, findTool),
-      operation: scopeMissing ? "read" : operationOf(message, findTool),
-      log,
-      id,
-      defer,
-    });
-
-    if (scopeMissing) {
-      const tool = (message.params as { name: string }).name;
-      log.set({ tool, outcome: "denied", errorCode: "insufficient_scope" });
-      log.security({ type: "scope_refused", reason: "insufficient_scope", tool, scope });
-      const challenge = buildBearerChallenge({
-        error: "insufficient_scope",
-        scope: stepUpScope(principal.scopes, scope),
-        resourceMetadataUrl: state.resourceMetadataUrl,
-      });
-      return jsonRpcErrorResponse(
-        403,
-        -32000,
-        `Forbidden: ${tool} requires the ${scope} scope`,
-        { "www-authenticate": challenge, ...admitted.headers },
-        id,
-      );
-    }
-
-    const meter = createStorageMeter(
-      state.limits.ledger,
-      admitted.storageKey,
-      state.config.limits.storageBytes,
-      log,
-      admitted.storageReserved,
-    );
-    try {
-      const response = await handleMcpPost({
-        request: c.req.raw,
-        message,
-        principal,
-        sandbox: new Sandbox(c.env.FILES, principal.tenant, {
-          meter,
-          operations: createWorkflowRunner(c.env.TREE_OPERATIONS),
-        }),
-        log,
-        audit: c.get("audit"),
-        tools: TOOLS,
-        refusal: admitted.refusal,
-        defer,
-      });
-      return withHeaders(response, admitted.headers);
-    } finally {
-      // The unspent reservation and any freed bytes go back after the answer, not before it.
-      defer(meter.settle());
-    }
-  });
+  app.post("/mcp", handleMcpRequest);
 
   // Plain JSON, not a JSON-RPC envelope: OAuth clients probing well-known paths parse `{"error": …}`.
   app.notFound(() =>

@@ -10,4 +10,6 @@ export interface Env extends ConfigEnv {
   AUDIT: R2Bucket;
   /** Producer side of the audit queue; the consumer is this Worker's `queue` handler. */
   AUDIT_QUEUE: Queue<unknown>;
+  /** API key records (`npm run keys`); without the binding every API key is refused as unknown. */
+  API_KEYS?: KVNamespace;
 }

@@ -25,12 +25,16 @@ export interface RequestFields {
   tool?: string;
   /** Stable error code of a tool error or refusal; never the message. */
   errorCode?: string;
+  /** The access decision of a tools/call (src/policy/decide.ts) and the rule (or `scope:…`) that made it. */
+  decision?: string;
+  rule?: string;
   outcome?: Outcome;
 }
 
 export type SecurityEventType =
   | "auth_failure"
   | "scope_refused"
+  | "policy_refused"
   | "path_refused"
   | "origin_refused"
   | "config_error"
@@ -45,6 +49,8 @@ export interface SecurityEvent {
   reason: string;
   tool?: string;
   scope?: string;
+  /** The policy rule (or `scope:…`) behind a refusal. */
+  rule?: string;
   /** For internal errors only: error class and code, for the operator. */
   detail?: string;
 }

@@ -1,28 +1,65 @@
 /**
- * Why a credential was refused, as a closed set of codes. The wire learns only "invalid_token"; the
- * audit log learns the precise reason. `key_set_unavailable` is our outage, not the caller's fault, and
- * is answered with 503 instead of 401 (invariant 5, docs/architecture.md).
+ * Why a credential was refused, as a closed set of codes. The wire learns little (src/http/auth-refusals.ts
+ * maps every code, exhaustively); the audit log learns the precise reason. Audit and alerting may map
+ * `AuthFailureReason` (or iterate `AUTH_FAILURE_REASONS`) and rely on it being complete.
+ * `key_set_unavailable`, `api_key_store_unavailable` and `replay_cache_unavailable` are our outages, not
+ * the caller's fault, and are answered with 503 instead of 401 (invariant 5, docs/architecture.md); a corrupt stored
+ * API key record (`api_key_record_invalid`) is our bug and answered with 500.
  */
-export type AuthFailureReason =
-  | "missing_credential"
-  | "malformed_authorization_header"
-  | "unsupported_scheme"
-  | "token_in_query"
-  | "malformed_token"
-  | "algorithm_not_allowed"
-  | "hostile_key_header"
-  | "unsupported_critical_header"
-  | "unknown_key"
-  | "bad_signature"
-  | "expired"
-  | "not_yet_valid"
-  | "missing_expiry"
-  | "wrong_issuer"
-  | "wrong_audience"
-  | "missing_tenant"
-  | "invalid_tenant"
-  | "invalid_claims"
-  | "key_set_unavailable";
+export const AUTH_FAILURE_REASONS = [
+  // The Authorization header itself.
+  "missing_credential",
+  "malformed_authorization_header",
+  "unsupported_scheme",
+  "token_in_query",
+  "malformed_token",
+  // JWT access tokens.
+  "algorithm_not_allowed",
+  "hostile_key_header",
+  "unsupported_critical_header",
+  "unknown_key",
+  "bad_signature",
+  "expired",
+  "not_yet_valid",
+  "missing_expiry",
+  "wrong_issuer",
+  "wrong_audience",
+  "missing_tenant",
+  "invalid_tenant",
+  "invalid_claims",
+  "key_set_unavailable",
+  // API keys.
+  "malformed_api_key",
+  "unknown_api_key",
+  "api_key_secret_mismatch",
+  "api_key_revoked",
+  "api_key_expired",
+  "api_key_rotated",
+  "api_key_record_invalid",
+  "api_key_store_unavailable",
+  // Client certificates (mTLS, RFC 8705).
+  "client_certificate_missing",
+  "client_certificate_unverified",
+  "client_certificate_revoked",
+  "client_certificate_not_allowed",
+  "certificate_binding_mismatch",
+  // DPoP (RFC 9449) and sender-constrained tokens.
+  "dpop_bound_token_as_bearer",
+  "dpop_token_not_bound",
+  "dpop_proof_missing",
+  "dpop_proof_malformed",
+  "dpop_proof_invalid",
+  "dpop_method_mismatch",
+  "dpop_url_mismatch",
+  "dpop_proof_stale",
+  "dpop_token_hash_mismatch",
+  "dpop_key_mismatch",
+  "dpop_proof_replayed",
+  "replay_cache_unavailable",
+  "sender_constraint_required",
+] as const;
+
+export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
 
 export type AuthResult<T> =
   | { readonly ok: true; readonly value: T }
@@ -30,4 +67,8 @@ export type AuthResult<T> =
 
 export function authFailure(reason: AuthFailureReason): { ok: false; reason: AuthFailureReason } {
   return { ok: false, reason };
+}
+
+export function authSuccess<T>(value: T): { ok: true; value: T } {
+  return { ok: true, value };
 }

@@ -6,12 +6,15 @@
  * §4.1.11). Then jose checks the signature against the configured key set with an asymmetric allow-list,
  * `iss`, `aud`, `exp` (required), `nbf` and a small clock tolerance.
  */
-import { decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+
+import { base64url, decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
 import * as z from "zod";
 import type { Config } from "../config/config";
+import { toHex } from "../encoding/hex";
 import { isValidTenantId } from "../sandbox/tenant-prefix";
 import { ALLOWED_JWS_ALGORITHMS } from "./algorithms";
 import { type AuthFailureReason, type AuthResult, authFailure } from "./auth-failure";
+import { type CredentialVerifier, looksLikeJwt } from "./credential-verifier";
 import { createKeyResolver, KeySetUnavailableError } from "./key-set";
 import type { Principal } from "./principal";
 
@@ -24,17 +27,25 @@ const claimsSchema = z.object({
   sub: z.string().min(1),
   scope: z.string().optional(),
   scp: stringList.optional(),
-  roles: stringList.optional(),
   client_id: z.string().optional(),
   azp: z.string().optional(),
   auth_time: z.number().optional(),
+  acr: z.string().max(256).optional(),
   exp: z.number(),
-  cnf: z.looseObject({ "x5t#S256": z.string().optional() }).optional(),
+  // RFC 8705 §3.1 and RFC 9449 §6.1: base64url SHA-256 of the certificate / of the JWK (RFC 7638).
+  cnf: z
+    .looseObject({
+      "x5t#S256": z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{43}$/)
+        .optional(),
+      jkt: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{43}$/)
+        .optional(),
+    })
+    .optional(),
 });
-
-export interface JwtVerifier {
-  verify(token: string, now?: Date): Promise<AuthResult<Principal>>;
-}
 
 function toList(value: string | string[] | undefined, separator = " "): string[] {
   if (value === undefined) return [];
@@ -42,27 +53,42 @@ function toList(value: string | string[] | undefined, separator = " "): string[]
   return items.map((item) => item.trim()).filter((item) => item.length > 0);
 }
 
+/** Where the tenant and the roles are read from (OAUTH_TENANT_CLAIM, the policy's `rolesClaim`). */
+export interface ClaimNames {
+  readonly tenantClaim: string;
+  readonly rolesClaim: string;
+}
+
 /** Pure: verified payload → Principal, or the reason it cannot be one. */
-export function toPrincipal(payload: JWTPayload, tenantClaim: string): AuthResult<Principal> {
+export function toPrincipal(payload: JWTPayload, names: ClaimNames): AuthResult<Principal> {
+  const { tenantClaim } = names;
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) return authFailure("invalid_claims");
+  // A roles claim the policy cannot read must not count as "no roles" (which would leave the token's
+  // scopes unrestricted): refuse the token instead.
+  const roles = stringList.optional().safeParse((payload as Record<string, unknown>)[names.rolesClaim]);
+  if (!roles.success) return authFailure("invalid_claims");
   const tenant = (payload as Record<string, unknown>)[tenantClaim];
   if (tenant === undefined || tenant === null || tenant === "") return authFailure("missing_tenant");
   // Present but not a string (a numeric org id, an array): an IdP mapping to fix, not a missing claim.
   if (typeof tenant !== "string") return authFailure("invalid_tenant");
   if (!isValidTenantId(tenant)) return authFailure("invalid_tenant");
   const c = claims.data;
+  const x5t = c.cnf?.["x5t#S256"];
   return {
     ok: true,
     value: {
       subject: c.sub,
       tenant,
       scopes: new Set([...toList(c.scope), ...toList(c.scp)]),
-      roles: toList(c.roles),
+      roles: toList(roles.data),
       clientId: c.client_id ?? c.azp,
       authTime: c.auth_time,
+      acr: c.acr,
       credentialKind: "jwt",
-      certificateThumbprint: c.cnf?.["x5t#S256"],
+      // Cloudflare reports certificate fingerprints in hex; the binding is compared in that form.
+      certificateThumbprint: x5t === undefined ? undefined : toHex(base64url.decode(x5t)),
+      dpopThumbprint: c.cnf?.jkt,
       expiresAt: c.exp,
     },
   };
@@ -117,8 +143,10 @@ function toFailureReason(error: unknown): AuthFailureReason {
 export function createJwtVerifier(
   config: Config,
   keys: JWTVerifyGetKey = createKeyResolver(config.jwks, { timeoutMs: config.jwksTimeoutMs }),
-): JwtVerifier {
+): CredentialVerifier {
   return {
+    kind: "jwt",
+    matches: looksLikeJwt,
     async verify(token, now) {
       if (token.length > MAX_TOKEN_LENGTH) return authFailure("malformed_token");
       const headerProblem = inspectHeader(token);
@@ -130,9 +158,9 @@ export function createJwtVerifier(
           algorithms: [...ALLOWED_JWS_ALGORITHMS],
           requiredClaims: ["exp"],
           clockTolerance: config.clockToleranceSeconds,
-          ...(now ? { currentDate: now } : {}),
+          currentDate: now,
         });
-        return toPrincipal(payload, config.tenantClaim);
+        return toPrincipal(payload, { tenantClaim: config.tenantClaim, rolesClaim: config.policy.rolesClaim });
       } catch (error) {
         return authFailure(toFailureReason(error));
       }

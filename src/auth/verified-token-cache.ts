@@ -17,7 +17,7 @@
  */
 import { decodeJwt } from "jose";
 import type { AuthResult } from "./auth-failure";
-import type { JwtVerifier } from "./jwt-verifier";
+import type { CredentialVerifier } from "./credential-verifier";
 import type { Principal } from "./principal";
 
 /** How long a verified token is trusted without verifying it again (capped by its `exp`). */
@@ -41,7 +41,7 @@ export interface VerifiedTokenCacheOptions {
   readonly trustSeconds?: number;
 }
 
-export interface CachingJwtVerifier extends JwtVerifier {
+export interface CachingJwtVerifier extends CredentialVerifier {
   /** Entries currently held (for tests and diagnostics). */
   size(): number;
 }
@@ -68,7 +68,10 @@ function numericClaim(value: unknown): number | undefined {
 }
 
 /** Wraps a full verifier with the cache; `verify` answers exactly what the inner verifier would. */
-export function withVerifiedTokenCache(inner: JwtVerifier, options: VerifiedTokenCacheOptions): CachingJwtVerifier {
+export function withVerifiedTokenCache(
+  inner: CredentialVerifier,
+  options: VerifiedTokenCacheOptions,
+): CachingJwtVerifier {
   const maxEntries = options.maxEntries ?? MAX_CACHED_TOKENS;
   const trustMs = (options.trustSeconds ?? TRUST_SECONDS) * 1000;
   const entries = new Map<string, Entry>();
@@ -91,6 +94,8 @@ export function withVerifiedTokenCache(inner: JwtVerifier, options: VerifiedToke
   };
 
   return {
+    kind: inner.kind,
+    matches: inner.matches,
     async verify(token, now): Promise<AuthResult<Principal>> {
       const nowMs = (now ?? new Date()).getTime();
       const key = await tokenDigest(token);

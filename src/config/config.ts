@@ -7,8 +7,10 @@
  * `ENVIRONMENT=development` says so explicitly.
  */
 import * as z from "zod";
+import { type Policy, parsePolicy, SCOPES_ONLY_POLICY } from "../policy/policy";
 import { type AuditConfig, type AuditEnv, parseAuditConfig } from "./audit-config";
 import { ConfigError, type Environment } from "./config-error";
+import { type CredentialsConfig, type CredentialsEnv, parseCredentialsConfig } from "./credentials-config";
 import { parseSecureUrl, parseWholeNumber, present } from "./env-values";
 import { type LimitsConfig, type LimitsEnv, parseLimitsConfig } from "./limits-config";
 
@@ -37,12 +39,21 @@ export interface Config {
   readonly limits: LimitsConfig;
   /** `warn` leaves out request lines without security events or 5xx (docs/logging.md). */
   readonly logLevel: LogLevel;
+  /** The access policy (`ACCESS_POLICY`); without one, scopes alone decide (docs/policy.md). */
+  readonly policy: Policy;
+  /**
+   * HMAC secret sealing confirmation request state (src/policy/confirmation.ts); undefined when no rule
+   * asks for confirmations. A random per-isolate value in development when unset.
+   */
+  readonly confirmationSecret: string | undefined;
   /** Signing key, SIEM sink, alert webhook and detector thresholds (src/config/audit-config.ts). */
   readonly audit: AuditConfig;
+  /** API key revocations, mTLS, sender-constrained tokens (src/config/credentials-config.ts). */
+  readonly credentials: CredentialsConfig;
 }
 
 /** The variables this module reads; everything else in env is ignored here. */
-export interface ConfigEnv extends LimitsEnv, AuditEnv {
+export interface ConfigEnv extends LimitsEnv, AuditEnv, CredentialsEnv {
   ENVIRONMENT?: string;
   OAUTH_ISSUER?: string;
   OAUTH_AUDIENCE?: string;
@@ -54,6 +65,8 @@ export interface ConfigEnv extends LimitsEnv, AuditEnv {
   OAUTH_CLOCK_TOLERANCE_SECONDS?: string;
   OAUTH_JWKS_TIMEOUT_MS?: string;
   LOG_LEVEL?: string;
+  ACCESS_POLICY?: string;
+  CONFIRMATION_SECRET?: string;
 }
 
 export const DEFAULT_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
@@ -146,11 +159,43 @@ function parseTenantClaim(raw: string | undefined): string {
   return value;
 }
 
+/** Absent → scopes only (today's behaviour); present but invalid → ConfigError, the server fails closed. */
+function parseAccessPolicy(raw: string | undefined): Policy {
+  const text = present(raw);
+  if (text === undefined) return SCOPES_ONLY_POLICY;
+  const result = parsePolicy(text);
+  if (!result.ok) throw new ConfigError("ACCESS_POLICY", result.problem);
+  return result.policy;
+}
+
+const MIN_CONFIRMATION_SECRET_LENGTH = 32;
+
+function parseConfirmationSecret(
+  raw: string | undefined,
+  environment: Environment,
+  policy: Policy,
+): string | undefined {
+  const secret = present(raw);
+  if (secret !== undefined) {
+    if (secret.length < MIN_CONFIRMATION_SECRET_LENGTH) {
+      throw new ConfigError("CONFIRMATION_SECRET", `must be at least ${MIN_CONFIRMATION_SECRET_LENGTH} characters`);
+    }
+    return secret;
+  }
+  if (!policy.rules.some(({ rule }) => rule.effect === "confirm")) return undefined;
+  if (environment !== "development") {
+    throw new ConfigError("CONFIRMATION_SECRET", "is required when ACCESS_POLICY has a confirm rule");
+  }
+  // Development only: a random secret per isolate (confirmations do not survive a restart; fine locally).
+  return Array.from(crypto.getRandomValues(new Uint8Array(32)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 export function parseConfig(env: ConfigEnv): Config {
   const environment = parseEnvironment(env.ENVIRONMENT);
   const issuer = required(env, "OAUTH_ISSUER");
   const audienceRaw = required(env, "OAUTH_AUDIENCE");
   parseSecureUrl("OAUTH_AUDIENCE", audienceRaw, environment);
+  const policy = parseAccessPolicy(env.ACCESS_POLICY);
   return {
     environment,
     issuer,
@@ -164,6 +209,9 @@ export function parseConfig(env: ConfigEnv): Config {
     jwksTimeoutMs: parseInteger(env, "OAUTH_JWKS_TIMEOUT_MS", 3000, 100, 30000),
     limits: parseLimitsConfig(env, environment),
     logLevel: parseLogLevel(env.LOG_LEVEL),
+    policy,
+    confirmationSecret: parseConfirmationSecret(env.CONFIRMATION_SECRET, environment, policy),
+    credentials: parseCredentialsConfig(env),
     audit: parseAuditConfig(env, environment),
   };
 }

@@ -21,7 +21,12 @@ export type ToolErrorCode =
   | "edit_ambiguous"
   | "quota_exceeded"
   | "limit_reached"
-  | "forbidden";
+  | "forbidden"
+  | "policy_denied"
+  | "certificate_required"
+  | "confirmation_required"
+  | "confirmation_declined"
+  | "confirmation_invalid";
 
 export class ToolError extends Error {
   override readonly name = "ToolError";

@@ -47,6 +47,21 @@ export interface GlobOptions {
 
 /** A matcher that is true when any of `patterns` matches; with no patterns it matches nothing. */
 export function compileGlobs(patterns: readonly string[], parameter: string, options: GlobOptions = {}): PathMatcher {
+  return compileGlobSet(patterns, parameter, options).matches;
+}
+
+/**
+ * The same patterns, also answering whether something *below* a directory could match (minimatch's
+ * partial match, the test a walker uses to decide whether to descend): `archive/**` may match below
+ * `archive`, `**\/.env` below any directory, `docs/*.md` below `docs` only. The access policy uses it
+ * for operations on whole subtrees (a recursive delete, a directory move) before their contents are known.
+ */
+export interface GlobSet {
+  readonly matches: PathMatcher;
+  readonly mayMatchBelow: PathMatcher;
+}
+
+export function compileGlobSet(patterns: readonly string[], parameter: string, options: GlobOptions = {}): GlobSet {
   if (patterns.length > MAX_GLOB_PATTERNS) {
     throw new ToolError(
       "invalid_arguments",
@@ -94,7 +109,12 @@ export function compileGlobs(patterns: readonly string[], parameter: string, opt
     expansionsLeft -= compiled.globSet.length;
     return compiled;
   });
-  return (relativePath) => matchers.some((matcher) => matcher.match(relativePath));
+  return {
+    matches: (relativePath) => matchers.some((matcher) => matcher.match(relativePath)),
+    // The root holds everything; minimatch's partial match does not treat "" as a prefix of anything.
+    mayMatchBelow: (directory) =>
+      matchers.length > 0 && (directory === "" || matchers.some((matcher) => matcher.match(directory, true))),
+  };
 }
 
 /**

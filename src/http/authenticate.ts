@@ -1,89 +1,97 @@
 /**
- * Request → Principal, or the complete refusal: 401 with a Bearer challenge that points at our metadata
- * (adding `error="invalid_token"` when a token was sent), or 503 + Retry-After when the key set could not
- * be fetched (our outage, not the caller's fault). Every refusal is a security event with its reason code.
+ * Authenticate: request → Principal (src/auth/authenticate-credential.ts), or the complete refusal from
+ * the wire table (auth-refusals.ts): 401 with a challenge that points at our metadata, or 503 +
+ * Retry-After for our own outage. A 401 costs the client IP one unit of its rate limit, so guessing
+ * tokens is throttled like any flood (429 once it is over). Every refusal is a security event with its
+ * reason code.
  */
-import type { RequestLog } from "../audit/audit-log";
 import type { AuthFailureReason } from "../auth/auth-failure";
-import { extractBearerToken } from "../auth/bearer";
-import type { JwtVerifier } from "../auth/jwt-verifier";
+import { authenticateCredential, type CredentialRequest } from "../auth/authenticate-credential";
+import { parseTlsClientAuth } from "../auth/client-certificate";
+import { schemeOf } from "../auth/credential-header";
+import { DPOP_ALGORITHMS } from "../auth/dpop-proof";
 import type { Principal } from "../auth/principal";
-import { type BearerError, buildBearerChallenge } from "./challenge";
+import { countFailedAuthentication } from "../limits/admission-check";
+import { describeAuthFailure, toAuthRefusal } from "./auth-refusals";
+import { buildBearerChallenge, buildDpopChallenge } from "./challenge";
+import type { Edge } from "./edge";
+import { tooManyRequests } from "./limit-refusals";
+import { rateLimitHeaders } from "./rate-limit-headers";
 import { HttpError, jsonRpcErrorResponse, serviceUnavailable } from "./responses";
 
 /** Scopes a client should ask for when it has no token yet; `files:delete` is obtained by step-up. */
 export const BASELINE_SCOPE = "files:read files:write";
 
-export interface AuthenticateOptions {
-  readonly verifier: JwtVerifier;
-  readonly resourceMetadataUrl: string;
-  readonly log: RequestLog;
-  /** The trusted issuer and this server's audience: public values (see the metadata), named in refusals. */
-  readonly expected: { readonly issuer: string; readonly audience: string };
+/** The facts authentication may see; the rest of the request (body, other headers) stays here. */
+export function toCredentialRequest(request: Request): CredentialRequest {
+  const cf = request.cf as { tlsClientAuth?: unknown } | undefined;
+  return {
+    method: request.method,
+    url: request.url,
+    authorization: request.headers.get("authorization"),
+    clientCertificate: parseTlsClientAuth(cf?.tlsClientAuth),
+    dpopProofs: request.headers.has("dpop") ? [request.headers.get("dpop") ?? ""] : [],
+  };
 }
 
 /**
- * The one refusal detail a caller gets besides the error code: a token minted for another server (or by
- * another issuer) is a configuration mistake the caller can fix, e.g. a token for another dev port. Only
- * our own public values are named, never anything read from the token. Every other reason stays generic.
+ * 401 carries two challenges, Bearer first (MCP clients read `resource_metadata` from it), then
+ * `DPoP algs="…"` so a client can tell DPoP is accepted (RFC 9449 §7.1). The error goes on the DPoP
+ * challenge for proof failures and for requests made with the DPoP scheme, else on the Bearer one.
  */
-export function describeAuthFailure(
-  reason: AuthFailureReason,
-  expected: AuthenticateOptions["expected"],
-): string | undefined {
-  switch (reason) {
-    case "token_in_query":
-      return "Send the access token in the Authorization header only";
-    case "wrong_audience":
-      return `The access token is for another audience; this server accepts only aud ${expected.audience}`;
-    case "wrong_issuer":
-      return `The access token is from another issuer; this server trusts only ${expected.issuer}`;
-    default:
-      return undefined;
-  }
-}
-
-function unauthorized(
-  reason: AuthFailureReason,
-  resourceMetadataUrl: string,
-  expected: AuthenticateOptions["expected"],
-): HttpError {
-  const error: BearerError | undefined =
-    reason === "missing_credential" || reason === "unsupported_scheme"
-      ? undefined
-      : reason === "token_in_query" || reason === "malformed_authorization_header"
-        ? "invalid_request"
-        : "invalid_token";
-  const description = describeAuthFailure(reason, expected);
-  const challenge = buildBearerChallenge({
-    resourceMetadataUrl,
+function refusalResponse(reason: AuthFailureReason, edge: Edge): Response {
+  const refusal = toAuthRefusal(reason);
+  if (refusal.status === 503) return serviceUnavailable(refusal.message);
+  if (refusal.status === 500)
+    return jsonRpcErrorResponse(500, -32603, `Internal error (request ${edge.log.requestId})`);
+  const onDpop = refusal.challenge === "dpop" || schemeOf(edge.request.headers.get("authorization")) === "dpop";
+  const text = describeAuthFailure(reason, { issuer: edge.state.config.issuer, audience: edge.state.config.audience });
+  const description = text ? { errorDescription: text } : {};
+  const bearerError = onDpop || refusal.error === "invalid_dpop_proof" ? undefined : refusal.error;
+  const bearer = buildBearerChallenge({
+    resourceMetadataUrl: edge.state.resourceMetadataUrl,
     scope: BASELINE_SCOPE,
-    ...(error ? { error } : {}),
-    ...(description ? { errorDescription: description } : {}),
+    ...(bearerError ? { error: bearerError, ...description } : {}),
+  });
+  const dpop = buildDpopChallenge({
+    algorithms: DPOP_ALGORITHMS,
+    ...(onDpop && refusal.error ? { error: refusal.error, ...description } : {}),
   });
   const message =
-    error === undefined
+    refusal.error === undefined
       ? "Unauthorized: an access token is required"
-      : description !== undefined
-        ? `Unauthorized: ${description}`
+      : text !== undefined
+        ? `Unauthorized: ${text}`
         : "Unauthorized: the access token is missing, invalid or expired";
-  return new HttpError(jsonRpcErrorResponse(401, -32000, message, { "www-authenticate": challenge }));
+  const response = jsonRpcErrorResponse(401, -32000, message, { "www-authenticate": bearer });
+  response.headers.append("www-authenticate", dpop);
+  return response;
 }
 
-export async function authenticate(request: Request, options: AuthenticateOptions): Promise<Principal> {
-  const { log } = options;
-  const extracted = extractBearerToken(request);
-  const result = extracted.ok ? await options.verifier.verify(extracted.value) : extracted;
+export async function authenticate(edge: Edge): Promise<Principal> {
+  const { log, state } = edge;
+  const result = await authenticateCredential(state.authenticator, toCredentialRequest(edge.request), new Date());
   if (result.ok) {
     const principal = result.value;
     log.set({ tenant: principal.tenant, subject: principal.subject, clientId: principal.clientId });
+    edge.audit.authenticated(principal);
     return principal;
   }
   log.security({ type: "auth_failure", reason: result.reason });
-  if (result.reason === "key_set_unavailable") {
-    log.set({ outcome: "unavailable", errorCode: "jwks_unavailable" });
-    throw new HttpError(serviceUnavailable("Authorization server keys are temporarily unavailable; retry later"));
+  const refusal = toAuthRefusal(result.reason);
+  if (refusal.status !== 401) {
+    log.set({ outcome: refusal.status === 503 ? "unavailable" : "server_error", errorCode: refusal.errorCode });
+    throw new HttpError(refusalResponse(result.reason, edge));
+  }
+  // Brute-forcing credentials costs the IP like any request: 429 once it is over, else the 401.
+  const counted = await countFailedAuthentication(state.limits, edge.ip, edge.defer);
+  if (counted.kind === "uncounted") {
+    // Our outage must not turn into "your token is fine" or into a 503 that hides the 401.
+    log.security({ type: "degraded_decision", reason: "auth_failure_uncounted" });
+  } else if (counted.kind === "rate_limited") {
+    const headers = rateLimitHeaders(counted.windows, counted.now);
+    throw tooManyRequests(log, "ip_auth_failures", counted.retryAt, counted.now, headers);
   }
   log.set({ outcome: "denied", errorCode: result.reason });
-  throw unauthorized(result.reason, options.resourceMetadataUrl, options.expected);
+  throw new HttpError(refusalResponse(result.reason, edge));
 }

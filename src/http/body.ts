@@ -1,8 +1,12 @@
 /**
- * Reads a JSON-RPC request body under a byte cap, before anything parses it: a declared
- * `Content-Length` over the cap is refused without reading, and a chunked body is cut off as soon as it
- * passes the cap. One message per POST (batches were removed from MCP in 2025-06-18).
+ * Body: reads a JSON-RPC request body under a byte cap, before anything parses it: a declared
+ * `Content-Length` over the cap is refused at the edge without reading, and a chunked body is cut off as
+ * soon as it passes the cap. One message per POST (batches were removed from MCP in 2025-06-18), whose
+ * protocol headers must agree with it (protocol-headers.ts).
  */
+import type { JsonRpcMessage } from "../mcp/json-rpc-message";
+import type { Edge } from "./edge";
+import { checkProtocolHeaders } from "./protocol-headers";
 import { HttpError, jsonRpcErrorResponse } from "./responses";
 
 const decoder = new TextDecoder();
@@ -52,7 +56,7 @@ export async function readCappedText(request: Request, maxBytes: number): Promis
   return decoder.decode(bytes);
 }
 
-export type JsonRpcMessage = { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
+export type { JsonRpcMessage };
 
 export function parseSingleMessage(text: string): JsonRpcMessage {
   let parsed: unknown;
@@ -74,4 +78,21 @@ export function parseSingleMessage(text: string): JsonRpcMessage {
     throw new HttpError(jsonRpcErrorResponse(400, -32600, "Invalid Request: expected one JSON-RPC message object"));
   }
   return parsed as JsonRpcMessage;
+}
+
+/** The one message of this POST, with what later stages need from it. */
+export interface ParsedMessage {
+  readonly message: JsonRpcMessage;
+  /** The JSON-RPC id, for error answers about this message; null for notifications and odd ids. */
+  readonly id: string | number | null;
+}
+
+export async function readMessage(edge: Edge): Promise<ParsedMessage> {
+  const message = parseSingleMessage(await readCappedText(edge.request, edge.state.config.maxRequestBytes));
+  edge.audit.message(message);
+  // 2026-07-28 header/body agreement and revision checks, before any decision is taken from the body.
+  checkProtocolHeaders(edge.request.headers, message);
+  if (typeof message.method === "string") edge.log.set({ rpcMethod: message.method.slice(0, 64) });
+  const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
+  return { message, id };
 }

@@ -1,4 +1,5 @@
 /** RFC 9728 Protected Resource Metadata for the MCP endpoint. Pure. */
+import { DPOP_ALGORITHMS } from "../auth/dpop-proof";
 import { SCOPES } from "../auth/principal";
 import type { Config } from "../config/config";
 
@@ -8,6 +9,9 @@ export function protectedResourceMetadata(config: Config): Record<string, unknow
     authorization_servers: [config.issuer],
     scopes_supported: [...SCOPES],
     bearer_methods_supported: ["header"],
+    // RFC 9728 §2: the proof algorithms we accept, and that certificate-bound tokens work here.
+    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
+    tls_client_certificate_bound_access_tokens: true,
     resource_name: "R2 Files MCP server",
   };
 }

@@ -4,7 +4,9 @@
  * `{"error", "error_description"}` object, the shape OAuth clients parse (RFC 6749 §5.2). `HttpError`
  * carries a complete response through Hono's error handler (the pattern hono's own auth middleware uses).
  */
-export const RETRY_AFTER_SECONDS = 5;
+import { RETRY_AFTER_SECONDS } from "../errors/retry-after";
+
+export { RETRY_AFTER_SECONDS };
 
 /** JSON-RPC codes: -32700 parse, -32600 invalid request, -32000 transport-level (as the SDK uses it). */
 export type JsonRpcErrorCode = -32700 | -32600 | -32603 | -32000;
@@ -47,4 +49,11 @@ export function serviceUnavailable(message: string, shape: "json-rpc" | "plain" 
   return shape === "plain"
     ? plainErrorResponse(503, "temporarily_unavailable", message, headers)
     : jsonRpcErrorResponse(503, -32000, message, headers);
+}
+
+/** A copy of `response` with `headers` set (responses from fetch and the SDK have immutable headers). */
+export function withHeaders(response: Response, headers: Record<string, string>): Response {
+  const copy = new Response(response.body, response);
+  for (const [name, value] of Object.entries(headers)) copy.headers.set(name, value);
+  return copy;
 }

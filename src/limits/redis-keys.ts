@@ -6,6 +6,7 @@
  *   (the window counters are @upstash/ratelimit's own keys: prefix `r2mcp:v1:rl`, identifier `ip:<h>`)
  *   r2mcp:v1:quota:<h>:<YYYYMMDD>:<writes|deletes|bytesWritten>      (tenant, UTC day)
  *   r2mcp:v1:storage:<h>                                             (tenant, live bytes)
+ *   r2mcp:v1:dpop:<h>                                                (DPoP proof key + jti, seen once)
  *
  * `<h>` is the first 128 bits of SHA-256 over "<kind>\0<identifier>", hex. Why hash: client IPs and
  * subjects (often e-mail addresses) stay out of Redis dumps and the Upstash console, keys have a fixed
@@ -52,4 +53,9 @@ export function quotaKey(tenantHashed: string, now: number, name: QuotaName): st
 
 export function storageKey(tenantHashed: string): string {
   return `${PREFIX}:storage:${tenantHashed}`;
+}
+
+/** DPoP proofs already seen (RFC 9449 §11.1): one key per proof key and `jti`, hashed to a fixed length. */
+export async function dpopReplayKey(jkt: string, jti: string): Promise<string> {
+  return `${PREFIX}:dpop:${await digest("dpop", `${jkt}\0${jti}`)}`;
 }

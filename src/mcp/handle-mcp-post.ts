@@ -19,11 +19,16 @@ import {
 import type { RequestLog } from "../audit/audit-log";
 import type { RequestAudit } from "../audit/request-audit";
 import type { Principal } from "../auth/principal";
+import { RETRY_AFTER_SECONDS } from "../errors/retry-after";
 import type { ToolError } from "../errors/tool-error";
-import type { JsonRpcMessage } from "../http/body";
-import { RETRY_AFTER_SECONDS } from "../http/responses";
+import { confirmationCodec } from "../policy/confirmation";
+import type { Caller, ToolDecision } from "../policy/decide";
+import type { Policy } from "../policy/policy";
 import type { Sandbox } from "../sandbox/sandbox";
+import type { ToolCall } from "../tools/tool-call";
 import type { ToolDefinition } from "../tools/tool-definition";
+import { type ConfirmationChannel, declaresFormElicitation } from "./confirmation-step";
+import type { JsonRpcMessage } from "./json-rpc-message";
 import { createMcpServer } from "./mcp-server";
 import type { CallOutcome } from "./tool-seam";
 
@@ -35,8 +40,16 @@ export interface McpExchange {
   readonly sandbox: Sandbox;
   readonly log: RequestLog;
   readonly audit: RequestAudit;
-  readonly tools: readonly ToolDefinition[];
-  /** A daily-quota refusal decided at the edge (src/limits/request-limits.ts). */
+  /** What tools/list shows this caller (toolsList "permitted" filters it). */
+  readonly listed: readonly ToolDefinition[];
+  /** The tools/call of this message, parsed once at the edge, and the policy's decision on it. */
+  readonly call: ToolCall | undefined;
+  readonly decision: ToolDecision | undefined;
+  readonly policy: Policy;
+  readonly caller: Caller;
+  /** CONFIRMATION_SECRET, when the policy has confirm rules. */
+  readonly confirmationSecret: string | undefined;
+  /** A daily-quota refusal decided at the edge (src/http/admission.ts). */
   readonly refusal?: ToolError | undefined;
   /**
    * ctx.waitUntil: closing the per-request server and transport runs after the answer (the JSON
@@ -89,16 +102,28 @@ async function serveModern(factory: () => Server, request: Request, message: Jso
 
 export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
   const outcome: CallOutcome = {};
+  const legacy = await isLegacyRequest(exchange.request, exchange.message);
+  const params = exchange.message.params as { _meta?: unknown } | undefined;
+  const channel: ConfirmationChannel = {
+    // Only a 2026-07-28 request can carry input_required, and only to a client that declared forms.
+    canAsk: !legacy && declaresFormElicitation(params?._meta),
+    codec: exchange.confirmationSecret === undefined ? undefined : confirmationCodec(exchange.confirmationSecret),
+  };
   const factory = () =>
-    createMcpServer(exchange.tools, {
+    createMcpServer(exchange.listed, {
       principal: exchange.principal,
       sandbox: exchange.sandbox,
       log: exchange.log,
       audit: exchange.audit,
       outcome,
       refusal: exchange.refusal,
+      call: exchange.call,
+      decision: exchange.decision,
+      policy: exchange.policy,
+      caller: exchange.caller,
+      channel,
     });
-  const response = (await isLegacyRequest(exchange.request, exchange.message))
+  const response = legacy
     ? await serveLegacy(factory(), exchange.request, exchange.message, exchange.defer)
     : await serveModern(factory, exchange.request, exchange.message);
   if (outcome.failure === "unavailable")

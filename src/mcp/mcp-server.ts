@@ -12,6 +12,8 @@
 import {
   type CacheHint,
   type CallToolResult,
+  type InputRequiredResult,
+  isInputRequiredResult,
   ProtocolErrorCode,
   Server,
   type ServerOptions,
@@ -76,28 +78,41 @@ function serverOptions(): ServerOptions {
   };
 }
 
-/** tools/list in registry order (deterministic, so cached listings stay byte-identical) and tools/call. */
-function registerTools(server: Server, tools: readonly ToolDefinition[], context: SeamContext): void {
-  const byName = new Map(tools.map((tool) => [tool.name, tool]));
-  server.setRequestHandler("tools/list", () => ({ tools: tools.map(toToolListing) }));
-  server.setRequestHandler("tools/call", async (request): Promise<CallToolResult> => {
-    const tool = byName.get(request.params.name);
-    if (!tool) {
+/**
+ * tools/list in registry order (deterministic, so cached listings stay byte-identical), filtered to what
+ * this caller may use under toolsList "permitted", and tools/call for the call parsed once at the edge
+ * from this same message (the SDK's parse only routes it here).
+ */
+function registerTools(server: Server, listed: readonly ToolDefinition[], context: SeamContext): void {
+  server.setRequestHandler("tools/list", () => ({ tools: listed.map(toToolListing) }));
+  server.setRequestHandler("tools/call", async (request, ctx): Promise<CallToolResult | InputRequiredResult> => {
+    const { call } = context;
+    if (!call || call.kind === "unknown" || call.tool.name !== request.params.name) {
       context.log.set({ outcome: "client_error", errorCode: "unknown_tool" });
       throw new JsonRpcError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${request.params.name.slice(0, 64)}`);
     }
-    const result = await runTool(tool, request.params.arguments, context);
+    const result = await runTool(call, context, {
+      state: ctx.mcpReq.requestState(),
+      responses: ctx.mcpReq.inputResponses,
+    });
+    if (isInputRequiredResult(result)) return result;
     // The era's wire codec owns the result's final shape (e.g. the 2025-era text fallback for
     // structured content); low-level handlers are expected to route through it.
-    return server.projectCallToolResult(result, toToolListing(tool).outputSchema);
+    return server.projectCallToolResult(result, toToolListing(call.tool).outputSchema);
   });
 }
 
 /** A fresh server for one request; the context (caller, sandbox, log) never outlives it. */
-export function createMcpServer(tools: readonly ToolDefinition[], context: SeamContext): Server {
-  const server = new Server(SERVER_INFO, serverOptions());
-  registerTools(server, tools, context);
-  // The caller's files as resources (src/mcp/resources.ts): same sandbox, scope and error mapping.
+export function createMcpServer(listed: readonly ToolDefinition[], context: SeamContext): Server {
+  const { codec } = context.channel;
+  // requestState is attacker-controlled on a retry: the SDK checks its MAC and expiry before the
+  // handler runs (-32602 otherwise); the seam checks what it is bound to (src/mcp/confirmation-step.ts).
+  const server = new Server(SERVER_INFO, {
+    ...serverOptions(),
+    ...(codec ? { requestState: { verify: codec.verify } } : {}),
+  });
+  registerTools(server, listed, context);
+  // The caller's files as resources (src/mcp/resources.ts): same sandbox, scope, policy and error mapping.
   registerResources(server, context);
   return server;
 }

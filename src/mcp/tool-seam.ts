@@ -1,7 +1,10 @@
 /**
- * The single path every tool call takes: authorize → parse input (zod) → run against the caller's
- * sandbox → audit (one File Hosting event per call, via `context.audit`) → map the result or error. Because `mcp-server.ts` registers only this function as the
- * `tools/call` handler, a new tool cannot forget any step.
+ * The single path every tool call takes: the edge's policy decision for this very call (no decision, or
+ * one for another tool, is a bug and runs nothing) → the scope re-checked → the input parsed once at the
+ * edge → a confirmation when a rule asks for one → run against the caller's sandbox → audit (one File
+ * Hosting event per call, via `context.audit`, carrying the decision's rule) → map the result or error.
+ * Because `mcp-server.ts` registers only this function as the `tools/call` handler, a new tool cannot
+ * forget any step.
  *
  * Error mapping (invariant 3, docs/architecture.md):
  * - ToolError (caller's fault, incl. path refusals and invalid arguments) → result with `isError: true`
@@ -10,18 +13,22 @@
  *   response into 503 + Retry-After (invariant 5).
  * - Anything else → JSON-RPC -32603 with only the request id; the detail goes to the audit log.
  */
-import { type CallToolResult, ProtocolErrorCode } from "@modelcontextprotocol/server";
-import type * as z from "zod";
-import type { Decision, FactOutcome } from "../audit/audit-facts";
+import { type CallToolResult, type InputRequiredResult, ProtocolErrorCode } from "@modelcontextprotocol/server";
+import type { Decision as AuditDecision, FactOutcome } from "../audit/audit-facts";
 import type { RequestLog } from "../audit/audit-log";
 import type { RequestAudit } from "../audit/request-audit";
 import { activityOfTool, pathsOf } from "../audit/tool-activities";
-import { hasScope, type Principal } from "../auth/principal";
+import type { Principal } from "../auth/principal";
 import { errorDetail } from "../errors/error-detail";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import type { Caller, Decision, ToolDecision } from "../policy/decide";
+import { effectiveScopes } from "../policy/effective-scopes";
+import type { Policy } from "../policy/policy";
+import { describeRefusal } from "../policy/refusal";
 import type { Sandbox } from "../sandbox/sandbox";
 import { PathRefusedError } from "../sandbox/sandbox-path";
-import type { ToolDefinition } from "../tools/tool-definition";
+import type { ToolCall } from "../tools/tool-call";
+import { type ConfirmationChannel, type ConfirmationRound, confirmCall } from "./confirmation-step";
 
 /**
  * A JSON-RPC error with exactly the message we choose. The SDK copies `code` and `message` of whatever a
@@ -48,18 +55,20 @@ export interface SeamContext {
   readonly log: RequestLog;
   readonly audit: RequestAudit;
   readonly outcome: CallOutcome;
+  /** The tools/call of this request, parsed once at the edge (src/tools/tool-call.ts). */
+  readonly call: ToolCall | undefined;
+  /** The policy's decision on that call (src/http/authorize.ts). */
+  readonly decision: ToolDecision | undefined;
+  /** The policy and what it knows of the caller, for the seam's own scope check. */
+  readonly policy: Policy;
+  readonly caller: Caller;
+  /** Whether and how this request can carry a human confirmation (`confirm` rules). */
+  readonly channel: ConfirmationChannel;
   /**
    * Decided before the call from its estimated cost (a daily quota it would exceed). Answered after the
    * scope and input checks, so the caller learns about its own mistakes first; nothing runs.
    */
   readonly refusal?: ToolError | undefined;
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "arguments"}: ${issue.message}`)
-    .join("; ");
 }
 
 function toErrorResult(error: ToolError): CallToolResult {
@@ -76,35 +85,76 @@ function bytesReturned(output: { content?: unknown }): number {
   return bytes;
 }
 
+/** A refusal the HTTP layer did not answer, as the tool error the caller (or its model) can act on. */
+function refusalError(decision: Exclude<Decision, { effect: "allow" }>, tool: string): ToolError {
+  const message = describeRefusal(decision, tool);
+  const details = { rule: decision.rule };
+  switch (decision.effect) {
+    case "limit":
+      return new ToolError("too_large", message, {
+        ...details,
+        size: decision.bytes,
+        maxBytes: decision.maxWriteBytes,
+      });
+    case "require-certificate":
+      return new ToolError("certificate_required", message, details);
+    case "confirm":
+      return new ToolError("confirmation_required", message, details);
+    default:
+      return new ToolError("policy_denied", message, details);
+  }
+}
+
+const FIRST_ROUND: ConfirmationRound = { state: undefined, responses: undefined };
+
 export async function runTool(
-  tool: ToolDefinition,
-  rawArguments: unknown,
+  call: Exclude<ToolCall, { kind: "unknown" }>,
   context: SeamContext,
-): Promise<CallToolResult> {
+  round: ConfirmationRound = FIRST_ROUND,
+): Promise<CallToolResult | InputRequiredResult> {
+  const { tool } = call;
   const { principal, log, audit } = context;
   log.set({ tool: tool.name });
-  let decision: Decision = { allowed: true, rule: `scope:${tool.scope}` };
-  let paths = pathsOf(rawArguments);
+  const verdict = context.decision;
+  let decision: AuditDecision = {
+    allowed: verdict?.decision.effect === "allow",
+    rule: verdict?.decision.rule ?? `scope:${tool.scope}`,
+  };
+  const paths = pathsOf(call.kind === "ready" ? call.input : call.rawArguments);
   const record = (outcome: FactOutcome, extra: { errorCode?: string; bytesRead?: number; bytesWritten?: number }) =>
     audit.file({ tool: tool.name, paths, outcome, decision, ...extra });
   try {
-    // The HTTP layer already answered 403 for a missing scope; this is the seam's own guarantee.
-    if (!hasScope(principal, tool.scope)) {
+    // The seam's own guarantees, whatever entry point reached it: the edge's decision must exist for
+    // this very tool (a refusal is answered as the tool error naming its rule), and even an "allow" is
+    // re-checked for the scope with the policy's own function (token scopes ∩ roles), before the caller
+    // learns anything about its input.
+    if (verdict === undefined || verdict.tool !== tool.name) {
+      throw new Error(`no policy decision for ${tool.name}`);
+    }
+    const policyDecision = verdict.decision;
+    if (policyDecision.effect !== "allow" && policyDecision.effect !== "confirm") {
+      throw refusalError(policyDecision, tool.name);
+    }
+    if (!effectiveScopes(context.policy, context.caller).has(tool.scope)) {
       decision = { allowed: false, rule: `scope:${tool.scope}` };
       log.security({ type: "scope_refused", reason: "insufficient_scope", tool: tool.name, scope: tool.scope });
       throw new ToolError("forbidden", `This tool needs the ${tool.scope} scope.`);
     }
-    const parsed = tool.input.safeParse(rawArguments ?? {});
-    if (!parsed.success) throw new ToolError("invalid_arguments", `Invalid arguments: ${describeIssues(parsed.error)}`);
-    paths = pathsOf(parsed.data);
+    if (call.kind === "invalid") throw call.error;
     if (context.refusal) throw context.refusal;
-    const output = await tool.run(parsed.data, {
+    if (policyDecision.effect === "confirm") {
+      const step = await confirmCall(call, policyDecision, context, round);
+      if (step !== "confirmed") return step;
+      decision = { allowed: true, rule: policyDecision.rule };
+      log.set({ decision: "allow", rule: policyDecision.rule });
+    }
+    const output = await tool.run(call.input, {
       sandbox: context.sandbox,
       requestId: log.requestId,
       subject: principal.subject,
     });
     log.set({ outcome: "ok" });
-    const bytesWritten = tool.cost?.(parsed.data).bytesWritten;
+    const bytesWritten = tool.cost?.(call.input).bytesWritten;
     record("ok", {
       ...(activityOfTool(tool.name).activity === "download" ? { bytesRead: bytesReturned(output) } : {}),
       ...(bytesWritten !== undefined ? { bytesWritten } : {}),
@@ -117,6 +167,8 @@ export async function runTool(
         log.security({ type: "path_refused", reason: error.rule, tool: tool.name });
       } else if (error === context.refusal) {
         decision = { allowed: false, rule: "quota:daily" };
+      } else if (typeof error.details.rule === "string") {
+        decision = { allowed: false, rule: error.details.rule };
       }
       log.set({ outcome: "tool_error", errorCode: error.code });
       record(decision.allowed ? "tool_error" : "denied", { errorCode: error.code });

@@ -17,8 +17,8 @@ import { createRequestLog } from "../audit/audit-log";
 import { type ConfigEnv, parseEnvironment } from "../config/config";
 import { parseLimitsConfig } from "../config/limits-config";
 import { ToolError } from "../errors/tool-error";
+import { createLimitsRuntime, type LimitsRuntime } from "../limits/limits-runtime";
 import { storageKey, tenantHash } from "../limits/redis-keys";
-import { createLimitsRuntime, type LimitsRuntime } from "../limits/request-limits";
 import { createStorageMeter } from "../limits/storage-meter";
 import {
   initialRecord,

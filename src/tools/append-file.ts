@@ -12,6 +12,7 @@ import { utf8ByteLength } from "../files/utf8-length";
 import { MAX_APPEND_RESULT_BYTES } from "../sandbox/sandbox";
 import { entrySchema, toEntryOutput } from "./entry-output";
 import { pathField } from "./schemas";
+import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 const encoder = new TextEncoder();
@@ -35,6 +36,12 @@ export const appendFile = defineTool({
   cost: ({ content }) => {
     const bytes = utf8ByteLength(content);
     return { units: 1 + Math.floor(bytes / (1024 * 1024)), writes: 1, bytesWritten: bytes };
+  },
+  actions: ["write", "overwrite"],
+  // Appending changes an existing file (or creates it): both, with the bytes brought in.
+  access: ({ path, content }) => {
+    const write = touch("write", path, "path", { allowRoot: false, bytes: utf8ByteLength(content) });
+    return [write, { ...write, action: "overwrite" }];
   },
   async run({ path: raw, content }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });

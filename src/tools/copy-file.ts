@@ -9,6 +9,7 @@ import * as z from "zod";
 import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
 import { isOperation, operationFields, operationStarted } from "./operation-output";
 import { pathField } from "./schemas";
+import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 export const copyFile = defineTool({
@@ -32,6 +33,13 @@ export const copyFile = defineTool({
   // Not destructive (nothing existing is changed); not idempotent (a second call finds the destination).
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   cost: () => ({ units: 2, writes: 1 }),
+  actions: ["read", "write"],
+  // Either side may be a directory: the source is read and the destination created, each as a subtree
+  // (create-only, so never an overwrite).
+  access: ({ source, destination }) => [
+    touch("read", source, "source", { allowRoot: false, subtree: true }),
+    touch("write", destination, "destination", { allowRoot: false, subtree: true }),
+  ],
   async run({ source: rawSource, destination: rawDestination }, { sandbox }) {
     const source = sandbox.resolve(rawSource, "source", { allowRoot: false });
     const destination = sandbox.resolve(rawDestination, "destination", { allowRoot: false });

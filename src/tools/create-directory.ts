@@ -1,6 +1,7 @@
 /** `create_directory`: creates a directory and, implicitly, its parents; succeeds if it already exists. */
 import * as z from "zod";
 import { pathField } from "./schemas";
+import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 export const createDirectory = defineTool({
@@ -12,6 +13,8 @@ export const createDirectory = defineTool({
   scope: "files:write",
   input: z.object({ path: pathField }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  actions: ["write"],
+  access: ({ path }) => [touch("write", path, "path", { allowRoot: false })],
   async run({ path: raw }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
     const { created } = await sandbox.createDirectory(path);

@@ -10,6 +10,7 @@ import * as z from "zod";
 import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
 import { isOperation, operationFields, operationStarted } from "./operation-output";
 import { pathField } from "./schemas";
+import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 export const deleteFile = defineTool({
@@ -38,6 +39,8 @@ export const deleteFile = defineTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   cost: ({ recursive }) => ({ units: recursive ? 5 : 1, deletes: 1 }),
+  actions: ["delete"],
+  access: ({ path, recursive }) => [touch("delete", path, "path", { allowRoot: false, subtree: recursive === true })],
   async run({ path: raw, recursive }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
     const receipt = await sandbox.moveToTrash(path, { recursive });

@@ -12,6 +12,7 @@ import * as z from "zod";
 import { compileGlobs, matchesSelfOrAncestor } from "../files/glob";
 import { MAX_WALK_VISITED } from "../files/limits";
 import { cursorField, pathField } from "./schemas";
+import { touch } from "./tool-access";
 import { defineTool, type ToolOutput } from "./tool-definition";
 
 interface TreeNode {
@@ -59,6 +60,9 @@ export const directoryTree = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   cost: () => ({ units: 5 }),
+  actions: ["list"],
+  // It shows everything below the path.
+  access: ({ path }) => [touch("list", path, "path", { subtree: true })],
   async run({ path: raw, excludePatterns, cursor }, { sandbox }): Promise<ToolOutput> {
     const base = sandbox.resolve(raw, "path");
     const excluded = compileGlobs(excludePatterns, "excludePatterns", { matchBase: true });

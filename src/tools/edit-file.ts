@@ -22,6 +22,7 @@ import { normalizeEtag } from "../sandbox/sandbox";
 import { entrySchema, toEntryOutput } from "./entry-output";
 import { etagField, pathField } from "./schemas";
 import { readWholeText } from "./text-read";
+import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 export const MAX_EDIT_ATTEMPTS = 3;
@@ -66,6 +67,16 @@ export const editFile = defineTool({
     dryRun
       ? { units: 1 }
       : { units: 1, writes: 1, bytesWritten: edits.reduce((sum, edit) => sum + utf8ByteLength(edit.newText), 0) },
+  actions: ["read", "overwrite"],
+  access: ({ path, edits, dryRun }) =>
+    dryRun
+      ? [touch("read", path, "path", { allowRoot: false })]
+      : [
+          touch("overwrite", path, "path", {
+            allowRoot: false,
+            bytes: edits.reduce((sum, edit) => sum + utf8ByteLength(edit.newText), 0),
+          }),
+        ],
   async run({ path: raw, edits, dryRun, ifMatch }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
     const expected = ifMatch === undefined ? undefined : normalizeEtag(ifMatch);

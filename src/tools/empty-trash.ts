@@ -6,6 +6,7 @@
  */
 import * as z from "zod";
 import { MAX_PURGE_OBJECTS } from "../sandbox/sandbox";
+import { anywhere } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 export const emptyTrash = defineTool({
@@ -30,6 +31,31 @@ export const emptyTrash = defineTool({
   // Idempotent: purging what is already gone changes nothing more.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   cost: () => ({ units: 2, deletes: 1 }),
+  actions: ["purge"],
+  access: () => [anywhere("purge")],
+  // What a human confirms (a `confirm` policy rule): the exact number of objects this call will destroy.
+  async confirmation({ trashIds }, { sandbox }) {
+    let count = 0;
+    let more = false;
+    for (const trashId of trashIds ?? [undefined]) {
+      let cursor: string | undefined;
+      do {
+        const page = await sandbox.listTrash({ trashId, cursor });
+        count += page.items.length;
+        cursor = page.nextCursor;
+      } while (cursor !== undefined && count <= MAX_PURGE_OBJECTS);
+      if (count > MAX_PURGE_OBJECTS) {
+        more = true;
+        break;
+      }
+    }
+    const destroyed = Math.min(count, MAX_PURGE_OBJECTS);
+    const which = trashIds === undefined ? "the trash" : `the trash (entries ${trashIds.join(", ")})`;
+    return (
+      `Permanently delete ${destroyed} item${destroyed === 1 ? "" : "s"} from ${which}? This cannot be undone.` +
+      (more ? " More remain for a later call." : "")
+    );
+  },
   async run({ trashIds }, { sandbox }) {
     const { purged, more } = await sandbox.purgeTrash(trashIds);
     const text = `Permanently deleted ${purged} object(s) from the trash${more ? "; more remain, call again" : ""}`;

@@ -3,6 +3,7 @@ import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import { entrySchema, toEntryOutput } from "./entry-output";
 import { pathField } from "./schemas";
+import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 export const getFileInfo = defineTool({
@@ -15,6 +16,8 @@ export const getFileInfo = defineTool({
   input: z.object({ path: pathField }),
   output: entrySchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  actions: ["read"],
+  access: ({ path }) => [touch("read", path, "path")],
   async run({ path: raw }, { sandbox }) {
     const path = sandbox.resolve(raw, "path");
     const info = await sandbox.stat(path);

@@ -23,6 +23,9 @@ export const getOperation = defineTool({
   }),
   output: operationRecordSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  actions: [],
+  // Reports on an operation this tenant started (decided when it started); touches no file.
+  access: () => [],
   async run({ operationId }, { sandbox }) {
     const record = await sandbox.readOperation(operationId);
     if (!record) throw new ToolError("not_found", `No operation ${operationId}`, { operationId });

@@ -13,6 +13,8 @@ export const listAllowedDirectories = defineTool({
   input: z.object({}),
   output: z.object({ directories: z.array(z.string()) }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  actions: [],
+  access: () => [],
   async run() {
     return textResult("Allowed directories:\n/", { directories: ["/"] });
   },

@@ -7,6 +7,7 @@
 import * as z from "zod";
 import { entrySchema, toEntryOutput } from "./entry-output";
 import { cursorField, pathField } from "./schemas";
+import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 const UNITS = ["B", "KB", "MB", "GB", "TB"];
@@ -40,6 +41,8 @@ export const listDirectoryWithSizes = defineTool({
     nextCursor: z.string().optional(),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  actions: ["list"],
+  access: ({ path }) => [touch("list", path, "path")],
   async run({ path: raw, sortBy, cursor }, { sandbox }) {
     const path = sandbox.resolve(raw, "path");
     const page = await sandbox.listDirectory(path, { cursor });

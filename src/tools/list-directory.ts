@@ -2,6 +2,7 @@
 import * as z from "zod";
 import { entrySchema, toEntryOutput, toListingLine } from "./entry-output";
 import { cursorField, pathField } from "./schemas";
+import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 export const listDirectory = defineTool({
@@ -14,6 +15,8 @@ export const listDirectory = defineTool({
   input: z.object({ path: pathField.default("/"), cursor: cursorField.optional() }),
   output: z.object({ path: z.string(), entries: z.array(entrySchema), nextCursor: z.string().optional() }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  actions: ["list"],
+  access: ({ path }) => [touch("list", path, "path")],
   async run({ path: raw, cursor }, { sandbox }) {
     const path = sandbox.resolve(raw, "path");
     const page = await sandbox.listDirectory(path, { cursor });

@@ -7,6 +7,7 @@ import * as z from "zod";
 import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
 import { isOperation, operationFields, operationStarted } from "./operation-output";
 import { pathField } from "./schemas";
+import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 export const moveFile = defineTool({
@@ -29,6 +30,12 @@ export const moveFile = defineTool({
   // Not idempotent: a repeated move finds the source gone (not_found) rather than the same success.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   cost: () => ({ units: 2, writes: 1 }),
+  actions: ["move"],
+  // Either side may be a directory with contents: both are checked as whole subtrees.
+  access: ({ source, destination }) => [
+    touch("move", source, "source", { allowRoot: false, subtree: true }),
+    touch("move", destination, "destination", { allowRoot: false, subtree: true }),
+  ],
   async run({ source: rawSource, destination: rawDestination }, { sandbox }) {
     const source = sandbox.resolve(rawSource, "source", { allowRoot: false });
     const destination = sandbox.resolve(rawDestination, "destination", { allowRoot: false });

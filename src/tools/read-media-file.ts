@@ -10,6 +10,7 @@ import { MAX_MEDIA_READ_BYTES } from "../files/limits";
 import { FALLBACK_MEDIA_TYPE, mediaKind, mediaTypeFor } from "../files/media-type";
 import { pathField } from "./schemas";
 import { tooLargeToRead } from "./text-read";
+import { touch } from "./tool-access";
 import { defineTool, type ToolOutput } from "./tool-definition";
 
 const MIB = 1024 * 1024;
@@ -36,6 +37,8 @@ export const readMediaFile = defineTool({
   input: z.object({ path: pathField }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   cost: () => ({ units: 2 }),
+  actions: ["read"],
+  access: ({ path }) => [touch("read", path, "path", { allowRoot: false })],
   async run({ path: raw }, { sandbox }): Promise<ToolOutput> {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
     const file = await sandbox.openFile(path);

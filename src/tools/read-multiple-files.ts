@@ -18,8 +18,10 @@ import {
 } from "../files/limits";
 import { notTextError } from "../files/line-window";
 import type { Sandbox } from "../sandbox/sandbox";
+import { PathRefusedError } from "../sandbox/sandbox-path";
 import { pathField } from "./schemas";
 import { tooLargeToRead } from "./text-read";
+import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 const resultSchema = z.object({
@@ -75,6 +77,18 @@ export const readMultipleFiles = defineTool({
   output: z.object({ files: z.array(resultSchema) }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   cost: ({ paths }) => ({ units: paths.length }),
+  actions: ["read"],
+  // A path the sandbox refuses gets its own per-file error from run (without touching R2), so it is
+  // left out here rather than failing the whole call.
+  access: ({ paths }) =>
+    paths.flatMap((path) => {
+      try {
+        return [touch("read", path, "paths", { allowRoot: false })];
+      } catch (error) {
+        if (error instanceof PathRefusedError) return [];
+        throw error;
+      }
+    }),
   async run({ paths }, { sandbox }) {
     const results: FileResult[] = new Array(paths.length);
     const budget = { left: MAX_MULTI_READ_TOTAL_BYTES };

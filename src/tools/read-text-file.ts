@@ -10,6 +10,7 @@ import { type LineRange, readLineRange } from "../files/line-range";
 import { readHeadLines, readTailLines } from "../files/line-window";
 import { pathField } from "./schemas";
 import { readWholeText } from "./text-read";
+import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 const lineCount = z.number().int().positive().max(100_000);
@@ -61,6 +62,8 @@ export const readTextFile = defineTool({
       },
     ),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  actions: ["read"],
+  access: ({ path }) => [touch("read", path, "path", { allowRoot: false })],
   async run({ path: raw, head, tail, offset, limit }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
     if (offset !== undefined || limit !== undefined) {

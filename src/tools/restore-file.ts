@@ -9,6 +9,7 @@ import * as z from "zod";
 import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
 import { isOperation, operationFields, operationStarted } from "./operation-output";
 import { pathField } from "./schemas";
+import { anywhere, touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 export const restoreFile = defineTool({
@@ -36,6 +37,14 @@ export const restoreFile = defineTool({
   // Not idempotent: the entry leaves the trash, so a second call finds nothing to restore.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   cost: () => ({ units: 2, writes: 1 }),
+  actions: ["restore"],
+  // Where it lands is known only from the destination or path given; otherwise anywhere it came from.
+  access: ({ path, destination }) => {
+    if (destination !== undefined)
+      return [touch("restore", destination, "destination", { allowRoot: false, subtree: true })];
+    if (path !== undefined) return [touch("restore", path, "path", { allowRoot: false, subtree: true })];
+    return [anywhere("restore")];
+  },
   async run({ trashId, path: rawPath, destination: rawDestination }, { sandbox }) {
     const path = rawPath === undefined ? undefined : sandbox.resolve(rawPath, "path", { allowRoot: false });
     const destination =

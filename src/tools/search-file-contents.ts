@@ -26,6 +26,7 @@ import { compileLineMatcher, type LineMatcher, MAX_PATTERN_LENGTH } from "../fil
 import type { Sandbox, SandboxPath } from "../sandbox/sandbox";
 import { cursorField, pathField } from "./schemas";
 import { decodeSearchCursor, encodeSearchCursor, type SearchPosition } from "./search-cursor";
+import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 /** Files listed per walk step before they are opened; keeps the walk and the reads interleaved. */
@@ -215,6 +216,9 @@ export const searchFileContents = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   cost: () => ({ units: 5 }),
+  actions: ["read"],
+  // It reads the contents of every file below the path.
+  access: ({ path }) => [touch("read", path, "path", { subtree: true })],
   async run(input, { sandbox }) {
     const base = sandbox.resolve(input.path, "path");
     const matcher = compileLineMatcher(input.pattern, { regex: input.regex, caseSensitive: input.caseSensitive });

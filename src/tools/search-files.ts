@@ -14,6 +14,7 @@ import * as z from "zod";
 import { compileGlobs, matchesSelfOrAncestor } from "../files/glob";
 import { MAX_SEARCH_RESULTS, MAX_WALK_VISITED } from "../files/limits";
 import { cursorField, pathField } from "./schemas";
+import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 const matchSchema = z.object({ path: z.string(), type: z.enum(["file", "directory"]), size: z.number() });
@@ -43,6 +44,9 @@ export const searchFiles = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   cost: () => ({ units: 5 }),
+  actions: ["list"],
+  // Its matches can lie anywhere below the path.
+  access: ({ path }) => [touch("list", path, "path", { subtree: true })],
   async run({ path: raw, pattern, excludePatterns, cursor }, { sandbox }) {
     const base = sandbox.resolve(raw, "path");
     const matches = compileGlobs([pattern], "pattern");

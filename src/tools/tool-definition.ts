@@ -1,11 +1,12 @@
 /**
  * A tool is data: name, description, input schema, required scope, annotations, and a `run` function
- * that receives typed input and the caller's `Sandbox`. It never sees the MCP server, the HTTP request or
+ * that receives typed input and the caller's `Sandbox`, plus `access`, declaring what a call will touch. It never sees the MCP server, the HTTP request or
  * the bucket, so authorization, auditing and error mapping (in `mcp/tool-seam.ts`) cannot be skipped.
  */
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/server";
 import type * as z from "zod";
 import type { Scope } from "../auth/principal";
+import type { Access, Action } from "../policy/access";
 import type { Sandbox } from "../sandbox/sandbox";
 
 export interface ToolContext {
@@ -43,6 +44,18 @@ export interface ToolDefinition<Input = unknown> {
   >;
   /** Defaults to `{ units: 1 }`. */
   cost?(input: Input): ToolCost;
+  /** Every action `access` can declare; `toolsList: "permitted"` judges the tool by them. */
+  readonly actions: readonly Action[];
+  /**
+   * What a call touches, from its input alone, before it runs: the access policy decides on this before
+   * any R2 access (src/policy/decide.ts). Paths go through `touch` (src/tools/tool-access.ts).
+   */
+  access(input: Input): readonly Access[];
+  /**
+   * The question a human confirms when a policy rule asks for confirmation: exactly what the call will
+   * do ("Permanently delete 12 items from the trash?"). May read, never write. Default: the accesses.
+   */
+  confirmation?(input: Input, context: ToolContext): Promise<string>;
   run(input: Input, context: ToolContext): Promise<ToolOutput>;
 }
 

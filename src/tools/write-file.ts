@@ -16,6 +16,7 @@ import { textContentType } from "../files/text-content-type";
 import { utf8ByteLength } from "../files/utf8-length";
 import { entrySchema, toEntryOutput } from "./entry-output";
 import { etagField, pathField } from "./schemas";
+import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 const encoder = new TextEncoder();
@@ -48,6 +49,13 @@ export const writeFile = defineTool({
   cost: ({ content, encoding }) => {
     const bytes = encoding === "base64" ? decodedLengthOrZero(content) : utf8ByteLength(content);
     return { units: 1 + Math.floor(bytes / (1024 * 1024)), writes: 1, bytesWritten: bytes };
+  },
+  actions: ["write", "overwrite"],
+  // Without ifNoneMatch "*" the call may replace an existing file, so it is an overwrite as well.
+  access: ({ path, content, encoding, ifNoneMatch }) => {
+    const bytes = encoding === "base64" ? decodedLengthOrZero(content) : utf8ByteLength(content);
+    const write = touch("write", path, "path", { allowRoot: false, bytes });
+    return ifNoneMatch === "*" ? [write] : [write, { ...write, action: "overwrite" }];
   },
   async run({ path: raw, content, encoding, ifMatch, ifNoneMatch }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });

@@ -143,9 +143,17 @@ const bearer = (token: string, extra: Partial<Attempt> = {}): Attempt => ({
   ...extra,
 });
 
+const DPOP_CHALLENGE = 'DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA"';
+
+/**
+ * The Bearer challenge of a WWW-Authenticate header. A 401 also carries `DPoP algs="…"` after it (RFC 9449
+ * §7.1), with no error for these Bearer requests; a 403 carries the Bearer challenge alone.
+ */
 function parseChallenge(header: string | null): { scheme: string; params: Record<string, string> } {
   expect(header, "WWW-Authenticate").not.toBeNull();
-  const match = /^(\S+) (.*)$/s.exec(header ?? "");
+  const [bearer = "", dpop] = (header ?? "").split(/, (?=DPoP )/);
+  if (dpop !== undefined) expect(dpop).toBe(DPOP_CHALLENGE);
+  const match = /^(\S+) (.*)$/s.exec(bearer);
   expect(match, `challenge shape: ${header}`).not.toBeNull();
   const params: Record<string, string> = {};
   const rest = match?.[2] ?? "";

@@ -2,7 +2,7 @@
  * Upstash down, in the Workers tier (no Redis needed): with LIMITS_DEGRADED_READS=allow a read is let
  * through, while a write or a delete is refused with 503 + Retry-After before any tool runs, and R2 is
  * left exactly as it was (invariant 5, docs/architecture.md). This is the test that fails if the
- * request path stops telling writes from reads (src/limits/request-cost.ts `operationOf`).
+ * request path stops telling writes from reads (src/http/request-cost.ts `operationOf`).
  *
  * Upstash is "down" by the edge only: the Worker's outbound fetch to the Upstash host is refused.
  */

@@ -7,7 +7,9 @@ import { describe, expect, it } from "vitest";
 import { createRequestLog } from "../../src/audit/audit-log";
 import { createRequestAudit, requestOriginOf } from "../../src/audit/request-audit";
 import type { Principal } from "../../src/auth/principal";
+import { toCaller } from "../../src/http/authorize";
 import { handleMcpPost } from "../../src/mcp/handle-mcp-post";
+import { SCOPES_ONLY_POLICY } from "../../src/policy/policy";
 import { Sandbox } from "../../src/sandbox/sandbox";
 import { TOOLS } from "../../src/tools/registry";
 import { MCP_HEADERS } from "../support/worker";
@@ -19,6 +21,7 @@ const principal: Principal = {
   roles: [],
   clientId: undefined,
   authTime: undefined,
+  acr: undefined,
   credentialKind: "jwt",
   certificateThumbprint: undefined,
   expiresAt: 4_102_444_800,
@@ -38,7 +41,12 @@ function exchange(defer?: (work: Promise<unknown>) => void) {
     principal,
     sandbox: new Sandbox(env.FILES, principal.tenant),
     log: createRequestLog("req-close", Date.now, () => {}),
-    tools: TOOLS,
+    listed: TOOLS,
+    call: undefined,
+    decision: undefined,
+    policy: SCOPES_ONLY_POLICY,
+    caller: toCaller(principal, false),
+    confirmationSecret: undefined,
     defer,
   };
 }

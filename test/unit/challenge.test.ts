@@ -22,6 +22,21 @@ describe("Bearer challenge header", () => {
     ).toBe('Bearer error="insufficient_scope", scope="files:delete", resource_metadata="https://h/m"');
   });
 
+  it("builds the RFC 9470 step-up challenge with max_age and acr_values", () => {
+    expect(
+      buildBearerChallenge({
+        resourceMetadataUrl: "https://h/m",
+        error: "insufficient_user_authentication",
+        errorDescription: "sign in again",
+        maxAge: 300,
+        acrValues: ["urn:mfa", "urn:phr"],
+      }),
+    ).toBe(
+      'Bearer error="insufficient_user_authentication", error_description="sign in again", max_age="300", ' +
+        'acr_values="urn:mfa urn:phr", resource_metadata="https://h/m"',
+    );
+  });
+
   it("escapes quotes and backslashes and drops control characters", () => {
     expect(quoteHeaderValue('a"b\\c')).toBe('"a\\"b\\\\c"');
     expect(quoteHeaderValue("a\r\nSet-Cookie: x")).toBe('"aSet-Cookie: x"');

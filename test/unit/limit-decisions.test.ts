@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ThrottlePolicy, WindowPolicy } from "../../src/config/limits-config";
+import { rateLimitHeaders } from "../../src/http/rate-limit-headers";
 import { createBlockCache } from "../../src/limits/block-cache";
 import {
   blockUntil,
@@ -20,7 +21,6 @@ import {
   type WindowState,
 } from "../../src/limits/decisions";
 import { createMemoryLimiter, createMemoryStorageLedger } from "../../src/limits/memory-limiter";
-import { rateLimitHeaders } from "../../src/limits/rate-limit-headers";
 
 const W: WindowPolicy = { limit: 5, windowMs: 60_000 };
 const THROTTLE: ThrottlePolicy = { baseMs: 30_000, maxMs: 120_000, strikeMemoryMs: 3_600_000 };

@@ -5,10 +5,12 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { AuthResult } from "../../src/auth/auth-failure";
-import { createJwtVerifier, type JwtVerifier } from "../../src/auth/jwt-verifier";
+import type { CredentialVerifier } from "../../src/auth/credential-verifier";
+import { createJwtVerifier } from "../../src/auth/jwt-verifier";
 import type { Principal } from "../../src/auth/principal";
 import { TRUST_SECONDS, withVerifiedTokenCache } from "../../src/auth/verified-token-cache";
 import type { Config } from "../../src/config/config";
+import { SCOPES_ONLY_POLICY } from "../../src/policy/policy";
 import { createTestKey, jwksOf, type TestKey } from "../support/keys";
 import { AUDIENCE, ISSUER, mintToken } from "../support/tokens";
 
@@ -30,15 +32,18 @@ function configFor(audience: string): Config {
     tenantClaim: "sub",
     clockToleranceSeconds: TOLERANCE,
     jwksTimeoutMs: 3000,
+    policy: SCOPES_ONLY_POLICY,
   } as Config;
 }
 
 /** The real verifier, counting how often it is asked. */
-function countingVerifier(audience: string): JwtVerifier & { calls: number } {
+function countingVerifier(audience: string): CredentialVerifier & { calls: number } {
   const real = createJwtVerifier(configFor(audience));
   const counter = {
+    kind: real.kind,
+    matches: real.matches,
     calls: 0,
-    verify(token: string, now?: Date): Promise<AuthResult<Principal>> {
+    verify(token: string, now: Date): Promise<AuthResult<Principal>> {
       counter.calls++;
       return real.verify(token, now);
     },
@@ -46,7 +51,7 @@ function countingVerifier(audience: string): JwtVerifier & { calls: number } {
   return counter;
 }
 
-function cached(inner: JwtVerifier, audience = AUDIENCE, maxEntries?: number) {
+function cached(inner: CredentialVerifier, audience = AUDIENCE, maxEntries?: number) {
   return withVerifiedTokenCache(inner, {
     audience,
     clockToleranceSeconds: TOLERANCE,
@@ -62,8 +67,8 @@ describe("verified-token cache", () => {
     const inner = countingVerifier(AUDIENCE);
     const verifier = cached(inner);
     const token = await mintToken({ key, claims: { sub: "alice" } });
-    const first = await verifier.verify(token);
-    const second = await verifier.verify(token);
+    const first = await verifier.verify(token, new Date());
+    const second = await verifier.verify(token, new Date());
     expect(first.ok && second.ok).toBe(true);
     expect(second).toEqual(first);
     expect(inner.calls).toBe(1);
@@ -112,9 +117,9 @@ describe("verified-token cache", () => {
     const elsewhereInner = countingVerifier(OTHER_AUDIENCE);
     const elsewhere = cached(elsewhereInner, OTHER_AUDIENCE);
     const token = await mintToken({ key, claims: { aud: AUDIENCE } });
-    expect((await here.verify(token)).ok).toBe(true);
-    expect(await elsewhere.verify(token)).toEqual({ ok: false, reason: "wrong_audience" });
-    expect(await elsewhere.verify(token)).toEqual({ ok: false, reason: "wrong_audience" });
+    expect((await here.verify(token, new Date())).ok).toBe(true);
+    expect(await elsewhere.verify(token, new Date())).toEqual({ ok: false, reason: "wrong_audience" });
+    expect(await elsewhere.verify(token, new Date())).toEqual({ ok: false, reason: "wrong_audience" });
     expect(elsewhereInner.calls).toBe(2);
     expect(elsewhere.size()).toBe(0);
   });
@@ -124,8 +129,8 @@ describe("verified-token cache", () => {
     const verifier = cached(inner);
     const stranger = await createTestKey("cache-test");
     const forged = await mintToken({ key, signingKey: stranger.privateKey });
-    expect(await verifier.verify(forged)).toEqual({ ok: false, reason: "bad_signature" });
-    expect(await verifier.verify(forged)).toEqual({ ok: false, reason: "bad_signature" });
+    expect(await verifier.verify(forged, new Date())).toEqual({ ok: false, reason: "bad_signature" });
+    expect(await verifier.verify(forged, new Date())).toEqual({ ok: false, reason: "bad_signature" });
     expect(inner.calls).toBe(2);
     expect(verifier.size()).toBe(0);
   });
@@ -134,10 +139,10 @@ describe("verified-token cache", () => {
     const inner = countingVerifier(AUDIENCE);
     const verifier = cached(inner);
     const token = await mintToken({ key });
-    await verifier.verify(token);
+    await verifier.verify(token, new Date());
     const [header, payload, signature] = token.split(".");
     const flipped = signature!.startsWith("A") ? `B${signature!.slice(1)}` : `A${signature!.slice(1)}`;
-    expect(await verifier.verify(`${header}.${payload}.${flipped}`)).toMatchObject({ ok: false });
+    expect(await verifier.verify(`${header}.${payload}.${flipped}`, new Date())).toMatchObject({ ok: false });
     expect(inner.calls).toBe(2);
   });
 
@@ -145,15 +150,15 @@ describe("verified-token cache", () => {
     const inner = countingVerifier(AUDIENCE);
     const verifier = cached(inner, AUDIENCE, 2);
     const [a, b, c] = await Promise.all(["a", "b", "c"].map((sub) => mintToken({ key, claims: { sub } })));
-    await verifier.verify(a!);
-    await verifier.verify(b!);
-    await verifier.verify(a!); // a is now the most recently used
-    await verifier.verify(c!); // evicts b
+    await verifier.verify(a!, new Date());
+    await verifier.verify(b!, new Date());
+    await verifier.verify(a!, new Date()); // a is now the most recently used
+    await verifier.verify(c!, new Date()); // evicts b
     expect(verifier.size()).toBe(2);
     expect(inner.calls).toBe(3);
-    await verifier.verify(a!);
+    await verifier.verify(a!, new Date());
     expect(inner.calls).toBe(3);
-    await verifier.verify(b!);
+    await verifier.verify(b!, new Date());
     expect(inner.calls).toBe(4);
   });
 });

@@ -32,6 +32,17 @@ async function seeded(): Promise<TenantSession> {
   return s;
 }
 
+/** Polls get_operation until the background operation is no longer running. */
+async function settled(s: TenantSession, operationId: string): Promise<Record<string, unknown>> {
+  for (;;) {
+    const record = (await callTool(s.client, "get_operation", { operationId })).structuredContent as {
+      status: string;
+    };
+    if (record.status !== "running") return record;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Every original file's bytes, found either in place or somewhere in the trash. */
 async function reachable(s: TenantSession, files: Record<string, string>): Promise<void> {
   const trash = await s.keys("trash");
@@ -85,15 +96,22 @@ describe("delete_file and the trash", () => {
     expect(errorCodeOf(await callTool(s.client, "list_trash", { cursor: "forged-cursor" }))).toBe("invalid_arguments");
   });
 
-  it("refuses a recursive delete past the cap and deletes nothing", async () => {
+  it("deletes up to 200 objects in the call; one more goes to the background with an operationId", async () => {
     const s = await openSession(key);
+    await s.seed(Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`cap/${i}.txt`, "x"])));
     await s.seed(Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`many/${i}.txt`, "x"])));
-    const result = await callTool(s.client, "delete_file", { path: "many", recursive: true });
-    expect(errorCodeOf(result)).toBe("limit_reached");
-    expect(textOf(result)).toContain("Nothing was deleted");
-    expect(await s.keys("files")).toHaveLength(201);
-    expect(await s.keys("trash")).toHaveLength(0);
-  });
+    const inCall = await callTool(s.client, "delete_file", { path: "cap", recursive: true });
+    expect(inCall.structuredContent).toMatchObject({ type: "directory", files: 200 });
+    expect(inCall.structuredContent).not.toHaveProperty("operationId");
+    const background = await callTool(s.client, "delete_file", { path: "many", recursive: true });
+    expect(background.isError).toBeFalsy();
+    expect(background.structuredContent).toMatchObject({ path: "/many", type: "directory", status: "running" });
+    const { operationId } = background.structuredContent as { operationId: string };
+    expect(textOf(background)).toContain(operationId);
+    expect(await settled(s, operationId)).toMatchObject({ status: "succeeded", progress: { files: 201 } });
+    expect(await s.keys("files")).toHaveLength(0);
+    expect(await s.keys("trash")).toHaveLength(401);
+  }, 60_000);
 
   it("an R2 delete failing part-way through a recursive delete loses nothing, and a retry finishes", async () => {
     const s = await seeded();
@@ -314,14 +332,16 @@ describe("move_file", () => {
     expect(await s.read("dest/sub/b.txt")).toBe("beta");
   });
 
-  it("refuses a directory move past the cap and moves nothing", async () => {
+  it("moves a directory of more than 200 objects in the background", async () => {
     const s = await openSession(key);
     await s.seed(Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`many/${i}.txt`, "x"])));
-    expect(errorCodeOf(await callTool(s.client, "move_file", { source: "many", destination: "other" }))).toBe(
-      "limit_reached",
-    );
-    expect((await s.keys("files")).every((k) => k.startsWith("many/"))).toBe(true);
-  });
+    const started = await callTool(s.client, "move_file", { source: "many", destination: "other" });
+    expect(started.structuredContent).toMatchObject({ source: "/many", destination: "/other", status: "running" });
+    const { operationId } = started.structuredContent as { operationId: string };
+    expect(await settled(s, operationId)).toMatchObject({ status: "succeeded", progress: { objects: 201 } });
+    expect((await s.keys("files")).every((k) => k.startsWith("other/"))).toBe(true);
+    expect(await s.keys("files")).toHaveLength(201);
+  }, 60_000);
 });
 
 describe("storage meter", () => {

@@ -4,7 +4,7 @@
  * `Retry-After` (RFC 9110 §10.2.3, whole seconds ≥ 1) on refusals. They describe the window with the
  * least room left, which is the one a client must pace itself by.
  */
-import { secondsUntil, type WindowOutcome } from "./decisions";
+import { secondsUntil, type WindowOutcome } from "../limits/decisions";
 
 export function rateLimitHeaders(windows: readonly WindowOutcome[], now: number): Record<string, string> {
   const tightest = windows.reduce<WindowOutcome | undefined>((best, w) => {

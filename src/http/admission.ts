@@ -1,0 +1,100 @@
+/**
+ * Admission: per-IP and per-principal rate limits and the tenant's daily quotas, in one limiter check
+ * (src/limits/admission-check.ts), turned into answers: 429 with Retry-After and RateLimit headers, 503
+ * when the limiter is unreachable for a write or delete (or for reads with LIMITS_DEGRADED_READS=refuse),
+ * and a daily-quota refusal handed on to the tool seam, which answers it as a `quota_exceeded` tool
+ * error after its own scope and input checks.
+ *
+ * A call that authorize will refuse for its scope still counts against the rate limits (so 403s cannot
+ * be spammed for free) but spends no daily quota: nothing will be written or deleted.
+ */
+import type { Principal } from "../auth/principal";
+import { ToolError } from "../errors/tool-error";
+import { checkAdmission } from "../limits/admission-check";
+import type { QuotaName, QuotaRefusal } from "../limits/decisions";
+import type { ToolCall } from "../tools/tool-call";
+import type { ParsedMessage } from "./body";
+import type { Edge } from "./edge";
+import { limiterUnavailable, tooManyRequests } from "./limit-refusals";
+import { blockedHeaders, rateLimitHeaders } from "./rate-limit-headers";
+import { operationOf, requestCost } from "./request-cost";
+
+export interface Admission {
+  /** RateLimit headers for the response (empty when the limiter was degraded). */
+  readonly headers: Record<string, string>;
+  /** A daily quota this call would exceed: the seam answers it as a tool error. */
+  readonly refusal: ToolError | undefined;
+  /** Storage-quota key for this tenant, for the sandbox's meter. */
+  readonly storageKey: string;
+  /** Storage growth the admission check already reserved (bytes); the meter spends it, then settles. */
+  readonly storageReserved: number;
+}
+
+const QUOTA_LABELS: Record<QuotaName, string> = { writes: "writes", deletes: "deletes", bytesWritten: "bytes written" };
+
+export function quotaError(refusal: QuotaRefusal): ToolError {
+  const resetsAt = new Date(refusal.resetsAt).toISOString();
+  return new ToolError(
+    "quota_exceeded",
+    `Daily quota exhausted: ${QUOTA_LABELS[refusal.name]} (${refusal.used} of ${refusal.limit} used today, UTC). ` +
+      `This call was not run; the quota resets at ${resetsAt}.`,
+    { quota: refusal.name, limit: refusal.limit, used: refusal.used, resetsAt },
+  );
+}
+
+/**
+ * Whose fair share a request spends: a JWT's subject, or an API key itself (`key:<keyId>`), so each key
+ * is its own principal for rate limits whatever subject it acts for, and keeps its budget across rotations.
+ */
+export function limitIdentityOf(principal: Principal): { kind: string; id: string } {
+  if (principal.credentialKind === "api_key" && principal.keyId)
+    return { kind: "api_key", id: `key:${principal.keyId}` };
+  return { kind: principal.credentialKind, id: principal.subject };
+}
+
+export async function admit(
+  edge: Edge,
+  principal: Principal,
+  parsed: ParsedMessage,
+  options: {
+    /** False for a call that will be refused: it counts against the rate limits but spends no quota. */
+    readonly chargeQuotas: boolean;
+    /** The tools/call of this message, parsed once (src/tools/tool-call.ts). */
+    readonly call: ToolCall | undefined;
+  },
+): Promise<Admission> {
+  const { log, state } = edge;
+  const limits = state.limits;
+  const outcome = await checkAdmission(limits, {
+    ip: edge.ip,
+    identity: limitIdentityOf(principal),
+    tenant: principal.tenant,
+    cost: options.chargeQuotas ? requestCost(options.call) : { units: 1 },
+    operation: options.chargeQuotas ? operationOf(options.call) : "read",
+    defer: edge.defer,
+  });
+  switch (outcome.kind) {
+    case "blocked": {
+      const headers = blockedHeaders(outcome.limit, outcome.until, outcome.now);
+      throw tooManyRequests(log, "principal_blocked", outcome.until, outcome.now, headers, parsed.id);
+    }
+    case "degraded_refuse": {
+      const write = options.chargeQuotas && operationOf(options.call) === "write";
+      throw limiterUnavailable(log, write ? "refused_write" : "refused_read");
+    }
+    case "degraded_allow":
+      log.security({ type: "degraded_decision", reason: "allowed_read" });
+      return { headers: {}, refusal: undefined, storageKey: outcome.storageKey, storageReserved: 0 };
+    case "rate_limited": {
+      const headers = rateLimitHeaders(outcome.windows, outcome.now);
+      throw tooManyRequests(log, outcome.which, outcome.retryAt, outcome.now, headers, parsed.id);
+    }
+    case "allow":
+      return {
+        headers: rateLimitHeaders(outcome.windows, outcome.now),
+        refusal: outcome.quotaRefusal ? quotaError(outcome.quotaRefusal) : undefined,
+        storageKey: outcome.storageKey,
+        storageReserved: outcome.storageReserved,
+      };
+  }
+}

@@ -1,0 +1,10 @@
+/** The Hono app's typed context: the Worker's bindings and what the edge middleware hands on. */
+import type { RequestLog } from "../audit/audit-log";
+import type { RequestAudit } from "../audit/request-audit";
+import type { Env } from "../env";
+import type { IsolateState } from "./isolate-state";
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: { log: RequestLog; audit: RequestAudit; state: IsolateState };
+};

@@ -1,0 +1,87 @@
+/**
+ * The edge: what every request gets before anyone looks at a credential.
+ *   - `requestIdentity`: a request id (`X-Request-Id`), exactly one request log line and the request's
+ *     audit events (sent to the audit queue after the answer), for every route;
+ *   - `browserOriginPolicy`: the isolate's config (503 naming the variable when it is broken), the
+ *     Origin check (DNS-rebinding protection, 403) and CORS, for everything under /mcp;
+ *   - `openEdge`: for POST /mcp, the declared body size (413 without reading) and the request's own
+ *     facts the later stages need (client IP, the waitUntil hook).
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { createRequestLog, type RequestLog } from "../audit/audit-log";
+import { sendAuditEvents } from "../audit/audit-producer";
+import { createRequestAudit, type RequestAudit, requestOriginOf } from "../audit/request-audit";
+import { ConfigError } from "../config/config";
+import type { AppEnv } from "./app-env";
+import { assertDeclaredLengthWithin } from "./body";
+import type { IsolateState } from "./isolate-state";
+import { loadState, requireState } from "./isolate-state";
+import { corsHeaders, isOriginAllowed } from "./origin";
+import { HttpError, jsonRpcErrorResponse, withHeaders } from "./responses";
+
+export function requestIdentity(): MiddlewareHandler<AppEnv> {
+  return async function requestIdentityMiddleware(c, next) {
+    const requestId = crypto.randomUUID();
+    // The audit object observes the log, so every outcome and refusal the log hears reaches the trail.
+    const audit = createRequestAudit(requestId, requestOriginOf(c.req.raw));
+    const log = createRequestLog(requestId, Date.now, undefined, audit);
+    c.set("log", log);
+    c.set("audit", audit);
+    await next();
+    c.res = withHeaders(c.res, { "x-request-id": log.requestId });
+    const state = loadState(c.env);
+    log.finish(
+      c.res.status,
+      c.req.method,
+      c.req.routePath,
+      state instanceof ConfigError ? "info" : state.config.logLevel,
+    );
+    const events = audit.finish(c.res.status, c.req.method, c.req.routePath);
+    // After the answer: the queue send never delays or fails the response (audit-producer.ts).
+    if (events.length > 0) c.executionCtx.waitUntil(sendAuditEvents(c.env.AUDIT_QUEUE, events, requestId));
+  };
+}
+
+export function browserOriginPolicy(): MiddlewareHandler<AppEnv> {
+  return async function browserOriginPolicyMiddleware(c, next) {
+    const log = c.get("log");
+    const state = requireState(c.env, log);
+    const origin = c.req.header("origin") ?? null;
+    if (!isOriginAllowed(origin, state.config)) {
+      log.security({ type: "origin_refused", reason: "origin_not_allowed" });
+      log.set({ outcome: "denied", errorCode: "origin_not_allowed" });
+      throw new HttpError(jsonRpcErrorResponse(403, -32000, "Forbidden: this Origin is not allowed"));
+    }
+    c.set("state", state);
+    await next();
+    if (origin !== null) c.res = withHeaders(c.res, corsHeaders(origin));
+  };
+}
+
+/** One POST /mcp as the later stages see it. */
+export interface Edge {
+  readonly request: Request;
+  readonly env: AppEnv["Bindings"];
+  readonly state: IsolateState;
+  readonly log: RequestLog;
+  /** The request's audit record: authentication, the message and its outcome reach the trail through it. */
+  readonly audit: RequestAudit;
+  /** Cloudflare's CF-Connecting-IP; "unknown" (one shared bucket) when absent, never "unlimited". */
+  readonly ip: string;
+  /** ctx.waitUntil: bookkeeping the limiter may finish after the answer. */
+  readonly defer: (work: Promise<unknown>) => void;
+}
+
+export function openEdge(c: Context<AppEnv>): Edge {
+  const state = c.get("state");
+  assertDeclaredLengthWithin(c.req.raw, state.config.maxRequestBytes);
+  return {
+    request: c.req.raw,
+    env: c.env,
+    state,
+    log: c.get("log"),
+    audit: c.get("audit"),
+    ip: c.req.header("cf-connecting-ip")?.trim() || "unknown",
+    defer: (work) => c.executionCtx.waitUntil(work),
+  };
+}
