@@ -11,7 +11,7 @@
  *      lose anything: findings are in the trail, and the sink works from a cursor. A sink that stays
  *      down schedules a `sink_retry` message so its backlog moves even when traffic stops.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { postAlert } from "./audit/alert-webhook";
 import { createMemoryDetectorStore, createUpstashDetectorStore, type DetectorStore } from "./audit/detector-store";
 import { findingsFrom, noveltyKey, observationsOf, windowKey } from "./audit/detectors";

@@ -1,11 +1,19 @@
 /**
- * Structured audit log: one JSON line per request and one per security event, correlated by request id.
+ * Structured audit log: one JSON line per request, with the request's security events as its `security`
+ * field. An event raised after the line was written (deferred work in ctx.waitUntil) gets a line of its
+ * own with the request id. One line, not one per event: under `wrangler dev` every console line is also
+ * a local HTTP post, and every line costs serialisation and redaction.
+ *
+ * `LOG_LEVEL=warn` (load tests, noisy dev loops) leaves out the lines of requests that raised no security
+ * event and did not fail on our side; refusals, outages and internal errors are always written.
  *
  * What may be logged is decided by the types: callers pass named fields from `RequestFields` and
  * `SecurityEvent`, never a request, a header bag or a token. `redact` is the second line of defence: it
  * drops any field whose name says credential or content, and any string that looks like a JWT, so a
  * future field cannot leak one by accident (invariant 2, docs/architecture.md).
  */
+import type { LogLevel } from "../config/config";
+
 export type Outcome = "ok" | "tool_error" | "client_error" | "denied" | "rate_limited" | "unavailable" | "server_error";
 
 export interface RequestFields {
@@ -49,6 +57,8 @@ export interface SecurityEvent {
 
 export type LogSink = (line: string) => void;
 
+export type { LogLevel };
+
 /** Sees every `set` and `security` call: the request's audit object (request-audit.ts). */
 export interface LogObserver {
   observeFields(fields: RequestFields): void;
@@ -57,12 +67,25 @@ export interface LogObserver {
 
 const FORBIDDEN_FIELD = /authorization|token|cookie|secret|password|api[-_]?key|^content$|^body$|^text$/i;
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
+// Values this module fills from a fixed vocabulary or by itself: never free text, so never scanned.
+const FIXED_FIELDS = new Set(["kind", "time", "requestId", "httpMethod", "status", "durationMs", "outcome", "type"]);
+
+function maskJwts(value: string): string {
+  // Every JWT starts with "eyJ" (base64url of `{"`): skip the regex for the strings that cannot hold one.
+  return value.includes("eyJ") ? value.replace(JWT_LIKE, "[redacted-jwt]") : value;
+}
 
 export function redact(record: Record<string, unknown>): Record<string, unknown> {
   const clean: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) {
+  for (const key in record) {
+    const value = record[key];
     if (value === undefined || FORBIDDEN_FIELD.test(key)) continue;
-    clean[key] = typeof value === "string" ? value.replace(JWT_LIKE, "[redacted-jwt]") : value;
+    if (typeof value === "string") clean[key] = FIXED_FIELDS.has(key) ? value : maskJwts(value);
+    else if (Array.isArray(value))
+      clean[key] = value.map((item) =>
+        item !== null && typeof item === "object" ? redact(item as Record<string, unknown>) : item,
+      );
+    else clean[key] = value;
   }
   return clean;
 }
@@ -71,8 +94,8 @@ export interface RequestLog {
   readonly requestId: string;
   set(fields: RequestFields): void;
   security(event: SecurityEvent): void;
-  /** Writes the request line; called once when the response is known. */
-  finish(status: number, httpMethod: string, route: string): void;
+  /** Writes the request line (events included); called once when the response is known. */
+  finish(status: number, httpMethod: string, route: string, level?: LogLevel): void;
 }
 
 // console.log is what Workers Logs and `wrangler tail` collect; tests pass their own sink.
@@ -86,6 +109,7 @@ export function createRequestLog(
 ): RequestLog {
   const started = now();
   const fields: RequestFields = {};
+  const events: SecurityEvent[] = [];
   let finished = false;
   const write = (record: Record<string, unknown>) => sink(JSON.stringify(redact(record)));
   return {
@@ -96,6 +120,10 @@ export function createRequestLog(
     },
     security(event) {
       observer?.observeSecurity(event);
+      if (!finished) {
+        events.push({ ...event });
+        return;
+      }
       write({
         kind: "security",
         time: new Date(now()).toISOString(),
@@ -105,9 +133,10 @@ export function createRequestLog(
         ...event,
       });
     },
-    finish(status, httpMethod, route) {
+    finish(status, httpMethod, route, level = "info") {
       if (finished) return;
       finished = true;
+      if (level === "warn" && events.length === 0 && status < 500) return;
       write({
         kind: "request",
         time: new Date(started).toISOString(),
@@ -118,6 +147,7 @@ export function createRequestLog(
         durationMs: now() - started,
         ...fields,
         outcome: fields.outcome ?? (status >= 500 ? "server_error" : status >= 400 ? "client_error" : "ok"),
+        ...(events.length > 0 ? { security: events } : {}),
       });
     },
   };

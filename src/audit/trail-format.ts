@@ -10,7 +10,7 @@
  * it from any parse of the header. The head object `head.json` names the last committed batch and is
  * signed too, so a truncated tail (deleted newest batches) is detected.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { sha256Hex } from "./signing-key";
 
 export const GENESIS_HASH = "0".repeat(64);

@@ -15,7 +15,7 @@
  * previous secret's hash with a `notAfter` for the grace period.
  */
 import { base64url } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 
 export const API_KEY_PREFIX = "r2mcp_";
 export const KEY_ID_LENGTH = 16;

@@ -12,7 +12,7 @@
  * window (last, so a proof that fails another check does not use up its `jti`).
  */
 import { base64url, calculateJwkThumbprint, EmbeddedJWK, type JWK, jwtVerify } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 import { ALLOWED_JWS_ALGORITHMS } from "./algorithms";
 import { type AuthResult, authFailure, authSuccess } from "./auth-failure";
 import { type ReplayCache, ReplayCacheUnavailableError } from "./replay-cache";

@@ -6,8 +6,9 @@
  * §4.1.11). Then jose checks the signature against the configured key set with an asymmetric allow-list,
  * `iss`, `aud`, `exp` (required), `nbf` and a small clock tolerance.
  */
+
 import { base64url, decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 import type { Config } from "../config/config";
 import { toHex } from "../encoding/hex";
 import { isValidTenantId } from "../sandbox/tenant-prefix";

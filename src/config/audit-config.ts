@@ -8,7 +8,7 @@
  * - `ALERT_WEBHOOK_URL`: optional alert webhook (Slack-compatible).
  * - Detector thresholds: every one has a default (docs/audit.md) and a bounded range.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError, type Environment } from "./config-error";
 import { type PrivateJwk, privateJwkSchema } from "./ed25519-jwk";
 import { parseSecureUrl, wholeNumber } from "./env-values";

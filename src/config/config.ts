@@ -6,7 +6,7 @@
  * Defaults that weaken anything (http JWKS URLs, in-memory limits) exist only when
  * `ENVIRONMENT=development` says so explicitly.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { type Policy, parsePolicy, SCOPES_ONLY_POLICY } from "../policy/policy";
 import { type AuditConfig, type AuditEnv, parseAuditConfig } from "./audit-config";
 import { ConfigError, type Environment } from "./config-error";
@@ -15,6 +15,9 @@ import { parseSecureUrl, parseWholeNumber, present } from "./env-values";
 import { type LimitsConfig, type LimitsEnv, parseLimitsConfig } from "./limits-config";
 
 export { ConfigError, type Environment };
+
+/** `info`: every request is logged; `warn`: only requests with a security event or a 5xx (LOG_LEVEL). */
+export type LogLevel = "info" | "warn";
 
 export type JwksSource =
   | { readonly kind: "remote"; readonly url: URL }
@@ -34,6 +37,8 @@ export interface Config {
   readonly jwksTimeoutMs: number;
   /** Rate limits, quotas, Upstash and its failure mode (limits-config.ts). */
   readonly limits: LimitsConfig;
+  /** `warn` leaves out request lines without security events or 5xx (docs/logging.md). */
+  readonly logLevel: LogLevel;
   /** The access policy (`ACCESS_POLICY`); without one, scopes alone decide (docs/policy.md). */
   readonly policy: Policy;
   /**
@@ -59,6 +64,7 @@ export interface ConfigEnv extends LimitsEnv, AuditEnv, CredentialsEnv {
   MAX_REQUEST_BYTES?: string;
   OAUTH_CLOCK_TOLERANCE_SECONDS?: string;
   OAUTH_JWKS_TIMEOUT_MS?: string;
+  LOG_LEVEL?: string;
   ACCESS_POLICY?: string;
   CONFIRMATION_SECRET?: string;
 }
@@ -139,6 +145,12 @@ function parseOrigins(raw: string | undefined): string[] {
   });
 }
 
+function parseLogLevel(raw: string | undefined): LogLevel {
+  const value = present(raw) ?? "info";
+  if (value !== "info" && value !== "warn") throw new ConfigError("LOG_LEVEL", 'must be "info" or "warn"');
+  return value;
+}
+
 function parseTenantClaim(raw: string | undefined): string {
   const value = present(raw) ?? "sub";
   if (!/^[A-Za-z0-9_.:/-]{1,128}$/.test(value)) {
@@ -196,6 +208,7 @@ export function parseConfig(env: ConfigEnv): Config {
     clockToleranceSeconds: parseInteger(env, "OAUTH_CLOCK_TOLERANCE_SECONDS", 30, 0, 300),
     jwksTimeoutMs: parseInteger(env, "OAUTH_JWKS_TIMEOUT_MS", 3000, 100, 30000),
     limits: parseLimitsConfig(env, environment),
+    logLevel: parseLogLevel(env.LOG_LEVEL),
     policy,
     confirmationSecret: parseConfirmationSecret(env.CONFIRMATION_SECRET, environment, policy),
     credentials: parseCredentialsConfig(env),

@@ -2,7 +2,7 @@
  * The shapes of the audit trail's Ed25519 keys as JWKs (RFC 8037), parsed at the configuration boundary
  * (AUDIT_SIGNING_KEY) and by the verifier. Schemas only; the signing itself is src/audit/signing-key.ts.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const base64url32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be 32 bytes, base64url");
 

@@ -3,7 +3,7 @@
  * variable: one loopback rule for http, one "whole number in a range" rule. Each failure is a
  * `ConfigError` naming the variable and the problem, never the value (it may be a secret).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError, type Environment } from "./config-error";
 
 /** Trimmed value, or undefined when unset or blank. */

@@ -9,7 +9,7 @@
  *   ConfigError naming the variable, never a silently different limit.
  * - Values are never echoed in errors (the token is a secret).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError, type Environment } from "./config-error";
 import { parseSecureUrl, wholeNumber } from "./env-values";
 

@@ -26,6 +26,8 @@ export interface Admission {
   readonly refusal: ToolError | undefined;
   /** Storage-quota key for this tenant, for the sandbox's meter. */
   readonly storageKey: string;
+  /** Storage growth the admission check already reserved (bytes); the meter spends it, then settles. */
+  readonly storageReserved: number;
 }
 
 const QUOTA_LABELS: Record<QuotaName, string> = { writes: "writes", deletes: "deletes", bytesWritten: "bytes written" };
@@ -82,7 +84,7 @@ export async function admit(
     }
     case "degraded_allow":
       log.security({ type: "degraded_decision", reason: "allowed_read" });
-      return { headers: {}, refusal: undefined, storageKey: outcome.storageKey };
+      return { headers: {}, refusal: undefined, storageKey: outcome.storageKey, storageReserved: 0 };
     case "rate_limited": {
       const headers = rateLimitHeaders(outcome.windows, outcome.now);
       throw tooManyRequests(log, outcome.which, outcome.retryAt, outcome.now, headers, parsed.id);
@@ -92,6 +94,7 @@ export async function admit(
         headers: rateLimitHeaders(outcome.windows, outcome.now),
         refusal: outcome.quotaRefusal ? quotaError(outcome.quotaRefusal) : undefined,
         storageKey: outcome.storageKey,
+        storageReserved: outcome.storageReserved,
       };
   }
 }

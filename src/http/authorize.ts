@@ -24,7 +24,7 @@ import { jsonRpcErrorResponse } from "./responses";
 export function clientCertificateVerified(request: Request): boolean {
   const cf = request.cf as { tlsClientAuth?: unknown } | undefined;
   const certificate = parseTlsClientAuth(cf?.tlsClientAuth);
-  return certificate !== undefined && certificate.verified && !certificate.revoked;
+  return certificate?.verified === true && !certificate.revoked;
 }
 
 export function toCaller(principal: Principal, certificateVerified: boolean): Caller {

@@ -11,10 +11,11 @@ import type { Context, MiddlewareHandler } from "hono";
 import { createRequestLog, type RequestLog } from "../audit/audit-log";
 import { sendAuditEvents } from "../audit/audit-producer";
 import { createRequestAudit, type RequestAudit, requestOriginOf } from "../audit/request-audit";
+import { ConfigError } from "../config/config";
 import type { AppEnv } from "./app-env";
 import { assertDeclaredLengthWithin } from "./body";
 import type { IsolateState } from "./isolate-state";
-import { requireState } from "./isolate-state";
+import { loadState, requireState } from "./isolate-state";
 import { corsHeaders, isOriginAllowed } from "./origin";
 import { HttpError, jsonRpcErrorResponse, withHeaders } from "./responses";
 
@@ -28,7 +29,13 @@ export function requestIdentity(): MiddlewareHandler<AppEnv> {
     c.set("audit", audit);
     await next();
     c.res = withHeaders(c.res, { "x-request-id": log.requestId });
-    log.finish(c.res.status, c.req.method, c.req.routePath);
+    const state = loadState(c.env);
+    log.finish(
+      c.res.status,
+      c.req.method,
+      c.req.routePath,
+      state instanceof ConfigError ? "info" : state.config.logLevel,
+    );
     const events = audit.finish(c.res.status, c.req.method, c.req.routePath);
     // After the answer: the queue send never delays or fails the response (audit-producer.ts).
     if (events.length > 0) c.executionCtx.waitUntil(sendAuditEvents(c.env.AUDIT_QUEUE, events, requestId));

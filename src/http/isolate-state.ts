@@ -11,6 +11,7 @@ import { createClientCertificateBinding } from "../auth/client-certificate";
 import { createDpopBinding, createSenderConstraintRequirement } from "../auth/dpop-binding";
 import { createJwtVerifier } from "../auth/jwt-verifier";
 import { createMemoryReplayCache } from "../auth/replay-cache";
+import { withVerifiedTokenCache } from "../auth/verified-token-cache";
 import { type Config, ConfigError, parseConfig } from "../config/config";
 import type { Env } from "../env";
 import { createLimitsRuntime, type LimitsRuntime } from "../limits/limits-runtime";
@@ -35,7 +36,10 @@ function createIsolateState(env: Env): IsolateState {
     config,
     authenticator: {
       verifiers: [
-        createJwtVerifier(config),
+        withVerifiedTokenCache(createJwtVerifier(config), {
+          audience: config.audience,
+          clockToleranceSeconds: config.clockToleranceSeconds,
+        }),
         createApiKeyVerifier(env.API_KEYS ? createKvApiKeyStore(env.API_KEYS) : undefined, {
           revokedKeyIds: config.credentials.revokedApiKeyIds,
         }),

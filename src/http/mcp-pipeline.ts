@@ -65,27 +65,39 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
     });
   if (refusal) throw new HttpError(refusal);
 
-  const meter = createStorageMeter(limits.ledger, admission.storageKey, config.limits.storageBytes, edge.log);
-  const response = await handleMcpPost({
-    request: edge.request,
-    message: parsed.message,
-    principal,
-    sandbox: new Sandbox(edge.env.FILES, principal.tenant, {
-      meter,
-      operations: createWorkflowRunner(edge.env.TREE_OPERATIONS),
-    }),
-    log: edge.log,
-    audit: edge.audit,
-    listed:
-      policy.toolsList === "permitted"
-        ? TOOLS.filter((tool) => mayEverUse(policy, caller, tool.scope, tool.actions))
-        : TOOLS,
-    call,
-    decision,
-    policy,
-    caller,
-    confirmationSecret: config.confirmationSecret,
-    refusal: admission.refusal,
-  });
-  return withHeaders(response, admission.headers);
+  const meter = createStorageMeter(
+    limits.ledger,
+    admission.storageKey,
+    config.limits.storageBytes,
+    edge.log,
+    admission.storageReserved,
+  );
+  try {
+    const response = await handleMcpPost({
+      request: edge.request,
+      message: parsed.message,
+      principal,
+      sandbox: new Sandbox(edge.env.FILES, principal.tenant, {
+        meter,
+        operations: createWorkflowRunner(edge.env.TREE_OPERATIONS),
+      }),
+      log: edge.log,
+      audit: edge.audit,
+      listed:
+        policy.toolsList === "permitted"
+          ? TOOLS.filter((tool) => mayEverUse(policy, caller, tool.scope, tool.actions))
+          : TOOLS,
+      call,
+      decision,
+      policy,
+      caller,
+      confirmationSecret: config.confirmationSecret,
+      refusal: admission.refusal,
+      defer: edge.defer,
+    });
+    return withHeaders(response, admission.headers);
+  } finally {
+    // The unspent reservation and any freed bytes go back after the answer, not before it.
+    edge.defer(meter.settle());
+  }
 }

@@ -83,7 +83,7 @@ export interface AdmissionInput {
 export type AdmissionOutcome =
   | { readonly kind: "blocked"; readonly until: number; readonly limit: number; readonly now: number }
   | { readonly kind: "degraded_refuse" }
-  | { readonly kind: "degraded_allow"; readonly storageKey: string }
+  | { readonly kind: "degraded_allow"; readonly storageKey: string; readonly storageReserved: 0 }
   | {
       readonly kind: "rate_limited";
       readonly which: "ip" | "principal";
@@ -98,6 +98,8 @@ export type AdmissionOutcome =
       readonly windows: readonly WindowOutcome[];
       readonly quotaRefusal: QuotaRefusal | undefined;
       readonly storageKey: string;
+      /** Storage growth already reserved by the check (bytes); the meter spends it, then hands back the rest. */
+      readonly storageReserved: number;
     };
 
 export async function checkAdmission(runtime: LimitsRuntime, input: AdmissionInput): Promise<AdmissionOutcome> {
@@ -125,6 +127,11 @@ export async function checkAdmission(runtime: LimitsRuntime, input: AdmissionInp
     })),
     // Slack past midnight so a clock a little behind still finds yesterday's counter expired on time.
     quotaExpiresAt: nextUtcMidnight(now) + 3_600_000,
+    // A write's growth is at most the bytes it writes (new size − old size ≤ new size): reserve that
+    // upper bound now, in the same round trip; the meter settles the difference after the call.
+    ...(input.operation === "write" && (input.cost.bytesWritten ?? 0) > 0
+      ? { storage: { key: storageKey(tenantK), limit: config.storageBytes, reserveBytes: input.cost.bytesWritten! } }
+      : {}),
     now,
     defer: input.defer,
   });
@@ -133,7 +140,7 @@ export async function checkAdmission(runtime: LimitsRuntime, input: AdmissionInp
     case "degraded_refuse":
       return { kind: "degraded_refuse" };
     case "degraded_allow":
-      return { kind: "degraded_allow", storageKey: storageKey(tenantK) };
+      return { kind: "degraded_allow", storageKey: storageKey(tenantK), storageReserved: 0 };
     case "rate_limited": {
       // decideRequest only answers rate_limited from a real check.
       const windows = check!.windows;
@@ -150,6 +157,7 @@ export async function checkAdmission(runtime: LimitsRuntime, input: AdmissionInp
         windows: check!.windows,
         quotaRefusal: decision.quotaRefusal,
         storageKey: storageKey(tenantK),
+        storageReserved: check!.storageReserved ?? 0,
       };
   }
 }

@@ -60,6 +60,11 @@ export interface QuotaOutcome {
 export interface LimitCheck {
   readonly windows: readonly WindowOutcome[];
   readonly quotas: readonly QuotaOutcome[];
+  /**
+   * Bytes of storage growth reserved with this check (0: none asked, or they did not fit, or the
+   * request was refused). Handed back by the caller's storage meter when the call grows less.
+   */
+  readonly storageReserved?: number;
 }
 
 export interface WindowRequest {

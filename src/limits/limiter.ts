@@ -1,6 +1,7 @@
 /**
  * The limiter seam: one `check` per request that evaluates every window and quota and ends up
- * charging them all or nothing (semantics in decisions.ts). Two adapters implement it: Upstash
+ * charging them all or nothing (semantics in decisions.ts), and reserves a write's storage growth in
+ * the same step, so a write needs no second round trip before it stores anything. Two adapters implement it: Upstash
  * (production: @upstash/ratelimit windows plus our quota script, one HTTP request per check before the
  * answer) and in-memory (ENVIRONMENT=development only, atomic by construction).
  */
@@ -12,6 +13,12 @@ export interface LimitRequest {
   readonly quotas: readonly { readonly key: string; readonly request: QuotaRequest }[];
   /** Epoch ms after which today's quota counters may be dropped (next UTC midnight plus slack). */
   readonly quotaExpiresAt: number;
+  /**
+   * Storage growth to reserve in the same atomic step as the quotas: only when every window and quota
+   * passed, and only if `reserveBytes` fits under `limit`. Not fitting is no refusal: nothing is
+   * reserved and the write reserves its exact growth itself (see storage-meter.ts).
+   */
+  readonly storage?: { readonly key: string; readonly limit: number; readonly reserveBytes: number };
   readonly now: number;
   /**
    * Runs bookkeeping after the answer (ctx.waitUntil): the Upstash adapter settles a refusal there

@@ -28,10 +28,11 @@ export function createLimitsRuntime(config: LimitsConfig, now: () => number = Da
     console.warn(
       "WARNING: UPSTASH_REDIS_REST_URL is not set; ENVIRONMENT=development uses in-memory rate limits and quotas (per isolate, not for production).",
     );
+    const ledger = createMemoryStorageLedger();
     return {
       config,
-      limiter: createMemoryLimiter(config.throttle),
-      ledger: createMemoryStorageLedger(),
+      limiter: createMemoryLimiter(config.throttle, ledger),
+      ledger,
       blocks: createBlockCache(),
       redis: undefined,
       now,

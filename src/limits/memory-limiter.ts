@@ -27,7 +27,8 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
   if (map.size > MAX_ENTRIES) map.delete(map.keys().next().value as K);
 }
 
-export function createMemoryLimiter(throttle: ThrottlePolicy): Limiter {
+/** `ledger`: where a request's storage reservation is made (the same ledger the storage meter uses). */
+export function createMemoryLimiter(throttle: ThrottlePolicy, ledger?: StorageLedger): Limiter {
   const windows = new Map<string, StoredWindow>();
   const quotas = new Map<string, { used: number; expiresAt: number }>();
 
@@ -76,7 +77,13 @@ export function createMemoryLimiter(throttle: ThrottlePolicy): Limiter {
         if (value !== undefined)
           remember(quotas, request.quotas[i]!.key, { used: value, expiresAt: request.quotaExpiresAt });
       });
-      return result.check;
+      const passed =
+        result.check.windows.every((w) => w.status === "ok") && !result.check.quotas.some((q) => q.refused);
+      const storage = request.storage;
+      if (!passed || !ledger || !storage || storage.reserveBytes <= 0) return result.check;
+      // Same step as the quotas (nothing can interleave: no await ran since they were charged).
+      const reservation = await ledger.adjust(storage.key, Math.trunc(storage.reserveBytes), storage.limit);
+      return { ...result.check, storageReserved: reservation.ok ? Math.trunc(storage.reserveBytes) : 0 };
     },
   };
 }

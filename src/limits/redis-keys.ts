@@ -14,6 +14,7 @@
  * not secrecy: an IPv4 hash can be reversed by trying all addresses. Tokens are never keyed on.
  */
 import { toHex } from "../encoding/hex";
+import { createBoundedMemo } from "./bounded-memo";
 import { type QuotaName, utcDay } from "./decisions";
 
 const PREFIX = "r2mcp:v1";
@@ -21,9 +22,17 @@ const PREFIX = "r2mcp:v1";
 export const RATE_LIMIT_PREFIX = `${PREFIX}:rl`;
 const encoder = new TextEncoder();
 
-async function digest(kind: string, identifier: string): Promise<string> {
-  const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(`${kind}\0${identifier}`)));
+/** Distinct identities remembered per isolate; a miss only costs one SHA-256 again. */
+const MEMO_ENTRIES = 4_096;
+
+// Every request needs the digests of its IP, principal and tenant, and the same callers come back.
+const memoDigest = createBoundedMemo(async (input: string) => {
+  const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(input)));
   return toHex(bytes.subarray(0, 16));
+}, MEMO_ENTRIES);
+
+function digest(kind: string, identifier: string): Promise<string> {
+  return memoDigest(`${kind}\0${identifier}`);
 }
 
 export async function ipKey(ip: string): Promise<string> {

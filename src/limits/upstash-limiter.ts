@@ -2,7 +2,8 @@
  * Upstash adapter of the limiter seam: the IP and principal sliding windows are @upstash/ratelimit
  * (upstash-windows.ts); escalation state and daily quotas are our GATE script (upstash-scripts.ts).
  *
- * One HTTP request per check (the hot path): after awaiting the script digests, `check` issues the
+ * One HTTP request per check (the hot path), a write's storage reservation included (GATE makes it
+ * with the quotas, all or nothing): after awaiting the script digests, `check` issues the
  * GATE EVALSHA and every window's `Ratelimit.limit()` in the same synchronous stretch, on the one
  * auto-pipelining client, and only then awaits; the client sends them together as one `/pipeline`
  * request. (After a Redis script flush, EVALSHA answers NOSCRIPT and the EVAL fallbacks cost one more.)
@@ -38,6 +39,8 @@ export interface UpstashLimiterOptions {
 interface Leftovers {
   readonly refundWindows: readonly number[];
   readonly refundQuotas: boolean;
+  /** Storage bytes GATE reserved for a request that is refused after all. */
+  readonly refundStorage: number;
   readonly denied: readonly { readonly index: number; readonly blockedUntil: number }[];
 }
 
@@ -80,6 +83,10 @@ export function createUpstashLimiter(redis: Redis, options: UpstashLimiterOption
         }
       }
     }
+    if (leftovers.refundStorage > 0 && request.storage) {
+      keys.push(request.storage.key);
+      args.push(leftovers.refundStorage);
+    }
     if (keys.length > 0) work.push(settle.run(keys, args));
     // A lost refund errs strict (budget returns when the window slides / the day ends); a lost strike
     // only weakens escalation. Neither may fail a request that has already been answered.
@@ -87,7 +94,13 @@ export function createUpstashLimiter(redis: Redis, options: UpstashLimiterOption
   }
 
   async function finish(request: LimitRequest, leftovers: Leftovers): Promise<void> {
-    if (leftovers.refundWindows.length === 0 && leftovers.denied.length === 0 && !leftovers.refundQuotas) return;
+    if (
+      leftovers.refundWindows.length === 0 &&
+      leftovers.denied.length === 0 &&
+      !leftovers.refundQuotas &&
+      leftovers.refundStorage === 0
+    )
+      return;
     const work = followUp(request, leftovers);
     if (request.defer) request.defer(work);
     else await work;
@@ -105,6 +118,10 @@ export function createUpstashLimiter(redis: Redis, options: UpstashLimiterOption
         gateKeys.push(key);
         gateArgs.push(q.limit, q.amount);
       }
+      const reserve =
+        request.storage && request.storage.reserveBytes > 0 ? Math.trunc(request.storage.reserveBytes) : 0;
+      gateArgs.push(request.storage?.limit ?? 0, reserve);
+      if (reserve > 0) gateKeys.push(request.storage!.key);
 
       // ---- one tick: no await between these calls, so they leave as one /pipeline request.
       const gateCall = gate.run(gateKeys, gateArgs);
@@ -118,11 +135,18 @@ export function createUpstashLimiter(redis: Redis, options: UpstashLimiterOption
       const charged = responses.flatMap((r, i) => (r?.success ? [i] : []));
       const flat = gateResult.status === "fulfilled" ? gateResult.value.map(Number) : undefined;
       const quotasCharged = flat?.[nw * 2] === 1;
+      const storageReserved = flat?.[nw * 2 + 2 + request.quotas.length] ?? 0;
 
       const failure = unavailable([gateResult, ...windowResults]);
       if (failure) {
         // Hand back what is known to be charged, but only after the answer: Upstash is struggling.
-        if (request.defer) void finish(request, { refundWindows: charged, refundQuotas: quotasCharged, denied: [] });
+        if (request.defer)
+          void finish(request, {
+            refundWindows: charged,
+            refundQuotas: quotasCharged,
+            refundStorage: storageReserved,
+            denied: [],
+          });
         throw failure;
       }
 
@@ -170,12 +194,13 @@ export function createUpstashLimiter(redis: Redis, options: UpstashLimiterOption
         await finish(request, {
           refundWindows: charged,
           refundQuotas: quotasCharged,
+          refundStorage: storageReserved,
           denied: outcomes.flatMap((w, index) =>
             w.status === "denied" ? [{ index, blockedUntil: w.blockedUntil }] : [],
           ),
         });
       }
-      return { windows: outcomes, quotas };
+      return { windows: outcomes, quotas, storageReserved: refused ? 0 : storageReserved };
     },
   };
 }

@@ -15,10 +15,16 @@
  * charges none. Whether a window refuses is not known here (the library answers in the same pipeline),
  * so the caller refunds the quotas with SETTLE when a window refused.
  *
- * KEYS: per window (strikes, block), then one key per quota.
- * ARGV: now, #windows, #quotas, quotaExpiresAt, per quota (limit, amount).
+ * When it charges, it also reserves a write's storage growth (an upper bound from the input) on the
+ * tenant's storage counter, if that fits under the storage limit; if it does not fit, nothing is
+ * reserved and nothing is refused (the write then reserves its exact growth through STORAGE).
+ *
+ * KEYS: per window (strikes, block), then one key per quota, then the storage key when reserving.
+ * ARGV: now, #windows, #quotas, quotaExpiresAt, per quota (limit, amount), storage limit, bytes to
+ *   reserve (0 = none).
  * Returns: per window (strikes, blockedUntil or 0), then charged 0|1, refused quota index (1-based,
- * 0 = none), then per quota the amount used today (after the charge when charged).
+ * 0 = none), then per quota the amount used today (after the charge when charged), then the bytes
+ * reserved (0 when none).
  */
 export const GATE_SCRIPT = `
 local now = tonumber(ARGV[1])
@@ -48,15 +54,27 @@ for q = 1, nq do
     redis.call('PEXPIREAT', KEYS[nw * 2 + q], quotaExpiresAt)
   end
 end
+local storageLimit = tonumber(ARGV[4 + nq * 2 + 1] or '0')
+local reserve = tonumber(ARGV[4 + nq * 2 + 2] or '0')
+local reserved = 0
+if charge and reserve > 0 then
+  local storageKey = KEYS[nw * 2 + nq + 1]
+  local current = tonumber(redis.call('GET', storageKey) or '0')
+  if current + reserve <= storageLimit then
+    redis.call('INCRBY', storageKey, reserve)
+    reserved = reserve
+  end
+end
 table.insert(out, charge and 1 or 0); table.insert(out, refused)
 for q = 1, nq do table.insert(out, used[q]) end
+table.insert(out, reserved)
 return out
 `;
 
 /**
  * SETTLE, only after a refusal (off the hot path, after the response where the runtime allows).
- * Records a strike and the block for each window that denied, and hands back quota charges GATE made
- * for a request that was refused after all. A block only ever grows (another isolate may have set a
+ * Records a strike and the block for each window that denied, and hands back quota charges and the
+ * storage reservation GATE made for a request that was refused after all. A block only ever grows (another isolate may have set a
  * longer one); a refund never leaves a counter below zero.
  *
  * KEYS: per denied window (strikes, block), then one key per quota to refund.

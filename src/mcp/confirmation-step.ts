@@ -11,7 +11,7 @@
  * the policy decided; nothing is written before the answer.
  */
 import { acceptedContent, type InputRequiredResult, inputRequired, inputResponse } from "@modelcontextprotocol/server";
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import { type ConfirmationCodec, hashArguments, hashSummary, isSameCall } from "../policy/confirmation";
 import type { Decision } from "../policy/decide";

@@ -51,6 +51,23 @@ export interface McpExchange {
   readonly confirmationSecret: string | undefined;
   /** A daily-quota refusal decided at the edge (src/http/admission.ts). */
   readonly refusal?: ToolError | undefined;
+  /**
+   * ctx.waitUntil: closing the per-request server and transport runs after the answer (the JSON
+   * answer is complete once produced, and nothing streams). Without it, closing is awaited first.
+   */
+  readonly defer?: ((work: Promise<unknown>) => void) | undefined;
+}
+
+type Defer = McpExchange["defer"];
+
+/** Closes after the answer when the runtime allows; a failed close never fails an answered request. */
+function closeLater(close: () => Promise<void>, defer: Defer): Promise<void> {
+  const closing = close().catch(() => undefined);
+  if (defer) {
+    defer(closing);
+    return Promise.resolve();
+  }
+  return closing;
 }
 
 function withStatus(response: Response, status: number, extraHeaders: Record<string, string> = {}): Response {
@@ -59,7 +76,7 @@ function withStatus(response: Response, status: number, extraHeaders: Record<str
   return new Response(response.body, { status, headers });
 }
 
-async function serveLegacy(server: Server, request: Request, message: JsonRpcMessage): Promise<Response> {
+async function serveLegacy(server: Server, request: Request, message: JsonRpcMessage, defer: Defer): Promise<Response> {
   // Per request, never shared: a shared stateless transport leaked responses across clients before
   // SDK 1.26 (CVE-2026-25536).
   const transport = new WebStandardStreamableHTTPServerTransport({
@@ -70,7 +87,7 @@ async function serveLegacy(server: Server, request: Request, message: JsonRpcMes
   try {
     return await transport.handleRequest(request, { parsedBody: message });
   } finally {
-    await server.close();
+    await closeLater(() => server.close(), defer);
   }
 }
 
@@ -107,7 +124,7 @@ export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
       channel,
     });
   const response = legacy
-    ? await serveLegacy(factory(), exchange.request, exchange.message)
+    ? await serveLegacy(factory(), exchange.request, exchange.message, exchange.defer)
     : await serveModern(factory, exchange.request, exchange.message);
   if (outcome.failure === "unavailable")
     return withStatus(response, 503, { "retry-after": String(RETRY_AFTER_SECONDS) });

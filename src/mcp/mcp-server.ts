@@ -19,7 +19,7 @@ import {
   type ServerOptions,
   type Tool,
 } from "@modelcontextprotocol/server";
-import { z } from "zod";
+import * as z from "zod";
 import type { ToolDefinition } from "../tools/tool-definition";
 import { registerResources } from "./resources";
 import { JsonRpcError, runTool, type SeamContext } from "./tool-seam";

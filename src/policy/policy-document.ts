@@ -3,7 +3,7 @@
  * refused rather than ignored: a misspelt `unlesRoles` silently widening a rule is the failure an
  * operator would never notice. docs/policy.md is the reference for every field.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ACTIONS } from "./access";
 import { SCOPES } from "./scopes";
 

@@ -4,7 +4,7 @@
  * lost race (src/sandbox/sandbox-append.ts), so concurrent appends all land and none is lost. The text
  * is appended as given: add your own newline.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import { MAX_WRITE_BYTES } from "../files/limits";
 import { textContentType } from "../files/text-content-type";

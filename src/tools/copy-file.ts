@@ -5,7 +5,7 @@
  * called again (identical copies already there count as `resumed`). The copied bytes count toward the
  * storage quota.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
 import { isOperation, operationFields, operationStarted } from "./operation-output";
 import { pathField } from "./schemas";

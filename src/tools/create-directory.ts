@@ -1,5 +1,5 @@
 /** `create_directory`: creates a directory and, implicitly, its parents; succeeds if it already exists. */
-import { z } from "zod";
+import * as z from "zod";
 import { pathField } from "./schemas";
 import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";

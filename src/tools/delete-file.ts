@@ -6,7 +6,7 @@
  * Cost: one delete toward the daily quota per call, recursive or not (the count of files is not known
  * before the call runs, and a recursive delete is capped at MAX_TREE_OBJECTS objects).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
 import { isOperation, operationFields, operationStarted } from "./operation-output";
 import { pathField } from "./schemas";

@@ -8,7 +8,7 @@
  * comes with a cursor; the next call returns the rest of the tree below the same root, with the
  * directories it lies in, so the two trees merge by name.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { compileGlobs, matchesSelfOrAncestor } from "../files/glob";
 import { MAX_WALK_VISITED } from "../files/limits";
 import { cursorField, pathField } from "./schemas";

@@ -11,7 +11,7 @@
  *   edit_ambiguous, and if the file keeps changing, a conflict. Either way nothing is silently lost:
  *   a success means the put landed on the very version the edits were applied to.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import { MAX_TEXT_READ_BYTES, MAX_WRITE_BYTES } from "../files/limits";
 import { textContentType } from "../files/text-content-type";

@@ -4,7 +4,7 @@
  * (MAX_PURGE_OBJECTS objects); `more: true` says to call again. Counts as one delete toward the daily
  * quota per call (trash no longer counts toward storage, so destroying it frees no quota).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_PURGE_OBJECTS } from "../sandbox/sandbox";
 import { anywhere } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";

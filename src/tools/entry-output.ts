@@ -2,7 +2,7 @@
  * How a file or directory is described in tool results, as text for the model and as
  * `structuredContent` (with a published `outputSchema`) for clients that consume data.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { EntryInfo } from "../sandbox/sandbox";
 
 export const entrySchema = z.object({

@@ -1,5 +1,5 @@
 /** `get_file_info`: metadata of a file or directory, as `key: value` lines and as structured data. */
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import { entrySchema, toEntryOutput } from "./entry-output";
 import { pathField } from "./schemas";

@@ -3,7 +3,7 @@
  * move_file, copy_file or restore_file. Operation records live under the caller's tenant prefix, so an
  * id from another tenant is simply not found (never "forbidden", which would confirm it exists).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import { operationRecordSchema } from "../sandbox/operation-record";
 import { defineTool, textResult } from "./tool-definition";

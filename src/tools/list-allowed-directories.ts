@@ -2,7 +2,7 @@
  * `list_allowed_directories`: the reference server lists its configured roots; here every caller has
  * exactly one root, its tenant sandbox, which it sees as `/`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool, textResult } from "./tool-definition";
 
 export const listAllowedDirectories = defineTool({

@@ -4,7 +4,7 @@
  * the page returned: a 100,000-entry directory cannot be sorted in one Worker call, so a caller that
  * needs every entry follows nextCursor and combines the pages.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { entrySchema, toEntryOutput } from "./entry-output";
 import { cursorField, pathField } from "./schemas";
 import { touch } from "./tool-access";

@@ -1,5 +1,5 @@
 /** `list_directory`: the reference server's `[DIR]`/`[FILE]` listing, paged over R2. */
-import { z } from "zod";
+import * as z from "zod";
 import { entrySchema, toEntryOutput, toListingLine } from "./entry-output";
 import { cursorField, pathField } from "./schemas";
 import { touch } from "./tool-access";

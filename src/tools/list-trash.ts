@@ -3,7 +3,7 @@
  * pages of up to 1000 objects. A directory deleted recursively shows as its files and directories,
  * all under one trash id.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { cursorField } from "./schemas";
 import { anywhere } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";

@@ -3,7 +3,7 @@
  * the destination exists. Over R2 it is copy → verify → delete per object (sandbox-move.ts), so a
  * failure leaves the source intact and a retried move finishes an interrupted one.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
 import { isOperation, operationFields, operationStarted } from "./operation-output";
 import { pathField } from "./schemas";

@@ -3,7 +3,7 @@
  * continues in the background: at once, with the `operationId` (for get_operation) and `status:
  * "running"` in structuredContent, and a text that says what will happen and how to follow it.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { OperationReceipt } from "../sandbox/sandbox";
 import { type ToolOutput, textResult } from "./tool-definition";
 

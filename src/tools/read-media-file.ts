@@ -4,7 +4,7 @@
  * textual and the bytes are UTF-8, otherwise a base64 blob). Capped at MAX_MEDIA_READ_BYTES, checked
  * from R2's metadata before any bytes are read.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { toBase64 } from "../files/base64";
 import { MAX_MEDIA_READ_BYTES } from "../files/limits";
 import { FALLBACK_MEDIA_TYPE, mediaKind, mediaTypeFor } from "../files/media-type";

@@ -8,7 +8,7 @@
  * MAX_MULTI_READ_TOTAL_BYTES for all files together; a file that would take the total past it is
  * reported as too large (its size is known from R2's metadata before its body is read).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import {
   MAX_MULTI_READ_PATHS,

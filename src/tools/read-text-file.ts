@@ -4,7 +4,7 @@
  * read answers the lines as the first text block and where they are (`lines 101-200 of 5000`, the total
  * when this call saw the end) as a second, so the content block stays exactly the file's text.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_LINE_COUNT_BYTES, MAX_LINE_WINDOW_BYTES, MAX_TEXT_READ_BYTES } from "../files/limits";
 import { type LineRange, readLineRange } from "../files/line-range";
 import { readHeadLines, readTailLines } from "../files/line-window";

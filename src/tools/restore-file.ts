@@ -5,7 +5,7 @@
  * Needs `files:write`, like any other write; counts as one write. Restored bytes count toward the
  * storage quota again.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
 import { isOperation, operationFields, operationStarted } from "./operation-output";
 import { pathField } from "./schemas";

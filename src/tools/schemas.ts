@@ -3,7 +3,7 @@
  * plain strings here: the sandbox canonicalizer, not zod, decides what a valid path is, and its
  * refusals name the rule that was broken.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const pathField = z
   .string()

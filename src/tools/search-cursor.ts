@@ -5,7 +5,7 @@
  * canonicalizer and must lie below the searched path, and the walk cursor is re-validated by the walk,
  * so a forged cursor can only reposition a search inside the caller's own tree. No tenant is in it.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import type { Sandbox, SandboxPath } from "../sandbox/sandbox";
 

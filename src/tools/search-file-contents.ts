@@ -9,7 +9,7 @@
  * twice, as long as the files do not change in between. Files that are not UTF-8 text are skipped and
  * named. The trash is under another prefix, so it is never searched.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import { type ContentMatch, scanContent } from "../files/content-scan";
 import { compileGlobs, type PathMatcher } from "../files/glob";

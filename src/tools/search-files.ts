@@ -10,7 +10,7 @@
  * says so, and returns a cursor that continues where it stopped. The trash is under another prefix,
  * so it never shows up here.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { compileGlobs, matchesSelfOrAncestor } from "../files/glob";
 import { MAX_SEARCH_RESULTS, MAX_WALK_VISITED } from "../files/limits";
 import { cursorField, pathField } from "./schemas";

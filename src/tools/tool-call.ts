@@ -7,7 +7,7 @@
  * scope can be checked before the caller learns about its arguments (as before), and the seam answers
  * with the tool error; nothing runs.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import type { Access } from "../policy/access";
 import type { ToolDefinition } from "./tool-definition";

@@ -4,7 +4,7 @@
  * the bucket, so authorization, auditing and error mapping (in `mcp/tool-seam.ts`) cannot be skipped.
  */
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/server";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { Scope } from "../auth/principal";
 import type { Access, Action } from "../policy/access";
 import type { Sandbox } from "../sandbox/sandbox";

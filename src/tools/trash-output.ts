@@ -1,5 +1,5 @@
 /** How trash entries are described in list_trash results (text and structuredContent). */
-import { z } from "zod";
+import * as z from "zod";
 import type { TrashItem } from "../sandbox/sandbox";
 
 export const trashItemSchema = z.object({

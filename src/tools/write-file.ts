@@ -7,7 +7,7 @@
  * applies to the decoded bytes, and the stored content type is the one the name implies (a PNG is
  * served back as `image/png` with the exact bytes by read_media_file). UTF-8 text keeps its text type.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import { base64DecodedLength, parseBase64 } from "../files/base64";
 import { MAX_WRITE_BYTES } from "../files/limits";

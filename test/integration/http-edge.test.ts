@@ -123,6 +123,30 @@ describe("request bodies", () => {
     expect(pulled).toBeLessThan(20);
   });
 
+  it("refuses a body longer than its declared length when no HTTP framing enforced it", async () => {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(
+          new TextEncoder().encode(
+            JSON.stringify(toolCall("write_file", { path: "liar.txt", content: "z".repeat(5000) })),
+          ),
+        );
+        controller.close();
+      },
+    });
+    const response = await callWorker(
+      workerEnv,
+      new Request(new URL("/mcp", AUDIENCE), {
+        method: "POST",
+        headers: { ...MCP_HEADERS, ...auth, "content-length": "100" },
+        body,
+        duplex: "half",
+      } as RequestInit),
+    );
+    expect(response.status).toBe(413);
+    expect(await env.FILES.head("files/edge-user/liar.txt")).toBeNull();
+  });
+
   it("accepts a body just under the cap", async () => {
     const content = "y".repeat(3000);
     const response = await postMcp(workerEnv, toolCall("write_file", { path: "under-cap.txt", content }), auth);

@@ -78,8 +78,10 @@ describe("log hygiene over a full session", () => {
     }
     expect(everything).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ/);
 
+    expect(logs.lineRecords().length).toBe(logs.lines.length); // every line is structured JSON
+    // One line per request: refusals carry their security events inside the request line.
+    expect(logs.lineRecords().map((r) => r.kind)).toEqual(logs.lines.map(() => "request"));
     const records = logs.records();
-    expect(records.length).toBe(logs.lines.length); // every line is structured JSON
     const requests = records.filter((r) => r.kind === "request");
     expect(requests.length).toBeGreaterThanOrEqual(16);
     for (const request of requests) {
@@ -112,5 +114,42 @@ describe("log hygiene over a full session", () => {
         tenant: "hygiene-user",
       }),
     );
+  });
+});
+
+describe("LOG_LEVEL=warn (sustained local load)", () => {
+  it("writes no line for routine requests and exactly one, with its event, for each refusal", async () => {
+    const key = await createTestKey("quiet");
+    const workerEnv = makeEnv(key, { LOG_LEVEL: "warn" });
+    const token = await mintToken({ key, claims: { sub: "quiet-user" } });
+    const logs = captureLogs();
+    try {
+      const ok = await postMcp(
+        workerEnv,
+        { jsonrpc: "2.0", id: 1, method: "tools/list" },
+        {
+          authorization: `Bearer ${token}`,
+        },
+      );
+      expect(ok.status).toBe(200);
+      expect(logs.lines).toHaveLength(0);
+      const refused = await postMcp(
+        workerEnv,
+        { jsonrpc: "2.0", id: 2, method: "tools/list" },
+        {
+          authorization: "Bearer not-a-jwt",
+        },
+      );
+      expect(refused.status).toBe(401);
+    } finally {
+      logs.restore();
+    }
+    expect(logs.lineRecords()).toEqual([
+      expect.objectContaining({
+        kind: "request",
+        status: 401,
+        security: [expect.objectContaining({ type: "auth_failure", reason: "malformed_token" })],
+      }),
+    ]);
   });
 });

@@ -11,13 +11,14 @@
  */
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Env } from "../../src/env";
+import worker from "../../src/index";
 import { nextUtcMidnight, utcDay } from "../../src/limits/decisions";
 import { quotaKey, storageKey, tenantHash } from "../../src/limits/redis-keys";
 import { createTestKey, type TestKey } from "../support/keys";
 import { captureLogs } from "../support/logs";
 import { callTool, connectClient, errorCodeOf } from "../support/mcp-client";
 import { mintToken } from "../support/tokens";
-import { makeEnv, postMcp, toolCall } from "../support/worker";
+import { MCP_HEADERS, makeEnv, ORIGIN, postMcp, toolCall } from "../support/worker";
 
 const upstashUrl = inject("upstashUrl");
 const upstashToken = inject("upstashToken");
@@ -67,6 +68,44 @@ afterEach(async () => {
   await control("resume");
 });
 
+/**
+ * One request through the Worker with an ExecutionContext that records what it defers: the Upstash
+ * requests made in total (the bridge's counter once deferred work finished), and how many deferred
+ * promises were still pending when the answer was already back, i.e. work the answer did not wait for.
+ */
+async function callWorkerCounting(
+  env: Env,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<{ status: number; requests: number; deferredPendingAtAnswer: number }> {
+  await control("reset-count");
+  const deferred: { done: boolean; promise: Promise<unknown> }[] = [];
+  const ctx = {
+    waitUntil(promise: Promise<unknown>) {
+      const entry = { done: false, promise };
+      promise.then(
+        () => (entry.done = true),
+        () => (entry.done = true),
+      );
+      deferred.push(entry);
+    },
+    passThroughOnException() {},
+    props: {},
+  } as unknown as ExecutionContext;
+  const request = new Request(new URL("/mcp", ORIGIN), {
+    method: "POST",
+    headers: { ...MCP_HEADERS, ...headers },
+    body: JSON.stringify(body),
+  });
+  const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, env, ctx);
+  const deferredPendingAtAnswer = deferred.filter((entry) => !entry.done).length;
+  await response.arrayBuffer();
+  for (let settled = 0; settled < deferred.length; settled = deferred.length) {
+    await Promise.allSettled(deferred.map((entry) => entry.promise));
+  }
+  return { status: response.status, requests: (await control("count", "GET")).count, deferredPendingAtAnswer };
+}
+
 describe("rate limits in Redis", () => {
   it("allows exactly N, then 429 with Retry-After; a second token has its own budget", async () => {
     const env = redisEnv({ RATE_LIMIT_PRINCIPAL_UNITS: "5", RATE_LIMIT_PRINCIPAL_WINDOW_SECONDS: "3600" });
@@ -109,10 +148,11 @@ describe("rate limits in Redis", () => {
       counts.push((await control("count", "GET")).count);
     }
     expect(statuses).toEqual([200, 200, 200, 429]);
-    // ping: 1 (IP window + principal window + GATE in one /pipeline) · write_file: 1 + 1 (storage
-    // reservation in the sandbox) · the first refusal: 1 before the answer + 1 after it through
-    // ctx.waitUntil (the IP window's refund and the strike/block), which the harness waits for.
-    expect(counts).toEqual([1, 2, 1, 2]);
+    // ping: 1 (IP window + principal window + GATE in one /pipeline) · write_file: 1 (the storage
+    // growth is reserved by GATE in the same pipeline, and a new file uses all of it: nothing to hand
+    // back) · the first refusal: 1 before the answer + 1 after it through ctx.waitUntil (the IP
+    // window's refund and the strike/block), which the harness waits for.
+    expect(counts).toEqual([1, 1, 1, 2]);
     await control("reset-count");
     expect((await postMcp(env, ping(), carol)).status).toBe(429); // from the block cache
     expect((await control("count", "GET")).count).toBe(0);
@@ -154,6 +194,50 @@ describe("rate limits in Redis", () => {
     const statuses: number[] = [];
     for (const other of others) statuses.push((await postMcp(env, ping(), other)).status);
     expect(statuses).toEqual([200, 200, 429]); // IP: gina 1 + hal + ivy = 3; jo is over
+  });
+
+  it("a write costs one Upstash request before its answer; what it did not use goes back after it", async () => {
+    const env = redisEnv({ RATE_LIMIT_PRINCIPAL_UNITS: "50" });
+    const sub = `lena-${Date.now()}`;
+    const lena = { authorization: `Bearer ${await mintToken({ key, claims: { sub } })}` };
+    const meterKey = storageKey(await tenantHash(sub));
+    const used = async () => Number((await redis("get", meterKey)) ?? 0);
+    const content = "l".repeat(4096);
+    const write = (path: string) => callWorkerCounting(env, toolCall("write_file", { path, content }), lena);
+    // Warm every script in Redis' cache (a first EVALSHA → NOSCRIPT → EVAL costs one more request):
+    // an overwrite settles through STORAGE; then the warm-up file is emptied again.
+    await write("warm.txt");
+    await write("warm.txt");
+    await postMcp(env, toolCall("write_file", { path: "warm.txt", content: "" }), lena);
+    expect(await used()).toBe(0);
+
+    // A new file: its whole reservation is used, nothing is left to hand back: one request in all.
+    expect(await write("new.txt")).toMatchObject({ status: 200, requests: 1 });
+    expect(await used()).toBe(4096);
+    // The same size again: 4096 reserved, 0 grown; the 4096 go back in a second request that the
+    // answer did not wait for (still pending when the answer was back).
+    const overwrite = await write("new.txt");
+    expect(overwrite).toMatchObject({ status: 200, requests: 2 });
+    expect(overwrite.deferredPendingAtAnswer).toBeGreaterThanOrEqual(1);
+    expect(await used()).toBe(4096);
+    // A delete: one request before the answer, the freed bytes released after it.
+    const removed = await callWorkerCounting(env, toolCall("delete_file", { path: "new.txt" }), {
+      ...lena,
+      authorization: `Bearer ${await mintToken({ key, claims: { sub, scope: "files:read files:write files:delete" } })}`,
+    });
+    expect(removed).toMatchObject({ status: 200, requests: 2 });
+    expect(removed.deferredPendingAtAnswer).toBeGreaterThanOrEqual(1);
+    expect(await used()).toBe(0);
+  });
+
+  it("a refused write hands its storage reservation back with the other charges", async () => {
+    const env = redisEnv({ RATE_LIMIT_PRINCIPAL_UNITS: "1", RATE_LIMIT_PRINCIPAL_WINDOW_SECONDS: "3600" });
+    const sub = `milo-${Date.now()}`;
+    const milo = { authorization: `Bearer ${await mintToken({ key, claims: { sub } })}` };
+    const write = (path: string) => toolCall("write_file", { path, content: "m".repeat(700) });
+    expect((await postMcp(env, write("1.txt"), milo)).status).toBe(200);
+    expect((await postMcp(env, write("2.txt"), milo)).status).toBe(429); // GATE reserved, the window refused
+    expect(Number(await redis("get", storageKey(await tenantHash(sub))))).toBe(700);
   });
 
   it("weights the principal's window by the call's cost (the library's rate)", async () => {

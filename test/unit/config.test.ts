@@ -101,4 +101,11 @@ describe("parseConfig", () => {
       expect((error as Error).message).not.toContain("TOP-SECRET");
     }
   });
+
+  it("takes LOG_LEVEL info (default) or warn, and names the variable for anything else", () => {
+    expect(parseConfig(VALID).logLevel).toBe("info");
+    expect(parseConfig({ ...VALID, LOG_LEVEL: "warn" }).logLevel).toBe("warn");
+    expect(variableOf({ ...VALID, LOG_LEVEL: "debug" })).toBe("LOG_LEVEL");
+    expect(variableOf({ ...VALID, LOG_LEVEL: "WARN" })).toBe("LOG_LEVEL");
+  });
 });

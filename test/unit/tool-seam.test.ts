@@ -88,8 +88,13 @@ describe("tool seam scope check", () => {
     expect(result.isError).toBe(true);
     expect(result.content).toEqual([{ type: "text", text: "[forbidden] This tool needs the files:write scope." }]);
     expect(await storedKeys()).toEqual(before);
+    // Security events travel in the request's one log line.
+    context.log.finish(200, "POST", "/mcp");
     expect(lines).toContainEqual(
-      expect.objectContaining({ kind: "security", type: "scope_refused", tool: "write_file", scope: "files:write" }),
+      expect.objectContaining({
+        kind: "request",
+        security: [expect.objectContaining({ type: "scope_refused", tool: "write_file", scope: "files:write" })],
+      }),
     );
     // The audit trail gets the refused call with the path it named and the scope that decided.
     const [event] = audit.finish(200, "POST", "/mcp");
@@ -153,7 +158,14 @@ describe("tool seam decision check", () => {
       runTool(parsed(findTool("write_file")!, { path: "notes.md", content: "hello" }), context),
     ).rejects.toThrow(/Internal error/);
     expect((await storedKeys()).some((key) => key.includes("seam-e"))).toBe(false);
-    expect(lines).toContainEqual(expect.objectContaining({ kind: "security", type: "internal_error" }));
+    // Security events travel in the request's one log line.
+    context.log.finish(500, "POST", "/mcp");
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        kind: "request",
+        security: [expect.objectContaining({ type: "internal_error" })],
+      }),
+    );
   });
 
   it("a refusing decision is answered as a tool error naming the rule; nothing runs", async () => {

@@ -23,7 +23,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 
 const confirmation = z.object({ confirm: z.boolean() });
 type PendingDelete = { step: "confirm"; path: string };

@@ -1,0 +1,243 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: the product under `wrangler dev` (offline, development environment, a dev-issuer
+ * token) against a bare R2 Worker (bench/bare-worker.ts) on this machine, in interleaved rounds:
+ * c=1 latency (p50/p99) and c=32 throughput for read_text_file 4 KiB, write_file 4 KiB, tools/list and a
+ * failed authentication, each with its ratio to the bare Worker and the spread over rounds.
+ *
+ *   npm run bench                      full run (5 rounds)
+ *   npm run bench -- --smoke           one short round and a short soak, for .ci/run (about 30 s)
+ *   npm run bench -- --soak [N]        N sustained requests (default 30000, at most 300 s) against a
+ *                                      fresh dev server: does it keep answering? (descriptors sampled)
+ *   npm run bench -- --upstash         Upstash HTTP requests per request kind against a real
+ *                                      redis-server behind the local Upstash REST bridge
+ *   npm run bench -- --startup         deploy bundle size (gzip) and startup CPU from `wrangler check
+ *                                      startup` (offline), split by package through the source map
+ *   --rounds N, --concurrency N        override the round count / the throughput concurrency
+ *   --log-level info|warn              the product's LOG_LEVEL (default info, as deployed)
+ *   --product-root DIR                 run the product from another checkout (e.g. an export of main)
+ *                                      for before/after figures with the same harness
+ *
+ * Prints figures and never fails on time: the exit code is non-zero only when a server cannot start or
+ * a request kind gets no proper answer at all. Ports 8871 (product) and 8872 (bare Worker), loopback only.
+ */
+import { cpus, loadavg } from "node:os";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createCredentials } from "./lib/credentials.mjs";
+import { createClient } from "./lib/load.mjs";
+import { formatTable, runRounds } from "./lib/rounds.mjs";
+import { BARE_AUTHORIZATION, createScenarios, seedRequest } from "./lib/scenarios.mjs";
+import { startWranglerDev } from "./lib/servers.mjs";
+import { formatSoak, runSoak } from "./lib/soak.mjs";
+import { formatStartup, measureStartup } from "./lib/startup.mjs";
+import { countRoundTrips, formatRoundTrips, startUpstash } from "./lib/upstash.mjs";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const PRODUCT_PORT = Number(process.env.BENCH_PRODUCT_PORT ?? 8871);
+const BARE_PORT = Number(process.env.BENCH_BARE_PORT ?? 8872);
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    smoke: { type: "boolean", default: false },
+    soak: { type: "boolean", default: false },
+    upstash: { type: "boolean", default: false },
+    startup: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    concurrency: { type: "string", default: "32" },
+    "log-level": { type: "string", default: "info" },
+    "product-root": { type: "string" },
+  },
+});
+
+const positive = (raw, name) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) {
+    console.error(`${name} must be a positive whole number`);
+    process.exit(2);
+  }
+  return n;
+};
+
+const PRODUCT_ROOT = values["product-root"] ? resolve(values["product-root"]) : ROOT;
+if (!["info", "warn"].includes(values["log-level"])) {
+  console.error("--log-level must be info or warn");
+  process.exit(2);
+}
+
+const progress = (line) => process.stderr.write(`  ${line}\n`);
+
+// Limits high enough that the benchmark measures the checks, not refusals (development env only).
+const UNLIMITED = {
+  RATE_LIMIT_IP_REQUESTS: "1000000",
+  RATE_LIMIT_PRINCIPAL_UNITS: "1000000",
+  QUOTA_DAILY_WRITES: "1000000000",
+  QUOTA_DAILY_BYTES_WRITTEN: String(2 ** 50),
+  QUOTA_STORAGE_BYTES: String(2 ** 50),
+};
+
+async function seed(client, headers, name) {
+  const response = await client.send(seedRequest(headers));
+  if (response.status !== 200 || response.body.includes('"isError":true')) {
+    throw new Error(`${name}: seeding the 4 KiB file failed (${response.status}): ${response.body.slice(0, 300)}`);
+  }
+}
+
+async function withServers(credentials, extraVars, work) {
+  const started = [];
+  try {
+    const product = await startWranglerDev({
+      root: ROOT,
+      cwd: PRODUCT_ROOT,
+      name: "product",
+      port: PRODUCT_PORT,
+      vars: { ...credentials.vars, ...UNLIMITED, LOG_LEVEL: values["log-level"], ...extraVars },
+    });
+    started.push(product);
+    return await work(product, started);
+  } finally {
+    for (const server of started.reverse()) await server.stop();
+  }
+}
+
+async function benchRounds(credentials, { rounds, latencyCount, throughputCount, concurrency }) {
+  return withServers(credentials, {}, async (product, started) => {
+    const bare = await startWranglerDev({ root: ROOT, name: "bare", port: BARE_PORT, config: "bench/wrangler.toml" });
+    started.push(bare);
+    const productClient = createClient(product.port, concurrency);
+    const bareClient = createClient(bare.port, concurrency);
+    try {
+      await seed(productClient, { authorization: `Bearer ${credentials.token}` }, "product");
+      await seed(bareClient, BARE_AUTHORIZATION, "bare");
+      const scenarios = createScenarios(credentials);
+      // Warm both isolates (module init, JWKS import, R2 handles) before anything is timed.
+      for (const scenario of scenarios) {
+        for (let i = 0; i < 30; i++) {
+          const p = await productClient.send(scenario.product(i));
+          const b = await bareClient.send(scenario.bare(i));
+          if (i === 0 && (!scenario.ok(p) || !scenario.ok(b))) {
+            throw new Error(
+              `${scenario.name}: no proper answer (product ${p.status}: ${p.body.slice(0, 200)}; bare ${b.status}: ${b.body.slice(0, 200)})`,
+            );
+          }
+        }
+      }
+      const summaries = await runRounds({
+        scenarios,
+        product: { ...productClient, pid: product.pid },
+        bare: { ...bareClient, pid: bare.pid },
+        rounds,
+        latencyCount,
+        throughputCount,
+        concurrency,
+        phaseDeadlineMs: 20_000,
+        progress,
+      });
+      console.log(formatTable(summaries, { rounds, concurrency }));
+      console.log(
+        `product: ${PRODUCT_ROOT === ROOT ? "this checkout" : PRODUCT_ROOT}, LOG_LEVEL=${values["log-level"]}; ` +
+          `load average ${loadavg()
+            .map((n) => n.toFixed(2))
+            .join(" ")}, ${cpus().length} CPUs`,
+      );
+      console.log(`wrangler dev printed ${product.outputLines()} lines for the product`);
+    } finally {
+      productClient.close();
+      bareClient.close();
+    }
+  });
+}
+
+async function benchSoak(credentials, { count, seconds, concurrency }) {
+  return withServers(credentials, {}, async (product) => {
+    const scenario = createScenarios(credentials).find((s) => s.name === "tools/list");
+    const result = await runSoak({
+      server: product,
+      make: scenario.product,
+      ok: scenario.ok,
+      count,
+      seconds,
+      concurrency,
+      samples: 10,
+      progress,
+    });
+    console.log(formatSoak(result));
+    return result;
+  });
+}
+
+async function benchUpstash(credentials) {
+  const upstash = await startUpstash(ROOT);
+  try {
+    // A small IP limit so "already blocked" can be reached; every other kind uses its own client IP.
+    // An hour-long IP window, so the block lasts the whole measurement (a block ends when the window has room).
+    const limits = { RATE_LIMIT_IP_REQUESTS: "60", RATE_LIMIT_IP_WINDOW_SECONDS: "3600" };
+    return await withServers(credentials, { ...upstash.vars, ...limits }, async (product) => {
+      const client = createClient(product.port, 1);
+      try {
+        const auth = { authorization: `Bearer ${credentials.token}` };
+        await seed(client, { ...auth, "cf-connecting-ip": "198.51.100.1" }, "product");
+        const scenarios = createScenarios(credentials);
+        const withIp = (make, ip) => (slot) => {
+          const request = make(slot);
+          return { ...request, headers: { ...request.headers, "cf-connecting-ip": ip } };
+        };
+        const kinds = scenarios.map((s, i) => ({
+          name: s.name === "write_file 4 KiB" ? "write_file 4 KiB, new file" : s.name,
+          make: withIp(s.product, `198.51.100.${10 + i}`),
+          ok: s.ok,
+        }));
+        // The same path every time: the same size again, so the reservation goes back after the answer.
+        const write = scenarios.find((s) => s.name === "write_file 4 KiB");
+        kinds.splice(2, 0, {
+          name: "write_file 4 KiB, overwrite",
+          make: withIp(() => write.product(63), "198.51.100.30"),
+          ok: write.ok,
+        });
+        // Exhaust one IP with failed authentications until it is refused with 429 (then it is blocked).
+        const blockedIp = "198.51.100.99";
+        const failAuth = withIp(scenarios.find((s) => s.name === "failed authentication").product, blockedIp);
+        let blocked = false;
+        for (let i = 0; i < 200 && !blocked; i++) blocked = (await client.send(failAuth(0))).status === 429;
+        if (!blocked) throw new Error("could not get an IP blocked for the 'already blocked' row");
+        const readAsBlocked = withIp(scenarios[0].product, blockedIp);
+        kinds.push({ name: "any request, IP already blocked", make: readAsBlocked, ok: (r) => r.status === 429 });
+        const count = values.smoke ? 5 : 20;
+        console.log(
+          formatRoundTrips(await countRoundTrips({ bridge: upstash.bridge, send: client.send, kinds, count }), count),
+        );
+      } finally {
+        client.close();
+      }
+    });
+  } finally {
+    await upstash.stop();
+  }
+}
+
+// Ctrl-C or a CI timeout: exit through process.exit so every started server is signalled to stop.
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
+
+const concurrency = positive(values.concurrency, "--concurrency");
+const credentials = await createCredentials(PRODUCT_PORT);
+try {
+  if (values.startup) {
+    console.log(formatStartup(await measureStartup({ root: PRODUCT_ROOT, runs: values.smoke ? 1 : 5 })));
+  } else if (values.upstash) {
+    await benchUpstash(credentials);
+  } else if (values.soak) {
+    const count = positionals[0] ? positive(positionals[0], "soak request count") : 30_000;
+    await benchSoak(credentials, { count, seconds: 300, concurrency: 16 });
+  } else if (values.smoke) {
+    await benchRounds(credentials, { rounds: 1, latencyCount: 40, throughputCount: 320, concurrency });
+    await benchSoak(credentials, { count: 2_000, seconds: 20, concurrency: 16 });
+  } else {
+    const rounds = values.rounds ? positive(values.rounds, "--rounds") : 5;
+    await benchRounds(credentials, { rounds, latencyCount: 200, throughputCount: 800, concurrency });
+  }
+} catch (error) {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}
