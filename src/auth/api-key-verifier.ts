@@ -44,6 +44,11 @@ const NO_STORE: ApiKeyStore = { get: async () => null };
 export interface ApiKeyVerifierOptions {
   /** keyIds refused without reading KV (var API_KEYS_REVOKED). */
   readonly revokedKeyIds: ReadonlySet<string>;
+  /**
+   * The roles ACCESS_POLICY declares. A role key is granted every scope and the policy narrows it to the
+   * role's (docs/policy.md); a role the policy does not declare would narrow nothing, so it is refused.
+   */
+  readonly declaredRoles: ReadonlySet<string>;
 }
 
 export function createApiKeyVerifier(
@@ -80,6 +85,8 @@ export function createApiKeyVerifier(
       if (state === "expired") return authFailure("api_key_expired");
       if (matched.notAfter !== undefined && matched.notAfter <= nowSeconds) return authFailure("api_key_rotated");
       if (!isValidTenantId(record.tenant)) return authFailure("invalid_tenant");
+      if (record.role !== undefined && !options.declaredRoles.has(record.role))
+        return authFailure("api_key_role_undeclared");
       return authSuccess({
         subject: record.subject,
         tenant: record.tenant,

@@ -35,6 +35,9 @@ export const AUTH_FAILURE_REASONS = [
   "api_key_revoked",
   "api_key_expired",
   "api_key_rotated",
+  // A key created with --role is granted every scope and relies on ACCESS_POLICY to narrow it to the
+  // role's; without that role in the policy nothing would narrow it, so the key is refused (fail closed).
+  "api_key_role_undeclared",
   "api_key_record_invalid",
   "api_key_store_unavailable",
   // Client certificates (mTLS, RFC 8705).

@@ -87,6 +87,7 @@ export const AUTH_REFUSALS: Readonly<Record<AuthFailureReason, AuthRefusal>> = {
   api_key_revoked: INVALID_TOKEN,
   api_key_expired: INVALID_TOKEN,
   api_key_rotated: INVALID_TOKEN,
+  api_key_role_undeclared: INVALID_TOKEN,
   api_key_record_invalid: { status: 500, errorCode: "api_key_record_invalid" },
   client_certificate_missing: INVALID_TOKEN,
   client_certificate_unverified: INVALID_TOKEN,

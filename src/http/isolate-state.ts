@@ -42,6 +42,7 @@ function createIsolateState(env: Env): IsolateState {
         }),
         createApiKeyVerifier(env.API_KEYS ? createKvApiKeyStore(env.API_KEYS) : undefined, {
           revokedKeyIds: config.credentials.revokedApiKeyIds,
+          declaredRoles: new Set(config.policy.roles.keys()),
         }),
       ],
       bindings: [

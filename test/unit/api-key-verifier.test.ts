@@ -19,8 +19,8 @@ function storeOf(records: ApiKeyRecord[]) {
   return { get: async (keyId: string) => byId.get(keyId) ?? null };
 }
 
-const verifierFor = (records: ApiKeyRecord[], revoked: string[] = []) =>
-  createApiKeyVerifier(storeOf(records), { revokedKeyIds: new Set(revoked) });
+const verifierFor = (records: ApiKeyRecord[], revoked: string[] = [], roles: string[] = ["deployer"]) =>
+  createApiKeyVerifier(storeOf(records), { revokedKeyIds: new Set(revoked), declaredRoles: new Set(roles) });
 
 describe("API key format", () => {
   it("generates keys of the documented shape from the whole alphabet", () => {
@@ -50,6 +50,22 @@ describe("API key format", () => {
 });
 
 describe("API key verifier", () => {
+  it("refuses a role key whose role the access policy does not declare (nothing would narrow its scopes)", async () => {
+    const { key, record } = await createApiKeyRecord(
+      { tenant: "acme", subject: "ci", scopes: ["files:read", "files:write", "files:delete"], role: "viewer" },
+      T0,
+    );
+    expect(await verifierFor([record], [], []).verify(key, at(T0 + 1))).toEqual({
+      ok: false,
+      reason: "api_key_role_undeclared",
+    });
+    expect(await verifierFor([record], [], ["editor"]).verify(key, at(T0 + 1))).toEqual({
+      ok: false,
+      reason: "api_key_role_undeclared",
+    });
+    expect((await verifierFor([record], [], ["viewer"]).verify(key, at(T0 + 1))).ok).toBe(true);
+  });
+
   it("accepts a live key and builds the Principal from the record", async () => {
     const { key, record } = await createApiKeyRecord(
       { tenant: "acme", subject: "ci", scopes: ["files:read"], role: "deployer" },
@@ -111,12 +127,12 @@ describe("API key verifier", () => {
           throw new ApiKeyStoreUnavailableError("down");
         },
       },
-      { revokedKeyIds: new Set() },
+      { revokedKeyIds: new Set(), declaredRoles: new Set() },
     );
     expect(await down.verify(key, at(T0))).toEqual({ ok: false, reason: "api_key_store_unavailable" });
     const swapped = createApiKeyVerifier(
       { get: async () => ({ ...record, keyId: "Z".repeat(16) }) },
-      { revokedKeyIds: new Set() },
+      { revokedKeyIds: new Set(), declaredRoles: new Set() },
     );
     expect(await swapped.verify(key, at(T0))).toEqual({ ok: false, reason: "api_key_record_invalid" });
   });
