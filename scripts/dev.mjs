@@ -7,6 +7,7 @@
  * Other arguments go to `wrangler dev` (e.g. `npm run dev -- --var ALLOWED_ORIGINS:https://x`).
  */
 import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadOrCreateAuditDevKey } from "./audit-dev-key.mjs";
 import { startDevAuthServer } from "./dev-auth/server.mjs";
@@ -52,9 +53,12 @@ const vars = {
   OAUTH_JWKS: JSON.stringify(jwks),
   // The MCP Inspector's web UI, so it can be used against the dev server from a browser.
   ALLOWED_ORIGINS: "http://localhost:6274,http://127.0.0.1:6274",
-  // The audit trail's dev key (.dev-keys/, git-ignored); `npm run audit -- verify` checks against it.
-  AUDIT_SIGNING_KEY: JSON.stringify(loadOrCreateAuditDevKey()),
 };
+
+// Secrets go through a file in the git-ignored .dev-keys/, never the command line, where `ps` would show
+// them: the audit trail's dev signing key (`npm run audit -- verify` checks against its public half).
+const secretsFile = join(PROJECT_ROOT, ".dev-keys", "dev-secrets.env");
+writeFileSync(secretsFile, `AUDIT_SIGNING_KEY='${JSON.stringify(loadOrCreateAuditDevKey())}'\n`, { mode: 0o600 });
 
 const wrangler = join(PROJECT_ROOT, "node_modules", ".bin", "wrangler");
 const args = [
@@ -67,6 +71,8 @@ const args = [
   "--inspector-port",
   "0",
   ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+  "--env-file",
+  secretsFile,
   ...rest,
 ];
 
