@@ -32,7 +32,7 @@ import {
   stateOf,
   toListing,
 } from "../src/auth/api-key-record.ts";
-import { SCOPES } from "../src/auth/principal.ts";
+import { SCOPES } from "../src/policy/scopes.ts";
 
 const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DEFAULT_SCOPE = "files:read files:write";

@@ -5,11 +5,13 @@
  *   401 → protected resource metadata → authorization server metadata → dynamic client registration →
  *   authorization code + PKCE with `resource` and `login_hint` → JWT access token → write and read a file
  *   → 403 insufficient_scope on delete → back to the authorization server for the wider scope → delete.
- * No token is minted by hand. Stops the servers and exits non-zero on any failure.
+ * No token is minted by hand. Then the operator's path against the same running server: `npm run keys --
+ * create` into its local state → a real MCP client with that key writes a file → `keys list` shows no
+ * secret → `keys revoke` → the key is refused. Stops the servers and exits non-zero on any failure.
  */
 
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -215,6 +217,46 @@ async function run() {
   assert.ok(!stillReads.isError, "the stepped-up token kept files:read");
   await again.client.close();
   log("stepped up to files:delete and deleted the file");
+
+  await apiKeyLifecycle();
+}
+
+/** `npm run -s keys -- …` against the running dev server's state; stdout is the answer, stderr passes through. */
+function keys(...args) {
+  const result = spawnSync("npm", ["run", "-s", "keys", "--", ...args, "--persist-to", STATE_DIR], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  assert.equal(result.status, 0, `keys ${args[0]} failed: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+async function withKey(key) {
+  const client = new Client({ name: "dev-api-key", version: "1.0.0" });
+  const transport = new StreamableHTTPClientTransport(SERVER_URL, {
+    requestInit: { headers: { Authorization: `Bearer ${key}` } },
+  });
+  await client.connect(transport);
+  return client;
+}
+
+// 4. The operator's path: a key created by the operator command is accepted by the dev server at once.
+async function apiKeyLifecycle() {
+  const key = keys("create", "--sub", "e2e-ci", "--scope", "files:read files:write", "--label", "e2e");
+  assert.match(key, /^r2mcp_[A-Za-z0-9]{16}_[A-Za-z0-9]{32,}$/, "stdout carries the key alone");
+  const keyId = key.split("_")[1];
+  const client = await withKey(key);
+  const written = await client.callTool({ name: "write_file", arguments: { path: "ci/build.txt", content: "42" } });
+  assert.ok(!written.isError, textOf(written));
+  const read = await client.callTool({ name: "read_text_file", arguments: { path: "ci/build.txt" } });
+  assert.equal(textOf(read), "42");
+  await client.close();
+  const listing = keys("list");
+  assert.ok(listing.includes(keyId), "keys list shows the key id");
+  assert.ok(!listing.includes(key.split("_")[2]), "keys list never prints the secret");
+  keys("revoke", keyId);
+  await assert.rejects(withKey(key), "a revoked key is refused");
+  log("API key: created with npm run keys, used by an MCP client, listed without its secret, revoked");
 }
 
 const server = startDevServer();
