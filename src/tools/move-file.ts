@@ -30,11 +30,18 @@ export const moveFile = defineTool({
   // Not idempotent: a repeated move finds the source gone (not_found) rather than the same success.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   cost: () => ({ units: 2, writes: 1 }),
-  actions: ["move"],
-  // Either side may be a directory with contents: both are checked as whole subtrees.
+  actions: ["move", "read", "write"],
+  // Either side may be a directory with contents: `move` is checked on both as whole subtrees. A move
+  // also reads its source and writes its destination, so a rule that forbids reading a file (a secret)
+  // or writing a path holds for moves too: renaming `.env` to `notes.txt` must not launder a `read` deny.
+  // Those two are checked on the paths named, not as subtrees: judged as a subtree, a `read` deny on
+  // `**/.env` would refuse every move (any directory could hold one); rules meant to stop moving a
+  // directory's contents list `move`, which is.
   access: ({ source, destination }) => [
     touch("move", source, "source", { allowRoot: false, subtree: true }),
+    touch("read", source, "source", { allowRoot: false }),
     touch("move", destination, "destination", { allowRoot: false, subtree: true }),
+    touch("write", destination, "destination", { allowRoot: false }),
   ],
   async run({ source: rawSource, destination: rawDestination }, { sandbox }) {
     const source = sandbox.resolve(rawSource, "source", { allowRoot: false });

@@ -76,6 +76,21 @@ describe("rule no-dotenv", () => {
     expect(await trashKeys(admin.tenant)).toEqual([]);
   });
 
+  it("refuses moving .env away or onto .env: a rename cannot launder the read and write denies", async () => {
+    const admin = await as(["admin"]);
+    await seed(admin.tenant, { ".env": "SECRET=1", "notes.md": "n" });
+    const away = await callTool(admin.client, "move_file", { source: ".env", destination: "leak.txt" });
+    expect(errorCodeOf(away)).toBe("policy_denied");
+    expect(textOf(away)).toContain("(rule no-dotenv)");
+    expect(await stored(admin.tenant, ".env")).toBe("SECRET=1");
+    expect(await stored(admin.tenant, "leak.txt")).toBeNull();
+    const onto = await callTool(admin.client, "move_file", { source: "notes.md", destination: "app/.env" });
+    expect(errorCodeOf(onto)).toBe("policy_denied");
+    expect(await stored(admin.tenant, "notes.md")).toBe("n");
+    const fine = await callTool(admin.client, "move_file", { source: "notes.md", destination: "kept.md" });
+    expect(fine.isError, textOf(fine)).toBeFalsy();
+  });
+
   it("logs the decision and its rule; the refusal is a security event", async () => {
     const admin = await as(["admin"]);
     const logs = captureLogs();
