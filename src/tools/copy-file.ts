@@ -7,10 +7,10 @@
  */
 import * as z from "zod";
 import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
-import { isOperation, operationFields, operationStarted } from "./operation-output";
+import { operationFields, transferResult } from "./operation-output";
 import { pathField } from "./schemas";
 import { touch } from "./tool-access";
-import { defineTool, textResult } from "./tool-definition";
+import { defineTool } from "./tool-definition";
 
 export const copyFile = defineTool({
   name: "copy_file",
@@ -43,20 +43,6 @@ export const copyFile = defineTool({
   async run({ source: rawSource, destination: rawDestination }, { sandbox }) {
     const source = sandbox.resolve(rawSource, "source", { allowRoot: false });
     const destination = sandbox.resolve(rawDestination, "destination", { allowRoot: false });
-    const receipt = await sandbox.copy(source, destination);
-    if (isOperation(receipt)) {
-      return operationStarted(receipt, {
-        source: source.display,
-        destination: destination.display,
-        type: "directory",
-      });
-    }
-    return textResult(`Successfully copied ${source.display} to ${destination.display}`, {
-      source: source.display,
-      destination: destination.display,
-      type: receipt.type,
-      objects: receipt.objects,
-      resumed: receipt.resumed,
-    });
+    return transferResult("copied", await sandbox.copy(source, destination));
   },
 });

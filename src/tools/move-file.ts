@@ -5,10 +5,10 @@
  */
 import * as z from "zod";
 import { MAX_TREE_OBJECTS } from "../sandbox/sandbox";
-import { isOperation, operationFields, operationStarted } from "./operation-output";
+import { operationFields, transferResult } from "./operation-output";
 import { pathField } from "./schemas";
 import { touch } from "./tool-access";
-import { defineTool, textResult } from "./tool-definition";
+import { defineTool } from "./tool-definition";
 
 export const moveFile = defineTool({
   name: "move_file",
@@ -46,20 +46,6 @@ export const moveFile = defineTool({
   async run({ source: rawSource, destination: rawDestination }, { sandbox }) {
     const source = sandbox.resolve(rawSource, "source", { allowRoot: false });
     const destination = sandbox.resolve(rawDestination, "destination", { allowRoot: false });
-    const receipt = await sandbox.move(source, destination);
-    if (isOperation(receipt)) {
-      return operationStarted(receipt, {
-        source: source.display,
-        destination: destination.display,
-        type: "directory",
-      });
-    }
-    return textResult(`Successfully moved ${source.display} to ${destination.display}`, {
-      source: source.display,
-      destination: destination.display,
-      type: receipt.type,
-      objects: receipt.objects,
-      resumed: receipt.resumed,
-    });
+    return transferResult("moved", await sandbox.move(source, destination));
   },
 });

@@ -4,7 +4,7 @@
  * "running"` in structuredContent, and a text that says what will happen and how to follow it.
  */
 import * as z from "zod";
-import type { OperationReceipt } from "../sandbox/sandbox";
+import type { MoveReceipt, OperationReceipt } from "../sandbox/sandbox";
 import { type ToolOutput, textResult } from "./tool-definition";
 
 /** Fields every directory tool's output schema gains for the background case. */
@@ -30,4 +30,26 @@ export function operationStarted(receipt: OperationReceipt, structured: Record<s
       "it reports every object it could not handle.",
     { ...structured, operationId: receipt.operationId, status: receipt.status },
   );
+}
+
+/**
+ * The answer of move_file and copy_file: the background operation it started, or what it transferred
+ * (`verb` is "moved" or "copied"). Both report the same structured fields.
+ */
+export function transferResult(verb: "moved" | "copied", receipt: MoveReceipt | OperationReceipt): ToolOutput {
+  if (isOperation(receipt)) {
+    return operationStarted(receipt, {
+      source: receipt.source.display,
+      destination: receipt.destination?.display,
+      type: "directory",
+    });
+  }
+  const { source, destination } = receipt;
+  return textResult(`Successfully ${verb} ${source.display} to ${destination.display}`, {
+    source: source.display,
+    destination: destination.display,
+    type: receipt.type,
+    objects: receipt.objects,
+    resumed: receipt.resumed,
+  });
 }
