@@ -10,42 +10,21 @@ import { randomBytes } from "node:crypto";
  *     same bridge (the floor of any remote check), with ratios from the same run.
  * Prints figures and asserts nothing about time. Usage: npm run bench:limits [-- iterations]
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
+import { bundleForNode } from "../bench/lib/bundle-for-node.mjs";
 
 const iterations = Number(process.argv[2] ?? 2000);
 const root = new URL("..", import.meta.url).pathname;
 
-// The sources are TypeScript with extensionless imports: bundle them once for Node.
-// Inside the project (not under node_modules, which may be shared) so the bundle resolves its
-// external packages from the project's node_modules; removed at the end.
-const dir = await mkdtemp(join(root, ".bench-limits-"));
-const entry = join(dir, "entry.ts");
-const out = join(dir, "bundle.mjs");
-const { writeFile } = await import("node:fs/promises");
-await writeFile(
-  entry,
-  `export { startRedisServer } from ${JSON.stringify(join(root, "test/redis/support/redis-server.ts"))};
-   export { startUpstashBridge } from ${JSON.stringify(join(root, "test/redis/support/upstash-bridge.ts"))};
-   export { createUpstashClient } from ${JSON.stringify(join(root, "src/limits/upstash-client.ts"))};
-   export { createUpstashLimiter } from ${JSON.stringify(join(root, "src/limits/upstash-limiter.ts"))};
-   export { createMemoryLimiter } from ${JSON.stringify(join(root, "src/limits/memory-limiter.ts"))};
-   export { ipKey, principalKey, quotaKey, tenantHash } from ${JSON.stringify(join(root, "src/limits/redis-keys.ts"))};
-   export { nextUtcMidnight } from ${JSON.stringify(join(root, "src/limits/decisions.ts"))};`,
-);
-await build({
-  entryPoints: [entry],
-  outfile: out,
-  bundle: true,
-  format: "esm",
-  platform: "node",
-  packages: "external",
-  logLevel: "error",
-  absWorkingDir: root,
+// The sources are TypeScript with extensionless imports: bundled once for Node.
+const m = await bundleForNode(root, {
+  "test/redis/support/redis-server.ts": ["startRedisServer"],
+  "test/redis/support/upstash-bridge.ts": ["startUpstashBridge"],
+  "src/limits/upstash-client.ts": ["createUpstashClient"],
+  "src/limits/upstash-limiter.ts": ["createUpstashLimiter"],
+  "src/limits/memory-limiter.ts": ["createMemoryLimiter"],
+  "src/limits/redis-keys.ts": ["ipKey", "principalKey", "quotaKey", "tenantHash"],
+  "src/limits/decisions.ts": ["nextUtcMidnight"],
 });
-const m = await import(pathToFileURL(out).href);
 
 const redis = await m.startRedisServer();
 const token = randomBytes(16).toString("hex");
@@ -142,5 +121,4 @@ try {
 } finally {
   await bridge.stop();
   await redis.stop();
-  await rm(dir, { recursive: true, force: true });
 }

@@ -6,38 +6,8 @@
  * has settled. A caller whose IP is already blocked should cost nothing.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
-
-/** The bridge and redis-server are TypeScript test support: bundle them for Node once. */
-export async function loadRedisSupport(root) {
-  const dir = await mkdtemp(join(root, ".bench-upstash-"));
-  try {
-    const entry = join(dir, "entry.ts");
-    const out = join(dir, "bundle.mjs");
-    await writeFile(
-      entry,
-      `export { startRedisServer } from ${JSON.stringify(join(root, "test/redis/support/redis-server.ts"))};
-       export { startUpstashBridge } from ${JSON.stringify(join(root, "test/redis/support/upstash-bridge.ts"))};`,
-    );
-    await build({
-      entryPoints: [entry],
-      outfile: out,
-      bundle: true,
-      format: "esm",
-      platform: "node",
-      packages: "external",
-      logLevel: "error",
-      absWorkingDir: root,
-    });
-    return await import(pathToFileURL(out).href);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+import { loadRedisSupport } from "./bundle-for-node.mjs";
 
 export async function startUpstash(root) {
   const support = await loadRedisSupport(root);
