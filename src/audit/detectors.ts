@@ -27,27 +27,25 @@ export type DetectorName =
   | "exfiltration"
   | "new_location";
 
-export interface WindowObservation {
-  readonly detector: DetectorName;
+/** Who and what one observation is about: the detector's subject and the event that produced it. */
+interface ObservedEvent {
   readonly subjectKey: string;
   readonly eventUid: string;
-  readonly weight: number;
   readonly time: number;
-  readonly limits: DetectorThreshold;
   readonly tenant?: string | undefined;
   readonly subject?: string | undefined;
   readonly ip?: string | undefined;
 }
 
-export interface NoveltyObservation {
+export interface WindowObservation extends ObservedEvent {
+  readonly detector: DetectorName;
+  readonly weight: number;
+  readonly limits: DetectorThreshold;
+}
+
+export interface NoveltyObservation extends ObservedEvent {
   readonly detector: "new_location";
-  readonly subjectKey: string;
   readonly value: string;
-  readonly eventUid: string;
-  readonly time: number;
-  readonly tenant?: string | undefined;
-  readonly subject?: string | undefined;
-  readonly ip?: string | undefined;
 }
 
 export interface Observations {
