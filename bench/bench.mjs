@@ -28,7 +28,7 @@ import { parseArgs } from "node:util";
 import { createCredentials } from "./lib/credentials.mjs";
 import { createClient } from "./lib/load.mjs";
 import { formatTable, runRounds } from "./lib/rounds.mjs";
-import { BARE_AUTHORIZATION, createScenarios, seedRequest } from "./lib/scenarios.mjs";
+import { BARE_AUTHORIZATION, createScenarios, seedRequest, toolCallRequest, writeRequest } from "./lib/scenarios.mjs";
 import { startWranglerDev } from "./lib/servers.mjs";
 import { formatSoak, runSoak } from "./lib/soak.mjs";
 import { formatStartup, measureStartup } from "./lib/startup.mjs";
@@ -189,11 +189,29 @@ async function benchUpstash(credentials) {
           make: withIp(s.product, `198.51.100.${10 + i}`),
           ok: s.ok,
         }));
-        // The same path every time: the same size again, so the reservation goes back after the answer.
+        // The same path every time, written once beforehand: the same size again, so the whole reservation
+        // goes back after the answer.
+        const overwriteIp = { "cf-connecting-ip": "198.51.100.30" };
         const write = scenarios.find((s) => s.name === "write_file 4 KiB");
+        const succeeded = async (request) => {
+          const response = await client.send(request);
+          if (!write.ok(response))
+            throw new Error(`preparing a row failed (${response.status}): ${response.body.slice(0, 200)}`);
+        };
         kinds.splice(2, 0, {
           name: "write_file 4 KiB, overwrite",
-          make: withIp(() => write.product(63), "198.51.100.30"),
+          prepare: () => succeeded(writeRequest({ ...auth, ...overwriteIp }, "bench/write-63.txt")),
+          make: withIp(() => write.product(63), overwriteIp["cf-connecting-ip"]),
+          ok: write.ok,
+        });
+        // A delete to the trash: its freed bytes go back after the answer.
+        const deleteIp = { ...auth, "cf-connecting-ip": "198.51.100.31" };
+        kinds.splice(3, 0, {
+          name: "delete_file 4 KiB",
+          prepare: async (n) => {
+            for (let i = 0; i < n; i++) await succeeded(writeRequest(deleteIp, `bench/delete-${i}.txt`));
+          },
+          make: (i) => toolCallRequest(deleteIp, "delete_file", { path: `bench/delete-${i}.txt` }),
           ok: write.ok,
         });
         // Exhaust one IP with failed authentications until it is refused with 429 (then it is blocked).
@@ -206,7 +224,7 @@ async function benchUpstash(credentials) {
         kinds.push({ name: "any request, IP already blocked", make: readAsBlocked, ok: (r) => r.status === 429 });
         const count = values.smoke ? 5 : 20;
         console.log(
-          formatRoundTrips(await countRoundTrips({ bridge: upstash.bridge, send: client.send, kinds, count }), count),
+          formatRoundTrips(await countRoundTrips({ counts: upstash.counts, send: client.send, kinds, count }), count),
         );
       } finally {
         client.close();

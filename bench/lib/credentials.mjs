@@ -17,7 +17,7 @@ export async function createCredentials(port) {
   const { kid, privateKey, jwks } = await loadOrCreateDevKeys();
   const { privateKey: stranger } = await generateKeyPair("ES256");
   const sign = (key) =>
-    new SignJWT({ scope: "files:read files:write", client_id: "bench" })
+    new SignJWT({ scope: "files:read files:write files:delete", client_id: "bench" })
       .setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" })
       .setIssuer(DEV_ISSUER)
       .setAudience(DEV_AUDIENCE)

@@ -71,4 +71,14 @@ export function seedRequest(headers) {
   };
 }
 
+/** One tools/call to the product with the benchmark's MCP headers plus `headers` (e.g. authorization). */
+export function toolCallRequest(headers, name, args) {
+  return { method: "POST", path: "/mcp", headers: { ...MCP_HEADERS, ...headers }, body: call(name, args) };
+}
+
+/** A 4 KiB write of `path`, the content every benchmark file has. */
+export function writeRequest(headers, path) {
+  return toolCallRequest(headers, "write_file", { path, content: CONTENT });
+}
+
 export const BARE_AUTHORIZATION = { authorization: "Bearer bare-benchmark" };

@@ -28,6 +28,12 @@ import { Command, Redis } from "ioredis";
 export interface UpstashBridgeOptions {
   redisPort: number;
   token: string;
+  /**
+   * Sees the commands of every authorized Upstash request before they run (one list per HTTP request,
+   * a single command as a list of one): lets the benchmark tell the request path's round trip from
+   * deferred settlement and the audit consumer's detector calls.
+   */
+  onRequest?: (commands: readonly Argv[]) => void;
 }
 
 export interface UpstashBridge {
@@ -48,7 +54,7 @@ export interface UpstashBridge {
   resetCount(): void;
 }
 
-type Argv = [string, ...string[]];
+export type Argv = [string, ...string[]];
 /** A reply as RESP2 delivered it: strings stay Buffers so arbitrary bytes survive. */
 type Reply = Buffer | number | null | Error | Reply[];
 type Outcome = { result: unknown } | { error: string };
@@ -202,7 +208,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(payload);
 }
 
-export async function startUpstashBridge({ redisPort, token }: UpstashBridgeOptions): Promise<UpstashBridge> {
+export async function startUpstashBridge({
+  redisPort,
+  token,
+  onRequest,
+}: UpstashBridgeOptions): Promise<UpstashBridge> {
   // RESP2 on purpose: ioredis 6 defaults to RESP3, whose maps/doubles/booleans are not what the
   // Upstash REST API returns.
   const redis = new Redis({ host: "127.0.0.1", port: redisPort, protocol: 2 });
@@ -292,10 +302,13 @@ export async function startUpstashBridge({ redisPort, token }: UpstashBridgeOpti
         throw new BadRequest("ERR request body is not valid JSON");
       }
       if (path === "/") {
-        const outcome = await run(redis, toArgv(body), base64);
+        const argv = toArgv(body);
+        onRequest?.([argv]);
+        const outcome = await run(redis, argv, base64);
         return sendJson(res, "error" in outcome ? 400 : 200, outcome);
       }
       const commands = toCommandList(body);
+      onRequest?.(commands);
       if (path === "/pipeline") {
         return sendJson(res, 200, await Promise.all(commands.map((argv) => run(redis, argv, base64))));
       }
