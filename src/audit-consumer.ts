@@ -1,8 +1,9 @@
 /**
  * The queue consumer (this Worker's `queue` handler; wrangler.toml runs at most one at a time). Per
  * delivered batch of messages:
- *   1. validate each message; a malformed one is retried and, after max_retries, lands in the
- *      dead-letter queue — never dropped, never written half-parsed;
+ *   1. validate each message (a request's `events` envelope, or a bare event as earlier versions
+ *      sent); a malformed one, or an envelope with one malformed event, is retried and, after
+ *      max_retries, lands in the dead-letter queue — never dropped, never written half-parsed;
  *   2. run the detectors (one Upstash script call); their findings join the events;
  *   3. append one signed batch to the AUDIT bucket (trail-writer.ts). If R2 fails, every message is
  *      retried with a delay: the queue redelivers, and duplicates are tolerated by the verifier;
@@ -13,6 +14,7 @@
  */
 import * as z from "zod";
 import { postAlert } from "./audit/alert-webhook";
+import { EVENTS_PER_MESSAGE } from "./audit/audit-producer";
 import { createMemoryDetectorStore, createUpstashDetectorStore, type DetectorStore } from "./audit/detector-store";
 import { findingsFrom, noveltyKey, observationsOf, windowKey } from "./audit/detectors";
 import type { DeliveryOptions } from "./audit/http-delivery";
@@ -34,7 +36,19 @@ const eventSchema = z.looseObject({
   time: z.number(),
   metadata: z.looseObject({ uid: z.string().min(1).max(64) }),
 });
+const envelopeSchema = z.object({
+  kind: z.literal("events"),
+  events: z.array(eventSchema).min(1).max(EVENTS_PER_MESSAGE),
+});
 const controlSchema = z.object({ kind: z.literal("sink_retry") });
+
+/** The events a message carries, or undefined when it is not (wholly) events. */
+function eventsOf(body: unknown): z.infer<typeof eventSchema>[] | undefined {
+  const single = eventSchema.safeParse(body);
+  if (single.success) return [single.data];
+  const envelope = envelopeSchema.safeParse(body);
+  return envelope.success ? envelope.data.events : undefined;
+}
 
 export const SINK_RETRY_DELAY_SECONDS = 60;
 
@@ -108,12 +122,14 @@ export function createAuditConsumer(deps: ConsumerDeps = {}) {
     const seen = new Set<string>();
     let sinkRetryRequested = false;
     for (const message of batch.messages) {
-      const event = eventSchema.safeParse(message.body);
-      if (event.success) {
+      const carried = eventsOf(message.body);
+      if (carried) {
         accepted.push(message);
-        if (seen.has(event.data.metadata.uid)) continue;
-        seen.add(event.data.metadata.uid);
-        events.push(redactEvent(event.data as OcsfEvent));
+        for (const event of carried) {
+          if (seen.has(event.metadata.uid)) continue;
+          seen.add(event.metadata.uid);
+          events.push(redactEvent(event as OcsfEvent));
+        }
       } else if (controlSchema.safeParse(message.body).success) {
         accepted.push(message);
         sinkRetryRequested = true;

@@ -6,6 +6,12 @@
  *   PEM blocks, well-known vendor key prefixes, and long mixed-case base64 runs (a random secret);
  * - strings are capped, so no field can carry a file's worth of text.
  * Lowercase hex (content hashes, etags) and ordinary paths survive: they are evidence, not secrets.
+ *
+ * It runs on every event of every request (and again in the queue consumer), so the common case is made
+ * cheap without weakening it: one scan with all patterns at once decides whether a string needs the
+ * replacements at all, and strings that came out unchanged are remembered per isolate (most fields
+ * repeat: class names, tenants, paths, user agents). Only clean strings are remembered, so the set
+ * never holds a secret; it is bounded and simply starts over when full.
  */
 // Header names exactly (`authorizations`, OCSF's decision list, is not a credential); the rest anywhere.
 const FORBIDDEN_KEY =
@@ -28,6 +34,13 @@ const SECRET_PATTERNS: readonly RegExp[] = [
 // 32+ characters of base64/base64url with upper case, lower case and digits: how random secrets look.
 const LONG_RANDOM = /[A-Za-z0-9+/_=-]{32,}/g;
 const MAX_STRING = 1024;
+// Any secret pattern or a long run that might be random: the strings worth the full pass.
+const MAYBE_SECRET = new RegExp([...SECRET_PATTERNS, LONG_RANDOM].map((pattern) => `(?:${pattern.source})`).join("|"));
+const KNOWN_CLEAN_MAX_ENTRIES = 4096;
+const KNOWN_CLEAN_MAX_LENGTH = 256;
+const knownClean = new Set<string>();
+const KEY_VERDICTS_MAX_ENTRIES = 1024;
+const forbiddenKeyVerdicts = new Map<string, boolean>();
 const MAX_DEPTH = 8;
 
 export const REDACTED = "[redacted]";
@@ -36,10 +49,31 @@ function looksRandom(run: string): boolean {
   return /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run);
 }
 
-export function redactString(value: string): string {
+function redactUncached(value: string): string {
   let clean = value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}…` : value;
+  if (!MAYBE_SECRET.test(clean)) return clean;
   for (const pattern of SECRET_PATTERNS) clean = clean.replace(pattern, REDACTED);
   return clean.replace(LONG_RANDOM, (run) => (looksRandom(run) ? REDACTED : run));
+}
+
+export function redactString(value: string): string {
+  if (knownClean.has(value)) return value;
+  const clean = redactUncached(value);
+  if (clean === value && value.length <= KNOWN_CLEAN_MAX_LENGTH) {
+    if (knownClean.size >= KNOWN_CLEAN_MAX_ENTRIES) knownClean.clear();
+    knownClean.add(value);
+  }
+  return clean;
+}
+
+function isForbiddenKey(key: string): boolean {
+  let verdict = forbiddenKeyVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = FORBIDDEN_KEY.test(key);
+    if (forbiddenKeyVerdicts.size >= KEY_VERDICTS_MAX_ENTRIES) forbiddenKeyVerdicts.clear();
+    forbiddenKeyVerdicts.set(key, verdict);
+  }
+  return verdict;
 }
 
 function redactValue(value: unknown, depth: number): unknown {
@@ -48,8 +82,10 @@ function redactValue(value: unknown, depth: number): unknown {
   if (depth >= MAX_DEPTH) return REDACTED;
   if (Array.isArray(value)) return value.slice(0, 100).map((item) => redactValue(item, depth + 1));
   const clean: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (item === undefined || FORBIDDEN_KEY.test(key)) continue;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const item = (value as Record<string, unknown>)[key];
+    if (item === undefined || isForbiddenKey(key)) continue;
     clean[key] = redactValue(item, depth + 1);
   }
   return clean;

@@ -17,6 +17,7 @@ import {
   type RecordingQueue,
   recordingQueue,
   runConsumer,
+  type StoredEvent,
   storedEvents,
 } from "../../support/audit";
 import { faultyBucket } from "../../support/faulty-bucket";
@@ -185,8 +186,34 @@ describe("audit trail through the Worker", () => {
     const recovered = await runConsumer(workerEnv, [...bodies, { not: "an event" }], 2);
     expect(recovered.explicitAcks).toHaveLength(bodies.length);
     expect(recovered.retryMessages).toHaveLength(1);
-    expect((await storedEvents()).length).toBe(bodies.length);
+    // One message per request (the session's handshake and the call), each carrying that request's events.
+    const sent = (bodies as { events: StoredEvent[] }[]).flatMap((body) => body.events);
+    expect((await storedEvents()).length).toBe(sent.length);
     expect((await verifyBucket(env.AUDIT, [auditPublicJwk()])).ok).toBe(true);
+  });
+
+  it("takes a request's events as one envelope; one malformed event keeps the whole envelope out of the trail", async () => {
+    const { client } = await session("envelope");
+    await callTool(client, "list_directory", { path: "/" });
+    // The last message is the tool call's: its authentication and file events together.
+    const envelope = queue.messages
+      .splice(0)
+      .map((m) => m.body)
+      .at(-1) as { kind: string; events: StoredEvent[] };
+    expect(envelope).toMatchObject({ kind: "events" });
+    expect(envelope.events.map((e) => e.class_uid).sort()).toEqual([3002, 6006]);
+
+    const spoiled = { kind: "events", events: [envelope.events[0], { class_uid: "not a number" }] };
+    const tooMany = { kind: "events", events: Array.from({ length: 5 }, () => envelope.events[0]) };
+    const refused = await runConsumer(workerEnv, [spoiled, tooMany, { kind: "events", events: [] }]);
+    expect(refused.retryMessages).toHaveLength(3); // retried, then the dead-letter queue keeps them
+    expect(refused.explicitAcks).toEqual([]);
+    expect(await storedEvents()).toEqual([]);
+
+    // A bare event, as earlier versions sent (still in the queue during a deploy), is taken as before.
+    const taken = await runConsumer(workerEnv, [envelope.events[0], envelope]);
+    expect(taken.explicitAcks).toHaveLength(2);
+    expect((await storedEvents()).map((e) => e.class_uid).sort()).toEqual([3002, 6006]); // duplicates once
   });
 
   it("without AUDIT_SIGNING_KEY: requests get 503 naming it, and the consumer keeps every message", async () => {

@@ -27,6 +27,22 @@ describe("redaction", () => {
     expect(masked).toContain(REDACTED);
   });
 
+  it.each(SECRETS)("masks %s every time: a string once seen is remembered only if it was clean", (secret) => {
+    for (let i = 0; i < 3; i++) {
+      expect(redactString(secret)).not.toContain(secret);
+      expect(redactEvent({ note: secret, nested: { note: secret } })).not.toMatchObject({ note: secret });
+    }
+  });
+
+  it("keeps masking after the per-isolate memory of clean strings has filled and started over", () => {
+    for (let i = 0; i < 10_000; i++) expect(redactString(`bench/file-${i}.txt`)).toBe(`bench/file-${i}.txt`);
+    for (const secret of SECRETS) expect(redactString(`path/${secret}`)).not.toContain(secret);
+    // A long clean string is not remembered (bounded memory), and still comes back whole.
+    const long = "a/".repeat(400);
+    expect(redactString(long)).toBe(long);
+    expect(redactString(long)).toBe(long);
+  });
+
   it("drops credential- and content-named fields at any depth", () => {
     const clean = redactEvent({
       a: { authorization: "x", Cookie: "y", nested: { refresh_token: "z", apiKey: "k", content: "file text" } },
