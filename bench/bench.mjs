@@ -13,13 +13,17 @@
  *                                      redis-server behind the local Upstash REST bridge
  *   npm run bench -- --startup         deploy bundle size (gzip) and startup CPU from `wrangler check
  *                                      startup` (offline), split by package through the source map
+ *   npm run bench -- --profile [KIND]  where the product Worker's CPU goes for one request kind (default
+ *                                      read_text_file 4 KiB; a prefix such as "tools" is enough): a CPU
+ *                                      profile through the inspector, attributed via the source map
  *   --rounds N, --concurrency N        override the round count / the throughput concurrency
  *   --log-level info|warn              the product's LOG_LEVEL (default info, as deployed)
  *   --product-root DIR                 run the product from another checkout (e.g. an export of main)
  *                                      for before/after figures with the same harness
  *
  * Prints figures and never fails on time: the exit code is non-zero only when a server cannot start or
- * a request kind gets no proper answer at all. Ports 8871 (product) and 8872 (bare Worker), loopback only.
+ * a request kind gets no proper answer at all. Ports 8871 (product) and 8872 (bare Worker), 8873 (the
+ * product's inspector with --profile), loopback only.
  */
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
@@ -27,6 +31,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createCredentials } from "./lib/credentials.mjs";
 import { createClient } from "./lib/load.mjs";
+import { formatProfile, profileWorker } from "./lib/profile.mjs";
 import { formatTable, runRounds } from "./lib/rounds.mjs";
 import { BARE_AUTHORIZATION, createScenarios, seedRequest, toolCallRequest, writeRequest } from "./lib/scenarios.mjs";
 import { startWranglerDev } from "./lib/servers.mjs";
@@ -37,6 +42,7 @@ import { countRoundTrips, formatRoundTrips, startUpstash } from "./lib/upstash.m
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PRODUCT_PORT = Number(process.env.BENCH_PRODUCT_PORT ?? 8871);
 const BARE_PORT = Number(process.env.BENCH_BARE_PORT ?? 8872);
+const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 8873);
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -45,6 +51,8 @@ const { values, positionals } = parseArgs({
     soak: { type: "boolean", default: false },
     upstash: { type: "boolean", default: false },
     startup: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
+    seconds: { type: "string", default: "10" },
     rounds: { type: "string" },
     concurrency: { type: "string", default: "32" },
     "log-level": { type: "string", default: "info" },
@@ -85,7 +93,7 @@ async function seed(client, headers, name) {
   }
 }
 
-async function withServers(credentials, extraVars, work) {
+async function withServers(credentials, extraVars, work, inspectorPort = 0) {
   const started = [];
   try {
     const product = await startWranglerDev({
@@ -94,6 +102,7 @@ async function withServers(credentials, extraVars, work) {
       name: "product",
       port: PRODUCT_PORT,
       vars: { ...credentials.vars, ...UNLIMITED, LOG_LEVEL: values["log-level"], ...extraVars },
+      inspectorPort,
     });
     started.push(product);
     return await work(product, started);
@@ -235,6 +244,43 @@ async function benchUpstash(credentials) {
   }
 }
 
+async function benchProfile(credentials, kind) {
+  const scenario = createScenarios(credentials).find((s) => s.name.startsWith(kind));
+  if (!scenario) {
+    console.error(`--profile: no request kind starts with "${kind}"`);
+    process.exit(2);
+  }
+  const seconds = positive(values.seconds, "--seconds");
+  return withServers(
+    credentials,
+    {},
+    async (product) => {
+      const client = createClient(product.port, 8);
+      try {
+        await seed(client, { authorization: `Bearer ${credentials.token}` }, "product");
+        // Warm the isolate (module init, JWKS import, caches) before sampling.
+        for (let i = 0; i < 200; i++) await client.send(scenario.product(i));
+        const profile = await profileWorker({
+          cwd: PRODUCT_ROOT,
+          inspectorPort: INSPECTOR_PORT,
+          send: client.send,
+          make: scenario.product,
+          ok: scenario.ok,
+          seconds,
+          concurrency: 8,
+        });
+        console.log(formatProfile(scenario.name, profile));
+        console.log(
+          `product: ${PRODUCT_ROOT === ROOT ? "this checkout" : PRODUCT_ROOT}, LOG_LEVEL=${values["log-level"]}`,
+        );
+      } finally {
+        client.close();
+      }
+    },
+    INSPECTOR_PORT,
+  );
+}
+
 // Ctrl-C or a CI timeout: exit through process.exit so every started server is signalled to stop.
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
 
@@ -245,6 +291,8 @@ try {
     console.log(formatStartup(await measureStartup({ root: PRODUCT_ROOT, runs: values.smoke ? 1 : 5 })));
   } else if (values.upstash) {
     await benchUpstash(credentials);
+  } else if (values.profile) {
+    await benchProfile(credentials, positionals[0] ?? "read_text_file");
   } else if (values.soak) {
     const count = positionals[0] ? positive(positionals[0], "soak request count") : 30_000;
     await benchSoak(credentials, { count, seconds: 300, concurrency: 16 });

@@ -1,6 +1,6 @@
 /**
  * Starts and stops `wrangler dev` for the benchmark: offline (no telemetry, no request.cf lookups),
- * loopback only, `--inspector-port 0`, local state in a throwaway directory so a run never touches
+ * loopback only, `--inspector-port 0` unless one is asked for, local state in a throwaway directory so a run never touches
  * `.wrangler/state`. Output is drained into a bounded tail (an undrained pipe would stall the server)
  * and shown only when the server fails to start.
  */
@@ -15,11 +15,12 @@ const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 /**
- * @param {{ root: string, cwd?: string, name: string, port: number, config?: string, vars?: Record<string,string> }} options
- *   root: where wrangler is installed; cwd: the project to run (default root)
+ * @param {{ root: string, cwd?: string, name: string, port: number, config?: string, vars?: Record<string,string>,
+ *   inspectorPort?: number }} options
+ *   root: where wrangler is installed; cwd: the project to run (default root); inspectorPort: 0 picks a free one
  * @returns {Promise<{ name: string, port: number, pid: number, tail(): string, stop(): Promise<void> }>}
  */
-export async function startWranglerDev({ root, cwd = root, name, port, config, vars = {} }) {
+export async function startWranglerDev({ root, cwd = root, name, port, config, vars = {}, inspectorPort = 0 }) {
   const state = await mkdtemp(join(tmpdir(), `bench-${name}-`));
   const args = [
     "dev",
@@ -30,7 +31,7 @@ export async function startWranglerDev({ root, cwd = root, name, port, config, v
     "--port",
     String(port),
     "--inspector-port",
-    "0",
+    String(inspectorPort),
     "--persist-to",
     state,
     "--show-interactive-dev-session=false",
