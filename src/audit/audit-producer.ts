@@ -1,8 +1,8 @@
 /**
  * Hands a request's events to the queue, after the response (ctx.waitUntil): one message per request
- * (an `events` envelope, at most EVENTS_PER_MESSAGE events each, so a message stays far below the
- * queue's 128 KB), since the send is paid per request and per message (CPU, and Queues bills
- * operations). The consumer validates the envelope as a whole: a malformed event sends its envelope to
+ * (an `events` envelope of at most EVENTS_PER_MESSAGE events and MESSAGE_BUDGET_BYTES of JSON; a
+ * request with more sends several), since the send is paid per request and per message (CPU, and
+ * Queues bills operations). The consumer validates the envelope as a whole: a malformed event sends its envelope to
  * the dead-letter queue with the events beside it, where they are kept, never half-written.
  *
  * If the queue cannot be reached the request has already been answered; the events are not dropped:
@@ -11,8 +11,10 @@
  */
 import type { OcsfEvent } from "./ocsf-mapping";
 
-/** Events are capped (strings 1 KiB, arrays 100 items; redaction.ts), so 4 stay well within a message. */
 export const EVENTS_PER_MESSAGE = 4;
+// Below the queue's 128 KB per message, with room for the envelope. A usual event is under 1 KB; one
+// naming 50 long paths can reach about 55 KB (strings are capped at 1 KiB by redaction.ts).
+export const MESSAGE_BUDGET_BYTES = 100_000;
 
 /** The body of one queue message: a request's events (the consumer also takes a bare event). */
 export interface EventEnvelope {
@@ -20,10 +22,20 @@ export interface EventEnvelope {
   readonly events: readonly OcsfEvent[];
 }
 
+/** In order; a new envelope when the count or the byte budget would be passed (UTF-16 length ≥ bytes / 3). */
 function envelopes(events: readonly OcsfEvent[]): EventEnvelope[] {
-  const out: EventEnvelope[] = [];
-  for (let i = 0; i < events.length; i += EVENTS_PER_MESSAGE) {
-    out.push({ kind: "events", events: events.slice(i, i + EVENTS_PER_MESSAGE) });
+  const out: { kind: "events"; events: OcsfEvent[] }[] = [];
+  let bytes = 0;
+  for (const event of events) {
+    const size = 3 * JSON.stringify(event).length;
+    const current = out.at(-1);
+    if (!current || current.events.length >= EVENTS_PER_MESSAGE || bytes + size > MESSAGE_BUDGET_BYTES) {
+      out.push({ kind: "events", events: [event] });
+      bytes = size;
+    } else {
+      current.events.push(event);
+      bytes += size;
+    }
   }
   return out;
 }
