@@ -30,16 +30,25 @@ export function requestIdentity(): MiddlewareHandler<AppEnv> {
     await next();
     c.res = withHeaders(c.res, { "x-request-id": log.requestId });
     const state = loadState(c.env);
-    log.finish(
-      c.res.status,
-      c.req.method,
-      c.req.routePath,
-      state instanceof ConfigError ? "info" : state.config.logLevel,
+    const level = state instanceof ConfigError ? "info" : state.config.logLevel;
+    const { status } = c.res;
+    const method = c.req.method;
+    const route = c.req.routePath;
+    // After the answer, off its path: the log line (serialisation, redaction, console), the audit
+    // events (OCSF mapping, redaction) and the queue send. A timer turn lets the runtime take the
+    // response first; neither can delay or fail it (audit-producer.ts).
+    c.executionCtx.waitUntil(
+      nextTurn().then(() => {
+        log.finish(status, method, route, level);
+        const events = audit.finish(status, method, route);
+        if (events.length > 0) return sendAuditEvents(c.env.AUDIT_QUEUE, events, requestId);
+      }),
     );
-    const events = audit.finish(c.res.status, c.req.method, c.req.routePath);
-    // After the answer: the queue send never delays or fails the response (audit-producer.ts).
-    if (events.length > 0) c.executionCtx.waitUntil(sendAuditEvents(c.env.AUDIT_QUEUE, events, requestId));
   };
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 export function browserOriginPolicy(): MiddlewareHandler<AppEnv> {

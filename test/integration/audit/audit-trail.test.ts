@@ -165,10 +165,14 @@ describe("audit trail through the Worker", () => {
     const result = await callTool(client, "list_directory", { path: "/" });
     logs.restore();
     expect(result.isError).toBeFalsy();
-    const marked = logs.records().filter((r) => r.marker === "queue_unavailable");
+    // The session's last notification may still be settling when the queue goes down (its events are
+    // sent after its answer): pick the tool call's line by its file event.
+    const classes = (r: Record<string, unknown>) =>
+      (r.events as { class_uid: number }[]).map((e) => e.class_uid).sort();
+    const marked = logs.records().filter((r) => r.marker === "queue_unavailable" && classes(r).includes(6006));
     expect(marked).toHaveLength(1);
-    expect(marked[0]!.queueUnavailableTotal).toBe(before + 1);
-    expect((marked[0]!.events as { class_uid: number }[]).map((e) => e.class_uid).sort()).toEqual([3002, 6006]);
+    expect(marked[0]!.queueUnavailableTotal).toBeGreaterThan(before);
+    expect(classes(marked[0]!)).toEqual([3002, 6006]);
     expect(await storedEvents()).toEqual([]);
   });
 
