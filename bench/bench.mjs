@@ -86,11 +86,16 @@ const UNLIMITED = {
   QUOTA_STORAGE_BYTES: String(2 ** 50),
 };
 
-async function seed(client, headers, name) {
-  const response = await client.send(seedRequest(headers));
+/** Sends a set-up request (not measured) and fails the run unless it succeeded. */
+async function expectSuccess(client, request, what) {
+  const response = await client.send(request);
   if (response.status !== 200 || response.body.includes('"isError":true')) {
-    throw new Error(`${name}: seeding the 4 KiB file failed (${response.status}): ${response.body.slice(0, 300)}`);
+    throw new Error(`${what} failed (${response.status}): ${response.body.slice(0, 300)}`);
   }
+}
+
+function seed(client, headers, name) {
+  return expectSuccess(client, seedRequest(headers), `${name}: seeding the 4 KiB file`);
 }
 
 async function withServers(credentials, extraVars, work, inspectorPort = 0) {
@@ -202,14 +207,14 @@ async function benchUpstash(credentials) {
         // goes back after the answer.
         const overwriteIp = { "cf-connecting-ip": "198.51.100.30" };
         const write = scenarios.find((s) => s.name === "write_file 4 KiB");
-        const succeeded = async (request) => {
-          const response = await client.send(request);
-          if (!write.ok(response))
-            throw new Error(`preparing a row failed (${response.status}): ${response.body.slice(0, 200)}`);
-        };
         kinds.splice(2, 0, {
           name: "write_file 4 KiB, overwrite",
-          prepare: () => succeeded(writeRequest({ ...auth, ...overwriteIp }, "bench/write-63.txt")),
+          prepare: () =>
+            expectSuccess(
+              client,
+              writeRequest({ ...auth, ...overwriteIp }, "bench/write-63.txt"),
+              "the overwrite row's file",
+            ),
           make: withIp(() => write.product(63), overwriteIp["cf-connecting-ip"]),
           ok: write.ok,
         });
@@ -218,7 +223,9 @@ async function benchUpstash(credentials) {
         kinds.splice(3, 0, {
           name: "delete_file 4 KiB",
           prepare: async (n) => {
-            for (let i = 0; i < n; i++) await succeeded(writeRequest(deleteIp, `bench/delete-${i}.txt`));
+            for (let i = 0; i < n; i++) {
+              await expectSuccess(client, writeRequest(deleteIp, `bench/delete-${i}.txt`), "the delete row's files");
+            }
           },
           make: (i) => toolCallRequest(deleteIp, "delete_file", { path: `bench/delete-${i}.txt` }),
           ok: write.ok,

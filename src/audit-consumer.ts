@@ -42,12 +42,13 @@ const envelopeSchema = z.object({
 });
 const controlSchema = z.object({ kind: z.literal("sink_retry") });
 
-/** The events a message carries, or undefined when it is not (wholly) events. */
+/** The events a message carries, or undefined when it is not (wholly) events. Envelopes first: they
+ * are what the producer sends, and a failed zod parse (which builds its issues) is not free. */
 function eventsOf(body: unknown): z.infer<typeof eventSchema>[] | undefined {
-  const single = eventSchema.safeParse(body);
-  if (single.success) return [single.data];
   const envelope = envelopeSchema.safeParse(body);
-  return envelope.success ? envelope.data.events : undefined;
+  if (envelope.success) return envelope.data.events;
+  const single = eventSchema.safeParse(body);
+  return single.success ? [single.data] : undefined;
 }
 
 export const SINK_RETRY_DELAY_SECONDS = 60;

@@ -11,6 +11,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { SourceMapConsumer } from "source-map-js";
 import WebSocket from "ws";
+import { attributeProfile } from "./cpu-profile.mjs";
 
 // wrangler's inspector proxy accepts DevTools' own origin (and refuses a client that sends none).
 const DEVTOOLS_ORIGIN = "https://devtools.devprod.cloudflare.dev";
@@ -52,46 +53,6 @@ async function devBundleMap(cwd) {
   return new SourceMapConsumer(JSON.parse(await readFile(join(newest.dir, "index.js.map"), "utf8")));
 }
 
-function ownerOf(frame, map) {
-  if (frame.functionName.startsWith("(")) return frame.functionName;
-  if (!frame.url?.endsWith("index.js")) return `(runtime) ${frame.functionName || "anonymous"}`;
-  const position = map.originalPositionFor({ line: frame.lineNumber + 1, column: frame.columnNumber });
-  if (!position.source) return "(unmapped)";
-  const parts = position.source.split("/");
-  const at = parts.lastIndexOf("node_modules");
-  if (at !== -1) return parts[at + 1].startsWith("@") ? `${parts[at + 1]}/${parts[at + 2]}` : parts[at + 1];
-  const src = parts.lastIndexOf("src");
-  return src !== -1 ? parts.slice(src).join("/") : position.source;
-}
-
-function attribute(profile, map) {
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parents = new Map();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
-  const self = new Map();
-  const inclusive = new Map();
-  let active = 0;
-  profile.samples.forEach((id, i) => {
-    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
-    const frame = nodes.get(id).callFrame;
-    if (frame.functionName === "(idle)") return;
-    active += ms;
-    const owner = ownerOf(frame, map);
-    self.set(owner, (self.get(owner) ?? 0) + ms);
-    const seen = new Set();
-    for (let at = id; at !== undefined; at = parents.get(at)) {
-      const caller = nodes.get(at).callFrame;
-      if (!caller.url?.endsWith("index.js")) continue;
-      const name = ownerOf(caller, map);
-      if (name.startsWith("src/") && !seen.has(name)) {
-        seen.add(name);
-        inclusive.set(name, (inclusive.get(name) ?? 0) + ms);
-      }
-    }
-  });
-  return { active, self, inclusive };
-}
-
 /**
  * @param {{ cwd: string, inspectorPort: number, send: (r: any) => Promise<any>, make: (i: number) => any,
  *   ok: (r: any) => boolean, seconds: number, concurrency: number }} plan
@@ -121,7 +82,7 @@ export async function profileWorker({ cwd, inspectorPort, send, make, ok, second
   } finally {
     inspector.close();
   }
-  return { answered, failed, seconds, ...attribute(result.profile, map) };
+  return { answered, failed, seconds, ...attributeProfile(result.profile, map, { files: true }) };
 }
 
 export function formatProfile(name, { answered, failed, seconds, active, self, inclusive }, top = 20) {

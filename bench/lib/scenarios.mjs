@@ -63,12 +63,7 @@ export function createScenarios({ token, badToken }) {
 
 /** The request that stores the file the read scenario reads (run once per server before measuring). */
 export function seedRequest(headers) {
-  return {
-    method: "POST",
-    path: "/mcp",
-    headers: { ...MCP_HEADERS, ...headers },
-    body: call("write_file", { path: READ_PATH, content: CONTENT }),
-  };
+  return writeRequest(headers, READ_PATH);
 }
 
 /** One tools/call to the product with the benchmark's MCP headers plus `headers` (e.g. authorization). */

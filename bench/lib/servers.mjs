@@ -1,7 +1,7 @@
 /**
  * Starts and stops `wrangler dev` for the benchmark: offline (no telemetry, no request.cf lookups),
- * loopback only, `--inspector-port 0` unless one is asked for, local state in a throwaway directory so a run never touches
- * `.wrangler/state`. Output is drained into a bounded tail (an undrained pipe would stall the server)
+ * loopback only, `--inspector-port 0` unless one is asked for, local state in a throwaway directory so
+ * a run never touches `.wrangler/state`. Output is drained into a bounded tail (an undrained pipe would stall the server)
  * and shown only when the server fails to start.
  */
 import { spawn } from "node:child_process";

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { SourceMapConsumer } from "source-map-js";
+import { attributeProfile } from "./cpu-profile.mjs";
 import { median } from "./load.mjs";
 
 function run(command, args, cwd) {
@@ -31,36 +32,6 @@ function run(command, args, cwd) {
   });
 }
 
-/** node_modules/@scope/name/... → "@scope/name"; src/auth/x.ts → "src/auth"; anything else as is. */
-function ownerOf(source) {
-  const parts = source.split("/");
-  const at = parts.lastIndexOf("node_modules");
-  if (at !== -1) return parts[at + 1]?.startsWith("@") ? `${parts[at + 1]}/${parts[at + 2]}` : parts[at + 1];
-  const src = parts.indexOf("src");
-  if (src !== -1) return parts.slice(src, Math.min(parts.length - 1, src + 2)).join("/");
-  return source;
-}
-
-/** Active CPU ms of one profile and its split by owner (self time of each sample). */
-function attribute(profile, map) {
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const byOwner = new Map();
-  let active = 0;
-  profile.samples.forEach((id, i) => {
-    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
-    const frame = nodes.get(id)?.callFrame;
-    if (!frame || frame.functionName === "(idle)") return;
-    active += ms;
-    let owner = frame.functionName.startsWith("(") ? frame.functionName : "(runtime)";
-    if (frame.url && frame.lineNumber >= 0) {
-      const pos = map.originalPositionFor({ line: frame.lineNumber + 1, column: frame.columnNumber });
-      if (pos.source) owner = ownerOf(pos.source);
-    }
-    byOwner.set(owner, (byOwner.get(owner) ?? 0) + ms);
-  });
-  return { active, byOwner };
-}
-
 export async function measureStartup({ root, runs }) {
   const dir = await mkdtemp(join(tmpdir(), "bench-startup-"));
   try {
@@ -77,9 +48,13 @@ export async function measureStartup({ root, runs }) {
     for (let i = 0; i < runs; i++) {
       const outfile = join(dir, `startup-${i}.cpuprofile`);
       await run(wrangler, ["check", "startup", "--worker", upload, "--outfile", outfile], root);
-      const { active, byOwner } = attribute(JSON.parse(await readFile(outfile, "utf8")), map);
+      const { active, self } = attributeProfile(JSON.parse(await readFile(outfile, "utf8")), map);
       actives.push(active);
-      for (const [owner, ms] of byOwner) owners.set(owner, (owners.get(owner) ?? 0) + ms);
+      for (const [name, ms] of self) {
+        // At startup the runtime's own functions matter only as a whole.
+        const owner = name.startsWith("(runtime) ") ? "(runtime)" : name;
+        owners.set(owner, (owners.get(owner) ?? 0) + ms);
+      }
     }
     const total = [...owners.values()].reduce((a, b) => a + b, 0);
     return {
