@@ -94,8 +94,11 @@ export interface RequestLog {
   readonly requestId: string;
   set(fields: RequestFields): void;
   security(event: SecurityEvent): void;
-  /** Writes the request line (events included); called once when the response is known. */
-  finish(status: number, httpMethod: string, route: string, level?: LogLevel): void;
+  /**
+   * Writes the request line (events included); called once the response is known. `endedAt` (default
+   * now) is when the answer was ready, so a line written later still reports the answer's duration.
+   */
+  finish(status: number, httpMethod: string, route: string, level?: LogLevel, endedAt?: number): void;
 }
 
 // console.log is what Workers Logs and `wrangler tail` collect; tests pass their own sink.
@@ -133,7 +136,7 @@ export function createRequestLog(
         ...event,
       });
     },
-    finish(status, httpMethod, route, level = "info") {
+    finish(status, httpMethod, route, level = "info", endedAt = now()) {
       if (finished) return;
       finished = true;
       if (level === "warn" && events.length === 0 && status < 500) return;
@@ -144,7 +147,7 @@ export function createRequestLog(
         httpMethod,
         route,
         status,
-        durationMs: now() - started,
+        durationMs: endedAt - started,
         ...fields,
         outcome: fields.outcome ?? (status >= 500 ? "server_error" : status >= 400 ? "client_error" : "ok"),
         ...(events.length > 0 ? { security: events } : {}),

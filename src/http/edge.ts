@@ -34,14 +34,17 @@ export function requestIdentity(): MiddlewareHandler<AppEnv> {
     const { status } = c.res;
     const method = c.req.method;
     const route = c.req.routePath;
-    // After the answer, off its path: the log line (serialisation, redaction, console), the audit
-    // events (OCSF mapping, redaction) and the queue send. A timer turn lets the runtime take the
-    // response first; neither can delay or fail it (audit-producer.ts).
+    const answeredAt = Date.now();
+    // After the answer, off its path: the audit events (OCSF mapping, redaction) and their queue send,
+    // and the log line (serialisation, redaction, console). A timer turn lets the runtime take the
+    // response first; neither can delay or fail it (audit-producer.ts). The events are built first, so
+    // a log line that cannot be written never costs the trail its events.
     c.executionCtx.waitUntil(
       nextTurn().then(() => {
-        log.finish(status, method, route, level);
         const events = audit.finish(status, method, route);
-        if (events.length > 0) return sendAuditEvents(c.env.AUDIT_QUEUE, events, requestId);
+        const sent = events.length > 0 ? sendAuditEvents(c.env.AUDIT_QUEUE, events, requestId) : undefined;
+        log.finish(status, method, route, level, answeredAt);
+        return sent;
       }),
     );
   };

@@ -27,6 +27,20 @@ describe("audit log", () => {
     });
   });
 
+  it("reports the answer's duration when the line is written later (after the answer, in waitUntil)", () => {
+    const lines: string[] = [];
+    let now = 1_000;
+    const log = createRequestLog(
+      "req-late",
+      () => now,
+      (line) => lines.push(line),
+    );
+    const answeredAt = 1_030;
+    now = 1_500;
+    log.finish(200, "POST", "/mcp", "info", answeredAt);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ requestId: "req-late", durationMs: 30 });
+  });
+
   it("writes security events inside the one request line, with their reason codes", () => {
     const lines: string[] = [];
     const log = createRequestLog("req-2", Date.now, (line) => lines.push(line));
