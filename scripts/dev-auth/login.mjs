@@ -89,7 +89,7 @@ input[aria-invalid=true]{border:2px solid #a00}
 .choice label{flex:1;min-width:0}
 .hint{color:#3d3d3d;font-size:.9rem;margin:.25rem 0 .5rem}
 .error{color:#a00;font-weight:600;margin:.5rem 0}
-.new{display:inline-block;background:#dbeafe;color:#0b3d91;font-size:.8rem;font-weight:600;padding:0 .4rem;border-radius:3px}
+.new{background:#dbeafe;color:#0b3d91;font-size:.8rem;font-weight:600;padding:0 .4rem;border-radius:3px}
 .buttons{display:flex;flex-wrap:wrap;gap:.75rem;margin-top:1rem}
 button{font:inherit;padding:.5rem 1.25rem;min-height:2.75rem;border-radius:4px;border:1px solid #444}
 button[value=approve]{background:#1a5fb4;color:#fff;border-color:#1a5fb4}
