@@ -82,8 +82,7 @@ export function browserOriginPolicy(): MiddlewareHandler<AppEnv> {
       // A preflight from an allowed origin, answered here for every path so a browser client can go on
       // to read the real answer (a 404 or 405 included). Without Origin it is no preflight: just Allow.
       const headers = origin === null ? { allow: allowedMethods(path) } : preflightHeaders(origin, path);
-      c.res = new Response(null, { status: 204, headers });
-      return;
+      return new Response(null, { status: 204, headers });
     }
     await next();
     if (origin !== null) c.res = withHeaders(c.res, corsHeaders(origin));
