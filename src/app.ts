@@ -17,12 +17,24 @@ import { protectedResourceMetadata } from "./http/protected-resource-metadata";
 import { HttpError, jsonRpcErrorResponse, plainErrorResponse } from "./http/responses";
 import { serverInfo } from "./http/server-info";
 
+/** Every route this Worker serves (each also answers CORS preflights; edge.ts). */
+const ROUTES = [
+  "/",
+  "/healthz",
+  "/.well-known/oauth-protected-resource",
+  "/.well-known/oauth-protected-resource/mcp",
+  "/mcp",
+];
+
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use("*", requestIdentity());
   // Before any route: a browser client calls metadata and discovery cross-origin too (with
-  // MCP-Protocol-Version, so preflighted), and a disallowed Origin gets 403 wherever it knocks.
+  // MCP-Protocol-Version, so preflighted), and a disallowed Origin gets 403 wherever it knocks. Mounted
+  // on each route first, so the request log and audit events name the route a refused or preflighted
+  // request was for; then for every other path.
+  for (const path of ROUTES) app.use(path, browserOriginPolicy());
   app.use("*", browserOriginPolicy());
 
   app.onError((error, c) => {

@@ -57,6 +57,8 @@ function nextTurn(): Promise<void> {
 
 export function browserOriginPolicy(): MiddlewareHandler<AppEnv> {
   return async function browserOriginPolicyMiddleware(c, next) {
+    if (c.get("originChecked")) return next();
+    c.set("originChecked", true);
     const log = c.get("log");
     const origin = c.req.header("origin") ?? null;
     const path = c.req.path;

@@ -127,20 +127,32 @@ describe("a disallowed origin", () => {
           expect(body).not.toContain(ISSUER);
         }
         expect(logs.records()).toContainEqual(expect.objectContaining({ kind: "security", type: "origin_refused" }));
+        // The request line names the route that was knocked on, not a catch-all.
+        expect(logs.records()).toContainEqual(expect.objectContaining({ kind: "request", route: path, status: 403 }));
       } finally {
         logs.restore();
       }
     }
   });
 
-  it("/mcp preflight and GET: 403 in a JSON-RPC envelope", async () => {
-    for (const response of [
-      await preflight("/mcp", "https://evil.example", "POST"),
-      await callWorker(workerEnv, "/mcp", { headers: { origin: "https://evil.example" } }),
-    ]) {
-      expect(response.status).toBe(403);
-      expect(response.headers.get("access-control-allow-origin")).toBeNull();
-      expect(await response.json()).toMatchObject({ jsonrpc: "2.0", error: { code: -32000 } });
+  it("/mcp preflight and GET: 403 in a JSON-RPC envelope, logged for route /mcp", async () => {
+    const logs = captureLogs();
+    try {
+      for (const response of [
+        await preflight("/mcp", "https://evil.example", "POST"),
+        await callWorker(workerEnv, "/mcp", { headers: { origin: "https://evil.example" } }),
+      ]) {
+        expect(response.status).toBe(403);
+        expect(response.headers.get("access-control-allow-origin")).toBeNull();
+        expect(await response.json()).toMatchObject({ jsonrpc: "2.0", error: { code: -32000 } });
+      }
+      const lines = logs.records().filter((record) => record.kind === "request");
+      expect(lines.map((line) => [line.httpMethod, line.route, line.status])).toEqual([
+        ["OPTIONS", "/mcp", 403],
+        ["GET", "/mcp", 403],
+      ]);
+    } finally {
+      logs.restore();
     }
   });
 
