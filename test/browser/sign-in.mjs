@@ -150,6 +150,8 @@ async function run(browser) {
     if (message.type() === "error") consoleErrors.push(message.text());
   });
   await page.setViewport(PHONE);
+  // Generous: CI shares two cores with wrangler and workerd. This only bounds a hang.
+  page.setDefaultTimeout(60_000);
 
   // 1. Another origin, not allowed: the browser itself blocks metadata and registration.
   await page.goto(`${FOREIGN_ORIGIN}/`);
@@ -279,6 +281,7 @@ async function run(browser) {
   // 7. The sign-in page on a desktop, for the record: a fresh browser profile (no session), a new client.
   const context = await browser.createBrowserContext();
   const desktop = await context.newPage();
+  desktop.setDefaultTimeout(60_000);
   await desktop.setViewport({ width: 1280, height: 900 });
   await desktop.goto(`${PAGE_ORIGIN}/`);
   await desktop.evaluate(async (mcpUrl) => {
