@@ -8,7 +8,8 @@
  *   dev authorization server is exercised by the browser itself. The same page from http://localhost
  *   (another origin, not allowed) must be blocked.
  * - Discovery (401 → metadata), registration, the sign-in page operated by keyboard only (Tab, typing,
- *   Space, Enter; a bad subject first), the token exchange, write and read; then delete → 403
+ *   Space, Enter; a bad subject first), the token exchange, write and read (the read in both protocol
+ *   eras, so 2026-07-28's Mcp-Method and Mcp-Name headers are preflighted too); then delete → 403
  *   insufficient_scope → step-up to files:delete, where the page must have kept the roles and marked the
  *   new scope; the new token keeps the roles; delete works. A stale sign-in link answers 400.
  * - At 375 px (a phone, with the viewport meta honoured): nothing overflows — the page is not wider than
@@ -227,18 +228,22 @@ async function run(browser) {
   log(`signed in by keyboard as ${SUBJECT} (editor), token exchanged from ${PAGE_ORIGIN}`);
 
   // 4. MCP calls with the token, cross-origin.
-  const call = (name, args) => page.evaluate((n, a) => window.mcpClient.call(n, a), name, args);
+  const call = (name, args, options) => page.evaluate((n, a, o) => window.mcpClient.call(n, a, o), name, args, options);
   const written = await call("write_file", { path: "browser/hello.md", content: "hello from Chromium" });
   assert.equal(written.status, 200, JSON.stringify(written.body));
   assert.ok(written.requestId, "X-Request-Id is exposed");
   const read = await call("read_text_file", { path: "browser/hello.md" });
   assert.equal(read.body.result.content[0].text, "hello from Chromium");
+  // The same read in the 2026-07-28 era: Mcp-Method and Mcp-Name must pass the preflight too.
+  const modernRead = await call("read_text_file", { path: "browser/hello.md" }, { modern: true });
+  assert.equal(modernRead.status, 200, JSON.stringify(modernRead.body));
+  assert.equal(modernRead.body.result.content[0].text, "hello from Chromium");
   const denied = await call("delete_file", { path: "browser/hello.md" });
   assert.equal(denied.status, 403);
   assert.match(denied.challenge, /error="insufficient_scope"/);
   const stepUpScope = /scope="([^"]*)"/.exec(denied.challenge)?.[1];
   assert.equal(stepUpScope, "files:read files:write files:delete");
-  log("wrote and read; delete answered 403 insufficient_scope");
+  log("wrote and read (2025 and 2026-07-28 eras); delete answered 403 insufficient_scope");
 
   // 5. The back button after Approve: the old sign-in link is dead, and says where to go.
   const stale = await page.goto(signInUrl);

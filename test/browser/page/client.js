@@ -9,6 +9,8 @@
  * State lives in sessionStorage, which survives the round trip through the sign-in page in this tab.
  */
 const PROTOCOL_VERSION = "2025-11-25";
+/** The modern era: its revision in an envelope in `_meta`, and the method and tool name as headers too. */
+const MODERN_REVISION = "2026-07-28";
 const REDIRECT_URI = `${location.origin}/callback`;
 
 const saved = () => JSON.parse(sessionStorage.getItem("mcp-client") ?? "{}");
@@ -32,18 +34,30 @@ async function json(response, what) {
   return body;
 }
 
-/** One tools/call; returns what a client can read of the answer. */
-async function call(name, args) {
+/**
+ * One tools/call; returns what a client can read of the answer. `modern` sends it as 2026-07-28 does,
+ * with `Mcp-Method` and `Mcp-Name` headers (more for the preflight to allow).
+ */
+async function call(name, args, { modern = false } = {}) {
   const { mcpUrl, accessToken } = saved();
+  const params = { name, arguments: args };
+  if (modern) {
+    params._meta = {
+      "io.modelcontextprotocol/protocolVersion": MODERN_REVISION,
+      "io.modelcontextprotocol/clientInfo": { name: "browser-test-page", version: "1.0.0" },
+      "io.modelcontextprotocol/clientCapabilities": {},
+    };
+  }
   const response = await fetch(mcpUrl, {
     method: "POST",
     headers: {
       "content-type": "application/json",
       accept: "application/json, text/event-stream",
-      "mcp-protocol-version": PROTOCOL_VERSION,
+      "mcp-protocol-version": modern ? MODERN_REVISION : PROTOCOL_VERSION,
+      ...(modern ? { "mcp-method": "tools/call", "mcp-name": name } : {}),
       ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
     },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } }),
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params }),
   });
   const text = await response.text();
   return {
