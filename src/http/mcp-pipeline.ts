@@ -21,8 +21,8 @@ import { handleMcpPost } from "../mcp/handle-mcp-post";
 import { createWorkflowRunner } from "../operations/workflow-runner";
 import { mayEverUse } from "../policy/decide";
 import { Sandbox } from "../sandbox/sandbox";
-import { findTool, TOOLS } from "../tools/registry";
 import { parseToolCall } from "../tools/tool-call";
+import { loadToolRegistry } from "../tools/tool-registry-loader";
 import { admit } from "./admission";
 import type { AppEnv } from "./app-env";
 import { authenticate } from "./authenticate";
@@ -39,6 +39,7 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
   const parsed = await readMessage(edge);
   const { config, limits } = edge.state;
   const { policy } = config;
+  const { tools: TOOLS, findTool } = await loadToolRegistry();
   const call = parseToolCall(parsed.message, findTool);
   const caller = toCaller(principal, clientCertificateVerified(edge.request));
   const decision = authorizeCall(call, {

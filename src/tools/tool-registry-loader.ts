@@ -1,0 +1,26 @@
+/**
+ * The tool registry, loaded on first use instead of at module load. Every tool module builds its zod
+ * input/output schemas at its top level, and the tools alone pull in the search engine (RE2JS), glob
+ * matching, diffing and the MIME table; a cold isolate that never serves a tool call (health checks,
+ * metadata, refusals before the MCP stage) should not pay for them. The dynamic import stays inside
+ * the one bundle (esbuild evaluates the imported modules on the first call, once per isolate), so this
+ * changes when the definitions are built, never what they are.
+ */
+import type { ToolDefinition } from "./tool-definition";
+
+export interface ToolRegistry {
+  /** Every tool, in the order tools/list shows them (registry.ts). */
+  readonly tools: readonly ToolDefinition[];
+  findTool(name: string): ToolDefinition | undefined;
+}
+
+let loading: Promise<ToolRegistry> | undefined;
+
+export function loadToolRegistry(): Promise<ToolRegistry> {
+  loading ??= import("./registry").then(({ TOOLS, findTool }) => ({ tools: TOOLS, findTool }));
+  // A failed load is not remembered: the next request tries again (and this one fails closed).
+  loading.catch(() => {
+    loading = undefined;
+  });
+  return loading;
+}
