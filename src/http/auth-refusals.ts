@@ -37,6 +37,11 @@ export type AuthRefusal =
       /** The request log's errorCode (which dependency failed). */
       readonly errorCode: string;
       readonly message: string;
+      /**
+       * The outage only kept us from confirming a failure the caller chose (a made-up `kid`, a forged
+       * signature): it costs the caller's IP like a 401, so a burst of them engages the IP block.
+       */
+      readonly countsAgainstCaller?: true;
     }
   | { readonly status: 500; readonly errorCode: string };
 
@@ -44,6 +49,11 @@ const NO_CREDENTIAL: AuthRefusal = { status: 401, error: undefined };
 const INVALID_REQUEST: AuthRefusal = { status: 401, error: "invalid_request" };
 const INVALID_TOKEN: AuthRefusal = { status: 401, error: "invalid_token" };
 const INVALID_DPOP_PROOF: AuthRefusal = { status: 401, error: "invalid_dpop_proof", challenge: "dpop" };
+const KEY_SET_UNAVAILABLE = {
+  status: 503,
+  errorCode: "jwks_unavailable",
+  message: "Authorization server keys are temporarily unavailable; retry later",
+} as const;
 
 export const AUTH_REFUSALS: Readonly<Record<AuthFailureReason, AuthRefusal>> = {
   missing_credential: NO_CREDENTIAL,
@@ -76,11 +86,10 @@ export const AUTH_REFUSALS: Readonly<Record<AuthFailureReason, AuthRefusal>> = {
   missing_tenant: INVALID_TOKEN,
   invalid_tenant: INVALID_TOKEN,
   invalid_claims: INVALID_TOKEN,
-  key_set_unavailable: {
-    status: 503,
-    errorCode: "jwks_unavailable",
-    message: "Authorization server keys are temporarily unavailable; retry later",
-  },
+  key_set_unavailable: KEY_SET_UNAVAILABLE,
+  // The same answer on the wire (a caller cannot tell which), but counted against the caller's IP.
+  key_set_unavailable_unknown_key: { ...KEY_SET_UNAVAILABLE, countsAgainstCaller: true },
+  key_set_unavailable_bad_signature: { ...KEY_SET_UNAVAILABLE, countsAgainstCaller: true },
   malformed_api_key: INVALID_TOKEN,
   unknown_api_key: INVALID_TOKEN,
   api_key_secret_mismatch: INVALID_TOKEN,
