@@ -92,7 +92,14 @@ function remoteKeySet(url: URL, timeoutMs: number, fetchKeys: KeySetFetch): Remo
   const cacheKey = `${timeoutMs} ${url.href}`;
   let set = sets.get(cacheKey);
   if (!set) {
-    set = { keys: undefined, fetchedAt: 0, generation: 0, failedAt: undefined, lastFailure: undefined, inFlight: undefined };
+    set = {
+      keys: undefined,
+      fetchedAt: 0,
+      generation: 0,
+      failedAt: undefined,
+      lastFailure: undefined,
+      inFlight: undefined,
+    };
     sets.set(cacheKey, set);
   }
   return set;
@@ -191,7 +198,10 @@ async function refresh(set: RemoteKeySet, url: URL, fetchKeys: KeySetFetch, time
 const NO_SUCH_KEY = Symbol("no such key");
 
 /** Our outage unless jose says the token names no (or no single) usable key. */
-async function lookup(keys: KeyLookup, ...args: Parameters<JWTVerifyGetKey>): Promise<VerificationKey | typeof NO_SUCH_KEY> {
+async function lookup(
+  keys: KeyLookup,
+  ...args: Parameters<JWTVerifyGetKey>
+): Promise<VerificationKey | typeof NO_SUCH_KEY> {
   try {
     return await keys(...args);
   } catch (error) {

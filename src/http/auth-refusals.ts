@@ -131,6 +131,16 @@ export function toAuthRefusal(reason: AuthFailureReason): AuthRefusal {
   return AUTH_REFUSALS[reason];
 }
 
+/**
+ * Only our outage is to blame (a 503 that does not count against the caller): the rule the IP budget
+ * (authenticate.ts) and the audit trail's outcome (and so the failed-authentication detectors) share.
+ * Takes a string because logged reasons are strings; an unknown one is not an outage.
+ */
+export function isOurOutage(reason: string): boolean {
+  const refusal = (AUTH_REFUSALS as Readonly<Record<string, AuthRefusal | undefined>>)[reason];
+  return refusal?.status === 503 && refusal.countsAgainstCaller !== true;
+}
+
 /** The description a refusal carries on the wire, if any. */
 export function describeAuthFailure(reason: AuthFailureReason, expected: ExpectedValues): string | undefined {
   const refusal = AUTH_REFUSALS[reason];

@@ -14,7 +14,7 @@ import { schemeOf } from "../auth/credential-header";
 import { DPOP_ALGORITHMS } from "../auth/dpop-proof";
 import type { Principal } from "../auth/principal";
 import { countFailedAuthentication } from "../limits/admission-check";
-import { describeAuthFailure, toAuthRefusal } from "./auth-refusals";
+import { describeAuthFailure, isOurOutage, toAuthRefusal } from "./auth-refusals";
 import { buildBearerChallenge, buildDpopChallenge } from "./challenge";
 import type { Edge } from "./edge";
 import { tooManyRequests } from "./limit-refusals";
@@ -81,7 +81,7 @@ export async function authenticate(edge: Edge): Promise<Principal> {
   }
   log.security({ type: "auth_failure", reason: result.reason });
   const refusal = toAuthRefusal(result.reason);
-  if (refusal.status === 500 || (refusal.status === 503 && !refusal.countsAgainstCaller)) {
+  if (refusal.status === 500 || (refusal.status === 503 && isOurOutage(result.reason))) {
     log.set({ outcome: refusal.status === 503 ? "unavailable" : "server_error", errorCode: refusal.errorCode });
     throw new HttpError(refusalResponse(result.reason, edge));
   }
