@@ -43,10 +43,10 @@ export function escapeInvisible(text: string): string {
  */
 export function unescapeInvisible(text: string): string {
   if (!text.includes("\\")) return text;
-  return text.replace(ESCAPE_ALL, (escape, digits: string) => {
+  return text.replace(ESCAPE_ALL, (written, digits: string) => {
     const codePoint = Number.parseInt(digits, 16);
-    if (codePoint > 0x10ffff || hex(codePoint) !== digits) return escape;
+    if (codePoint > 0x10ffff || hex(codePoint) !== digits) return written;
     const char = String.fromCodePoint(codePoint);
-    return INVISIBLE.test(char) ? char : escape;
+    return INVISIBLE.test(char) ? char : written;
   });
 }
