@@ -10,8 +10,8 @@
  * per tool call (also for calls refused before the seam: scope, rate limit, unknown tool); one API
  * Activity event for any other MCP method or for a /mcp request refused before its method was known.
  */
+import { isOurOutage } from "../auth/auth-failure";
 import type { Principal } from "../auth/principal";
-import { isOurOutage } from "../http/auth-refusals";
 import type { AuditFact, Decision, EventContext, FactOutcome, FileActivity } from "./audit-facts";
 import type { RequestFields, SecurityEvent } from "./audit-log";
 import { type OcsfEvent, toOcsfEvent } from "./ocsf-mapping";

@@ -69,6 +69,23 @@ export const AUTH_FAILURE_REASONS = [
 
 export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
 
+/**
+ * Refusals for which only our outage is to blame: the caller pays nothing for them. Every other refusal
+ * costs the caller's IP a unit (src/http/authenticate.ts), 503s included, and is a failed authentication
+ * in the audit trail (and so for the failed-authentication detectors). docs/authentication.md, "Who pays
+ * for a refusal".
+ */
+export const OUR_OUTAGES: readonly AuthFailureReason[] = [
+  "key_set_unavailable",
+  "api_key_store_unavailable",
+  "replay_cache_unavailable",
+];
+
+/** Takes a string because logged reasons are strings; an unknown one is not an outage. */
+export function isOurOutage(reason: string): boolean {
+  return (OUR_OUTAGES as readonly string[]).includes(reason);
+}
+
 export type AuthResult<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly reason: AuthFailureReason };

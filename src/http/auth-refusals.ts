@@ -37,11 +37,6 @@ export type AuthRefusal =
       /** The request log's errorCode (which dependency failed). */
       readonly errorCode: string;
       readonly message: string;
-      /**
-       * The outage only kept us from confirming a failure the caller chose (a made-up `kid`, a forged
-       * signature): it costs the caller's IP like a 401, so a burst of them engages the IP block.
-       */
-      readonly countsAgainstCaller?: true;
     }
   | { readonly status: 500; readonly errorCode: string };
 
@@ -87,9 +82,10 @@ export const AUTH_REFUSALS: Readonly<Record<AuthFailureReason, AuthRefusal>> = {
   invalid_tenant: INVALID_TOKEN,
   invalid_claims: INVALID_TOKEN,
   key_set_unavailable: KEY_SET_UNAVAILABLE,
-  // The same answer on the wire (a caller cannot tell which), but counted against the caller's IP.
-  key_set_unavailable_unknown_key: { ...KEY_SET_UNAVAILABLE, countsAgainstCaller: true },
-  key_set_unavailable_bad_signature: { ...KEY_SET_UNAVAILABLE, countsAgainstCaller: true },
+  // The same answer on the wire (a caller cannot tell which); unlike our outage alone, they cost the
+  // caller's IP (isOurOutage in src/auth/auth-failure.ts).
+  key_set_unavailable_unknown_key: KEY_SET_UNAVAILABLE,
+  key_set_unavailable_bad_signature: KEY_SET_UNAVAILABLE,
   malformed_api_key: INVALID_TOKEN,
   unknown_api_key: INVALID_TOKEN,
   api_key_secret_mismatch: INVALID_TOKEN,
@@ -129,16 +125,6 @@ export const AUTH_REFUSALS: Readonly<Record<AuthFailureReason, AuthRefusal>> = {
 
 export function toAuthRefusal(reason: AuthFailureReason): AuthRefusal {
   return AUTH_REFUSALS[reason];
-}
-
-/**
- * Only our outage is to blame (a 503 that does not count against the caller): the rule the IP budget
- * (authenticate.ts) and the audit trail's outcome (and so the failed-authentication detectors) share.
- * Takes a string because logged reasons are strings; an unknown one is not an outage.
- */
-export function isOurOutage(reason: string): boolean {
-  const refusal = (AUTH_REFUSALS as Readonly<Record<string, AuthRefusal | undefined>>)[reason];
-  return refusal?.status === 503 && refusal.countsAgainstCaller !== true;
 }
 
 /** The description a refusal carries on the wire, if any. */

@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { createRequestAudit } from "../../../src/audit/request-audit";
-import { AUTH_FAILURE_REASONS, type AuthFailureReason } from "../../../src/auth/auth-failure";
-import { isOurOutage, toAuthRefusal } from "../../../src/http/auth-refusals";
+import { AUTH_FAILURE_REASONS, type AuthFailureReason, isOurOutage } from "../../../src/auth/auth-failure";
+import { toAuthRefusal } from "../../../src/http/auth-refusals";
 
 const OUR_OUTAGES: readonly AuthFailureReason[] = [
   "key_set_unavailable",
@@ -24,7 +24,7 @@ function authenticationEvent(reason: AuthFailureReason, status: number) {
 }
 
 describe("authentication outcome in the audit trail", () => {
-  it("our outages are exactly the 503s that do not count against the caller", () => {
+  it("our outages are the three dependencies being down, nothing the caller chose", () => {
     expect(AUTH_FAILURE_REASONS.filter(isOurOutage)).toEqual(OUR_OUTAGES);
     expect(isOurOutage("not_a_reason")).toBe(false);
   });
