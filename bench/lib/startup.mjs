@@ -6,8 +6,8 @@
  * runs, and where it went, attributed through the bundle's source map to packages (node_modules/<name>)
  * and to our own src/ folders. Local CPU differs from Cloudflare's; compare runs on one machine.
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -30,6 +30,25 @@ function run(command, args, cwd) {
       code === 0 ? resolve(output) : reject(new Error(`${command} ${args[0]} exited ${code}:\n${output}`)),
     );
   });
+}
+
+/**
+ * The same bundle's module evaluation in Node, as CPU time (process.cpuUsage) in a fresh process per
+ * run: a different runtime than workerd, but CPU time rather than sampled wall time, so a loaded machine
+ * barely moves it. Good for before/after; `cloudflare:workers` is stubbed (only a base class is imported).
+ */
+async function nodeEvaluationCpu(bundlePath, runs) {
+  const source = await readFile(bundlePath, "utf8");
+  const stub =
+    "data:text/javascript,export class WorkflowEntrypoint{}export class WorkerEntrypoint{}export class DurableObject{}";
+  const nodeBundle = bundlePath.replace(/\.js$/, ".node.mjs");
+  await writeFile(nodeBundle, source.replaceAll('from"cloudflare:workers"', `from"${stub}"`));
+  const probe = `const t=process.cpuUsage();await import(${JSON.stringify(nodeBundle)});const d=process.cpuUsage(t);console.log((d.user+d.system)/1000)`;
+  const ms = [];
+  for (let i = 0; i < runs; i++) {
+    ms.push(Number(execFileSync(process.execPath, ["--input-type=module", "-e", probe], { encoding: "utf8" })));
+  }
+  return ms;
 }
 
 export async function measureStartup({ root, runs }) {
@@ -58,12 +77,15 @@ export async function measureStartup({ root, runs }) {
         owners.set(owner, (owners.get(owner) ?? 0) + ms);
       }
     }
+    const nodeCpu = await nodeEvaluationCpu(join(dir, "index.js"), Math.max(runs, 5));
     const total = [...owners.values()].reduce((a, b) => a + b, 0);
     return {
       bytes: bundle.byteLength,
       gzipBytes: gzipSync(bundle, { level: 9 }).byteLength,
       activeMs: median(actives),
       actives,
+      nodeCpuMs: median(nodeCpu),
+      nodeCpus: nodeCpu,
       shares: [...owners.entries()]
         .map(([owner, ms]) => ({ owner, share: ms / total }))
         .sort((a, b) => b.share - a.share),
@@ -93,6 +115,7 @@ export function formatStartup(result) {
     `deploy bundle: ${kib(result.bytes)}, ${kib(result.gzipBytes)} gzip`,
     `startup CPU (wrangler check startup, local workerd): median ${result.activeMs.toFixed(1)} ms active over ${result.actives.length} runs [${result.actives.map((a) => a.toFixed(0)).join(", ")}], lowest ${Math.min(...result.actives).toFixed(1)} ms`,
     "  (a profile's samples are wall-clock intervals: on a loaded machine a run that was descheduled counts the wait; the lowest run is the least disturbed)",
+    `module evaluation in Node (CPU time, barely moved by load; compare before/after): median ${result.nodeCpuMs.toFixed(1)} ms over ${result.nodeCpus.length} runs, lowest ${Math.min(...result.nodeCpus).toFixed(1)} ms`,
     "startup CPU by kind (share of sampled active time, all runs):",
   ];
   const groups = new Map();
