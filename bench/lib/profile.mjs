@@ -12,7 +12,7 @@
  * `drainSeconds` after the load stops so the batches the load queued are consumed inside the profile,
  * and samples with a consumer-only file on their stack are also summed on their own line.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SourceMapConsumer } from "source-map-js";
@@ -77,7 +77,7 @@ async function devBundleMap(dir) {
   const mapFile = (await readdir(newest.dir)).find((f) => f.endsWith(".js.map"));
   if (!mapFile) throw new Error(`no source map in ${newest.dir}`);
   const map = new SourceMapConsumer(JSON.parse(await readFile(join(newest.dir, mapFile), "utf8")));
-  return { map, bundleFile: mapFile.slice(0, -".map".length) };
+  return { map, mapPath: join(newest.dir, mapFile), bundleFile: mapFile.slice(0, -".map".length) };
 }
 
 /**
@@ -95,7 +95,7 @@ export async function profileWorker({
   concurrency,
   drainSeconds = 0,
 }) {
-  const { map, bundleFile } = await devBundleMap(bundleDir);
+  const { map, mapPath, bundleFile } = await devBundleMap(bundleDir);
   const inspector = await connect(inspectorPort);
   let answered = 0;
   let failed = 0;
@@ -119,6 +119,12 @@ export async function profileWorker({
     result = await inspector.command("Profiler.stop");
   } finally {
     inspector.close();
+  }
+  // BENCH_PROFILE_OUT=dir keeps the raw profile (open it in Chrome DevTools, or read it function by function).
+  if (process.env.BENCH_PROFILE_OUT) {
+    await mkdir(process.env.BENCH_PROFILE_OUT, { recursive: true });
+    await writeFile(join(process.env.BENCH_PROFILE_OUT, `${bundleFile}.cpuprofile`), JSON.stringify(result.profile));
+    await writeFile(join(process.env.BENCH_PROFILE_OUT, `${bundleFile}.map`), await readFile(mapPath));
   }
   const attributed = attributeProfile(result.profile, map, {
     files: true,

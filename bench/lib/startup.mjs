@@ -7,7 +7,7 @@
  * and to our own src/ folders. Local CPU differs from Cloudflare's; compare runs on one machine.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -51,17 +51,24 @@ async function nodeEvaluationCpu(bundlePath, runs) {
   return ms;
 }
 
-export async function measureStartup({ root, runs }) {
+/**
+ * @param {{ root: string, runs: number, config?: string }} options root: the project (and its wrangler);
+ *   config: another wrangler config under root (the floor Worker, bench/floor.wrangler.toml)
+ */
+export async function measureStartup({ root, runs, config }) {
   const dir = await mkdtemp(join(tmpdir(), "bench-startup-"));
   try {
     const wrangler = join(root, "node_modules", ".bin", "wrangler");
-    await run(wrangler, ["deploy", "--dry-run", "--outdir", dir], root);
+    const configArgs = config ? ["--config", config] : [];
+    await run(wrangler, ["deploy", "--dry-run", ...configArgs, "--outdir", dir], root);
     // `check startup --worker` takes the upload form `deploy --outfile` writes; the script inside is the
-    // same esbuild output as index.js above (same config), so the source map above applies to it.
+    // same esbuild output as the bundle above (same config), so the source map above applies to it.
     const upload = join(dir, "worker.bundle");
-    await run(wrangler, ["deploy", "--dry-run", "--outfile", upload], root);
-    const bundle = await readFile(join(dir, "index.js"));
-    const map = new SourceMapConsumer(JSON.parse(await readFile(join(dir, "index.js.map"), "utf8")));
+    await run(wrangler, ["deploy", "--dry-run", ...configArgs, "--outfile", upload], root);
+    // Named after the entry point: index.js for the product.
+    const bundleFile = (await readdir(dir)).find((f) => f.endsWith(".js"));
+    const bundle = await readFile(join(dir, bundleFile));
+    const map = new SourceMapConsumer(JSON.parse(await readFile(join(dir, `${bundleFile}.map`), "utf8")));
     const actives = [];
     const owners = new Map();
     for (let i = 0; i < runs; i++) {
@@ -69,6 +76,7 @@ export async function measureStartup({ root, runs }) {
       await run(wrangler, ["check", "startup", "--worker", upload, "--outfile", outfile], root);
       const { active, self } = attributeProfile(JSON.parse(await readFile(outfile, "utf8")), map, {
         viaCaller: new Set(["zod"]),
+        bundleFile,
       });
       actives.push(active);
       for (const [name, ms] of self) {
@@ -77,7 +85,7 @@ export async function measureStartup({ root, runs }) {
         owners.set(owner, (owners.get(owner) ?? 0) + ms);
       }
     }
-    const nodeCpu = await nodeEvaluationCpu(join(dir, "index.js"), Math.max(runs, 5));
+    const nodeCpu = await nodeEvaluationCpu(join(dir, bundleFile), Math.max(runs, 5));
     const total = [...owners.values()].reduce((a, b) => a + b, 0);
     return {
       bytes: bundle.byteLength,
@@ -107,6 +115,17 @@ export function startupGroup(owner) {
   if (owner.startsWith("src/")) return "our own code (src/)";
   if (owner.startsWith("(")) return "runtime and V8 (compile, GC, builtins)";
   return "other packages";
+}
+
+/** The fixed dependencies' own startup (bench/floor-worker.ts) beside the product's. */
+export function formatFloor(product, floor) {
+  const share = (a, b) => `${((100 * a) / b).toFixed(0)}%`;
+  return [
+    `the fixed dependencies alone (bench/floor-worker.ts: SDK, zod, @upstash/*, jose, hono; ${(floor.gzipBytes / 1024).toFixed(1)} KiB gzip):`,
+    `  wrangler check startup median ${floor.activeMs.toFixed(1)} ms (lowest ${Math.min(...floor.actives).toFixed(1)}), ` +
+      `${share(floor.activeMs, product.activeMs)} of the product's; module evaluation in Node ${floor.nodeCpuMs.toFixed(1)} ms, ` +
+      `${share(floor.nodeCpuMs, product.nodeCpuMs)} of the product's`,
+  ].join("\n");
 }
 
 export function formatStartup(result) {
