@@ -23,7 +23,7 @@ import { attributeProfile } from "./cpu-profile.mjs";
 const DEVTOOLS_ORIGIN = "https://devtools.devprod.cloudflare.dev";
 const SAMPLING_INTERVAL_US = 100;
 
-async function connect(inspectorPort) {
+export async function connectInspector(inspectorPort) {
   const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
   if (!targets[0]?.webSocketDebuggerUrl) throw new Error("the inspector lists no Worker to profile");
   const ws = new WebSocket(targets[0].webSocketDebuggerUrl, { headers: { origin: DEVTOOLS_ORIGIN } });
@@ -66,8 +66,8 @@ const CONSUMER_ONLY = [
 ];
 const isConsumerSource = (source) => CONSUMER_ONLY.some((file) => source.endsWith(file));
 
-/** The source map of the newest dev bundle wrangler wrote under `dir`/.wrangler/tmp. */
-async function devBundleMap(dir) {
+/** The newest dev bundle wrangler wrote under `dir`/.wrangler/tmp: its source map, where that is, its name. */
+async function devBundle(dir) {
   const tmp = join(dir, ".wrangler", "tmp");
   const dirs = (await readdir(tmp)).filter((d) => d.startsWith("dev-")).map((d) => join(tmp, d));
   const dated = await Promise.all(dirs.map(async (dir) => ({ dir, at: (await stat(dir)).mtimeMs })));
@@ -78,6 +78,11 @@ async function devBundleMap(dir) {
   if (!mapFile) throw new Error(`no source map in ${newest.dir}`);
   const map = new SourceMapConsumer(JSON.parse(await readFile(join(newest.dir, mapFile), "utf8")));
   return { map, mapPath: join(newest.dir, mapFile), bundleFile: mapFile.slice(0, -".map".length) };
+}
+
+/** The source map of the newest dev bundle wrangler wrote under `cwd`/.wrangler/tmp. */
+export async function devBundleMap(cwd) {
+  return (await devBundle(cwd)).map;
 }
 
 /**
@@ -95,8 +100,8 @@ export async function profileWorker({
   concurrency,
   drainSeconds = 0,
 }) {
-  const { map, mapPath, bundleFile } = await devBundleMap(bundleDir);
-  const inspector = await connect(inspectorPort);
+  const { map, mapPath, bundleFile } = await devBundle(bundleDir);
+  const inspector = await connectInspector(inspectorPort);
   let answered = 0;
   let failed = 0;
   let result;
