@@ -15,13 +15,10 @@
  * Headers are never trusted on their own: whatever the pipeline later reads from the body (the tool,
  * hence scope and cost) is what the headers were just checked to agree with.
  */
-import { classifyInboundRequest, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/server";
+import { classifyInboundRequest } from "@modelcontextprotocol/server";
+import { isModernRevision, isServedRevision, SERVED_REVISIONS } from "../mcp/protocol-revisions";
 import type { JsonRpcMessage } from "./body";
 import { HttpError } from "./responses";
-
-/** The revisions this server speaks, newest first: 2026-07-28 and every 2025-era revision the SDK serves. */
-export const MODERN_REVISIONS: readonly string[] = ["2026-07-28"];
-export const SERVED_REVISIONS: readonly string[] = [...MODERN_REVISIONS, ...SUPPORTED_PROTOCOL_VERSIONS];
 
 /** 2026-07-28 error codes (schema constants HEADER_MISMATCH, UNSUPPORTED_PROTOCOL_VERSION). */
 export const HEADER_MISMATCH = -32020;
@@ -56,7 +53,7 @@ function badRequest(message: JsonRpcMessage, code: number, text: string, data?: 
 
 function unsupported(message: JsonRpcMessage, requested: string): HttpError {
   return badRequest(message, UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version", {
-    supported: SERVED_REVISIONS,
+    supported: [...SERVED_REVISIONS],
     requested,
   });
 }
@@ -103,7 +100,7 @@ export function checkProtocolHeaders(headers: Headers, message: JsonRpcMessage):
   const protocolVersionHeader = headerValue(headers, "mcp-protocol-version");
   const mcpMethodHeader = headerValue(headers, "mcp-method");
   const mcpNameHeader = headerValue(headers, "mcp-name");
-  if (protocolVersionHeader !== undefined && !SERVED_REVISIONS.includes(protocolVersionHeader)) {
+  if (protocolVersionHeader !== undefined && !isServedRevision(protocolVersionHeader)) {
     throw unsupported(message, protocolVersionHeader);
   }
   const outcome = classifyInboundRequest({
@@ -119,7 +116,7 @@ export function checkProtocolHeaders(headers: Headers, message: JsonRpcMessage):
   }
   if (outcome.kind === "legacy") return "legacy";
   const revision = outcome.classification.revision;
-  if (revision === undefined || !MODERN_REVISIONS.includes(revision)) throw unsupported(message, revision ?? "unknown");
+  if (revision === undefined || !isModernRevision(revision)) throw unsupported(message, revision ?? "unknown");
   // Notifications are exempt from the presence rules ("header requirements for notification POSTs are
   // not defined" in 2026-07-28).
   if (outcome.messageKind !== "request") return "modern";

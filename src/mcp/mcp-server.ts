@@ -21,6 +21,7 @@ import {
 } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import type { ToolDefinition } from "../tools/tool-definition";
+import { SERVED_REVISIONS } from "./protocol-revisions";
 import { registerResources } from "./resources";
 import { JsonRpcError, runTool, type SeamContext } from "./tool-seam";
 
@@ -69,6 +70,9 @@ function serverOptions(): ServerOptions {
   return {
     capabilities: { tools: { listChanged: false }, resources: { listChanged: false } },
     instructions: INSTRUCTIONS,
+    // initialize negotiates among the legacy part of this list (an unknown request gets its first entry),
+    // and the 2025-era transport accepts exactly these MCP-Protocol-Version headers.
+    supportedProtocolVersions: [...SERVED_REVISIONS],
     // resources/list and resources/read change with every write, so they get no hint; the template is static.
     cacheHints: {
       "tools/list": LIST_CACHE_HINT,

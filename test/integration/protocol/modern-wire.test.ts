@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Env } from "../../../src/env";
 import { INSTRUCTIONS, LIST_CACHE_HINT, SERVER_INFO } from "../../../src/mcp/mcp-server";
+import { LEGACY_REVISIONS, SERVED_REVISIONS } from "../../../src/mcp/protocol-revisions";
 import { TOOLS } from "../../../src/tools/registry";
 import { createTestKey, type TestKey } from "../../support/keys";
 import { mintToken } from "../../support/tokens";
@@ -91,12 +92,12 @@ async function stored(path: string): Promise<boolean> {
 }
 
 describe("server/discover", () => {
-  it("advertises the revision, capabilities and instructions, with server info and a private cache hint", async () => {
+  it("advertises every served revision, capabilities and instructions, with server info and a private cache hint", async () => {
     const response = await modernPost({ method: "server/discover" });
     expect(response.status).toBe(200);
     const { result } = await answer(response);
     expect(result).toMatchObject({
-      supportedVersions: [REVISION],
+      supportedVersions: [...SERVED_REVISIONS],
       capabilities: { tools: { listChanged: false } },
       instructions: INSTRUCTIONS,
       resultType: "complete",
@@ -176,7 +177,7 @@ describe("unknown protocol revisions → 400, -32022, the supported list", () =>
     expect(id).toBe(7);
     expect(error?.code).toBe(-32022);
     expect(error?.data).toMatchObject({ requested: revision });
-    expect(error?.data?.supported).toEqual(expect.arrayContaining([REVISION, "2025-11-25", "2025-06-18"]));
+    expect(error?.data?.supported).toEqual([...SERVED_REVISIONS]);
     expect(await stored(`v-${revision}.txt`)).toBe(false);
   });
 
@@ -194,7 +195,42 @@ describe("unknown protocol revisions → 400, -32022, the supported list", () =>
     expect(response.status).toBe(400);
     const { error } = await answer(response);
     expect(error?.code).toBe(-32022);
-    expect(error?.data).toMatchObject({ requested: "1999-01-01", supported: expect.arrayContaining([REVISION]) });
+    expect(error?.data).toMatchObject({ requested: "1999-01-01", supported: [...SERVED_REVISIONS] });
+  });
+
+  it("lists exactly what server/discover lists (one source of truth)", async () => {
+    const discovered = (await answer(await modernPost({ method: "server/discover" }))).result?.supportedVersions;
+    const refused = await answer(await modernPost({ method: "tools/list", revision: "2099-01-01" }));
+    expect(refused.error?.data?.supported).toEqual(discovered);
+  });
+});
+
+describe("initialize negotiates among the served 2025-era revisions", () => {
+  async function initialize(protocolVersion: string) {
+    const response = await callWorker(workerEnv, "/mcp", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${fullToken}`,
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion, capabilities: {}, clientInfo: { name: "raw-test", version: "1.0.0" } },
+      }),
+    });
+    return (await answer(response)).result?.protocolVersion;
+  }
+
+  it.each([...LEGACY_REVISIONS])("echoes %s", async (revision) => {
+    expect(await initialize(revision)).toBe(revision);
+  });
+
+  it("counter-offers the newest 2025-era revision for an unknown or modern one", async () => {
+    expect(await initialize("2099-01-01")).toBe(LEGACY_REVISIONS[0]);
+    expect(await initialize(REVISION)).toBe(LEGACY_REVISIONS[0]);
   });
 });
 
