@@ -1,39 +1,60 @@
 /**
- * Body: reads a JSON-RPC request body under a byte cap, before anything parses it: a declared
- * `Content-Length` over the cap is refused at the edge without reading, and a chunked body is cut off as
- * soon as it passes the cap. One message per POST (batches were removed from MCP in 2025-06-18), whose
+ * Body: reads a JSON-RPC request body under a byte cap, before anything parses it. Past the cap nothing
+ * more is kept: the rest is read and dropped only as far as oversized-body.ts looks for the call's id
+ * (4× the cap; a declared length beyond that is refused at the edge, unread), so the refusal can be
+ * addressed to the call. One message per POST (batches were removed from MCP in 2025-06-18), whose
  * protocol headers must agree with it (protocol-headers.ts).
  */
 import type { JsonRpcMessage } from "../mcp/json-rpc-message";
 import type { Edge } from "./edge";
+import { BodyEnds, bodyTooLarge, drainForId, scanLimit } from "./oversized-body";
 import { checkProtocolHeaders } from "./protocol-headers";
 import { HttpError, jsonRpcErrorResponse } from "./responses";
 
 const decoder = new TextDecoder();
 
 export function tooLarge(maxBytes: number): HttpError {
-  return new HttpError(jsonRpcErrorResponse(413, -32000, `Request body exceeds ${maxBytes} bytes`));
+  return bodyTooLarge(maxBytes);
 }
 
-/** Cheap check at the edge, before authentication. */
+/**
+ * Cheap check at the edge, before authentication: a declared length past what the body stage would
+ * even look at (the cap, then the id scan past it: oversized-body.ts) is refused without reading.
+ */
 export function assertDeclaredLengthWithin(request: Request, maxBytes: number): void {
   const declared = request.headers.get("content-length");
-  if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > maxBytes)) throw tooLarge(maxBytes);
+  if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > scanLimit(maxBytes)))
+    throw tooLarge(maxBytes);
+}
+
+/** An oversized body's refusal, addressed to its call when its id can be recovered from its ends. */
+async function refuseOversized(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  maxBytes: number,
+  ends: BodyEnds,
+  read: number,
+) {
+  const drained = await drainForId(reader, ends, read, maxBytes);
+  return bodyTooLarge(maxBytes, drained?.id() ?? null);
 }
 
 export async function readCappedText(request: Request, maxBytes: number): Promise<string> {
   if (!request.body) return "";
   const declared = request.headers.get("content-length");
-  if (declared !== null) {
-    // A declared length was checked against the cap at the edge, and HTTP framing holds the body to
-    // it (RFC 9112 §6.3): read it in one call instead of chunk by chunk, then decode once.
-    if (!/^\d+$/.test(declared) || Number(declared) > maxBytes) throw tooLarge(maxBytes);
-    const bytes = await request.arrayBuffer();
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) <= maxBytes) {
+    // A declared length within the cap is held to by HTTP framing (RFC 9112 §6.3): read it in one call
+    // instead of chunk by chunk, then decode once.
+    const bytes = new Uint8Array(await request.arrayBuffer());
     // Belt and braces for a Request handed over in-process, where no HTTP framing enforced the header.
-    if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+    if (bytes.byteLength > maxBytes) {
+      const ends = new BodyEnds();
+      ends.add(bytes);
+      throw bodyTooLarge(maxBytes, ends.id());
+    }
     return decoder.decode(bytes);
   }
-  // Chunked (no declared length): count as it arrives and stop at the cap.
+  // Chunked, or declared over the cap (but within the scan limit, checked at the edge): count as it
+  // arrives; past the cap keep only the ends.
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -41,11 +62,13 @@ export async function readCappedText(request: Request, maxBytes: number): Promis
     const { done, value } = await reader.read();
     if (done) break;
     total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(maxBytes);
-    }
     chunks.push(value);
+    if (total > maxBytes) {
+      const ends = new BodyEnds();
+      for (const chunk of chunks) ends.add(chunk);
+      chunks.length = 0;
+      throw await refuseOversized(reader, maxBytes, ends, total);
+    }
   }
   const bytes = new Uint8Array(total);
   let offset = 0;
