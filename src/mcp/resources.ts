@@ -51,8 +51,12 @@ export function toResourceUri(path: SandboxPath): string {
 
 /** URI → the raw path text (still to be canonicalized by the sandbox); refuses other schemes. */
 export function parseResourceUri(uri: string): string {
-  if (!uri.startsWith(URI_PREFIX) || uri.length > 4096) {
-    throw new ToolError("invalid_arguments", `Resource URIs look like ${URI_PREFIX}<path>`, { parameter: "uri" });
+  if (uri.length > 4096) throw new ToolError("invalid_arguments", "Resource URIs are at most 4096 characters");
+  // Another scheme names a resource this server does not have: not found (so it carries data.uri).
+  if (!uri.startsWith(URI_PREFIX)) {
+    throw new ToolError("not_found", `No such resource; resource URIs here look like ${URI_PREFIX}<path>`, {
+      parameter: "uri",
+    });
   }
   const rest = uri.slice(URI_PREFIX.length);
   if (rest.includes("?") || rest.includes("#")) {

@@ -92,6 +92,10 @@ describe.each(CLIENT_MODES)("resources with %s", (mode) => {
       message: expect.stringContaining("[not_found]"),
       data: { uri: "r2-files:///nope.txt" },
     });
+    await expect(client.readResource("test://elsewhere")).rejects.toMatchObject({
+      code: -32602,
+      data: { uri: "test://elsewhere" },
+    });
     // Only a miss carries data.uri (the SDK's clients read `{ uri }` as "resource not found").
     await expect(client.readResource("r2-files:///../x")).rejects.not.toHaveProperty("data.uri");
     const writeOnly = await tenantClient(mode, "files:write");
