@@ -31,14 +31,14 @@ export function corsHeaders(origin: string): Record<string, string> {
 /**
  * The request headers MCP clients send: credentials (`Authorization`, `DPoP`), the JSON body and the
  * streamable-HTTP `Accept`, and the protocol headers of both eras (`MCP-Protocol-Version`; 2026-07-28's
- * `Mcp-Method` and `Mcp-Name`).
+ * `Mcp-Method`, `Mcp-Name` and the `Mcp-Param-*` headers our tools declare).
  */
 export function preflightHeaders(origin: string): Record<string, string> {
   return {
     ...corsHeaders(origin),
     "access-control-allow-methods": "POST, OPTIONS",
     "access-control-allow-headers":
-      "Authorization, DPoP, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name",
+      "Authorization, DPoP, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Param-Path, Mcp-Param-Source, Mcp-Param-Destination",
     "access-control-max-age": "600",
   };
 }

@@ -16,7 +16,10 @@
  * hence scope and cost) is what the headers were just checked to agree with.
  */
 import { classifyInboundRequest } from "@modelcontextprotocol/server";
+import { toToolListing } from "../mcp/mcp-server";
+import { checkParamHeaders, paramHeaderDeclarations } from "../mcp/param-headers";
 import { isModernRevision, isServedRevision, SERVED_REVISIONS } from "../mcp/protocol-revisions";
+import { findTool } from "../tools/registry";
 import type { JsonRpcMessage } from "./body";
 import { HttpError } from "./responses";
 
@@ -95,6 +98,21 @@ function checkNameHeader(headers: Headers, message: JsonRpcMessage, method: stri
   if (decoded !== raw) throw mismatch(message, "Mcp-Name", `the Mcp-Name header does not match params.${field}`);
 }
 
+/** SEP-2243 Mcp-Param-* headers of a tools/call against the arguments they mirror (src/mcp/param-headers.ts). */
+function checkToolParamHeaders(headers: Headers, message: JsonRpcMessage): void {
+  const params = (message.params ?? {}) as { name?: unknown; arguments?: unknown };
+  const tool = typeof params.name === "string" ? findTool(params.name) : undefined;
+  // An unknown tool declares nothing; the call is refused as unknown later.
+  if (!tool) return;
+  const problem = checkParamHeaders(
+    paramHeaderDeclarations(toToolListing(tool).inputSchema),
+    params.arguments,
+    (name) => headerValue(headers, name),
+    decodeHeaderValue,
+  );
+  if (problem) throw mismatch(message, problem.header, problem.problem);
+}
+
 /** The era of this POST, or the complete 400 that refuses it. */
 export function checkProtocolHeaders(headers: Headers, message: JsonRpcMessage): ProtocolEra {
   const protocolVersionHeader = headerValue(headers, "mcp-protocol-version");
@@ -126,5 +144,6 @@ export function checkProtocolHeaders(headers: Headers, message: JsonRpcMessage):
   }
   if (mcpMethodHeader === undefined) throw mismatch(message, "Mcp-Method", "the required Mcp-Method header is absent");
   checkNameHeader(headers, message, method);
+  if (method === "tools/call") checkToolParamHeaders(headers, message);
   return "modern";
 }

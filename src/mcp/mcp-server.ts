@@ -21,6 +21,7 @@ import {
 } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import type { ToolDefinition } from "../tools/tool-definition";
+import { withParamHeaders } from "./param-headers";
 import { SERVED_REVISIONS } from "./protocol-revisions";
 import { registerResources } from "./resources";
 import { JsonRpcError, runTool, type SeamContext } from "./tool-seam";
@@ -57,7 +58,8 @@ export function toToolListing(tool: ToolDefinition): Tool {
       name: tool.name,
       title: tool.title,
       description: `${tool.description} Requires scope ${tool.scope}.`,
-      inputSchema: toJsonSchema(tool.input, "input"),
+      // path/source/destination mirrored into Mcp-Param-* headers (SEP-2243; src/mcp/param-headers.ts).
+      inputSchema: withParamHeaders(toJsonSchema(tool.input, "input")),
       ...(tool.output ? { outputSchema: toJsonSchema(tool.output, "output") as Tool["outputSchema"] } : {}),
       annotations: { title: tool.title, ...tool.annotations },
     };

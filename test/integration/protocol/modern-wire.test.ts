@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Env } from "../../../src/env";
 import { INSTRUCTIONS, LIST_CACHE_HINT, SERVER_INFO } from "../../../src/mcp/mcp-server";
+import { MIRRORED_ARGUMENTS } from "../../../src/mcp/param-headers";
 import { LEGACY_REVISIONS, SERVED_REVISIONS } from "../../../src/mcp/protocol-revisions";
 import { TOOLS } from "../../../src/tools/registry";
 import { createTestKey, type TestKey } from "../../support/keys";
@@ -48,6 +49,13 @@ interface ModernCall {
 /** A modern request as a conforming client sends it; `headers` overrides (undefined removes one). */
 function modernPost({ method, params = {}, headers = {}, revision = REVISION, token = fullToken }: ModernCall) {
   const name = typeof params.name === "string" ? params.name : undefined;
+  // SEP-2243: the arguments our tools mark with x-mcp-header, mirrored as a conforming client does.
+  const args = (params.arguments ?? {}) as Record<string, unknown>;
+  const mirrored = Object.fromEntries(
+    Object.entries(MIRRORED_ARGUMENTS)
+      .filter(([argument]) => method === "tools/call" && typeof args[argument] === "string")
+      .map(([argument, header]) => [`mcp-param-${header.toLowerCase()}`, args[argument] as string]),
+  );
   const all: Record<string, string | undefined> = {
     "content-type": "application/json",
     accept: "application/json, text/event-stream",
@@ -55,6 +63,7 @@ function modernPost({ method, params = {}, headers = {}, revision = REVISION, to
     "mcp-protocol-version": revision,
     "mcp-method": method,
     ...(name !== undefined ? { "mcp-name": name } : {}),
+    ...mirrored,
     ...headers,
   };
   const sent = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined)) as Record<
@@ -285,6 +294,75 @@ describe("standard headers must agree with the body (SEP-2243) → 400, -32020",
     expect(response.status).toBe(200);
     expect((await answer(response)).result?.isError).toBeFalsy();
     expect(await stored("agreeing.txt")).toBe(true);
+  });
+});
+
+describe("tool arguments mirrored into Mcp-Param-* headers (SEP-2243 x-mcp-header) → 400, -32020", () => {
+  it("tools/list marks path, source and destination with x-mcp-header", async () => {
+    const { result } = await answer(await modernPost({ method: "tools/list" }));
+    type Listed = { name: string; inputSchema: { properties: Record<string, Record<string, unknown>> } };
+    const tools = (result?.tools ?? []) as Listed[];
+    const property = (tool: string, argument: string) =>
+      tools.find((listed) => listed.name === tool)?.inputSchema.properties[argument];
+    expect(property("write_file", "path")?.["x-mcp-header"]).toBe("Path");
+    expect(property("move_file", "source")?.["x-mcp-header"]).toBe("Source");
+    expect(property("move_file", "destination")?.["x-mcp-header"]).toBe("Destination");
+    expect(property("write_file", "content")?.["x-mcp-header"]).toBeUndefined();
+  });
+
+  it.each([
+    ["Mcp-Param-Path is missing", { "mcp-param-path": undefined }],
+    ["Mcp-Param-Path names another path", { "mcp-param-path": "public/ok.txt" }],
+    ["Mcp-Param-Path is a malformed Base64 value", { "mcp-param-path": "=?base64?SGVsbG8?=" }],
+  ])("when %s, executing nothing", async (label, headers) => {
+    const path = `param-${label.replace(/\W+/g, "-")}.txt`;
+    const response = await writeCall(path, headers);
+    expect(response.status).toBe(400);
+    const { error } = await answer(response);
+    expect(error?.code).toBe(-32020);
+    expect(error?.data).toMatchObject({ mismatch: { header: "Mcp-Param-Path" } });
+    expect(await stored(path)).toBe(false);
+  });
+
+  it("a gateway's path rule on the header cannot be walked around: a move's destination must agree too", async () => {
+    await writeCall("move-me.txt");
+    const response = await modernPost({
+      method: "tools/call",
+      params: { name: "move_file", arguments: { source: "move-me.txt", destination: "payroll/x.txt" } },
+      headers: { "mcp-param-destination": "public/x.txt" },
+    });
+    expect(response.status).toBe(400);
+    expect((await answer(response)).error?.code).toBe(-32020);
+    expect(await stored("payroll/x.txt")).toBe(false);
+    expect(await stored("move-me.txt")).toBe(true);
+  });
+
+  it("accepts the Base64 form, and a path that is not plain ASCII", async () => {
+    const path = "notes/résumé.txt";
+    const encoded = `=?base64?${btoa(String.fromCharCode(...new TextEncoder().encode(path)))}?=`;
+    const response = await writeCall(path, { "mcp-param-path": encoded });
+    expect(response.status).toBe(200);
+    expect(await stored(path)).toBe(true);
+  });
+
+  it("2025-era calls need no Mcp-Param headers (they predate them)", async () => {
+    const response = await callWorker(workerEnv, "/mcp", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${fullToken}`,
+        "mcp-protocol-version": "2025-11-25",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 5,
+        method: "tools/call",
+        params: { name: "write_file", arguments: { path: "legacy-param.txt", content: "x" } },
+      }),
+    });
+    expect(response.status).toBe(200);
+    expect(await stored("legacy-param.txt")).toBe(true);
   });
 });
 
