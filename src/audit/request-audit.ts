@@ -76,7 +76,12 @@ const SECURITY_RULES: Partial<Record<SecurityEvent["type"], (event: SecurityEven
 export function createRequestAudit(
   requestId: string,
   origin: RequestOrigin,
-  options: { now?: () => number; newId?: () => string } = {},
+  options: {
+    now?: () => number;
+    newId?: () => string;
+    /** A member of a JSON-RPC batch: the batch's own request records the authentication, once. */
+    batchMember?: boolean;
+  } = {},
 ): RequestAudit {
   const now = options.now ?? Date.now;
   const newId = options.newId ?? (() => crypto.randomUUID());
@@ -141,7 +146,7 @@ export function createRequestAudit(
       finished = true;
       const facts: AuditFact[] = [];
       const ctx = context();
-      if (principal || authFailure) {
+      if ((principal || authFailure) && !options.batchMember) {
         facts.push({
           kind: "authentication",
           uid: newId(),

@@ -2,8 +2,9 @@
  * Body: reads a JSON-RPC request body under a byte cap, before anything parses it. Past the cap nothing
  * more is kept: the rest is read and dropped only as far as oversized-body.ts looks for the call's id
  * (4× the cap; a declared length beyond that is refused at the edge, unread), so the refusal can be
- * addressed to the call. One message per POST (batches were removed from MCP in 2025-06-18), whose
- * protocol headers must agree with it (protocol-headers.ts).
+ * addressed to the call. One message per POST (batches were removed from MCP in 2025-06-18; batch.ts
+ * serves them to 2025-03-26 clients, one member at a time), whose protocol headers must agree with it
+ * (protocol-headers.ts).
  */
 import type { JsonRpcMessage } from "../mcp/json-rpc-message";
 import type { Edge } from "./edge";
@@ -81,26 +82,46 @@ export async function readCappedText(request: Request, maxBytes: number): Promis
 
 export type { JsonRpcMessage };
 
-export function parseSingleMessage(text: string): JsonRpcMessage {
+/** The body as JSON: one message object, or a JSON-RPC batch (an array, judged by batch.ts). */
+export type ParsedBody =
+  | { readonly kind: "single"; readonly message: JsonRpcMessage }
+  | { readonly kind: "batch"; readonly messages: readonly unknown[] };
+
+export function parseBody(text: string): ParsedBody {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     throw new HttpError(jsonRpcErrorResponse(400, -32700, "Parse error: body is not valid JSON"));
   }
-  if (Array.isArray(parsed)) {
-    throw new HttpError(
-      jsonRpcErrorResponse(
-        400,
-        -32600,
-        "Invalid Request: JSON-RPC batches are not supported; send one message per POST",
-      ),
-    );
-  }
-  if (parsed === null || typeof parsed !== "object") {
+  if (Array.isArray(parsed)) return { kind: "batch", messages: parsed };
+  return { kind: "single", message: asMessage(parsed) };
+}
+
+/** One JSON-RPC message object, or the 400 that refuses anything else. */
+export function asMessage(value: unknown): JsonRpcMessage {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new HttpError(jsonRpcErrorResponse(400, -32600, "Invalid Request: expected one JSON-RPC message object"));
   }
-  return parsed as JsonRpcMessage;
+  return value as JsonRpcMessage;
+}
+
+/** A body that must be one message (batches are refused: MCP 2025-06-18 removed them). */
+export function parseSingleMessage(text: string): JsonRpcMessage {
+  const body = parseBody(text);
+  if (body.kind === "batch") throw batchesRefused();
+  return body.message;
+}
+
+export function batchesRefused(): HttpError {
+  return new HttpError(
+    jsonRpcErrorResponse(
+      400,
+      -32600,
+      "Invalid Request: JSON-RPC batches are served only to MCP 2025-03-26 clients (MCP-Protocol-Version " +
+        "2025-03-26 or absent); send one message per POST",
+    ),
+  );
 }
 
 /** The one message of this POST, with what later stages need from it. */
@@ -110,8 +131,12 @@ export interface ParsedMessage {
   readonly id: string | number | null;
 }
 
-export async function readMessage(edge: Edge): Promise<ParsedMessage> {
-  const message = parseSingleMessage(await readCappedText(edge.request, edge.state.config.maxRequestBytes));
+export async function readBody(edge: Edge): Promise<ParsedBody> {
+  return parseBody(await readCappedText(edge.request, edge.state.config.maxRequestBytes));
+}
+
+/** One message of this POST (the body, or one member of a batch) accepted for the pipeline. */
+export function acceptMessage(edge: Edge, message: JsonRpcMessage): ParsedMessage {
   edge.audit.message(message);
   // 2026-07-28 header/body agreement and revision checks, before any decision is taken from the body.
   checkProtocolHeaders(edge.request.headers, message);
