@@ -9,6 +9,7 @@ import type { Env } from "../../../src/env";
 import { INSTRUCTIONS, LIST_CACHE_HINT, SERVER_INFO } from "../../../src/mcp/mcp-server";
 import { MIRRORED_ARGUMENTS } from "../../../src/mcp/param-headers";
 import { LEGACY_REVISIONS, SERVED_REVISIONS } from "../../../src/mcp/protocol-revisions";
+import { AUDIT_EVENT_META_KEY } from "../../../src/mcp/tool-seam";
 import { TOOLS } from "../../../src/tools/registry";
 import { createTestKey, type TestKey } from "../../support/keys";
 import { mintToken } from "../../support/tokens";
@@ -141,6 +142,7 @@ describe("results", () => {
     const { result } = await answer(response);
     expect(result?.resultType).toBe("complete");
     expect(result?._meta?.[SERVER_INFO_KEY]).toMatchObject({ name: SERVER_INFO.name });
+    expect(result?._meta?.[AUDIT_EVENT_META_KEY]).toMatch(/^[0-9a-f-]{36}$/);
     expect(result).not.toHaveProperty("ttlMs");
   });
 
