@@ -159,7 +159,8 @@ if (failed.length > 0) {
   process.exit(1);
 }
 console.log(
-  `conformance: ${ran} scenario runs passed (${scenarios.length} scenarios × ${LEGS.length} revisions; ` +
+  `conformance: ${ran} scenario runs passed or skipped as not applicable to their revision ` +
+    `(${scenarios.length} scenarios × ${LEGS.length} revisions; ` +
     `${Object.keys(inapplicable).length} scenarios and ${Object.keys(inapplicableChecks).length} checks inapplicable, ` +
     "see test/conformance/inapplicable.json)",
 );
