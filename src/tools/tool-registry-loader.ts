@@ -15,12 +15,26 @@ export interface ToolRegistry {
 }
 
 let loading: Promise<ToolRegistry> | undefined;
+let loaded: ToolRegistry | undefined;
 
 export function loadToolRegistry(): Promise<ToolRegistry> {
-  loading ??= import("./registry").then(({ TOOLS, findTool }) => ({ tools: TOOLS, findTool }));
+  loading ??= import("./registry").then(({ TOOLS, findTool }) => {
+    loaded = { tools: TOOLS, findTool };
+    return loaded;
+  });
   // A failed load is not remembered: the next request tries again (and this one fails closed).
   loading.catch(() => {
     loading = undefined;
   });
   return loading;
+}
+
+/**
+ * The registry for synchronous stages that run after the pipeline loaded it (the protocol-header check
+ * of a tools/call's Mcp-Param-* headers). Used before that is a bug: it throws, and the request fails
+ * closed with a 500 rather than skipping a check.
+ */
+export function loadedToolRegistry(): ToolRegistry {
+  if (!loaded) throw new Error("the tool registry was used before loadToolRegistry() resolved");
+  return loaded;
 }
