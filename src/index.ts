@@ -14,10 +14,12 @@ const app = createApp();
 // a failed load throws, so the batch is retried (and dead-lettered), never acknowledged unwritten.
 let consumer: Promise<(batch: MessageBatch<unknown>, env: Env) => Promise<void>> | undefined;
 function auditConsumer() {
-  consumer ??= import("./audit-consumer").then(({ createAuditConsumer }) => createAuditConsumer());
-  consumer.catch(() => {
-    consumer = undefined;
-  });
+  if (!consumer) {
+    consumer = import("./audit-consumer").then(({ createAuditConsumer }) => createAuditConsumer());
+    consumer.catch(() => {
+      consumer = undefined;
+    });
+  }
   return consumer;
 }
 

@@ -40,7 +40,7 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
   await refuseBlockedIp(edge);
   const principal = await authenticate(edge);
   const body = await readBody(edge);
-  // The tools (their schemas, search engine, globbing) load on the first request that gets this far,
+  // The tools (their schemas, the regex engine, diffing) load with the first request that gets this far,
   // not at module load; from here on every stage may look a tool up.
   await loadToolRegistry();
   if (body.kind === "batch") return serveBatch(edge, principal, body.messages, serveMessage);

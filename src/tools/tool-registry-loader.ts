@@ -1,8 +1,8 @@
 /**
  * The tool registry, loaded on first use instead of at module load. Every tool module builds its zod
- * input/output schemas at its top level, and the tools alone pull in the search engine (RE2JS), glob
- * matching, diffing and the MIME table; a cold isolate that never serves a tool call (health checks,
- * metadata, refusals before the MCP stage) should not pay for them. The dynamic import stays inside
+ * input/output schemas at its top level, and only the tools use the regex engine (RE2JS) and diffing; a
+ * cold isolate, and every request refused before the MCP stage (blocked IP, failed authentication, a bad
+ * body), should not pay for them. The dynamic import stays inside
  * the one bundle (esbuild evaluates the imported modules on the first call, once per isolate), so this
  * changes when the definitions are built, never what they are.
  */
@@ -18,14 +18,16 @@ let loading: Promise<ToolRegistry> | undefined;
 let loaded: ToolRegistry | undefined;
 
 export function loadToolRegistry(): Promise<ToolRegistry> {
-  loading ??= import("./registry").then(({ TOOLS, findTool }) => {
-    loaded = { tools: TOOLS, findTool };
-    return loaded;
-  });
-  // A failed load is not remembered: the next request tries again (and this one fails closed).
-  loading.catch(() => {
-    loading = undefined;
-  });
+  if (!loading) {
+    loading = import("./registry").then(({ TOOLS, findTool }) => {
+      loaded = { tools: TOOLS, findTool };
+      return loaded;
+    });
+    // A failed load is not remembered: the next request tries again (and this one fails closed).
+    loading.catch(() => {
+      loading = undefined;
+    });
+  }
   return loading;
 }
 
