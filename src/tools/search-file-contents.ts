@@ -22,7 +22,13 @@ import {
   MAX_CONTEXT_LINES,
   MAX_WALK_VISITED,
 } from "../files/limits";
-import { compileLineMatcher, type LineMatcher, MAX_PATTERN_LENGTH } from "../files/line-matcher";
+import {
+  compileLineMatcher,
+  type LineMatcher,
+  MAX_PATTERN_LENGTH,
+  MAX_REGEX_PROGRAM_SIZE,
+  REGEX_WORK_BUDGET,
+} from "../files/line-matcher";
 import type { Sandbox, SandboxPath } from "../sandbox/sandbox";
 import { cursorField, pathField } from "./schemas";
 import { decodeSearchCursor, encodeSearchCursor, type SearchPosition } from "./search-cursor";
@@ -41,7 +47,7 @@ const matchSchema = z.object({
   after: z.array(z.string()).optional(),
 });
 type MatchOut = z.infer<typeof matchSchema>;
-type StopReason = "matches" | "bytes" | "files" | "visited";
+type StopReason = "matches" | "bytes" | "files" | "visited" | "work";
 
 interface SearchState {
   readonly base: SandboxPath;
@@ -51,6 +57,8 @@ interface SearchState {
   readonly found: MatchOut[];
   readonly skipped: { path: string; reason: string }[];
   bytes: number;
+  /** Matching work spent (a regex's characters × program size; see line-matcher.ts). */
+  work: number;
   files: number;
   visited: number;
   stop: { reason: StopReason; position: SearchPosition } | undefined;
@@ -79,7 +87,9 @@ async function searchFile(
         ? "files"
         : state.bytes >= MAX_CONTENT_SCAN_BYTES
           ? "bytes"
-          : undefined;
+          : state.work >= state.matcher.budget
+            ? "work"
+            : undefined;
   if (exhausted) {
     state.stop = { reason: exhausted, position: { kind: "file", path, ...start } };
     return;
@@ -100,7 +110,10 @@ async function searchFile(
   const result = await scanContent(file.body, {
     offset: start.offset,
     line: start.line,
-    matches: state.matcher,
+    matches: state.matcher.test,
+    lineCost: state.matcher.cost,
+    workBudget: state.matcher.budget - state.work,
+    maxTestChars: state.matcher.maxLineChars,
     contextLines: state.contextLines,
     maxMatches: state.maxMatches - state.found.length,
     byteBudget: MAX_CONTENT_SCAN_BYTES - state.bytes,
@@ -109,6 +122,7 @@ async function searchFile(
     size: file.info.size,
   });
   state.bytes += result.bytesRead;
+  state.work += result.work;
   if (result.skipped) {
     if (state.skipped.length < MAX_SKIPPED_LISTED) state.skipped.push({ path: path.display, reason: result.skipped });
     return;
@@ -179,6 +193,9 @@ const STOP_TEXT: Record<StopReason, string> = {
   bytes: `it read ${MAX_CONTENT_SCAN_BYTES} bytes`,
   files: `it opened ${MAX_CONTENT_SCAN_FILES} files`,
   visited: `it listed ${MAX_WALK_VISITED} stored objects`,
+  work:
+    `it used this call's regex matching budget (${REGEX_WORK_BUDGET} units of line characters × pattern size); ` +
+    "a simpler pattern or a literal search (regex: false) reads more per call",
 };
 
 export const searchFileContents = defineTool({
@@ -189,8 +206,10 @@ export const searchFileContents = defineTool({
     "or a directory searched at any depth; 'glob' keeps only matching file names ('*.ts' at any depth, 'src/**/*.md'). " +
     "The pattern is literal text unless regex is true (RE2 syntax: linear time, no backreferences or lookaround). " +
     "caseSensitive defaults to true. contextLines adds lines before and after each match. Each call reads at most " +
-    `${MAX_CONTENT_SCAN_BYTES} bytes of ${MAX_CONTENT_SCAN_FILES} files and returns at most maxMatches matches; when it stops early ` +
-    "it says so and returns a nextCursor to continue. Files that are not UTF-8 text are skipped.",
+    `${MAX_CONTENT_SCAN_BYTES} bytes of ${MAX_CONTENT_SCAN_FILES} files and returns at most maxMatches matches; a regex also has a ` +
+    `work budget (line characters × pattern size, patterns up to ${MAX_REGEX_PROGRAM_SIZE} instructions), so prefer literal ` +
+    "text where it will do. When a call stops early it says so and returns a nextCursor to continue. Files that are not " +
+    "UTF-8 text are skipped.",
   scope: "files:read",
   input: z.object({
     path: pathField.default("/"),
@@ -209,9 +228,12 @@ export const searchFileContents = defineTool({
     bytesScanned: z.number().describe("Bytes of content read by this call"),
     skipped: z
       .array(z.object({ path: z.string(), reason: z.enum(["not_text", "line_too_long"]) }))
-      .describe("Files not searched (binary or not UTF-8, or a line over 1 MiB); at most 100 listed"),
+      .describe(
+        "Files not searched (binary or not UTF-8, a line over 1 MiB, or for a regex a line longer than it may test); " +
+          "at most 100 listed",
+      ),
     truncated: z.boolean().describe("True when the search stopped early; call again with nextCursor for more"),
-    truncatedBy: z.enum(["matches", "bytes", "files", "visited"]).optional(),
+    truncatedBy: z.enum(["matches", "bytes", "files", "visited", "work"]).optional(),
     nextCursor: z.string().optional(),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -234,6 +256,7 @@ export const searchFileContents = defineTool({
       found: [],
       skipped: [],
       bytes: 0,
+      work: 0,
       files: 0,
       visited: 0,
       stop: undefined,
@@ -249,7 +272,14 @@ export const searchFileContents = defineTool({
     }
     const nextCursor = state.stop ? encodeSearchCursor(base, state.stop.position) : undefined;
     const lines = toText(state.found, input.contextLines);
-    if (state.skipped.length > 0) lines.push(`(skipped ${state.skipped.length} file(s) that are not searchable text)`);
+    if (state.skipped.length > 0) {
+      const longLines =
+        matcher.kind === "regex" && state.skipped.some((s) => s.reason === "line_too_long")
+          ? `; with this pattern a regex tests lines of at most ${matcher.maxLineChars} characters, a literal search ` +
+            "(regex: false) lines of up to 1 MiB"
+          : "";
+      lines.push(`(skipped ${state.skipped.length} file(s) that are not searchable text${longLines})`);
+    }
     if (state.stop) {
       lines.push(
         `(search stopped early because ${STOP_TEXT[state.stop.reason]}; results are incomplete: call again with cursor "${nextCursor}" for more)`,
