@@ -308,6 +308,7 @@ async function benchHostile(credentials, only) {
           auth: { authorization: `Bearer ${credentials.token}` },
           otherAuth: { authorization: `Bearer ${credentials.otherToken}` },
           inspectorPort: INSPECTOR_PORT,
+          cwd: PRODUCT_ROOT,
           objects,
           only,
           progress,

@@ -10,14 +10,15 @@
  * Never fails on time; a call that gets no answer within the client's timeout is shown as such.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { attributeProfile } from "./cpu-profile.mjs";
 import { median } from "./load.mjs";
-import { connectInspector } from "./profile.mjs";
+import { connectInspector, devBundleMap } from "./profile.mjs";
 import { rpcRequest, toolCallRequest } from "./scenarios.mjs";
 
 const SAMPLING_INTERVAL_US = 100;
 /** Time given to the call's after-the-answer work (request line, audit events) before the profile stops. */
 const SETTLE_MS = 300;
-/** How long after the hostile call the other tenant's request is sent (so the call is already running). */
+/** Least time after the hostile call before the other tenant's request is sent (so the call is already running). */
 const OVERLAP_DELAY_MS = 20;
 
 const MIB = 1024 * 1024;
@@ -185,7 +186,7 @@ async function storeTree(client, auth, objects) {
   }
 }
 
-async function profileOne(inspector, send, request) {
+async function profileOne(inspector, send, request, map) {
   await inspector.command("Profiler.start");
   const started = performance.now();
   let response;
@@ -197,12 +198,13 @@ async function profileOne(inspector, send, request) {
   const wallMs = performance.now() - started;
   await sleep(SETTLE_MS);
   const { profile } = await inspector.command("Profiler.stop");
-  let cpuMs = 0;
-  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === "(idle)").map((n) => n.id));
-  profile.samples.forEach((id, i) => {
-    if (!idle.has(id)) cpuMs += (profile.timeDeltas[i + 1] ?? 0) / 1000;
-  });
-  return { response, wallMs, cpuMs };
+  const { active, self } = attributeProfile(profile, map, { files: true });
+  const top = [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 4)
+    .map(([owner, ms]) => `${owner} ${ms.toFixed(0)}`)
+    .join(", ");
+  return { response, wallMs, cpuMs: active, top };
 }
 
 async function otherTenantLatency(send, request) {
@@ -219,10 +221,11 @@ async function otherTenantLatency(send, request) {
  * @param {{ client: any, auth: Record<string,string>, otherAuth: Record<string,string>, inspectorPort: number,
  *   objects: number, only?: string, progress: (s: string) => void }} plan
  */
-export async function runHostile({ client, auth, otherAuth, inspectorPort, objects, only, progress }) {
+export async function runHostile({ client, auth, otherAuth, inspectorPort, cwd, objects, only, progress }) {
   const listRequest = rpcRequest(otherAuth, "tools/list", {});
   const cases = hostileCases({ objects }).filter((c) => !only || c.name.includes(only));
   const inspector = await connectInspector(inspectorPort);
+  const map = await devBundleMap(cwd);
   const rows = [];
   const stored = new Set();
   try {
@@ -244,14 +247,15 @@ export async function runHostile({ client, auth, otherAuth, inspectorPort, objec
       progress(`measuring: ${hostile.name}`);
       const idle = [];
       for (let i = 0; i < 7; i++) idle.push(await otherTenantLatency(client.send, listRequest));
-      const measured = await profileOne(inspector, client.send, request);
+      const measured = await profileOne(inspector, client.send, request, map);
       const repeats = measured.wallMs < 2_000 ? 3 : 1;
       const cpu = [measured.cpuMs];
-      for (let i = 1; i < repeats; i++) cpu.push((await profileOne(inspector, client.send, request)).cpuMs);
+      for (let i = 1; i < repeats; i++) cpu.push((await profileOne(inspector, client.send, request, map)).cpuMs);
       const during = [];
       for (let i = 0; i < repeats; i++) {
         const call = client.send(request).catch(() => undefined);
-        await sleep(OVERLAP_DELAY_MS);
+        // Sent once the call is surely running: a large body takes a while to reach the isolate.
+        await sleep(Math.max(OVERLAP_DELAY_MS, measured.wallMs * 0.3));
         during.push(await otherTenantLatency(client.send, listRequest));
         await call;
       }
@@ -265,6 +269,7 @@ export async function runHostile({ client, auth, otherAuth, inspectorPort, objec
         idleMs,
         duringMs,
         addedMs: Math.max(0, duringMs - idleMs),
+        top: measured.top,
       });
     }
   } finally {
@@ -286,5 +291,12 @@ export function formatHostile(rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells) =>
     cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ");
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
+  return [
+    line(header),
+    line(widths.map((w) => "-".repeat(w))),
+    ...body.map(line),
+    "",
+    "where the call's CPU went (self ms by package or src/ file, largest first):",
+    ...rows.map((r) => `  ${r.name}: ${r.top}`),
+  ].join("\n");
 }
