@@ -35,6 +35,16 @@ export const MAX_MULTI_READ_TOTAL_BYTES = 4 * 1024 * 1024;
  * tests per key, its memory the results held.
  */
 export const MAX_WALK_VISITED = 10_000;
+/**
+ * What a walk may spend per call, counted, not timed (a Worker's clock stands still while it
+ * computes): WALK_OBJECT_UNITS for each stored object listed (R2's listing, the entries it reveals,
+ * the tree or result it adds to), plus one unit per glob alternative each path is tested against
+ * (a pattern with braces expands to several; an exclude pattern tests a path and each of its parent
+ * directories). Measured under wrangler dev, a unit is about half a microsecond of Worker CPU at
+ * worst, so a walk's CPU stays near 30 ms whatever the patterns; past the budget it stops with a cursor.
+ */
+export const WALK_WORK_BUDGET = 60_000;
+export const WALK_OBJECT_UNITS = 12;
 /** Most matches one search_files call returns (each path is at most 700 bytes). */
 export const MAX_SEARCH_RESULTS = 1000;
 

@@ -12,7 +12,7 @@
 import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import { type ContentMatch, scanContent } from "../files/content-scan";
-import { compileGlobs, type PathMatcher } from "../files/glob";
+import { compileGlobSet, createWorkMeter, meteredMatcher, type PathMatcher, type WorkMeter } from "../files/glob";
 import {
   MAX_CONTENT_LINE_BYTES,
   MAX_CONTENT_LINE_CHARS,
@@ -21,6 +21,8 @@ import {
   MAX_CONTENT_SCAN_FILES,
   MAX_CONTEXT_LINES,
   MAX_WALK_VISITED,
+  WALK_OBJECT_UNITS,
+  WALK_WORK_BUDGET,
 } from "../files/limits";
 import {
   compileLineMatcher,
@@ -61,6 +63,8 @@ interface SearchState {
   work: number;
   files: number;
   visited: number;
+  /** The walk's own work (objects listed, glob alternatives tested), as search_files counts it. */
+  readonly walkMeter: WorkMeter;
   stop: { reason: StopReason; position: SearchPosition } | undefined;
 }
 
@@ -152,12 +156,13 @@ async function searchDirectory(
       state.base,
       { cursor: walkCursor, maxVisited: Math.max(1, Math.min(1000, MAX_WALK_VISITED - state.visited)) },
       (entries) => {
+        state.walkMeter.spend(WALK_OBJECT_UNITS);
         for (const entry of entries) {
           if (entry.type !== "file") continue;
           if (include && !include(entry.path.segments.slice(depth).join("/"))) continue;
           batch.push(entry.path);
         }
-        return batch.length < FILES_PER_BATCH;
+        return batch.length < FILES_PER_BATCH && !state.walkMeter.exhausted;
       },
     );
     state.visited += summary.visited;
@@ -167,7 +172,7 @@ async function searchDirectory(
     }
     if (summary.nextCursor === undefined) return;
     walkCursor = summary.nextCursor;
-    if (state.visited >= MAX_WALK_VISITED) {
+    if (state.visited >= MAX_WALK_VISITED || state.walkMeter.exhausted) {
       state.stop = { reason: "visited", position: { kind: "walk", walkCursor } };
       return;
     }
@@ -192,7 +197,7 @@ const STOP_TEXT: Record<StopReason, string> = {
   matches: "it reached maxMatches",
   bytes: `it read ${MAX_CONTENT_SCAN_BYTES} bytes`,
   files: `it opened ${MAX_CONTENT_SCAN_FILES} files`,
-  visited: `it listed ${MAX_WALK_VISITED} stored objects`,
+  visited: "it listed as many stored objects as one call may (or tested them against 'glob' as often)",
   work:
     `it used this call's regex matching budget (${REGEX_WORK_BUDGET} units of line characters × pattern size); ` +
     "a simpler pattern or a literal search (regex: false) reads more per call",
@@ -244,7 +249,11 @@ export const searchFileContents = defineTool({
   async run(input, { sandbox }) {
     const base = sandbox.resolve(input.path, "path");
     const matcher = compileLineMatcher(input.pattern, { regex: input.regex, caseSensitive: input.caseSensitive });
-    const include = input.glob === undefined ? undefined : compileGlobs([input.glob], "glob", { matchBase: true });
+    const walkMeter = createWorkMeter(WALK_WORK_BUDGET);
+    const include =
+      input.glob === undefined
+        ? undefined
+        : meteredMatcher(compileGlobSet([input.glob], "glob", { matchBase: true }), walkMeter);
     const info = await sandbox.stat(base);
     if (!info) throw new ToolError("not_found", `No such file or directory: ${base.display}`, { path: base.display });
     const resumeAt = input.cursor === undefined ? undefined : decodeSearchCursor(sandbox, base, input.cursor);
@@ -259,6 +268,7 @@ export const searchFileContents = defineTool({
       work: 0,
       files: 0,
       visited: 0,
+      walkMeter,
       stop: undefined,
     };
     if (info.type === "file") {
