@@ -116,16 +116,73 @@ export function hostileCases({ objects }) {
       },
     },
     {
+      name: "search_file_contents regex at the program cap (500), 100 lines at its line cap (1,199 chars)",
+      files: [{ path: "hostile/regex/cap.txt", content: linesOf(100, () => `${"a".repeat(1198)}!`) }],
+      tool: "search_file_contents",
+      args: { path: "hostile/regex/cap.txt", pattern: "[ab]{498}", regex: true },
+    },
+    {
+      name: "search_file_contents case-insensitive literal over 8 MiB",
+      files: eightMib,
+      tool: "search_file_contents",
+      args: { path: "hostile/scan", pattern: "Not In Any Line", caseSensitive: false },
+    },
+    {
+      name: "edit_file at the line caps: 10,000-line tolerant oldText, 50,000-line newText, dryRun",
+      files: [{ path: "hostile/edit/caps.txt", content: linesOf(10_000, (i) => `line ${i}`) }],
+      tool: "edit_file",
+      args: {
+        path: "hostile/edit/caps.txt",
+        dryRun: true,
+        edits: [
+          {
+            oldText: linesOf(10_000, (i) => `${distinctIndent(i)}line ${i}`),
+            newText: linesOf(50_000, (i) => `  new ${i}`),
+          },
+        ],
+      },
+    },
+    {
+      name: "edit_file, 12 exact edits of a 4 MiB file (the matching budget), dryRun",
+      files: [
+        { path: "hostile/edit/big.txt", content: `${"z".repeat(4 * MIB - 4096)}\n${linesOf(12, (i) => `m${i}`)}\n` },
+      ],
+      tool: "edit_file",
+      args: {
+        path: "hostile/edit/big.txt",
+        dryRun: true,
+        edits: Array.from({ length: 12 }, (_, i) => ({ oldText: `m${i}\n`, newText: `M${i}\n` })),
+      },
+    },
+    {
+      name: "read_text_file, 4 MiB (the whole-read cap)",
+      files: [eightMib[0]],
+      tool: "read_text_file",
+      args: { path: eightMib[0].path },
+    },
+    {
       name: "read_multiple_files, 50 files × 80 KiB",
       files: multi,
       tool: "read_multiple_files",
       args: { paths: multi.map((f) => f.path) },
     },
     {
-      name: `search_files, 256 brace alternatives and ** over ${objects} objects`,
+      name: `search_files, 256 brace alternatives and 3 ** over ${objects} objects`,
       tree: objects,
       tool: "search_files",
-      args: { path: "hostile/tree", pattern: `**/**/**/${braces}/**/*.md` },
+      args: { path: "hostile/tree", pattern: `**/c*/**/${braces}/**/*.md` },
+    },
+    {
+      name: `search_files **/*.md over ${objects} objects`,
+      tree: objects,
+      tool: "search_files",
+      args: { path: "hostile/tree", pattern: "**/*.md" },
+    },
+    {
+      name: `directory_tree over ${objects} objects`,
+      tree: objects,
+      tool: "directory_tree",
+      args: { path: "hostile/tree" },
     },
     {
       name: `directory_tree over ${objects} objects, 32 exclude patterns`,

@@ -48,8 +48,19 @@ export class PathRefusedError extends ToolError {
   constructor(
     readonly rule: PathRule,
     readonly parameter: string,
+    /** For `path_too_long` when this caller's own limit (key-budget.ts) is lower than MAX_PATH_BYTES. */
+    maxBytes?: number,
   ) {
-    super("invalid_path", `Path in '${parameter}' ${RULE_MESSAGES[rule]} (rule: ${rule}).`, { rule, parameter });
+    const problem =
+      maxBytes === undefined
+        ? RULE_MESSAGES[rule]
+        : `must be at most ${maxBytes} bytes of UTF-8 for your account (storage keys are at most 1024 bytes, ` +
+          "and your account's storage prefix and the trash need the rest)";
+    super("invalid_path", `Path in '${parameter}' ${problem} (rule: ${rule}).`, {
+      rule,
+      parameter,
+      ...(maxBytes === undefined ? {} : { maxBytes }),
+    });
   }
 }
 
