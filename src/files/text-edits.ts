@@ -54,13 +54,13 @@ export const MAX_SNIPPET_CHARS = 80;
 export const MAX_COUNTED_MATCHES = 10;
 
 /** Lines of oldText, and of newText, over all edits of one call. */
-export const MAX_EDIT_OLD_LINES = 10_000;
-export const MAX_EDIT_NEW_LINES = 50_000;
+export const MAX_EDIT_OLD_LINES = 5_000;
+export const MAX_EDIT_NEW_LINES = 20_000;
 /**
  * Characters of file one call may search: an exact search pays the file's length, a tolerant one
  * TOLERANT_UNITS_PER_CHAR times that (it trims, numbers and compares every line).
  */
-export const EDIT_WORK_BUDGET = 48 * 1024 * 1024;
+export const EDIT_WORK_BUDGET = 16 * 1024 * 1024;
 export const TOLERANT_UNITS_PER_CHAR = 8;
 
 type LineEnding = "\n" | "\r\n";

@@ -204,7 +204,7 @@ describe("edit_file: bounded work", () => {
     expect(textOf(result)).toContain("Split the change into several edit_file calls");
   });
 
-  it("at the caps (tolerant oldText of 10,000 distinct indentations, 50,000 new lines) answers with a summarised diff", async () => {
+  it("at the caps (a tolerant oldText of MAX_EDIT_OLD_LINES distinct indentations, MAX_EDIT_NEW_LINES new lines) answers with a summarised diff", async () => {
     const s = await openSession(key);
     const file = `head\n${lines(MAX_EDIT_OLD_LINES, (i) => `line ${i}`)}\ntail\n`;
     await s.seed({ "big.txt": file });

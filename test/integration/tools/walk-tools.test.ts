@@ -203,12 +203,18 @@ describe("a large directory", () => {
     expect(new Set(found).size).toBe(COUNT);
   });
 
-  it("directory_tree over the directory is complete below the visit cap", async () => {
-    const result = await callTool(s.client, "directory_tree", { path: "big" });
-    const out = result.structuredContent as TreeOut;
-    expect(out.truncated).toBe(false);
-    expect(out.visited).toBe(COUNT + 1);
-    expect(out.tree).toHaveLength(COUNT + 1);
+  it("directory_tree stops on its work budget (objects listed) and its pages hold the whole tree", async () => {
+    const first = (await callTool(s.client, "directory_tree", { path: "big" })).structuredContent as TreeOut;
+    expect(first.truncated).toBe(true);
+    expect(first.visited).toBe(Math.ceil(WALK_WORK_BUDGET / WALK_OBJECT_UNITS));
+    let total = first.tree.length;
+    let cursor = first.nextCursor;
+    while (cursor) {
+      const page = (await callTool(s.client, "directory_tree", { path: "big", cursor })).structuredContent as TreeOut;
+      total += page.tree.length; // "sub" (the only directory) sorts last: on one page only
+      cursor = page.nextCursor;
+    }
+    expect(total).toBe(COUNT + 1);
   });
 
   // 2^6 = 64 alternatives: every path costs 64 tests (a few pages, within the rate limit's units).
