@@ -2,7 +2,8 @@
  * `npm run bench -- --hostile`: the worst input at each per-call cap, tool by tool, against the product
  * under `wrangler dev`. For each case it prints
  * - the Worker's CPU for that one call: a CPU profile through the inspector (as `--profile` takes it),
- *   started before the call is sent and stopped once the answer and its after-the-answer work are done,
+ *   started before the call is sent and stopped once the answer and its after-the-answer work are done
+ *   (the least of five runs, since on a shared machine a profile also counts waits for a core),
  *   idle samples left out. Nothing in the Worker times itself (Date.now() stands still while it computes);
  * - how much longer another tenant's `tools/list` takes when it is sent while the call runs, against the
  *   same request on the idle server just before (the median of several).
@@ -312,9 +313,12 @@ export async function runHostile({ client, auth, otherAuth, inspectorPort, cwd, 
       const idle = [];
       for (let i = 0; i < 7; i++) idle.push(await otherTenantLatency(client.send, listRequest));
       const measured = await profileOne(inspector, client.send, request, map);
-      const repeats = measured.wallMs < 2_000 ? 3 : 1;
-      const cpu = [measured.cpuMs];
-      for (let i = 1; i < repeats; i++) cpu.push((await profileOne(inspector, client.send, request, map)).cpuMs);
+      const repeats = measured.wallMs < 2_000 ? 5 : 1;
+      const profiles = [measured];
+      for (let i = 1; i < repeats; i++) profiles.push(await profileOne(inspector, client.send, request, map));
+      // On a shared machine a profile also counts time the isolate's thread waited for a core: the
+      // least of several runs is the closest to the call's own CPU; the median is shown beside it.
+      const least = profiles.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
       const during = [];
       for (let i = 0; i < repeats; i++) {
         const call = client.send(request).catch(() => undefined);
@@ -328,12 +332,13 @@ export async function runHostile({ client, auth, otherAuth, inspectorPort, cwd, 
       rows.push({
         name: hostile.name,
         answer: measured.response.error ? `no answer (${measured.response.error})` : describeAnswer(measured.response),
-        cpuMs: median(cpu),
+        cpuMs: least.cpuMs,
+        cpuMedianMs: median(profiles.map((p) => p.cpuMs)),
         wallMs: measured.wallMs,
         idleMs,
         duringMs,
         addedMs: Math.max(0, duringMs - idleMs),
-        top: measured.top,
+        top: least.top,
       });
     }
   } finally {
@@ -343,11 +348,18 @@ export async function runHostile({ client, auth, otherAuth, inspectorPort, cwd, 
 }
 
 export function formatHostile(rows) {
-  const header = ["case", "answer", "Worker CPU ms", "call ms", "other tenant tools/list ms idle → during", "added ms"];
+  const header = [
+    "case",
+    "answer",
+    "Worker CPU ms least (median)",
+    "call ms",
+    "other tenant tools/list ms idle → during",
+    "added ms",
+  ];
   const body = rows.map((r) => [
     r.name,
     r.answer,
-    r.cpuMs.toFixed(1),
+    `${r.cpuMs.toFixed(1)} (${r.cpuMedianMs.toFixed(1)})`,
     r.wallMs.toFixed(0),
     `${r.idleMs.toFixed(1)} → ${r.duringMs.toFixed(1)}`,
     r.addedMs.toFixed(1),
@@ -360,7 +372,7 @@ export function formatHostile(rows) {
     line(widths.map((w) => "-".repeat(w))),
     ...body.map(line),
     "",
-    "where the call's CPU went (self ms by package or src/ file, largest first):",
+    "where the call's CPU went in its least run (self ms by package or src/ file, largest first):",
     ...rows.map((r) => `  ${r.name}: ${r.top}`),
   ].join("\n");
 }

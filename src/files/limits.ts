@@ -57,7 +57,7 @@ export const MAX_SEARCH_RESULTS = 1000;
  * and the longest line held in memory to test. A search that reaches a bound stops at a line boundary
  * and returns a cursor that resumes there.
  */
-export const MAX_CONTENT_SCAN_BYTES = 2 * 1024 * 1024;
+export const MAX_CONTENT_SCAN_BYTES = 1024 * 1024;
 export const MAX_CONTENT_SCAN_FILES = 500;
 export const MAX_CONTENT_LINE_BYTES = 1024 * 1024;
 /** Characters of a matching (or context) line returned; longer lines are cut with `…`. */
