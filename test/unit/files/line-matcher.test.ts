@@ -1,8 +1,11 @@
 /** The line matcher's cost model: literal text never becomes a regex; a regex is capped and priced. */
+
+import { RE2JS } from "re2js";
 import { describe, expect, it } from "vitest";
 import { ToolError } from "../../../src/errors/tool-error";
 import {
   compileLineMatcher,
+  estimateProgramSize,
   MAX_REGEX_LINE_CHARS,
   MAX_REGEX_PROGRAM_SIZE,
   REGEX_WORK_BUDGET,
@@ -52,5 +55,41 @@ describe("compileLineMatcher", () => {
       maxProgramSize: MAX_REGEX_PROGRAM_SIZE,
     });
     expect(error.message).toContain("regex: false");
+  });
+
+  it("refuses a pattern far over the cap from its text alone, without compiling it", () => {
+    const issue = Array.from({ length: 95 }, (_, i) => `[a${String.fromCharCode(0x410 + i)}]{999}`).join("|");
+    let caught: unknown;
+    try {
+      regex(issue);
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as ToolError).code).toBe("too_complex");
+    expect((caught as ToolError).message).toContain("would compile to about");
+  });
+
+  it("estimates a program size at or above the real one", () => {
+    const patterns = [
+      "fo+",
+      "[ab]{498}",
+      "(?i)(foo|bar|baz)[a-z]{20}q",
+      "(a+)+$",
+      "a{2,999}x",
+      "(a?){500}a{500}",
+      "\\bfunc\\w+\\(",
+      "(?P<x>ab){10}",
+      "\\Qa.b\\E{3}",
+      "[[:alpha:]]{30}",
+      "\\p{Greek}{40}",
+      "(?i:ab|cd){30}",
+      "x{5,}",
+      "((a|b){20}){20}",
+      "[]a]{4}",
+      "(?s).{100}",
+    ];
+    for (const pattern of patterns) {
+      expect(estimateProgramSize(pattern), pattern).toBeGreaterThanOrEqual(RE2JS.compile(pattern).programSize());
+    }
   });
 });
