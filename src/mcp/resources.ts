@@ -11,8 +11,8 @@
  *   capped like read_media_file.
  *
  * Same rules as the tools: the `files:read` scope, the sandbox canonicalizer for every path, and the
- * seam's error mapping (a caller's mistake is a JSON-RPC error naming it: -32602 with `[not_found]` for a
- * missing file, as the 2026-07-28 spec asks and the SDK sends in both eras;
+ * seam's error mapping (a caller's mistake is a JSON-RPC error naming it: -32602 with `[not_found]` and
+ * `data: { uri }` for a missing file, as the 2026-07-28 spec asks and the SDK sends in both eras;
  * an R2 outage is -32603 with HTTP 503).
  */
 import { ProtocolErrorCode, type Resource, type Server } from "@modelcontextprotocol/server";
@@ -51,8 +51,12 @@ export function toResourceUri(path: SandboxPath): string {
 
 /** URI → the raw path text (still to be canonicalized by the sandbox); refuses other schemes. */
 export function parseResourceUri(uri: string): string {
-  if (!uri.startsWith(URI_PREFIX) || uri.length > 4096) {
-    throw new ToolError("invalid_arguments", `Resource URIs look like ${URI_PREFIX}<path>`, { parameter: "uri" });
+  if (uri.length > 4096) throw new ToolError("invalid_arguments", "Resource URIs are at most 4096 characters");
+  // Another scheme names a resource this server does not have: not found (so it carries data.uri).
+  if (!uri.startsWith(URI_PREFIX)) {
+    throw new ToolError("not_found", `No such resource; resource URIs here look like ${URI_PREFIX}<path>`, {
+      parameter: "uri",
+    });
   }
   const rest = uri.slice(URI_PREFIX.length);
   if (rest.includes("?") || rest.includes("#")) {
@@ -91,6 +95,8 @@ async function guarded<T>(
   paths: readonly string[],
   access: () => readonly Access[],
   work: () => Promise<T & { bytesRead?: number }>,
+  /** The URI a resources/read asked for: a miss echoes it as `data.uri`. */
+  requestedUri?: string,
 ): Promise<T> {
   const { log, audit } = context;
   log.set({ tool: kind });
@@ -131,12 +137,14 @@ async function guarded<T>(
       }
       record(decision.allowed ? "client_error" : "denied", { errorCode: error.code });
       log.set({ outcome: "client_error", errorCode: error.code });
-      const code =
-        error.code === "not_found"
-          ? ProtocolErrorCode.ResourceNotFound
-          : error.code === "forbidden"
-            ? ProtocolErrorCode.InvalidRequest
-            : ProtocolErrorCode.InvalidParams;
+      // A miss is -32602 whose data is exactly `{ uri }` (2026-07-28 resources, SEP-2164; what the SDK's
+      // ResourceNotFoundError sends in both eras, and how its clients recognise one).
+      if (error.code === "not_found" && requestedUri !== undefined) {
+        throw new JsonRpcError(ProtocolErrorCode.InvalidParams, `[${error.code}] ${error.message}`, {
+          uri: requestedUri,
+        });
+      }
+      const code = error.code === "forbidden" ? ProtocolErrorCode.InvalidRequest : ProtocolErrorCode.InvalidParams;
       throw new JsonRpcError(code, `[${error.code}] ${error.message}`);
     }
     if (error instanceof DependencyUnavailableError) {
@@ -176,7 +184,7 @@ export function registerResources(server: Server, context: SeamContext): void {
             if (entry.type !== "file") continue;
             resources.push({
               uri: toResourceUri(entry.path),
-              name: entry.path.name,
+              name: entry.path.displayName,
               title: entry.path.display,
               mimeType: mediaTypeFor(entry.path.name),
               size: entry.size,
@@ -226,6 +234,7 @@ export function registerResources(server: Server, context: SeamContext): void {
         }
         return { contents: [{ uri, mimeType, blob: toBase64(bytes) }], bytesRead: bytes.byteLength };
       },
+      request.params.uri,
     ),
   );
 }

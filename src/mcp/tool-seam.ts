@@ -39,6 +39,8 @@ export class JsonRpcError extends Error {
   constructor(
     readonly code: number,
     message: string,
+    /** Sent as the error's `data` (the SDK copies it when present). */
+    readonly data?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -69,6 +71,17 @@ export interface SeamContext {
    * scope and input checks, so the caller learns about its own mistakes first; nothing runs.
    */
   readonly refusal?: ToolError | undefined;
+}
+
+/**
+ * Where a tool result names its audit event (the File Hosting event's `metadata.uid`), so a user can find
+ * the call in the trail: `npm run audit -- query --event <id>`. Our own `_meta` prefix (MCP reserves
+ * `io.modelcontextprotocol/`).
+ */
+export const AUDIT_EVENT_META_KEY = "r2-files-mcp/auditEventId";
+
+function withAuditEvent<T extends CallToolResult>(result: T, eventId: string): T {
+  return { ...result, _meta: { ...result._meta, [AUDIT_EVENT_META_KEY]: eventId } };
 }
 
 function toErrorResult(error: ToolError): CallToolResult {
@@ -155,11 +168,11 @@ export async function runTool(
     });
     log.set({ outcome: "ok" });
     const bytesWritten = tool.cost?.(call.input).bytesWritten;
-    record("ok", {
+    const eventId = record("ok", {
       ...(activityOfTool(tool.name).activity === "download" ? { bytesRead: bytesReturned(output) } : {}),
       ...(bytesWritten !== undefined ? { bytesWritten } : {}),
     });
-    return output;
+    return withAuditEvent(output, eventId);
   } catch (error) {
     if (error instanceof ToolError) {
       if (error instanceof PathRefusedError) {
@@ -171,8 +184,8 @@ export async function runTool(
         decision = { allowed: false, rule: error.details.rule };
       }
       log.set({ outcome: "tool_error", errorCode: error.code });
-      record(decision.allowed ? "tool_error" : "denied", { errorCode: error.code });
-      return toErrorResult(error);
+      const eventId = record(decision.allowed ? "tool_error" : "denied", { errorCode: error.code });
+      return withAuditEvent(toErrorResult(error), eventId);
     }
     if (error instanceof DependencyUnavailableError) {
       record("unavailable", { errorCode: `${error.dependency}_unavailable` });

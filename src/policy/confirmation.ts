@@ -30,6 +30,8 @@ export interface ConfirmationBinding {
 export interface ConfirmationClaims extends ConfirmationBinding {
   /** `hashSummary` of the text the human was asked to confirm. */
   readonly summaryHash: string;
+  /** Set on a state minted by asking a second time: an unusable answer to it is a decline (no third ask). */
+  readonly reasked?: true;
 }
 
 export type ConfirmationCodec = RequestStateCodec<ConfirmationClaims>;

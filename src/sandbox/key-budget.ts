@@ -39,14 +39,14 @@ export function maxPathBytesFor(encodedTenant: string): number {
 /** Refuses a path longer than this tenant can use, naming its limit. */
 export function checkPathFits(path: SandboxPath, encodedTenant: string, parameter: string): SandboxPath {
   const limit = maxPathBytesFor(encodedTenant);
-  if (utf8Bytes(path.relative) > limit) throw new PathRefusedError("path_too_long", parameter, limit);
+  if (utf8Bytes(path.relative) > limit) throw new PathRefusedError("path_too_long", parameter, undefined, limit);
   return path;
 }
 
 /** Refuses a key R2 would not take, as the caller's path being too long for this tenant. */
 export function checkKeyFits(key: string, encodedTenant: string, parameter = "path"): string {
   if (utf8Bytes(key) > MAX_KEY_BYTES) {
-    throw new PathRefusedError("path_too_long", parameter, maxPathBytesFor(encodedTenant));
+    throw new PathRefusedError("path_too_long", parameter, undefined, maxPathBytesFor(encodedTenant));
   }
   return key;
 }

@@ -74,7 +74,8 @@ export function createTenantKeys(tenant: string): TenantKeys {
   // against R2's. A refusal names this tenant's path limit.
   const maxPathBytes = maxPathBytesFor(encoded);
   const within = (path: SandboxPath) => {
-    if (utf8Bytes(path.relative) > maxPathBytes) throw new PathRefusedError("path_too_long", "path", maxPathBytes);
+    if (utf8Bytes(path.relative) > maxPathBytes)
+      throw new PathRefusedError("path_too_long", "path", undefined, maxPathBytes);
     return path;
   };
   const fits = (key: string) => checkKeyFits(key, encoded);

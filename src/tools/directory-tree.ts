@@ -12,6 +12,7 @@
 import * as z from "zod";
 import { compileGlobSet, createWorkMeter, matchesSelfOrAncestor, meteredMatcher } from "../files/glob";
 import { MAX_WALK_VISITED, WALK_OBJECT_UNITS, WALK_WORK_BUDGET } from "../files/limits";
+import { escapeInvisible } from "../sandbox/invisible-characters";
 import { cursorField, pathField } from "./schemas";
 import { touch } from "./tool-access";
 import { defineTool, type ToolOutput } from "./tool-definition";
@@ -78,7 +79,7 @@ export const directoryTree = defineTool({
       const key = segments.join("/");
       let children = directories.get(key);
       if (!children) {
-        const node: TreeNode = { name: segments.at(-1)!, type: "directory", children: [] };
+        const node: TreeNode = { name: escapeInvisible(segments.at(-1)!), type: "directory", children: [] };
         childrenOf(segments.slice(0, -1)).push(node);
         children = node.children!;
         directories.set(key, children);
@@ -92,7 +93,7 @@ export const directoryTree = defineTool({
         const segments = entry.path.segments.slice(depth);
         if (excludePatterns.length > 0 && matchesSelfOrAncestor(excluded, segments.join("/"))) continue;
         if (entry.type === "directory") childrenOf(segments);
-        else childrenOf(segments.slice(0, -1)).push({ name: entry.path.name, type: "file" });
+        else childrenOf(segments.slice(0, -1)).push({ name: entry.path.displayName, type: "file" });
       }
       return !meter.exhausted;
     });
