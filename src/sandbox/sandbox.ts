@@ -17,6 +17,7 @@
  * R2 answering "precondition failed" is not a failure but a `conflict`/`already_exists` tool error.
  */
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import { checkPathFits } from "./key-budget";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor";
 import {
   initialRecord,
@@ -139,7 +140,8 @@ export class Sandbox {
 
   /** Parses a caller's path; `parameter` names the tool argument in refusals. */
   resolve(raw: unknown, parameter: string, options: { allowRoot?: boolean } = {}): SandboxPath {
-    return parseSandboxPath(raw, parameter, options);
+    // A path must also fit this tenant's keys, the trash's included (key-budget.ts).
+    return checkPathFits(parseSandboxPath(raw, parameter, options), this.#storage.keys.encodedTenant, parameter);
   }
 
   async stat(path: SandboxPath): Promise<EntryInfo | null> {
