@@ -33,6 +33,30 @@ function lowerTreeLimits(): Plugin {
   };
 }
 
+/** scripts/policy-model.mjs passes its options as POLICY_MODEL_* variables. */
+function policyModelSettings(): PolicyModelSettings {
+  const number = (value: string | undefined) => (value === undefined || value === "" ? undefined : Number(value));
+  return {
+    runs: number(process.env.POLICY_MODEL_RUNS),
+    seed: number(process.env.POLICY_MODEL_SEED),
+    path: process.env.POLICY_MODEL_PATH || undefined,
+    survey: process.env.POLICY_MODEL_SURVEY === "1",
+  };
+}
+
+export interface PolicyModelSettings {
+  runs: number | undefined;
+  seed: number | undefined;
+  path: string | undefined;
+  survey: boolean;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    policyModel: PolicyModelSettings;
+  }
+}
+
 export default defineConfig({
   plugins: [
     cloudflareTest({
@@ -74,8 +98,10 @@ export default defineConfig({
         test: {
           name: "policy-model",
           include: ["test/model/**/*.test.ts"],
-          // A run of many random sequences: bounded by the number of runs (POLICY_MODEL_RUNS), not time.
+          // A run of many random sequences: bounded by the number of runs, not time.
           testTimeout: 0,
+          // Set by `npm run test:policy-model -- --runs N [--seed S] [--path P] [--survey]`.
+          provide: { policyModel: policyModelSettings() },
         },
       },
     ],
