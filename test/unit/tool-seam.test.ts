@@ -18,6 +18,7 @@ import { Sandbox } from "../../src/sandbox/sandbox";
 import { findTool } from "../../src/tools/registry";
 import { parseToolCall, type ToolCall } from "../../src/tools/tool-call";
 import type { ToolDefinition } from "../../src/tools/tool-definition";
+import { testGate } from "../support/gate";
 
 function principal(tenant: string, scopes: string[], roles: string[] = []): Principal {
   return {
@@ -64,13 +65,13 @@ function seam(
   const audit = createRequestAudit("req-seam", {}, { now: () => 0 });
   const context: Omit<SeamContext, "call"> = {
     principal: who,
-    sandbox: new Sandbox(env.FILES, tenant),
+    sandbox: new Sandbox(env.FILES, tenant, { gate: testGate() }),
     log,
     audit,
     outcome: {},
     decision,
     policy: options.policy ?? SCOPES_ONLY_POLICY,
-    caller: toCaller(who, false),
+    caller: toCaller(who),
     channel: { canAsk: false, codec: undefined },
   };
   return { context: { ...context, call: undefined }, lines, audit };
