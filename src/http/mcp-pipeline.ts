@@ -95,6 +95,7 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
       policy,
       caller,
       confirmationSecret: config.confirmationSecret,
+      usedConfirmations: edge.state.usedConfirmations,
       refusal: admission.refusal,
       defer: edge.defer,
     });

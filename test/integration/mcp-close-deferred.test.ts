@@ -9,6 +9,7 @@ import { createRequestAudit, requestOriginOf } from "../../src/audit/request-aud
 import type { Principal } from "../../src/auth/principal";
 import { toCaller } from "../../src/http/authorize";
 import { handleMcpPost } from "../../src/mcp/handle-mcp-post";
+import { createMemoryUsedConfirmations } from "../../src/policy/confirmation";
 import { SCOPES_ONLY_POLICY } from "../../src/policy/policy";
 import { Sandbox } from "../../src/sandbox/sandbox";
 import { TOOLS } from "../../src/tools/registry";
@@ -48,6 +49,7 @@ function exchange(defer?: (work: Promise<unknown>) => void) {
     policy: SCOPES_ONLY_POLICY,
     caller: toCaller(principal),
     confirmationSecret: undefined,
+    usedConfirmations: createMemoryUsedConfirmations(),
     defer,
   };
 }

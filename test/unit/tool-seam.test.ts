@@ -12,6 +12,7 @@ import { createRequestAudit } from "../../src/audit/request-audit";
 import type { Principal } from "../../src/auth/principal";
 import { toCaller } from "../../src/http/authorize";
 import { runTool, type SeamContext } from "../../src/mcp/tool-seam";
+import { createMemoryUsedConfirmations } from "../../src/policy/confirmation";
 import type { ToolDecision } from "../../src/policy/decide";
 import { parsePolicy, SCOPES_ONLY_POLICY } from "../../src/policy/policy";
 import { Sandbox } from "../../src/sandbox/sandbox";
@@ -72,7 +73,7 @@ function seam(
     decision,
     policy: options.policy ?? SCOPES_ONLY_POLICY,
     caller: toCaller(who),
-    channel: { canAsk: false, codec: undefined },
+    channel: { canAsk: false, codec: undefined, used: createMemoryUsedConfirmations() },
   };
   return { context: { ...context, call: undefined }, lines, audit };
 }
