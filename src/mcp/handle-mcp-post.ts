@@ -21,7 +21,7 @@ import type { RequestAudit } from "../audit/request-audit";
 import type { Principal } from "../auth/principal";
 import { RETRY_AFTER_SECONDS } from "../errors/retry-after";
 import type { ToolError } from "../errors/tool-error";
-import { confirmationCodec } from "../policy/confirmation";
+import { confirmationCodec, type UsedConfirmations } from "../policy/confirmation";
 import type { Caller, ToolDecision } from "../policy/decide";
 import type { Policy } from "../policy/policy";
 import type { Sandbox } from "../sandbox/sandbox";
@@ -49,6 +49,8 @@ export interface McpExchange {
   readonly caller: Caller;
   /** CONFIRMATION_SECRET, when the policy has confirm rules. */
   readonly confirmationSecret: string | undefined;
+  /** Where accepted confirmations are spent (single-use). */
+  readonly usedConfirmations: UsedConfirmations;
   /** A daily-quota refusal decided at the edge (src/http/admission.ts). */
   readonly refusal?: ToolError | undefined;
   /**
@@ -108,6 +110,7 @@ export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
     // Only a 2026-07-28 request can carry input_required, and only to a client that declared forms.
     canAsk: !legacy && declaresFormElicitation(params?._meta),
     codec: exchange.confirmationSecret === undefined ? undefined : confirmationCodec(exchange.confirmationSecret),
+    used: exchange.usedConfirmations,
   };
   const factory = () =>
     createMcpServer(exchange.listed, {
