@@ -22,7 +22,7 @@ function scenario(
     rules,
     steps,
     callerRoles: options.callerRoles ?? ["editor"],
-    callerCertificate: options.callerCertificate ?? false,
+    callerCertificate: options.callerCertificate ?? "none",
     adminDeletes: options.adminDeletes ?? [],
     emptyDirectories: options.emptyDirectories ?? [],
   };
@@ -163,12 +163,12 @@ export const REGRESSIONS: readonly Regression[] = [
     ),
   },
   {
-    name: "require-certificate is met only by a certificate authentication accepted",
+    name: "require-certificate is not met by a CA verdict without a certificate authentication accepted",
     scenario: scenario(
       ["vault/key.txt"],
       [{ id: "vault-mtls", effect: "require-certificate", paths: ["vault/**"] }],
       [{ tool: "read_text_file", args: { path: "vault/key.txt" } }],
-      { callerCertificate: true },
+      { callerCertificate: "unaccepted" },
     ),
   },
   {
@@ -200,7 +200,7 @@ export const REGRESSIONS: readonly Regression[] = [
     ),
   },
   {
-    name: "a content search must not confirm a guessed line of a read-denied file (found by the model)",
+    name: "a content search or resources/read never shows a line of a read-denied file",
     scenario: scenario(
       ["payroll/2026.txt", "open/notes.md"],
       [payrollReadDeny],

@@ -7,8 +7,9 @@
  * - `deny`;
  * - `step-up`: the caller's login is an hour old and every generated step-up rule asks for 300 s;
  * - `confirm`: the model's caller never confirms;
- * - `require-certificate`: authentication never accepted a certificate (MTLS_MODE is off), whatever
- *   `cf.tlsClientAuth` the request shows.
+ * - `require-certificate`: unless authentication accepted the caller's certificate (presented, verified,
+ *   not revoked, with a fingerprint: the checks of a demanded one). A bare `certVerified: "SUCCESS"` is
+ *   not an accepted certificate.
  * Globs are matched as written after NFC normalisation (stored paths are NFC), with `dot: true`, and
  * `dir/**` also covers `dir` itself.
  */
@@ -47,8 +48,13 @@ function compilePattern(pattern: string): (path: string) => boolean {
   return (path) => whole.match(path) || (self?.match(path) ?? false);
 }
 
-export function createPolicyOracle(rules: readonly ModelRule[], callerRoles: readonly string[]): PolicyOracle {
+export function createPolicyOracle(
+  rules: readonly ModelRule[],
+  callerRoles: readonly string[],
+  options: { certificateAccepted: boolean },
+): PolicyOracle {
   const applicable = rules
+    .filter((rule) => !(rule.effect === "require-certificate" && options.certificateAccepted))
     .filter((rule) => !rule.roles || rule.roles.some((role) => callerRoles.includes(role)))
     .filter((rule) => !rule.unlessRoles?.some((role) => callerRoles.includes(role)))
     .map((rule) => ({ rule, matchers: rule.paths?.map(compilePattern) }));

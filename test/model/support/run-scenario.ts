@@ -33,7 +33,14 @@ import {
   snapshot,
 } from "./bucket-state";
 import { type Action, createPolicyOracle, type PolicyOracle } from "./policy-oracle";
-import { DIRECTORY_NAMES, policyDocument, type Scenario, type Step, type StepKind } from "./scenario";
+import {
+  type CallerCertificate,
+  DIRECTORY_NAMES,
+  policyDocument,
+  type Scenario,
+  type Step,
+  type StepKind,
+} from "./scenario";
 
 export type Invariant = "content" | "etag" | "name" | "change" | "oracle";
 
@@ -54,12 +61,17 @@ export interface RunResult {
 
 const CONFIRMATION_SECRET = "policy-model-confirmation-secret-0123456789";
 const FRESH_NAMES = ["n1", "moved", "pay", "hr", "open", "x.txt", ".env"];
-const CERTIFICATE = {
-  tlsClientAuth: {
-    certPresented: "1",
-    certVerified: "SUCCESS",
-    certRevoked: "0",
-    certFingerprintSHA256: "ab".repeat(32),
+/** `request.cf` as Cloudflare's edge would report each kind of caller certificate. */
+const CERTIFICATES: Record<CallerCertificate, unknown> = {
+  none: undefined,
+  unaccepted: { tlsClientAuth: { certVerified: "SUCCESS" } },
+  accepted: {
+    tlsClientAuth: {
+      certPresented: "1",
+      certVerified: "SUCCESS",
+      certRevoked: "0",
+      certFingerprintSHA256: "ab".repeat(32),
+    },
   },
 };
 
@@ -109,7 +121,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const run = runCount++;
   const tenant = `pm${run.toString(36)}x${Date.now().toString(36)}`;
   const tag = `kz${run.toString(36)}`;
-  const oracle = createPolicyOracle(scenario.rules, scenario.callerRoles);
+  const oracle = createPolicyOracle(scenario.rules, scenario.callerRoles, {
+    certificateAccepted: scenario.callerCertificate === "accepted",
+  });
   const hasConfirm = scenario.rules.some((rule) => rule.effect === "confirm");
   const callerEnv = makeEnv(options.key, {
     ACCESS_POLICY: JSON.stringify(policyDocument(scenario)),
@@ -240,7 +254,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const step = scenario.steps[index]!;
     const call = await buildCall(step, state, tenant, lines, knownTrashIds);
     for (const raw of call.named) mention(raw);
-    const cf = scenario.callerCertificate ? CERTIFICATE : undefined;
+    const cf = CERTIFICATES[scenario.callerCertificate];
     const answer = await send(callerEnv, callerToken, call.method, call.params, cf);
     const answers = [answer, ...(await settle(callerEnv, callerToken, answer, cf))];
     const after = await snapshot(tenant);
@@ -255,7 +269,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       const found = scenario.rules.find((candidate) => candidate.id === rule);
       const effect = found?.effect ?? "?";
       const nfd = found?.paths?.some((glob) => glob !== glob.normalize("NFC")) ? "+nfd-glob" : "";
-      const cert = effect === "require-certificate" && scenario.callerCertificate ? "+cert" : "";
+      const cert = effect === "require-certificate" ? `+${scenario.callerCertificate}-certificate` : "";
       const shown = `${effect}${cert}${nfd}`;
       violations.push({ invariant, effect: shown, step: index + 1, call: label, detail });
     };

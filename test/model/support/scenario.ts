@@ -55,6 +55,8 @@ export type Step =
   | { readonly tool: StepKind; readonly a: number; readonly b: number; readonly c: number; readonly flag: boolean }
   | { readonly tool: StepKind; readonly args: Readonly<Record<string, unknown>> };
 
+export type CallerCertificate = "none" | "unaccepted" | "accepted";
+
 export interface Scenario {
   /** Seeded files (canonical paths); each gets unique canary lines. */
   readonly files: readonly string[];
@@ -62,8 +64,11 @@ export interface Scenario {
   readonly emptyDirectories: readonly string[];
   readonly rules: readonly ModelRule[];
   readonly callerRoles: readonly Role[];
-  /** The caller's requests show a CA-verified client certificate that authentication never accepted. */
-  readonly callerCertificate: boolean;
+  /**
+   * What the caller's requests show of a client certificate (`cf.tlsClientAuth`): none, a CA verdict
+   * alone (`certVerified: "SUCCESS"`, nothing authentication can accept), or a whole usable certificate.
+   */
+  readonly callerCertificate: CallerCertificate;
   /** Indices into files' top-level directories and files that the admin deletes before the caller starts. */
   readonly adminDeletes: readonly number[];
   readonly steps: readonly Step[];
@@ -155,7 +160,7 @@ export function scenarioArbitrary(options: { maxSteps: number }): fc.Arbitrary<S
     emptyDirectories: fc.uniqueArray(directoryPath, { maxLength: 1 }),
     rules,
     callerRoles: fc.subarray<Role>(["clerk", "editor", "viewer", "admin"], { minLength: 1, maxLength: 2 }),
-    callerCertificate: fc.nat({ max: 3 }).map((n) => n === 0),
+    callerCertificate: fc.constantFrom<CallerCertificate>("none", "none", "unaccepted", "accepted"),
     adminDeletes: fc.uniqueArray(fc.nat({ max: 9 }), { maxLength: 2 }),
     steps: fc.array(step, { minLength: 1, maxLength: options.maxSteps }),
   });
