@@ -15,7 +15,9 @@ function scenario(
   files: string[],
   rules: ModelRule[],
   steps: Step[],
-  options: Partial<Pick<Scenario, "callerRoles" | "callerCertificate" | "adminDeletes" | "emptyDirectories">> = {},
+  options: Partial<
+    Pick<Scenario, "callerRoles" | "callerCertificate" | "freshLogin" | "adminDeletes" | "emptyDirectories">
+  > = {},
 ): Scenario {
   return {
     files,
@@ -23,6 +25,7 @@ function scenario(
     steps,
     callerRoles: options.callerRoles ?? ["editor"],
     callerCertificate: options.callerCertificate ?? "none",
+    freshLogin: options.freshLogin ?? false,
     adminDeletes: options.adminDeletes ?? [],
     emptyDirectories: options.emptyDirectories ?? [],
   };

@@ -5,7 +5,8 @@
  * A pair is blocked when a rule selects the caller (roles / unlessRoles), covers the action (or names
  * none) and matches the path (or names none), and the rule's effect cannot be met by this caller:
  * - `deny`;
- * - `step-up`: the caller's login is an hour old and every generated step-up rule asks for 300 s;
+ * - `step-up`: unless the caller logged in recently (generated step-up rules ask for a login within
+ *   300 s; the caller's is 10 s or an hour old);
  * - `confirm`: the model's caller never confirms;
  * - `require-certificate`: unless authentication accepted the caller's certificate (presented, verified,
  *   not revoked, with a fingerprint: the checks of a demanded one). A bare `certVerified: "SUCCESS"` is
@@ -51,10 +52,11 @@ function compilePattern(pattern: string): (path: string) => boolean {
 export function createPolicyOracle(
   rules: readonly ModelRule[],
   callerRoles: readonly string[],
-  options: { certificateAccepted: boolean },
+  options: { certificateAccepted: boolean; freshLogin: boolean },
 ): PolicyOracle {
   const applicable = rules
     .filter((rule) => !(rule.effect === "require-certificate" && options.certificateAccepted))
+    .filter((rule) => !(rule.effect === "step-up" && options.freshLogin))
     .filter((rule) => !rule.roles || rule.roles.some((role) => callerRoles.includes(role)))
     .filter((rule) => !rule.unlessRoles?.some((role) => callerRoles.includes(role)))
     .map((rule) => ({ rule, matchers: rule.paths?.map(compilePattern) }));

@@ -123,6 +123,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const tag = `kz${run.toString(36)}`;
   const oracle = createPolicyOracle(scenario.rules, scenario.callerRoles, {
     certificateAccepted: scenario.callerCertificate === "accepted",
+    freshLogin: scenario.freshLogin,
   });
   const hasConfirm = scenario.rules.some((rule) => rule.effect === "confirm");
   const callerEnv = makeEnv(options.key, {
@@ -133,7 +134,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const now = Math.floor(Date.now() / 1000);
   const callerToken = await mintToken({
     key: options.key,
-    claims: { sub: tenant, roles: [...scenario.callerRoles], auth_time: now - 3600 },
+    claims: { sub: tenant, roles: [...scenario.callerRoles], auth_time: now - (scenario.freshLogin ? 10 : 3600) },
   });
   const adminToken = await mintToken({ key: options.key, claims: { sub: tenant } });
 

@@ -69,6 +69,8 @@ export interface Scenario {
    * alone (`certVerified: "SUCCESS"`, nothing authentication can accept), or a whole usable certificate.
    */
   readonly callerCertificate: CallerCertificate;
+  /** The caller logged in 10 s ago (meets every step-up rule) rather than an hour ago. */
+  readonly freshLogin: boolean;
   /** Indices into files' top-level directories and files that the admin deletes before the caller starts. */
   readonly adminDeletes: readonly number[];
   readonly steps: readonly Step[];
@@ -161,6 +163,7 @@ export function scenarioArbitrary(options: { maxSteps: number }): fc.Arbitrary<S
     rules,
     callerRoles: fc.subarray<Role>(["clerk", "editor", "viewer", "admin"], { minLength: 1, maxLength: 2 }),
     callerCertificate: fc.constantFrom<CallerCertificate>("none", "none", "unaccepted", "accepted"),
+    freshLogin: fc.nat({ max: 3 }).map((n) => n === 0),
     adminDeletes: fc.uniqueArray(fc.nat({ max: 9 }), { maxLength: 2 }),
     steps: fc.array(step, { minLength: 1, maxLength: options.maxSteps }),
   });
