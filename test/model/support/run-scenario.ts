@@ -107,6 +107,11 @@ function spelled(path: string, n: number, directory: boolean): string {
   }
 }
 
+async function md5(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("MD5", new TextEncoder().encode(text)));
+  return [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 function toResourceUri(path: string): string {
   return `r2-files:///${path.split("/").map(encodeURIComponent).join("/")}`;
 }
@@ -140,17 +145,19 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
   // Seed: every file gets its own canary per line; a file the caller may not read makes them secret.
   const lines: string[] = [];
+  const seededContents: string[] = [];
   const secrets = new Map<string, { origin: string; rule: string }>(); // canary → seeded path, blocking rule
   await Promise.all(
     scenario.files.map((path, index) => {
       const fileLines = [0, 1, 2].map((line) => `line ${line} ${tag}f${index}l${line}z`);
       lines.push(...fileLines);
+      seededContents[index] = `${fileLines.join("\n")}\n`;
       const blocking = oracle.blocked("read", path);
       if (blocking) {
         for (let line = 0; line < fileLines.length; line++)
           secrets.set(`${tag}f${index}l${line}z`, { origin: path, rule: blocking.rule });
       }
-      return bucketEnv.FILES.put(`files/${tenant}/${path}`, `${fileLines.join("\n")}\n`);
+      return bucketEnv.FILES.put(`files/${tenant}/${path}`, seededContents[index]!);
     }),
   );
   await Promise.all(
@@ -213,9 +220,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   // Trash ids are unguessable: the caller uses only those some answer showed it (its own deletes, or
   // a list_trash that should not have shown them).
   const knownTrashIds = new Set<string>();
+  // Canaries the caller's own requests carried (guesses, or content it wrote): showing them back is no leak.
+  const everGuessed = new Set<string>();
   const mentioned = new Set<string>();
   const observed = new Set<string>();
-  const forbiddenEtags = new Map<string, { where: string; rule: string }>();
+  const forbiddenEtags = new Map<string, { where: string; rule: string; canaries: string[] }>();
   const etagChecked = new Set<string>();
   let state = await snapshot(tenant);
 
@@ -230,11 +239,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       unseen.map(async ({ area, key, etag }) => {
         etagChecked.add(etag);
         const text = await objectText(tenant, area, key);
-        for (const [canary, { origin, rule }] of secrets) {
-          if (text.includes(canary)) {
-            forbiddenEtags.set(etag, { where: `${area}/${key} holds ${canary} of /${origin}`, rule });
-            break;
-          }
+        const held = [...secrets.keys()].filter((canary) => text.includes(canary));
+        const first = held[0];
+        if (first !== undefined) {
+          const { origin, rule } = secrets.get(first)!;
+          forbiddenEtags.set(etag, { where: `${area}/${key} holds ${first} of /${origin}`, rule, canaries: held });
         }
       }),
     );
@@ -253,7 +262,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
   for (let index = 0; index < scenario.steps.length; index++) {
     const step = scenario.steps[index]!;
-    const call = await buildCall(step, state, tenant, lines, knownTrashIds);
+    const call = await buildCall(step, state, tenant, { lines, contents: seededContents }, knownTrashIds);
     for (const raw of call.named) mention(raw);
     const cf = CERTIFICATES[scenario.callerCertificate];
     const answer = await send(callerEnv, callerToken, call.method, call.params, cf);
@@ -276,6 +285,23 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     };
     const sent = JSON.stringify(call.params);
     const guessed = [...secrets.keys()].filter((canary) => sent.includes(canary));
+    for (const canary of guessed) everGuessed.add(canary);
+    const conditional = (call.params.arguments as { ifMatch?: unknown } | undefined)?.ifMatch;
+    if (typeof conditional === "string" && forbiddenEtags.has(conditional) && succeeded(answer.body)) {
+      const { where, rule } = forbiddenEtags.get(conditional)!;
+      report("oracle", `ifMatch with the etag of ${where} succeeded (read blocked by ${rule})`, rule);
+    }
+    if ((call.name === "copy_file" || call.name === "move_file") && resumedCount(answers) > 0) {
+      const destination = canonicalPath(String((call.params.arguments as { destination: string }).destination));
+      const replaced = [...state.files].find(
+        ([key, etag]) =>
+          (pathOfFileKey(key) === destination || key.startsWith(`${destination}/`)) && forbiddenEtags.has(etag),
+      );
+      if (replaced) {
+        const { where, rule } = forbiddenEtags.get(replaced[1])!;
+        report("oracle", `counted an identical copy as resumed over ${where} (read blocked by ${rule})`, rule);
+      }
+    }
     if (call.name === "edit_file") {
       const verdict = editOracle(answer.body);
       const target = canonicalPath(String((call.params.arguments as { path: string }).path));
@@ -296,11 +322,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       const scanned = scanAnswer(body);
       for (const text of scanned.texts) {
         for (const [canary, { origin, rule }] of secrets) {
-          if (text.includes(canary) && !guessed.includes(canary))
+          if (text.includes(canary) && !everGuessed.has(canary))
             report("content", `shows ${canary}, a line of /${origin} (read blocked by ${rule})`, rule);
         }
-        for (const [etag, { where, rule }] of forbiddenEtags) {
-          if (text.includes(etag)) report("etag", `shows etag ${etag}: ${where} (read blocked by ${rule})`, rule);
+        for (const [etag, { where, rule, canaries }] of forbiddenEtags) {
+          // The etag of bytes the caller itself sent (a whole guessed file) tells it nothing new.
+          if (text.includes(etag) && !canaries.every((canary) => everGuessed.has(canary)))
+            report("etag", `shows etag ${etag}: ${where} (read blocked by ${rule})`, rule);
         }
       }
       for (const path of scanned.paths) {
@@ -340,6 +368,32 @@ function editOracle(body: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function succeeded(body: string): boolean {
+  try {
+    const result = (JSON.parse(body) as { result?: { isError?: boolean } }).result;
+    return result !== undefined && !result.isError;
+  } catch {
+    return false;
+  }
+}
+
+/** `resumed` of a copy or move: objects found already there, identical, and counted as done. */
+function resumedCount(answers: readonly Answer[]): number {
+  let resumed = 0;
+  for (const { body } of answers) {
+    try {
+      const structured = (JSON.parse(body) as { result?: { structuredContent?: Record<string, unknown> } }).result
+        ?.structuredContent;
+      const direct = structured?.resumed;
+      const progress = (structured?.progress as { resumed?: unknown } | undefined)?.resumed;
+      resumed = Math.max(resumed, typeof direct === "number" ? direct : 0, typeof progress === "number" ? progress : 0);
+    } catch {
+      // Not JSON: nothing counted.
+    }
+  }
+  return resumed;
 }
 
 function searchMatches(body: string): number {
@@ -409,7 +463,7 @@ async function buildCall(
   step: Step,
   state: BucketState,
   tenant: string,
-  lines: readonly string[],
+  seeded: { readonly lines: readonly string[]; readonly contents: readonly string[] },
   knownTrashIds: ReadonlySet<string>,
 ): Promise<Call> {
   if ("args" in step) return explicitCall(step.tool, step.args, state);
@@ -459,8 +513,12 @@ async function buildCall(
     }
     case "write_file": {
       const path = step.flag ? aFile(step.a) : fresh(step.a, step.b);
-      const condition = [{}, { ifNoneMatch: "*" }, { ifMatch: "0".repeat(32) }][step.c % 3];
-      return tool(step.tool, { path, content: mine, ...condition }, [path]);
+      // A guess at a seeded file's whole content (to copy over it later), or the caller's own text;
+      // unconditional, create-only, or conditional on a guessed etag (the MD5 of a seeded file).
+      const guess = pick(seeded.contents, step.b) ?? mine;
+      const content = step.c % 5 === 4 ? guess : mine;
+      const condition = [{}, { ifNoneMatch: "*" }, { ifMatch: await md5(guess) }][step.c % 3];
+      return tool(step.tool, { path, content, ...condition }, [path]);
     }
     case "append_file": {
       const path = step.flag ? aFile(step.a) : fresh(step.a, step.b);
@@ -475,7 +533,7 @@ async function buildCall(
         step.c % 3 === 0
           ? (pick(current.filter(Boolean), step.b) ?? "no such text")
           : step.c % 3 === 1
-            ? (pick(lines, step.b) ?? "no such text")
+            ? (pick(seeded.lines, step.b) ?? "no such text")
             : "no such text";
       return tool(step.tool, { path, edits: [{ oldText, newText: mine.trimEnd() }], dryRun: step.flag }, [path]);
     }
@@ -500,7 +558,7 @@ async function buildCall(
     case "search_file_contents": {
       const path = aPlace(step.a);
       // A seeded line's canary: what an attacker confirming a guess would search for.
-      const pattern = step.b % 3 === 0 ? "line" : (pick(lines, step.b)?.split(" ")[2] ?? "line");
+      const pattern = step.b % 3 === 0 ? "line" : (pick(seeded.lines, step.b)?.split(" ")[2] ?? "line");
       return tool(step.tool, { path, pattern, contextLines: step.c % 3 }, [path]);
     }
     case "move_file":
@@ -508,7 +566,8 @@ async function buildCall(
       // Directories (ancestors of what rules name) half the time.
       const source =
         step.flag && directories.length > 0 ? spelled(pick(directories, step.a)!, step.c, true) : anyPath(step.a);
-      const destination = fresh(step.b, step.c);
+      // Now and then onto an existing file: a copy that finds an identical file there counts it as done.
+      const destination = step.c % 4 === 3 && files.length > 0 ? pick(files, step.b)! : fresh(step.b, step.c);
       return tool(step.tool, { source, destination }, [source, destination]);
     }
     case "delete_file": {
