@@ -36,6 +36,19 @@ const PAYROLL = ["payroll/2026.txt", "payroll/2025.txt", "payroll/q/1.txt", "pay
 
 export const REGRESSIONS: readonly Regression[] = [
   {
+    name: "equality oracles: a copy over a read-denied file, an overwrite conditional on a guessed etag",
+    scenario: scenario(
+      ["payroll/2026.txt", "tmp/keep.txt"],
+      [payrollReadDeny],
+      [
+        { tool: "write_file", args: { path: "tmp/guess.txt", content: "$content:0" } },
+        { tool: "copy_file", args: { source: "tmp/guess.txt", destination: "payroll/2026.txt" } },
+        { tool: "write_file", args: { path: "payroll/2026.txt", content: "mine\n", ifMatch: "$md5:0" } },
+      ],
+      { callerRoles: ["clerk"] },
+    ),
+  },
+  {
     name: "1. a real edit of a read-denied file answers a diff with its lines",
     scenario: scenario(
       PAYROLL,

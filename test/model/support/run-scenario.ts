@@ -443,11 +443,23 @@ function blockedChange(
 }
 
 /** A hand-written step: its arguments as given, `"$trash"` replaced by the first trash entry's id. */
-function explicitCall(name: StepKind, args: Readonly<Record<string, unknown>>, state: BucketState): Call {
+async function explicitCall(
+  name: StepKind,
+  args: Readonly<Record<string, unknown>>,
+  state: BucketState,
+  contents: readonly string[],
+): Promise<Call> {
   const firstTrashId = [...state.trash.keys()].map((key) => parseTrashKey(key).trashId)[0] ?? "0000000000-zzzz";
-  const resolved = Object.fromEntries(
-    Object.entries(args).map(([key, value]) => [key, value === "$trash" ? firstTrashId : value]),
-  );
+  const resolve = async (value: unknown): Promise<unknown> => {
+    if (value === "$trash") return firstTrashId;
+    if (typeof value !== "string") return value;
+    const placeholder = /^\$(content|md5):(\d+)$/.exec(value);
+    if (!placeholder) return value;
+    const content = contents[Number(placeholder[2])] ?? "";
+    return placeholder[1] === "md5" ? md5(content) : content;
+  };
+  const resolved: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(args)) resolved[key] = await resolve(value);
   const named = Object.entries(resolved).flatMap(([key, value]) => {
     if (key === "path" || key === "source" || key === "destination") return [String(value)];
     if (key === "paths" && Array.isArray(value)) return value.map(String);
@@ -466,7 +478,7 @@ async function buildCall(
   seeded: { readonly lines: readonly string[]; readonly contents: readonly string[] },
   knownTrashIds: ReadonlySet<string>,
 ): Promise<Call> {
-  if ("args" in step) return explicitCall(step.tool, step.args, state);
+  if ("args" in step) return explicitCall(step.tool, step.args, state, seeded.contents);
   const { files, directories } = existingPaths(state);
   const all = [...files, ...directories];
   const places = ["", ...directories];

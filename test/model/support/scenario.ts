@@ -49,7 +49,7 @@ export type StepKind = (typeof TOOL_KINDS)[number];
 /**
  * One caller step: the tool, and numbers the runner turns into arguments from the current bucket, or
  * (in hand-written regressions) the arguments themselves; there `"$trash"` stands for the id of the
- * first trash entry in the bucket.
+ * first trash entry in the bucket, `"$content:i"` for seeded file i's content, `"$md5:i"` for its MD5.
  */
 export type Step =
   | { readonly tool: StepKind; readonly a: number; readonly b: number; readonly c: number; readonly flag: boolean }
