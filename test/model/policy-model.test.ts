@@ -19,7 +19,7 @@ import { type RunResult, runScenario, type Violation } from "./support/run-scena
 import { scenarioArbitrary } from "./support/scenario";
 
 /** Sequences per `npm test`: a few minutes of CI at most on a loaded 2-core machine. */
-const DEFAULT_RUNS = 40;
+const DEFAULT_RUNS = 60;
 const MAX_STEPS = 12;
 /** Property runs spent shrinking a failure before reporting the smallest one found so far. */
 const SHRINK_BUDGET = 150;
