@@ -216,6 +216,33 @@ export const REGRESSIONS: readonly Regression[] = [
     ),
   },
   {
+    name: "moving a directory places each object under write rules at its target (found by the model)",
+    scenario: scenario(
+      ["open/hr/.env", "open/hr/a.txt"],
+      [{ id: "no-dotenv-writes", effect: "deny", actions: ["write", "overwrite", "delete"], paths: ["**/.env"] }],
+      [{ tool: "move_file", args: { source: "open/hr/", destination: "open/pé/open" } }],
+      { callerRoles: ["editor"] },
+    ),
+  },
+  {
+    name: "create_directory of the directory a write rule names (dir/** covers dir; found by the model)",
+    scenario: scenario(
+      ["web/a.txt"],
+      [{ id: "web-hr-closed", effect: "deny", actions: ["write", "overwrite", "delete"], paths: ["web/hr/**"] }],
+      [{ tool: "create_directory", args: { path: "web/hr" } }],
+      { callerRoles: ["clerk"] },
+    ),
+  },
+  {
+    name: "append_file to a read-denied file answers the etag of content it may not read (found by the model)",
+    scenario: scenario(
+      ["web/.env"],
+      [{ id: "no-dotenv-reads", effect: "deny", actions: ["read", "list"], paths: ["**/.env"] }],
+      [{ tool: "append_file", args: { path: "web/.env", content: "mine\n" } }],
+      { callerRoles: ["clerk"] },
+    ),
+  },
+  {
     name: "a content search or resources/read never shows a line of a read-denied file",
     scenario: scenario(
       ["payroll/2026.txt", "open/notes.md"],
