@@ -20,7 +20,8 @@
 import { ToolError } from "../errors/tool-error";
 import { type TransferMode, transferAccesses } from "./object-access";
 import type { SandboxPath } from "./sandbox-path";
-import { keepParent, MAX_TREE_OBJECTS, TREE_CONCURRENCY } from "./sandbox-trash";
+import { keepParent } from "./sandbox-trash";
+import { MAX_TREE_OBJECTS, TREE_CONCURRENCY } from "./tree-limits";
 import {
   copyCreateOnly,
   deleteIfUnchanged,

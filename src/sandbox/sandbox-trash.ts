@@ -31,11 +31,10 @@ import {
   type StoredObject,
 } from "./storage";
 import { isTrashId, type StoredKind } from "./storage-keys";
+import { MAX_TREE_OBJECTS, TREE_CONCURRENCY } from "./tree-limits";
 
-/** Objects (files and markers) one recursive delete or restore handles; see docs/tools.md, "Caps, and why". */
-export const MAX_TREE_OBJECTS = 200;
-/** Parallel R2 copies within one tree operation: enough to hide latency, few enough for Workers' connection limit. */
-export const TREE_CONCURRENCY = 4;
+export { MAX_TREE_OBJECTS } from "./tree-limits";
+
 /** Objects one empty_trash call destroys (R2 deletes up to 1000 keys per call). */
 export const MAX_PURGE_OBJECTS = 5000;
 export const MAX_TRASH_PAGE = 1000;
