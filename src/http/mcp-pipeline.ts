@@ -67,6 +67,8 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
     });
   if (refusal) throw new HttpError(refusal);
 
+  // The one gate every R2 access for this caller goes through (src/policy/gate.ts).
+  const gate = createAccessGate(policy, caller, now);
   const meter = createStorageMeter(
     limits.ledger,
     admission.storageKey,
@@ -80,10 +82,11 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
       message: parsed.message,
       principal,
       sandbox: new Sandbox(edge.env.FILES, principal.tenant, {
-        gate: createAccessGate(policy, caller, now),
+        gate,
         meter,
         operations: createWorkflowRunner(edge.env.TREE_OPERATIONS),
       }),
+      gate,
       log: edge.log,
       audit: edge.audit,
       listed:

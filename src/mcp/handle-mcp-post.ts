@@ -23,6 +23,7 @@ import { RETRY_AFTER_SECONDS } from "../errors/retry-after";
 import type { ToolError } from "../errors/tool-error";
 import { confirmationCodec, type UsedConfirmations } from "../policy/confirmation";
 import type { Caller, ToolDecision } from "../policy/decide";
+import type { AccessGate } from "../policy/gate";
 import type { Policy } from "../policy/policy";
 import type { Sandbox } from "../sandbox/sandbox";
 import type { ToolCall } from "../tools/tool-call";
@@ -38,6 +39,8 @@ export interface McpExchange {
   readonly message: JsonRpcMessage;
   readonly principal: Principal;
   readonly sandbox: Sandbox;
+  /** The gate `sandbox` was built with (src/policy/gate.ts). */
+  readonly gate: AccessGate;
   readonly log: RequestLog;
   readonly audit: RequestAudit;
   /** What tools/list shows this caller (toolsList "permitted" filters it). */
@@ -116,6 +119,7 @@ export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
     createMcpServer(exchange.listed, {
       principal: exchange.principal,
       sandbox: exchange.sandbox,
+      gate: exchange.gate,
       log: exchange.log,
       audit: exchange.audit,
       outcome,

@@ -208,23 +208,35 @@ export function mayEverUse(policy: Policy, caller: Caller, scope: Scope, actions
 }
 
 /** What the storage gate refuses an object for; see `judgeObject`. */
-export type ObjectRefusal = Extract<Decision, { effect: "deny" | "require-certificate" | "step-up" }>;
+export type ObjectRefusal = Extract<Decision, { effect: "deny" | "require-certificate" | "step-up" | "confirm" }>;
 
 /**
  * The storage gate's judgement of one object access (src/policy/gate.ts): the path rules that hold
  * whatever the call declared. `deny` refuses, `require-certificate` needs a certificate authentication
- * accepted, `step-up` needs the login the call was made with to satisfy it. Scopes, `limit` (bytes are
- * a call's, not an object's) and `confirm` (a question asked once per call, before it runs, from its
- * declared accesses) are the call's decision, not the object's. Undefined: the access may proceed.
+ * accepted, `step-up` needs the login the call was made with to satisfy it, `confirm` needs the call to
+ * have been confirmed by a human (asked once per call, before it runs, from its declared accesses; an
+ * object a confirm rule covers in an unconfirmed call is refused). Scopes and `limit` (bytes are a
+ * call's, not an object's) are the call's decision. Undefined: the access may proceed.
  */
-export function judgeObject(policy: Policy, caller: Caller, access: Access, now: number): ObjectRefusal | undefined {
+export function judgeObject(
+  policy: Policy,
+  caller: Caller,
+  access: Access,
+  now: number,
+  confirmed = false,
+): ObjectRefusal | undefined {
   const roles = effectiveRoles(policy, caller);
   let certificate: ObjectRefusal | undefined;
   let stepUp: ObjectRefusal | undefined;
+  let confirm: ObjectRefusal | undefined;
   for (const compiled of policy.rules) {
     const rule = compiled.rule;
-    if (rule.effect !== "deny" && rule.effect !== "require-certificate" && rule.effect !== "step-up") continue;
+    if (rule.effect === "limit") continue;
     if (!appliesToCaller(compiled, roles) || !matchesAccess(compiled, access)) continue;
+    if (rule.effect === "confirm") {
+      if (!confirmed) confirm ??= { effect: "confirm", rule: rule.id, conditions: [] };
+      continue;
+    }
     if (rule.effect === "deny") return { effect: "deny", rule: rule.id, action: access.action, path: access.path };
     if (rule.effect === "require-certificate") {
       if (!caller.certificateVerified) certificate ??= { effect: "require-certificate", rule: rule.id };
@@ -241,5 +253,5 @@ export function judgeObject(policy: Policy, caller: Caller, access: Access, now:
       };
     }
   }
-  return certificate ?? stepUp;
+  return certificate ?? stepUp ?? confirm;
 }

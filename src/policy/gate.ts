@@ -27,6 +27,11 @@ export interface AccessGate {
   require(action: Action, path: string): void;
   /** Whether `action` on `path` is allowed (for filtering what a result shows). */
   permits(action: Action, path: string): boolean;
+  /**
+   * The call was confirmed by a human (src/mcp/confirmation-step.ts): objects `confirm` rules cover are
+   * allowed from now on, for this call and its background steps.
+   */
+  markConfirmed(): void;
   /** What a background operation carries to judge its steps as this gate would (see `gateFromCarried`). */
   readonly carried: CarriedDecisionInputs;
 }
@@ -42,20 +47,28 @@ export interface CarriedDecisionInputs {
   readonly decidedAt: number;
   /** The policy document the call was decided under (null: no ACCESS_POLICY, scopes alone). */
   readonly policy: PolicyDocument | null;
+  /** The call was confirmed by a human before it started the operation. */
+  readonly confirmed: boolean;
 }
 
 function refusalError(refusal: ObjectRefusal, shownPath: string | null): ToolError {
   const shown: ObjectRefusal = refusal.effect === "deny" ? { ...refusal, path: shownPath } : refusal;
-  const message = describeRefusal(shown, "This call");
+  const message =
+    refusal.effect === "confirm"
+      ? `Part of this call needs a human confirmation (rule ${refusal.rule}) that it did not ask for; nothing was changed. Name that path in the call to be asked.`
+      : describeRefusal(shown, "This call");
   const details = { rule: refusal.rule, action: refusal.effect === "deny" ? refusal.action : "" };
-  return new ToolError(
-    refusal.effect === "require-certificate" ? "certificate_required" : "policy_denied",
-    message,
-    details,
-  );
+  const code =
+    refusal.effect === "require-certificate"
+      ? "certificate_required"
+      : refusal.effect === "confirm"
+        ? "confirmation_required"
+        : "policy_denied";
+  return new ToolError(code, message, details);
 }
 
-export function createAccessGate(policy: Policy, caller: Caller, now: number): AccessGate {
+export function createAccessGate(policy: Policy, caller: Caller, now: number, confirmedAtStart = false): AccessGate {
+  let confirmed = confirmedAtStart;
   // Listings ask about many names with few distinct answers; judging is pure, so answers are memoised
   // for the gate's (one call's) lifetime.
   const answers = new Map<string, ObjectRefusal | null>();
@@ -63,7 +76,7 @@ export function createAccessGate(policy: Policy, caller: Caller, now: number): A
     const key = `${action}\u0000${path}`;
     let answer = answers.get(key);
     if (answer === undefined) {
-      answer = judgeObject(policy, caller, { action, path }, now) ?? null;
+      answer = judgeObject(policy, caller, { action, path }, now, confirmed) ?? null;
       answers.set(key, answer);
     }
     return answer;
@@ -74,15 +87,26 @@ export function createAccessGate(policy: Policy, caller: Caller, now: number): A
       if (refusal) throw refusalError(refusal, judge("list", path) === null ? path : null);
     },
     permits: (action, path) => judge(action, path) === null,
-    carried: {
-      scopes: [...caller.scopes],
-      roles: [...caller.roles],
-      authTime: caller.authTime,
-      acr: caller.acr,
-      certificateVerified: caller.certificateVerified,
-      decidedAt: now,
-      policy: policy.document ?? null,
+    markConfirmed() {
+      confirmed = true;
+      answers.clear();
     },
+    get carried() {
+      return carried(policy, caller, now, confirmed);
+    },
+  };
+}
+
+function carried(policy: Policy, caller: Caller, now: number, confirmed: boolean): CarriedDecisionInputs {
+  return {
+    scopes: [...caller.scopes],
+    roles: [...caller.roles],
+    authTime: caller.authTime,
+    acr: caller.acr,
+    certificateVerified: caller.certificateVerified,
+    decidedAt: now,
+    policy: policy.document ?? null,
+    confirmed,
   };
 }
 
@@ -105,5 +129,5 @@ export function gateFromCarried(carried: CarriedDecisionInputs): AccessGate {
     acr: carried.acr,
     certificateVerified: carried.certificateVerified,
   };
-  return createAccessGate(policy, caller, carried.decidedAt);
+  return createAccessGate(policy, caller, carried.decidedAt, carried.confirmed);
 }

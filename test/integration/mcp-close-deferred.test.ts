@@ -30,6 +30,7 @@ const principal: Principal = {
 };
 
 function exchange(defer?: (work: Promise<unknown>) => void) {
+  const gate = testGate();
   const message = { jsonrpc: "2.0", id: 7, method: "tools/list", params: {} };
   const request = new Request("https://files.example.test/mcp", {
     method: "POST",
@@ -41,7 +42,8 @@ function exchange(defer?: (work: Promise<unknown>) => void) {
     audit: createRequestAudit("req-close", requestOriginOf(request)),
     message,
     principal,
-    sandbox: new Sandbox(env.FILES, principal.tenant, { gate: testGate() }),
+    sandbox: new Sandbox(env.FILES, principal.tenant, { gate }),
+    gate,
     log: createRequestLog("req-close", Date.now, () => {}),
     listed: TOOLS,
     call: undefined,

@@ -64,9 +64,11 @@ function seam(
   );
   const who = principal(tenant, scopes, options.roles);
   const audit = createRequestAudit("req-seam", {}, { now: () => 0 });
+  const gate = testGate();
   const context: Omit<SeamContext, "call"> = {
     principal: who,
-    sandbox: new Sandbox(env.FILES, tenant, { gate: testGate() }),
+    sandbox: new Sandbox(env.FILES, tenant, { gate }),
+    gate,
     log,
     audit,
     outcome: {},

@@ -237,7 +237,7 @@ describe("confirm-purge on MCP 2026-07-28", () => {
     });
     expect(first.isError).toBeFalsy();
     const accepted = exchanges.filter((exchange) => exchange.body.method === "tools/call").at(-1)?.body;
-    expect((accepted?.params as { requestState?: string }).requestState).toMatch(/^v1\./);
+    expect((accepted?.params as { requestState?: string } | undefined)?.requestState).toMatch(/^v1\./);
 
     const logs = captureLogs();
     let replayed: { result?: { isError?: boolean; content: { text: string }[] } };
