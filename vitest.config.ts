@@ -5,7 +5,7 @@
  *
  * Two projects share the Worker's set-up: `worker` (everything under test/ but test/model/) and
  * `policy-model` (test/model/: the model-based search for policy bypasses, docs/development.md), which
- * runs the same Worker with the background threshold of directory operations lowered to 3 objects so
+ * runs the same Worker with the background threshold of directory operations lowered to 2 objects so
  * that small random trees reach the Workflow path too.
  */
 import { generateKeyPairSync } from "node:crypto";

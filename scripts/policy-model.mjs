@@ -6,7 +6,8 @@
  * and `--seed S --path P` runs exactly that counterexample again. `--survey` runs N sequences without
  * stopping or shrinking and prints every violation found, grouped by tool and invariant.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 
 const USAGE = "usage: npm run test:policy-model -- [--runs N] [--seed S] [--path P] [--survey]";
@@ -41,14 +42,31 @@ if (options.runs !== undefined && Number(options.runs) < 1) {
   process.exit(2);
 }
 
-const result = spawnSync("vitest", ["run", "--project", "policy-model"], {
-  stdio: "inherit",
-  env: {
-    ...process.env,
-    POLICY_MODEL_RUNS: options.runs ?? "",
-    POLICY_MODEL_SEED: options.seed ?? "",
-    POLICY_MODEL_PATH: options.path ?? "",
-    POLICY_MODEL_SURVEY: options.survey ? "1" : "",
-  },
+const env = {
+  ...process.env,
+  POLICY_MODEL_RUNS: options.runs ?? "",
+  POLICY_MODEL_SEED: options.seed ?? "",
+  POLICY_MODEL_PATH: options.path ?? "",
+  POLICY_MODEL_SURVEY: options.survey ? "1" : "",
+};
+if (!options.survey) {
+  const result = spawnSync("vitest", ["run", "--project", "policy-model"], { stdio: "inherit", env });
+  process.exit(result.status ?? 1);
+}
+
+// A survey prints its summary on the console: show the run's console without the Worker's request log.
+const survey = spawn("vitest", ["run", "--project", "policy-model", "--silent=false"], {
+  stdio: ["ignore", "pipe", "pipe"],
+  env: { ...env, NO_COLOR: "1" },
 });
-process.exit(result.status ?? 1);
+const workerLog = (line) =>
+  line.startsWith('{"kind":') || /^(stdout|stderr) \|/.test(line) || line.startsWith("WARNING: UPSTASH");
+for (const [stream, write] of [
+  [survey.stdout, (line) => console.log(line)],
+  [survey.stderr, (line) => console.error(line)],
+]) {
+  createInterface({ input: stream }).on("line", (line) => {
+    if (!workerLog(line)) write(line);
+  });
+}
+survey.on("close", (code) => process.exit(code ?? 1));

@@ -4,7 +4,7 @@
  * confirm / require-certificate rules with `**`, braces, bare directory names, NFD-pasted globs, roles
  * and unlessRoles), trash the admin left, and a sequence of every tool (moves and copies of ancestors,
  * restores elsewhere, real and dry edits, not-found edits, searches, listings, trees, trash, resources,
- * background directory operations: this project lowers their threshold to 3 objects). The reference
+ * background directory operations: this project lowers their threshold to 2 objects). The reference
  * model (test/model/support/) checks every answer; see run-scenario.ts for the four invariants.
  *
  * `npm test` runs a bounded number of sequences; `npm run test:policy-model -- --runs N` runs more
@@ -74,9 +74,15 @@ describe("the access policy holds for every object any call touches", () => {
     const byKind = new Map<string, { count: number; example: string }>();
     let failing = 0;
     let calls = 0;
+    let steps = 0;
+    let succeeded = 0;
+    let background = 0;
     for (const [index, scenario] of scenarios.entries()) {
       const result: RunResult = await runScenario(scenario, { key, stopAtFirst: false });
       calls += result.calls;
+      steps += scenario.steps.length;
+      succeeded += result.succeeded;
+      background += result.background;
       if (result.violations.length > 0) failing++;
       for (const violation of result.violations) {
         const kind = `${violation.call.split(" ")[0]} / ${violation.invariant} / ${violation.effect}`;
@@ -92,7 +98,11 @@ describe("the access policy holds for every object any call touches", () => {
     const lines = [...byKind.entries()]
       .sort((a, b) => b[1].count - a[1].count)
       .map(([kind, { count, example }]) => `${String(count).padStart(5)}  ${kind}\n         e.g. ${example}`);
-    // The summary is the failure message, so it shows without the Worker's request logs.
+    // Printed (the script shows this run's console) and, when anything was found, the failure message.
+    console.log(
+      `policy-model survey: ${scenarios.length} sequences (seed ${settings.seed ?? "random"}), ${steps} steps ` +
+        `(${succeeded} succeeded, ${background} in the background), ${calls} calls, ${failing} with violations`,
+    );
     expect(
       `${scenarios.length} sequences (seed ${settings.seed ?? "random"}), ${calls} calls, ${failing} with violations` +
         `${lines.length > 0 ? `:\n${lines.join("\n")}` : ""}`,

@@ -57,6 +57,9 @@ export interface Violation {
 export interface RunResult {
   readonly violations: Violation[];
   readonly calls: number;
+  /** The caller's steps that succeeded, and those that went on in the background (Workflows). */
+  readonly succeeded: number;
+  readonly background: number;
 }
 
 const CONFIRMATION_SECRET = "policy-model-confirmation-secret-0123456789";
@@ -165,6 +168,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   );
 
   let calls = 0;
+  let succeededSteps = 0;
+  let background = 0;
   const send = async (
     env: Env,
     token: string,
@@ -267,6 +272,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const cf = CERTIFICATES[scenario.callerCertificate];
     const answer = await send(callerEnv, callerToken, call.method, call.params, cf);
     const answers = [answer, ...(await settle(callerEnv, callerToken, answer, cf))];
+    if (answers.length > 1) background++;
+    if (succeeded(answer.body)) succeededSteps++;
     const after = await snapshot(tenant);
     await observe(after);
     for (const key of [...state.trash.keys(), ...after.trash.keys()]) {
@@ -354,7 +361,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     state = after;
     if (options.stopAtFirst && violations.length > 0) break;
   }
-  return { violations: dedupe(violations), calls };
+  return { violations: dedupe(violations), calls, succeeded: succeededSteps, background };
 }
 
 /** What an edit_file answer tells about the file's content, if anything: a diff, or a match verdict. */
@@ -499,6 +506,12 @@ async function buildCall(
     const path = pick(places, n) ?? "";
     return spelled(path, step.c, true);
   };
+  // Directories the lowered threshold sends to the background (more than 2 objects) first.
+  const objectsBelow = (directory: string) =>
+    [...state.files.keys()].filter((key) => key.startsWith(`${directory}/`)).length;
+  const large = directories.filter((directory) => objectsBelow(directory) > 2);
+  const aDirectory = (n: number): string =>
+    spelled(pick(n % 3 === 0 ? directories : large.length > 0 ? large : directories, n)!, step.c, true);
   const aFile = (n: number): string => pick(files, n) ?? pick(all, n) ?? "open/a.txt";
   const mine = `mine ${step.a}-${step.b}-${step.c}\n`;
   const tool = (name: string, args: Record<string, unknown>, named: string[]): Call => ({
@@ -576,14 +589,13 @@ async function buildCall(
     case "move_file":
     case "copy_file": {
       // Directories (ancestors of what rules name) half the time.
-      const source =
-        step.flag && directories.length > 0 ? spelled(pick(directories, step.a)!, step.c, true) : anyPath(step.a);
+      const source = step.flag && directories.length > 0 ? aDirectory(step.a) : anyPath(step.a);
       // Now and then onto an existing file: a copy that finds an identical file there counts it as done.
       const destination = step.c % 4 === 3 && files.length > 0 ? pick(files, step.b)! : fresh(step.b, step.c);
       return tool(step.tool, { source, destination }, [source, destination]);
     }
     case "delete_file": {
-      const path = anyPath(step.a);
+      const path = step.flag && directories.length > 0 ? aDirectory(step.a) : anyPath(step.a);
       return tool(step.tool, { path, recursive: step.flag }, [path]);
     }
     case "list_trash":

@@ -158,7 +158,7 @@ const step = fc.record({
 
 export function scenarioArbitrary(options: { maxSteps: number }): fc.Arbitrary<Scenario> {
   return fc.record({
-    files: fc.uniqueArray(filePath, { minLength: 2, maxLength: 9 }),
+    files: fc.uniqueArray(filePath, { minLength: 2, maxLength: 12 }),
     emptyDirectories: fc.uniqueArray(directoryPath, { maxLength: 1 }),
     rules,
     callerRoles: fc.subarray<Role>(["clerk", "editor", "viewer", "admin"], { minLength: 1, maxLength: 2 }),
