@@ -110,6 +110,13 @@ function spelled(path: string, n: number, directory: boolean): string {
   }
 }
 
+/** search_file_contents' cursor format ("c1." + base64url of {f, o, l}), written the way a client could. */
+function forgeSearchCursor(relative: string): string {
+  const bytes = new TextEncoder().encode(JSON.stringify({ f: relative, o: 0, l: 1 }));
+  const base64 = btoa(String.fromCharCode(...bytes));
+  return `c1.${base64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}`;
+}
+
 async function md5(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("MD5", new TextEncoder().encode(text)));
   return [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("");
@@ -267,6 +274,38 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
   for (let index = 0; index < scenario.steps.length; index++) {
     const step = scenario.steps[index]!;
+    if (step.tool === "admin:write_file" || step.tool === "admin:delete_file") {
+      const call = await buildCall(
+        { ...step, tool: step.tool === "admin:write_file" ? "write_file" : "delete_file" },
+        state,
+        tenant,
+        { lines, contents: seededContents },
+        knownTrashIds,
+      );
+      const args = call.params.arguments as Record<string, unknown>;
+      if (step.tool === "admin:write_file") {
+        // Fresh canaries, secret when the caller may not read where the admin put them.
+        const path = canonicalPath(String(args.path));
+        const fileLines = [0, 1].map((line) => `line ${line} ${tag}a${index}l${line}z`);
+        const blocking = oracle.blocked("read", path);
+        if (blocking) {
+          for (let line = 0; line < fileLines.length; line++)
+            secrets.set(`${tag}a${index}l${line}z`, { origin: path, rule: blocking.rule });
+        }
+        lines.push(...fileLines);
+        seededContents.push(`${fileLines.join("\n")}\n`);
+        args.content = seededContents.at(-1);
+        delete args.ifMatch;
+        delete args.ifNoneMatch;
+      } else {
+        args.recursive = true;
+      }
+      const done = await send(adminEnv, adminToken, "tools/call", call.params);
+      await settle(adminEnv, adminToken, done);
+      state = await snapshot(tenant);
+      await observe(state);
+      continue;
+    }
     const call = await buildCall(step, state, tenant, { lines, contents: seededContents }, knownTrashIds);
     for (const raw of call.named) mention(raw);
     const cf = CERTIFICATES[scenario.callerCertificate];
@@ -584,7 +623,14 @@ async function buildCall(
       const path = aPlace(step.a);
       // A seeded line's canary: what an attacker confirming a guess would search for.
       const pattern = step.b % 3 === 0 ? "line" : (pick(seeded.lines, step.b)?.split(" ")[2] ?? "line");
-      return tool(step.tool, { path, pattern, contextLines: step.c % 3 }, [path]);
+      // Now and then with a forged resume cursor (the format is plain base64 JSON) that points at a
+      // file below the searched directory, as if an earlier page had stopped inside it.
+      const base = canonicalPath(path);
+      const below = files.filter((file) => base === "" || file.startsWith(`${base}/`));
+      const target = step.flag && step.c % 2 === 0 ? pick(below, step.b) : undefined;
+      const cursor =
+        target === undefined ? {} : { cursor: forgeSearchCursor(base === "" ? target : target.slice(base.length + 1)) };
+      return tool(step.tool, { path, pattern, contextLines: step.c % 3, ...cursor }, [path]);
     }
     case "move_file":
     case "copy_file": {
@@ -628,6 +674,9 @@ async function buildCall(
       return tool(step.tool, {}, []);
     case "resources/list":
       return { method: "resources/list", name: "resources/list", params: {}, named: [] };
+    case "admin:write_file":
+    case "admin:delete_file":
+      throw new Error(`${step.tool} is run by the admin, not built as a caller's call`);
     case "resources/read": {
       const path = aFile(step.a);
       return { method: "resources/read", name: "resources/read", params: { uri: toResourceUri(path) }, named: [path] };

@@ -44,7 +44,12 @@ export const TOOL_KINDS = [
   "resources/list",
   "resources/read",
 ] as const;
-export type StepKind = (typeof TOOL_KINDS)[number];
+/**
+ * Steps of the admin (the same tenant, no ACCESS_POLICY) between the caller's: new content appears at
+ * paths the caller may not read (its canaries are secret from then on), and entries reach the trash.
+ */
+export const ADMIN_KINDS = ["admin:write_file", "admin:delete_file"] as const;
+export type StepKind = (typeof TOOL_KINDS)[number] | (typeof ADMIN_KINDS)[number];
 
 /**
  * One caller step: the tool, and numbers the runner turns into arguments from the current bucket, or
@@ -149,6 +154,7 @@ const step = fc.record({
       ),
     },
     { weight: 2, arbitrary: fc.constantFrom<StepKind>(...TOOL_KINDS) },
+    { weight: 1, arbitrary: fc.constantFrom<StepKind>(...ADMIN_KINDS) },
   ),
   a: fc.nat({ max: 999 }),
   b: fc.nat({ max: 999 }),
