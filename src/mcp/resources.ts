@@ -17,8 +17,7 @@
  */
 import { ProtocolErrorCode, type Resource, type Server } from "@modelcontextprotocol/server";
 import type { Decision, FactOutcome } from "../audit/audit-facts";
-import { errorDetail } from "../errors/error-detail";
-import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import { ToolError } from "../errors/tool-error";
 import { toBase64 } from "../files/base64";
 import { MAX_MEDIA_READ_BYTES } from "../files/limits";
 import { FALLBACK_MEDIA_TYPE, mediaKind, mediaTypeFor } from "../files/media-type";
@@ -27,9 +26,9 @@ import { decide } from "../policy/decide";
 import { effectiveScopes } from "../policy/effective-scopes";
 import { describeRefusal } from "../policy/refusal";
 import type { SandboxPath } from "../sandbox/sandbox";
-import { PathRefusedError } from "../sandbox/sandbox-path";
 import { touch } from "../tools/tool-access";
-import { JsonRpcError, type SeamContext } from "./tool-seam";
+import { JsonRpcError, mapCallFailure } from "./call-failure";
+import type { SeamContext } from "./tool-seam";
 
 export const RESOURCE_SCHEME = "r2-files";
 const URI_PREFIX = `${RESOURCE_SCHEME}:///`;
@@ -124,38 +123,24 @@ async function guarded<T>(
     record("ok", bytesRead !== undefined ? { bytesRead } : {});
     return result as T;
   } catch (error) {
-    if (error instanceof ToolError) {
-      if (error instanceof PathRefusedError) {
-        decision = { allowed: false, rule: `path:${error.rule}` };
-        log.security({ type: "path_refused", reason: error.rule, tool: kind });
-      }
-      record(decision.allowed ? "client_error" : "denied", { errorCode: error.code });
-      log.set({ outcome: "client_error", errorCode: error.code });
-      const code =
-        error.code === "not_found"
-          ? ProtocolErrorCode.ResourceNotFound
-          : error.code === "forbidden"
-            ? ProtocolErrorCode.InvalidRequest
-            : ProtocolErrorCode.InvalidParams;
-      throw new JsonRpcError(code, `[${error.code}] ${error.message}`);
-    }
-    if (error instanceof DependencyUnavailableError) {
-      record("unavailable", { errorCode: `${error.dependency}_unavailable` });
-      context.outcome.failure = "unavailable";
-      log.set({ outcome: "unavailable", errorCode: `${error.dependency}_unavailable` });
-      log.security({
-        type: "dependency_unavailable",
-        reason: error.dependency,
-        tool: kind,
-        detail: errorDetail(error.cause),
-      });
-      throw new JsonRpcError(ProtocolErrorCode.InternalError, "Storage is temporarily unavailable; retry later.");
-    }
-    context.outcome.failure = "internal";
-    record("server_error", { errorCode: "internal_error" });
-    log.set({ outcome: "server_error", errorCode: "internal_error" });
-    log.security({ type: "internal_error", reason: "unhandled_exception", tool: kind, detail: errorDetail(error) });
-    throw new JsonRpcError(ProtocolErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
+    const fault = mapCallFailure(error, {
+      name: kind,
+      log,
+      outcome: context.outcome,
+      decision,
+      callerFault: "client_error",
+      record: (outcome, made, extra) =>
+        audit.file({ tool: kind, paths: [...paths], outcome, decision: made, ...extra }),
+    });
+    // A caller's mistake is a JSON-RPC error naming it: -32002 for a missing resource (2026-07-28 asks
+    // for it, the SDK sends it in both eras), -32600 for a missing scope, -32602 otherwise.
+    const code =
+      fault.code === "not_found"
+        ? ProtocolErrorCode.ResourceNotFound
+        : fault.code === "forbidden"
+          ? ProtocolErrorCode.InvalidRequest
+          : ProtocolErrorCode.InvalidParams;
+    throw new JsonRpcError(code, `[${fault.code}] ${fault.message}`);
   }
 }
 
