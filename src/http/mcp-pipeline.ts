@@ -18,6 +18,7 @@
 import type { Context } from "hono";
 import { createStorageMeter } from "../limits/storage-meter";
 import { handleMcpPost } from "../mcp/handle-mcp-post";
+import { resourceCallOf } from "../mcp/resources";
 import { createWorkflowRunner } from "../operations/workflow-runner";
 import { mayEverUse } from "../policy/decide";
 import { createAccessGate } from "../policy/gate";
@@ -27,7 +28,7 @@ import { parseToolCall } from "../tools/tool-call";
 import { admit } from "./admission";
 import type { AppEnv } from "./app-env";
 import { authenticate } from "./authenticate";
-import { authorizeCall, httpRefusal, toCaller } from "./authorize";
+import { authorizableToolCall, authorizeCall, httpRefusal, toCaller } from "./authorize";
 import { readMessage } from "./body";
 import { openEdge } from "./edge";
 import { refuseBlockedIp } from "./ip-block";
@@ -41,9 +42,10 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
   const { config, limits } = edge.state;
   const { policy } = config;
   const call = parseToolCall(parsed.message, findTool);
+  const authorizable = call ? authorizableToolCall(call) : resourceCallOf(parsed.message);
   const caller = toCaller(principal);
   const now = Math.floor(Date.now() / 1000);
-  const decision = authorizeCall(call, {
+  const decision = authorizeCall(authorizable, {
     policy,
     caller,
     now,
@@ -56,8 +58,10 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
     typeof (parsed.message.params as { requestState?: unknown } | undefined)?.requestState === "string";
   const refused = decision !== undefined && decision.decision.effect !== "allow" && !answering;
   const admission = await admit(edge, principal, parsed, { chargeQuotas: !refused, call });
+  // Resource requests are answered by the seam as JSON-RPC errors naming the rule (no challenge).
   const refusal =
     decision &&
+    call &&
     httpRefusal(decision, {
       resourceMetadataUrl: edge.state.resourceMetadataUrl,
       grantedScopes: principal.scopes,

@@ -28,10 +28,10 @@ import type { Policy } from "../policy/policy";
 import type { Sandbox } from "../sandbox/sandbox";
 import type { ToolCall } from "../tools/tool-call";
 import type { ToolDefinition } from "../tools/tool-definition";
+import type { CallOutcome } from "./call-failure";
 import { type ConfirmationChannel, declaresFormElicitation } from "./confirmation-step";
 import type { JsonRpcMessage } from "./json-rpc-message";
 import { createMcpServer } from "./mcp-server";
-import type { CallOutcome } from "./tool-seam";
 
 export interface McpExchange {
   /** The POST whose body was already read; `message` is that body, parsed. */

@@ -21,8 +21,9 @@ import {
 } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import type { ToolDefinition } from "../tools/tool-definition";
+import { JsonRpcError } from "./call-failure";
 import { registerResources } from "./resources";
-import { JsonRpcError, runTool, type SeamContext } from "./tool-seam";
+import { runTool, type SeamContext } from "./tool-seam";
 
 export const SERVER_INFO = { name: "r2-files-mcp", title: "R2 Files", version: "0.1.0" } as const;
 

@@ -17,26 +17,24 @@
  */
 import { ProtocolErrorCode, type Resource, type Server } from "@modelcontextprotocol/server";
 import type { Decision, FactOutcome } from "../audit/audit-facts";
-import { errorDetail } from "../errors/error-detail";
-import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import { ToolError } from "../errors/tool-error";
 import { toBase64 } from "../files/base64";
 import { MAX_MEDIA_READ_BYTES } from "../files/limits";
 import { FALLBACK_MEDIA_TYPE, mediaKind, mediaTypeFor } from "../files/media-type";
 import type { Access } from "../policy/access";
-import { decide } from "../policy/decide";
 import { effectiveScopes } from "../policy/effective-scopes";
 import { describeRefusal } from "../policy/refusal";
 import type { SandboxPath } from "../sandbox/sandbox";
-import { PathRefusedError } from "../sandbox/sandbox-path";
 import { touch } from "../tools/tool-access";
-import { JsonRpcError, type SeamContext } from "./tool-seam";
+import { JsonRpcError, mapCallFailure } from "./call-failure";
+import type { SeamContext } from "./tool-seam";
 
 export const RESOURCE_SCHEME = "r2-files";
 const URI_PREFIX = `${RESOURCE_SCHEME}:///`;
 /** Files per resources/list page, and stored objects one page may walk past to find them. */
 export const RESOURCE_PAGE = 100;
 const RESOURCE_PAGE_VISITS = 1000;
-const READ_SCOPE = "files:read";
+const READ_SCOPE = "files:read" as const;
 
 export const RESOURCE_TEMPLATE = {
   uriTemplate: `${URI_PREFIX}{+path}`,
@@ -65,6 +63,34 @@ export function parseResourceUri(uri: string): string {
   }
 }
 
+/**
+ * A resource request as the one authorize step judges it (src/http/authorize.ts): the `files:read`
+ * scope, and what it touches, as the tools that read the same files declare it (`read` the file for
+ * resources/read, `list` the root for resources/list, whose entries the storage gate filters). A URI that
+ * does not parse touches nothing; the seam then reports it. Undefined for any other method.
+ */
+export function resourceCallOf(message: {
+  readonly method?: unknown;
+  readonly params?: unknown;
+}): { readonly name: string; readonly scope: "files:read"; readonly accesses: readonly Access[] } | undefined {
+  const { method } = message;
+  if (method === "resources/list") return { name: method, scope: READ_SCOPE, accesses: [{ action: "list", path: "" }] };
+  if (method === "resources/templates/list") return { name: method, scope: READ_SCOPE, accesses: [] };
+  if (method !== "resources/read") return undefined;
+  const uri = (message.params as { uri?: unknown } | undefined)?.uri;
+  try {
+    if (typeof uri !== "string") return { name: method, scope: READ_SCOPE, accesses: [] };
+    return {
+      name: method,
+      scope: READ_SCOPE,
+      accesses: [touch("read", parseResourceUri(uri), "uri", { allowRoot: false })],
+    };
+  } catch (error) {
+    if (error instanceof ToolError) return { name: method, scope: READ_SCOPE, accesses: [] };
+    throw error;
+  }
+}
+
 /** The path an audit event names: canonical when the URI parses, else the raw URI (capped) as evidence. */
 function auditPath(uri: string): string {
   try {
@@ -89,143 +115,109 @@ async function guarded<T>(
   context: SeamContext,
   kind: string,
   paths: readonly string[],
-  access: () => readonly Access[],
   work: () => Promise<T & { bytesRead?: number }>,
 ): Promise<T> {
   const { log, audit } = context;
   log.set({ tool: kind });
-  let decision: Decision = { allowed: true, rule: `scope:${READ_SCOPE}` };
+  const verdict = context.decision;
+  let decision: Decision = {
+    allowed: verdict?.decision.effect === "allow",
+    rule: verdict?.decision.rule ?? `scope:${READ_SCOPE}`,
+  };
   const record = (outcome: FactOutcome, extra: { errorCode?: string; bytesRead?: number } = {}) =>
     audit.file({ tool: kind, paths: [...paths], outcome, decision, ...extra });
   try {
+    // Authorised at the edge like a tool call (src/http/authorize.ts, from `resourceCallOf`): the access
+    // policy judges resources like the tools that read the same files, so a rule cannot be bypassed
+    // through resources. No decision for this very request is a bug, and runs nothing.
+    if (verdict === undefined || verdict.tool !== kind) throw new Error(`no policy decision for ${kind}`);
+    const made = verdict.decision;
+    if (made.effect === "insufficient-scope" || made.effect === "not-entitled") {
+      throw new ToolError("forbidden", `Reading resources needs the ${READ_SCOPE} scope.`, { rule: made.rule });
+    }
+    if (made.effect !== "allow") {
+      throw new ToolError("policy_denied", describeRefusal(made, kind), { rule: made.rule });
+    }
     if (!effectiveScopes(context.policy, context.caller).has(READ_SCOPE)) {
       decision = { allowed: false, rule: `scope:${READ_SCOPE}` };
       log.security({ type: "scope_refused", reason: "insufficient_scope", tool: kind, scope: READ_SCOPE });
       throw new ToolError("forbidden", `Reading resources needs the ${READ_SCOPE} scope.`);
-    }
-    // The access policy judges resources like the tools that read the same files (read_*: `read`,
-    // listings: `list`), so a rule cannot be bypassed through resources/read. Resources are decided here,
-    // not at the edge: a step-up or confirmation rule refuses them as an error naming the rule.
-    const verdict = decide(context.policy, {
-      caller: context.caller,
-      scope: READ_SCOPE,
-      accesses: access(),
-      now: Math.floor(Date.now() / 1000),
-      confirmed: false,
-    });
-    log.set({ decision: verdict.effect, rule: verdict.rule });
-    if (verdict.effect !== "allow") {
-      decision = { allowed: false, rule: verdict.rule };
-      log.security({ type: "policy_refused", reason: verdict.effect, rule: verdict.rule, tool: kind });
-      throw new ToolError("policy_denied", describeRefusal(verdict, kind), { rule: verdict.rule });
     }
     const { bytesRead, ...result } = await work();
     log.set({ outcome: "ok" });
     record("ok", bytesRead !== undefined ? { bytesRead } : {});
     return result as T;
   } catch (error) {
-    if (error instanceof ToolError) {
-      if (error instanceof PathRefusedError) {
-        decision = { allowed: false, rule: `path:${error.rule}` };
-        log.security({ type: "path_refused", reason: error.rule, tool: kind });
-      }
-      record(decision.allowed ? "client_error" : "denied", { errorCode: error.code });
-      log.set({ outcome: "client_error", errorCode: error.code });
-      const code =
-        error.code === "not_found"
-          ? ProtocolErrorCode.ResourceNotFound
-          : error.code === "forbidden"
-            ? ProtocolErrorCode.InvalidRequest
-            : ProtocolErrorCode.InvalidParams;
-      throw new JsonRpcError(code, `[${error.code}] ${error.message}`);
-    }
-    if (error instanceof DependencyUnavailableError) {
-      record("unavailable", { errorCode: `${error.dependency}_unavailable` });
-      context.outcome.failure = "unavailable";
-      log.set({ outcome: "unavailable", errorCode: `${error.dependency}_unavailable` });
-      log.security({
-        type: "dependency_unavailable",
-        reason: error.dependency,
-        tool: kind,
-        detail: errorDetail(error.cause),
-      });
-      throw new JsonRpcError(ProtocolErrorCode.InternalError, "Storage is temporarily unavailable; retry later.");
-    }
-    context.outcome.failure = "internal";
-    record("server_error", { errorCode: "internal_error" });
-    log.set({ outcome: "server_error", errorCode: "internal_error" });
-    log.security({ type: "internal_error", reason: "unhandled_exception", tool: kind, detail: errorDetail(error) });
-    throw new JsonRpcError(ProtocolErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
+    const fault = mapCallFailure(error, {
+      name: kind,
+      log,
+      outcome: context.outcome,
+      decision,
+      callerFault: "client_error",
+      record: (outcome, made, extra) =>
+        audit.file({ tool: kind, paths: [...paths], outcome, decision: made, ...extra }),
+    });
+    // A caller's mistake is a JSON-RPC error naming it: -32002 for a missing resource (2026-07-28 asks
+    // for it, the SDK sends it in both eras), -32600 for a missing scope, -32602 otherwise.
+    const code =
+      fault.code === "not_found"
+        ? ProtocolErrorCode.ResourceNotFound
+        : fault.code === "forbidden"
+          ? ProtocolErrorCode.InvalidRequest
+          : ProtocolErrorCode.InvalidParams;
+    throw new JsonRpcError(code, `[${fault.code}] ${fault.message}`);
   }
 }
 
 export function registerResources(server: Server, context: SeamContext): void {
   const { sandbox } = context;
   server.setRequestHandler("resources/list", (request) =>
-    guarded(
-      context,
-      "resources/list",
-      ["/"],
-      () => [{ action: "list", path: "" }],
-      async () => {
-        const root = sandbox.resolve("/", "path");
-        const resources: Resource[] = [];
-        const cursor = request.params?.cursor;
-        const summary = await sandbox.walk(root, { cursor, maxVisited: RESOURCE_PAGE_VISITS }, (entries) => {
-          for (const entry of entries) {
-            if (entry.type !== "file") continue;
-            resources.push({
-              uri: toResourceUri(entry.path),
-              name: entry.path.name,
-              title: entry.path.display,
-              mimeType: mediaTypeFor(entry.path.name),
-              size: entry.size,
-            });
-          }
-          return resources.length < RESOURCE_PAGE;
-        });
-        return { resources, ...(summary.nextCursor ? { nextCursor: summary.nextCursor } : {}) };
-      },
-    ),
+    guarded(context, "resources/list", ["/"], async () => {
+      const root = sandbox.resolve("/", "path");
+      const resources: Resource[] = [];
+      const cursor = request.params?.cursor;
+      const summary = await sandbox.walk(root, { cursor, maxVisited: RESOURCE_PAGE_VISITS }, (entries) => {
+        for (const entry of entries) {
+          if (entry.type !== "file") continue;
+          resources.push({
+            uri: toResourceUri(entry.path),
+            name: entry.path.name,
+            title: entry.path.display,
+            mimeType: mediaTypeFor(entry.path.name),
+            size: entry.size,
+          });
+        }
+        return resources.length < RESOURCE_PAGE;
+      });
+      return { resources, ...(summary.nextCursor ? { nextCursor: summary.nextCursor } : {}) };
+    }),
   );
   server.setRequestHandler("resources/templates/list", () =>
-    guarded(
-      context,
-      "resources/templates/list",
-      [],
-      () => [],
-      async () => ({ resourceTemplates: [RESOURCE_TEMPLATE] }),
-    ),
+    guarded(context, "resources/templates/list", [], async () => ({ resourceTemplates: [RESOURCE_TEMPLATE] })),
   );
   server.setRequestHandler("resources/read", (request) =>
-    guarded(
-      context,
-      "resources/read",
-      [auditPath(request.params.uri)],
-      () => [touch("read", parseResourceUri(request.params.uri), "uri", { allowRoot: false })],
-      async () => {
-        const path = sandbox.resolve(parseResourceUri(request.params.uri), "uri", { allowRoot: false });
-        const uri = toResourceUri(path);
-        const file = await sandbox.openFile(path);
-        if (file.info.size > MAX_MEDIA_READ_BYTES) {
-          await file.body.cancel();
-          throw new ToolError(
-            "too_large",
-            `${path.display} is ${file.info.size} bytes; resources are read whole up to ${MAX_MEDIA_READ_BYTES}. Use read_text_file with offset/limit.`,
-          );
+    guarded(context, "resources/read", [auditPath(request.params.uri)], async () => {
+      const path = sandbox.resolve(parseResourceUri(request.params.uri), "uri", { allowRoot: false });
+      const uri = toResourceUri(path);
+      const file = await sandbox.openFile(path);
+      if (file.info.size > MAX_MEDIA_READ_BYTES) {
+        await file.body.cancel();
+        throw new ToolError(
+          "too_large",
+          `${path.display} is ${file.info.size} bytes; resources are read whole up to ${MAX_MEDIA_READ_BYTES}. Use read_text_file with offset/limit.`,
+        );
+      }
+      const bytes = new Uint8Array(await new Response(file.body).arrayBuffer());
+      const mimeType = typeOf(path.name, file.info.contentType);
+      if (mediaKind(mimeType) === "text") {
+        try {
+          const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+          return { contents: [{ uri, mimeType, text }], bytesRead: bytes.byteLength };
+        } catch {
+          // Not UTF-8 after all: a blob carries any bytes.
         }
-        const bytes = new Uint8Array(await new Response(file.body).arrayBuffer());
-        const mimeType = typeOf(path.name, file.info.contentType);
-        if (mediaKind(mimeType) === "text") {
-          try {
-            const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-            return { contents: [{ uri, mimeType, text }], bytesRead: bytes.byteLength };
-          } catch {
-            // Not UTF-8 after all: a blob carries any bytes.
-          }
-        }
-        return { contents: [{ uri, mimeType, blob: toBase64(bytes) }], bytesRead: bytes.byteLength };
-      },
-    ),
+      }
+      return { contents: [{ uri, mimeType, blob: toBase64(bytes) }], bytesRead: bytes.byteLength };
+    }),
   );
 }

@@ -21,7 +21,6 @@ import { ToolError } from "../errors/tool-error";
 import { type TransferMode, transferAccesses } from "./object-access";
 import type { SandboxPath } from "./sandbox-path";
 import { keepParent } from "./sandbox-trash";
-import { MAX_TREE_OBJECTS, TREE_CONCURRENCY } from "./tree-limits";
 import {
   copyCreateOnly,
   deleteIfUnchanged,
@@ -36,6 +35,7 @@ import {
   type Storage,
 } from "./storage";
 import type { StoredKind } from "./storage-keys";
+import { MAX_TREE_OBJECTS, TREE_CONCURRENCY } from "./tree-limits";
 
 const EXISTING_LIST_LIMIT = 1000;
 
