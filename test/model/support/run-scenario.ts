@@ -156,6 +156,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   // Seed: every file gets its own canary per line; a file the caller may not read makes them secret.
   const lines: string[] = [];
   const seededContents: string[] = [];
+  const seeded: Seeded = { lines, contents: seededContents, paths: [...scenario.files], guesses: new Map() };
   const secrets = new Map<string, { origin: string; rule: string }>(); // canary → seeded path, blocking rule
   await Promise.all(
     scenario.files.map((path, index) => {
@@ -279,7 +280,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         { ...step, tool: step.tool === "admin:write_file" ? "write_file" : "delete_file" },
         state,
         tenant,
-        { lines, contents: seededContents },
+        seeded,
         knownTrashIds,
       );
       const args = call.params.arguments as Record<string, unknown>;
@@ -294,6 +295,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         }
         lines.push(...fileLines);
         seededContents.push(`${fileLines.join("\n")}\n`);
+        seeded.paths.push(path);
         args.content = seededContents.at(-1);
         delete args.ifMatch;
         delete args.ifNoneMatch;
@@ -306,7 +308,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       await observe(state);
       continue;
     }
-    const call = await buildCall(step, state, tenant, { lines, contents: seededContents }, knownTrashIds);
+    const call = await buildCall(step, state, tenant, seeded, knownTrashIds);
     for (const raw of call.named) mention(raw);
     const cf = CERTIFICATES[scenario.callerCertificate];
     const answer = await send(callerEnv, callerToken, call.method, call.params, cf);
@@ -516,12 +518,22 @@ async function explicitCall(
   return { method: "tools/call", name, params: { name, arguments: resolved }, named };
 }
 
+/** What the caller could guess: every seeded line and file (the admin's included), by index. */
+interface Seeded {
+  readonly lines: string[];
+  readonly contents: string[];
+  /** Where each content was first put (scenario files, then the admin's writes). */
+  readonly paths: string[];
+  /** Files the caller wrote holding a seeded file's whole content → that content's index. */
+  readonly guesses: Map<string, number>;
+}
+
 /** Turns a step's numbers into a concrete call against the bucket as it is now. */
 async function buildCall(
   step: Step,
   state: BucketState,
   tenant: string,
-  seeded: { readonly lines: readonly string[]; readonly contents: readonly string[] },
+  seeded: Seeded,
   knownTrashIds: ReadonlySet<string>,
 ): Promise<Call> {
   if ("args" in step) return explicitCall(step.tool, step.args, state, seeded.contents);
@@ -577,11 +589,16 @@ async function buildCall(
     }
     case "write_file": {
       const path = step.flag ? aFile(step.a) : fresh(step.a, step.b);
-      // A guess at a seeded file's whole content (to copy over it later), or the caller's own text;
-      // unconditional, create-only, or conditional on a guessed etag (the MD5 of a seeded file).
-      const guess = pick(seeded.contents, step.b) ?? mine;
-      const content = step.c % 5 === 4 ? guess : mine;
-      const condition = [{}, { ifNoneMatch: "*" }, { ifMatch: await md5(guess) }][step.c % 3];
+      // A right guess at a seeded file's whole content (to copy over it later), or the caller's own
+      // text; unconditional, create-only, or conditional on a right guess at the etag of what was seeded
+      // at that path (an attacker who knows the content exactly, as for a short secret).
+      const guessed = !step.flag && step.c % 3 === 0 ? step.b % Math.max(seeded.contents.length, 1) : undefined;
+      const content = guessed === undefined ? mine : (seeded.contents[guessed] ?? mine);
+      const seededHere = seeded.paths.indexOf(path);
+      const etagGuess = seeded.contents[seededHere >= 0 ? seededHere : step.b % Math.max(seeded.contents.length, 1)];
+      const ifMatch = { ifMatch: await md5(etagGuess ?? mine) };
+      const condition = step.flag ? [{}, ifMatch][step.c % 2] : [{}, { ifNoneMatch: "*" }, ifMatch][step.c % 3];
+      if (guessed !== undefined) seeded.guesses.set(canonicalPath(path), guessed);
       return tool(step.tool, { path, content, ...condition }, [path]);
     }
     case "append_file": {
@@ -636,8 +653,14 @@ async function buildCall(
     case "copy_file": {
       // Directories (ancestors of what rules name) half the time.
       const source = step.flag && directories.length > 0 ? aDirectory(step.a) : anyPath(step.a);
-      // Now and then onto an existing file: a copy that finds an identical file there counts it as done.
-      const destination = step.c % 4 === 3 && files.length > 0 ? pick(files, step.b)! : fresh(step.b, step.c);
+      // Now and then a file holding a right guess at a seeded file, onto that file: a copy that finds an
+      // identical file there may count it as done, which would confirm the guess.
+      const guess = [...seeded.guesses].filter(([path]) => files.includes(path))[step.b % 7];
+      if (step.c % 4 === 3 && guess) {
+        const target = seeded.paths[guess[1]]!;
+        return tool(step.tool, { source: guess[0], destination: target }, [guess[0], target]);
+      }
+      const destination = fresh(step.b, step.c);
       return tool(step.tool, { source, destination }, [source, destination]);
     }
     case "delete_file": {

@@ -151,6 +151,7 @@ const step = fc.record({
         "resources/read",
         "read_text_file",
         "directory_tree",
+        "write_file",
       ),
     },
     { weight: 2, arbitrary: fc.constantFrom<StepKind>(...TOOL_KINDS) },
