@@ -10,10 +10,11 @@ const RESOURCE_SCHEME = "r2-files:///";
 
 /** A path as the caller or the server wrote it → the canonical tenant-relative form ("" = root). */
 export function canonicalPath(raw: string): string {
-  let path = raw.normalize("NFC");
-  while (path.startsWith("./")) path = path.slice(2);
-  path = path.replace(/^\/+/, "").replace(/\/+$/, "");
-  return path === "." ? "" : path;
+  return raw
+    .normalize("NFC")
+    .split("/")
+    .filter((segment) => segment !== "" && segment !== ".")
+    .join("/");
 }
 
 function decodeBase64Text(value: string): string | undefined {

@@ -97,14 +97,21 @@ function pick<T>(list: readonly T[], n: number): T | undefined {
   return list.length === 0 ? undefined : list[n % list.length];
 }
 
-/** The forms a caller may write one path in: `a/b`, `/a/b`, `a/b/` (a directory). */
+/** The forms a caller may write one path in: `a/b`, `/a/b`, `a/b/` (a directory), `./a/b`, NFD, `a//b`. */
 function spelled(path: string, n: number, directory: boolean): string {
   if (path === "") return n % 2 === 0 ? "/" : "";
-  switch (n % 3) {
+  switch (n % 6) {
     case 1:
       return `/${path}`;
     case 2:
       return directory ? `${path}/` : path;
+    case 3:
+      return `./${path}`;
+    case 4:
+      // Decomposed, as typed on macOS (pé → pe + U+0301): the sandbox stores and judges NFC.
+      return path.normalize("NFD");
+    case 5:
+      return path.replace("/", "//");
     default:
       return path;
   }
