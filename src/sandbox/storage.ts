@@ -14,7 +14,7 @@ import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import type { Action } from "../policy/access";
 import type { AccessGate } from "../policy/gate";
 import { parseSandboxPath, type SandboxPath } from "./sandbox-path";
-import type { StoredKind, TenantKeys } from "./storage-keys";
+import { createTenantKeys, type StoredKind, type TenantKeys } from "./storage-keys";
 
 export interface EntryInfo {
   readonly path: SandboxPath;
@@ -51,6 +51,21 @@ export interface Storage {
    * checked here, by canonical path and action, before the R2 access that touches it.
    */
   readonly gate: AccessGate;
+}
+
+/** The storage a sandbox (or a background step) works on for one tenant and one caller's gate. */
+export function createStorage(
+  bucket: R2Bucket,
+  tenant: string,
+  options: { gate: AccessGate; now?: (() => number) | undefined; meter?: StorageMeter | undefined },
+): Storage {
+  return {
+    bucket,
+    keys: createTenantKeys(tenant),
+    now: options.now ?? Date.now,
+    meter: options.meter ?? UNMETERED,
+    gate: options.gate,
+  };
 }
 
 /** Every action in `actions` on `path`, or a tool error naming the rule; nothing is touched on refusal. */
