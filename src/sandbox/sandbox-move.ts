@@ -18,7 +18,7 @@
  *   a copy reserves each file's bytes before its put and hands them back if the put does not happen.
  */
 import { ToolError } from "../errors/tool-error";
-import { type TransferMode, transferAccesses } from "./object-access";
+import { mayCompareWith, type TransferMode, transferAccesses } from "./object-access";
 import type { SandboxPath } from "./sandbox-path";
 import { keepParent } from "./sandbox-trash";
 import {
@@ -116,7 +116,12 @@ export async function moveEntry(
     requireAccess(storage, required.source, plan.sourcePath);
     requireAccess(storage, required.target, plan.targetPath);
   }
-  const clashes = plans.filter((plan) => plan.existing && !isIdenticalCopy(plan.existing, plan.source));
+  const clashes = plans.filter(
+    (plan) =>
+      plan.existing &&
+      (!isIdenticalCopy(plan.existing, plan.source) ||
+        !mayCompareWith(storage, plan.targetPath, plan.from.endsWith("/") ? "marker" : "file")),
+  );
   const resumed = plans.length - clashes.length - plans.filter((plan) => !plan.existing).length;
   // Evidence of our own earlier attempt is an identical *file*: an identical directory marker is just
   // an empty object, which any directory of that name has. A source with no files left (only markers,

@@ -221,6 +221,9 @@ export class Sandbox {
   ): Promise<EntryInfo> {
     if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
     requireAccess(this.#storage, ["write"], path);
+    // A write conditional on an etag compares content (the etag is its MD5): success or `conflict` would
+    // tell whether a guess is right, so it needs `read` too.
+    if (options.ifMatch !== undefined) requireAccess(this.#storage, ["read"], path);
     const key = this.#storage.keys.fileKey(path);
     const [, existing] = await Promise.all([this.#assertWritableFilePath(path), r2(() => this.#bucket.head(key))]);
     if (existing) requireAccess(this.#storage, ["overwrite"], path);
