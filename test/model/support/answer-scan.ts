@@ -110,3 +110,52 @@ export function mentionsPath(text: string, path: string): boolean {
   const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return new RegExp(`(?<!${PATH_CHAR})/${escaped}(?!${PATH_CHAR})`, "u").test(text.normalize("NFC"));
 }
+
+/** What an edit_file answer tells about the file's content, if anything: a diff, or a match verdict. */
+export function editOracle(body: string): string | undefined {
+  try {
+    const result = (JSON.parse(body) as { result?: { isError?: boolean; content?: { text?: string }[] } }).result;
+    if (!result) return undefined;
+    if (!result.isError) return "a diff";
+    const code = /^\[([a-z_]+)\]/.exec(result.content?.[0]?.text ?? "")?.[1];
+    return code === "edit_not_found" || code === "edit_ambiguous" ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function succeeded(body: string): boolean {
+  try {
+    const result = (JSON.parse(body) as { result?: { isError?: boolean } }).result;
+    return result !== undefined && !result.isError;
+  } catch {
+    return false;
+  }
+}
+
+/** `resumed` of a copy or move: objects found already there, identical, and counted as done. */
+export function resumedCount(answers: readonly { readonly body: string }[]): number {
+  let resumed = 0;
+  for (const { body } of answers) {
+    try {
+      const structured = (JSON.parse(body) as { result?: { structuredContent?: Record<string, unknown> } }).result
+        ?.structuredContent;
+      const direct = structured?.resumed;
+      const progress = (structured?.progress as { resumed?: unknown } | undefined)?.resumed;
+      resumed = Math.max(resumed, typeof direct === "number" ? direct : 0, typeof progress === "number" ? progress : 0);
+    } catch {
+      // Not JSON: nothing counted.
+    }
+  }
+  return resumed;
+}
+
+export function searchMatches(body: string): number {
+  try {
+    const structured = (JSON.parse(body) as { result?: { structuredContent?: { matches?: unknown[] } } }).result
+      ?.structuredContent;
+    return structured?.matches?.length ?? 0;
+  } catch {
+    return 0;
+  }
+}
