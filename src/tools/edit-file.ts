@@ -101,7 +101,7 @@ export const editFile = defineTool({
         );
       }
       const after = applyEdits(before, edits).text;
-      const diff = createUnifiedDiff(path.relative, before, after);
+      const diff = createUnifiedDiff(path.display.slice(1), before, after);
       const shown = diff === "" ? "(no changes)" : fenceDiff(diff);
       if (dryRun) return textResult(shown, { path: path.display, diff, dryRun: true, attempts: attempt });
       const bytes = encoder.encode(after);
