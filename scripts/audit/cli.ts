@@ -3,7 +3,7 @@
  * scripts/audit.mjs so it runs the same verifier and query code as the Worker and the tests.
  *
  *   verify [--persist-to <dir> | --remote] [--public-key <file>] [--from-sequence <n>]
- *   query  --tenant <t> [--subject <s>] [--path <glob>] [--since <iso>] [--until <iso>] [--persist-to <dir> | --remote]
+ *   query  --tenant <t> | --event <id> [--subject <s>] [--path <glob>] [--since <iso>] [--until <iso>] [--persist-to <dir> | --remote]
  *   keygen                 a new Ed25519 private JWK on stdout (pipe into `wrangler secret put AUDIT_SIGNING_KEY`)
  *   public-key [--from <file>]   the public JWK of a private key (default: the dev key, or AUDIT_SIGNING_KEY)
  *
@@ -18,7 +18,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { getPlatformProxy, unstable_readConfig } from "wrangler";
 import { type PublicJwk, privateJwkSchema, publicJwkSchema } from "../../src/audit/signing-key";
-import { queryEvents } from "../../src/audit/trail-query";
+import { normalizePathGlob, queryEvents } from "../../src/audit/trail-query";
 import { readBatches, verifyBucket } from "../../src/audit/trail-reader";
 
 const ROOT = resolve(import.meta.dirname ?? ".", "..", "..");
@@ -115,6 +115,7 @@ async function query(argv: string[]): Promise<number> {
     args: argv,
     options: {
       tenant: { type: "string" },
+      event: { type: "string" },
       subject: { type: "string" },
       path: { type: "string" },
       since: { type: "string" },
@@ -123,11 +124,18 @@ async function query(argv: string[]): Promise<number> {
       remote: { type: "boolean" },
     },
   });
-  if (!values.tenant) throw new UsageError("--tenant is required");
+  if (!values.tenant && !values.event) throw new UsageError("--tenant is required (or --event <id>)");
+  let path: string | undefined;
+  if (values.path !== undefined) {
+    const normalized = normalizePathGlob(values.path);
+    for (const warning of normalized.warnings) console.error(`warning: ${warning}`);
+    path = normalized.glob;
+  }
   const filter = {
     tenant: values.tenant,
+    event: values.event,
     subject: values.subject,
-    path: values.path,
+    path,
     since: parseTime("since", values.since),
     until: parseTime("until", values.until),
   };
@@ -160,7 +168,7 @@ async function publicKey(argv: string[]): Promise<number> {
 }
 
 const USAGE = `usage: npm run audit -- verify [--persist-to <dir> | --remote] [--public-key <file>] [--from-sequence <n>]
-       npm run audit -- query --tenant <t> [--subject <s>] [--path <glob>] [--since <iso>] [--until <iso>] [--persist-to <dir> | --remote]
+       npm run audit -- query --tenant <t> | --event <id> [--subject <s>] [--path <glob>] [--since <iso>] [--until <iso>] [--persist-to <dir> | --remote]
        npm run audit -- keygen
        npm run audit -- public-key [--from <private-jwk-file>]`;
 

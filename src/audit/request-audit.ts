@@ -10,6 +10,7 @@
  * per tool call (also for calls refused before the seam: scope, rate limit, unknown tool); one API
  * Activity event for any other MCP method or for a /mcp request refused before its method was known.
  */
+import { isOurOutage } from "../auth/auth-failure";
 import type { Principal } from "../auth/principal";
 import type { AuditFact, Decision, EventContext, FactOutcome, FileActivity } from "./audit-facts";
 import type { RequestFields, SecurityEvent } from "./audit-log";
@@ -37,8 +38,11 @@ export interface RequestAudit {
   message(message: { method?: unknown; params?: unknown }): void;
   /** An authorization decision (scope or policy) and the rule that made it. */
   decided(decision: Decision): void;
-  /** One tool call, from the seam. */
-  file(input: FileActivityInput): void;
+  /**
+   * One tool call, from the seam. Returns the id its event will carry (`metadata.uid`), so the result
+   * can name it before the event is built (`npm run audit -- query --event <id>`).
+   */
+  file(input: FileActivityInput): string;
   observeFields(fields: RequestFields): void;
   observeSecurity(event: SecurityEvent & { rule?: string }): void;
   /** Builds the request's events (redacted); called once when the response is known. */
@@ -76,7 +80,12 @@ const SECURITY_RULES: Partial<Record<SecurityEvent["type"], (event: SecurityEven
 export function createRequestAudit(
   requestId: string,
   origin: RequestOrigin,
-  options: { now?: () => number; newId?: () => string } = {},
+  options: {
+    now?: () => number;
+    newId?: () => string;
+    /** A member of a JSON-RPC batch: the batch's own request records the authentication, once. */
+    batchMember?: boolean;
+  } = {},
 ): RequestAudit {
   const now = options.now ?? Date.now;
   const newId = options.newId ?? (() => crypto.randomUUID());
@@ -88,7 +97,7 @@ export function createRequestAudit(
   let toolName: string | undefined;
   let authFailure: { reason: string } | undefined;
   let decision: Decision | undefined;
-  const files: FileActivityInput[] = [];
+  const files: (FileActivityInput & { uid: string })[] = [];
   let finished = false;
 
   const context = (): EventContext => ({
@@ -126,7 +135,9 @@ export function createRequestAudit(
       decision = value;
     },
     file(input) {
-      files.push(input);
+      const uid = newId();
+      files.push({ ...input, uid });
+      return uid;
     },
     observeFields(update) {
       Object.assign(fields, update);
@@ -141,12 +152,13 @@ export function createRequestAudit(
       finished = true;
       const facts: AuditFact[] = [];
       const ctx = context();
-      if (principal || authFailure) {
+      if ((principal || authFailure) && !options.batchMember) {
         facts.push({
           kind: "authentication",
           uid: newId(),
           context: ctx,
-          outcome: principal ? "success" : authFailure?.reason === "key_set_unavailable" ? "unavailable" : "failure",
+          // Our outages are not failed authentications (the detectors count those per IP and subject).
+          outcome: principal ? "success" : authFailure && isOurOutage(authFailure.reason) ? "unavailable" : "failure",
           reason: principal ? undefined : authFailure?.reason,
           authTime: principal?.authTime,
         });
@@ -155,7 +167,7 @@ export function createRequestAudit(
         const { activity, name } = activityOfTool(file.tool);
         facts.push({
           kind: "file",
-          uid: newId(),
+          uid: file.uid,
           context: ctx,
           tool: file.tool,
           activity: file.activity ?? activity,

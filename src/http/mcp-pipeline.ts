@@ -6,7 +6,8 @@
  *   edge          config, Origin (middleware), declared body size, client IP     → Edge
  *   IP block      a blocked IP is refused from the isolate cache (429)
  *   authenticate  verifier by credential shape, then bindings (401 / 503)        → Principal
- *   body          capped read, exactly one JSON-RPC message, protocol headers
+ *   body          capped read, one JSON-RPC message (or a 2025-03-26 batch, each
+ *                 member served below in turn: batch.ts), protocol headers
  *                 agreeing with it (413 / 400)                                   → ParsedMessage
  *   call          the tools/call (or resource request) parsed once              → ParsedCall
  *   authorize     one policy decision naming its rule, tool or resource          → Authorized
@@ -18,13 +19,15 @@
  *   MCP           a fresh SDK server for this one message, against the caller's sandbox
  */
 import type { Context } from "hono";
+import type { Principal } from "../auth/principal";
 import { handleMcpPost } from "../mcp/handle-mcp-post";
 import { admit } from "./admission";
 import type { AppEnv } from "./app-env";
 import { authenticate } from "./authenticate";
-import { readMessage } from "./body";
+import { serveBatch } from "./batch";
+import { acceptMessage, type ParsedMessage, readBody } from "./body";
 import { authorizeMessage, openCallContext, parseCall, refuseOverHttp } from "./call-context";
-import { openEdge } from "./edge";
+import { type Edge, openEdge } from "./edge";
 import { refuseBlockedIp } from "./ip-block";
 import { withHeaders } from "./responses";
 
@@ -32,7 +35,16 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
   const edge = openEdge(c);
   await refuseBlockedIp(edge);
   const principal = await authenticate(edge);
-  const parsed = await readMessage(edge);
+  const body = await readBody(edge);
+  if (body.kind === "batch") return serveBatch(edge, principal, body.messages, serveMessage);
+  return serveMessage(edge, principal, acceptMessage(edge, body.message));
+}
+
+/**
+ * One JSON-RPC message from the body stage on: the whole path a single POST takes, and the one each
+ * member of a 2025-03-26 batch takes in turn (batch.ts), so a batch meets every decision a call does.
+ */
+export async function serveMessage(edge: Edge, principal: Principal, parsed: ParsedMessage): Promise<Response> {
   const call = parseCall(parsed);
   const authorized = authorizeMessage(edge, principal, parsed, call);
   // Decided after authorize, answered before its refusals: a refused call spends rate limit, never quota.

@@ -26,6 +26,8 @@ export class JsonRpcError extends Error {
   constructor(
     readonly code: number,
     message: string,
+    /** Sent as the error's `data` (the SDK copies it when present). */
+    readonly data?: Record<string, unknown>,
   ) {
     super(message);
   }

@@ -11,8 +11,8 @@
  *   capped like read_media_file.
  *
  * Same rules as the tools: the `files:read` scope, the sandbox canonicalizer for every path, and the
- * seam's error mapping (a caller's mistake is a JSON-RPC error naming it: -32602 with `[not_found]` for a
- * missing file, as the 2026-07-28 spec asks and the SDK sends in both eras;
+ * seam's error mapping (a caller's mistake is a JSON-RPC error naming it: -32602 with `[not_found]` and
+ * `data: { uri }` for a missing file, as the 2026-07-28 spec asks and the SDK sends in both eras;
  * an R2 outage is -32603 with HTTP 503).
  */
 import { ProtocolErrorCode, type Resource, type Server } from "@modelcontextprotocol/server";
@@ -49,8 +49,12 @@ export function toResourceUri(path: SandboxPath): string {
 
 /** URI → the raw path text (still to be canonicalized by the sandbox); refuses other schemes. */
 export function parseResourceUri(uri: string): string {
-  if (!uri.startsWith(URI_PREFIX) || uri.length > 4096) {
-    throw new ToolError("invalid_arguments", `Resource URIs look like ${URI_PREFIX}<path>`, { parameter: "uri" });
+  if (uri.length > 4096) throw new ToolError("invalid_arguments", "Resource URIs are at most 4096 characters");
+  // Another scheme names a resource this server does not have: not found (so it carries data.uri).
+  if (!uri.startsWith(URI_PREFIX)) {
+    throw new ToolError("not_found", `No such resource; resource URIs here look like ${URI_PREFIX}<path>`, {
+      parameter: "uri",
+    });
   }
   const rest = uri.slice(URI_PREFIX.length);
   if (rest.includes("?") || rest.includes("#")) {
@@ -116,6 +120,8 @@ async function guarded<T>(
   kind: string,
   paths: readonly string[],
   work: () => Promise<T & { bytesRead?: number }>,
+  /** The URI a resources/read asked for: a miss echoes it as `data.uri`. */
+  requestedUri?: string,
 ): Promise<T> {
   const { log, audit } = context;
   log.set({ tool: kind });
@@ -155,16 +161,16 @@ async function guarded<T>(
       decision,
       callerFault: "client_error",
       record: (outcome, made, extra) =>
-        audit.file({ tool: kind, paths: [...paths], outcome, decision: made, ...extra }),
+        void audit.file({ tool: kind, paths: [...paths], outcome, decision: made, ...extra }),
     });
-    // A caller's mistake is a JSON-RPC error naming it: -32002 for a missing resource (2026-07-28 asks
-    // for it, the SDK sends it in both eras), -32600 for a missing scope, -32602 otherwise.
-    const code =
-      fault.code === "not_found"
-        ? ProtocolErrorCode.ResourceNotFound
-        : fault.code === "forbidden"
-          ? ProtocolErrorCode.InvalidRequest
-          : ProtocolErrorCode.InvalidParams;
+    // A miss is -32602 whose data is exactly `{ uri }` (2026-07-28 resources, SEP-2164; what the SDK's
+    // ResourceNotFoundError sends in both eras, and how its clients recognise one).
+    if (fault.code === "not_found" && requestedUri !== undefined) {
+      throw new JsonRpcError(ProtocolErrorCode.InvalidParams, `[${fault.code}] ${fault.message}`, {
+        uri: requestedUri,
+      });
+    }
+    const code = fault.code === "forbidden" ? ProtocolErrorCode.InvalidRequest : ProtocolErrorCode.InvalidParams;
     throw new JsonRpcError(code, `[${fault.code}] ${fault.message}`);
   }
 }
@@ -181,7 +187,7 @@ export function registerResources(server: Server, context: SeamContext): void {
           if (entry.type !== "file") continue;
           resources.push({
             uri: toResourceUri(entry.path),
-            name: entry.path.name,
+            name: entry.path.displayName,
             title: entry.path.display,
             mimeType: mediaTypeFor(entry.path.name),
             size: entry.size,
@@ -196,28 +202,34 @@ export function registerResources(server: Server, context: SeamContext): void {
     guarded(context, "resources/templates/list", [], async () => ({ resourceTemplates: [RESOURCE_TEMPLATE] })),
   );
   server.setRequestHandler("resources/read", (request) =>
-    guarded(context, "resources/read", [auditPath(request.params.uri)], async () => {
-      const path = sandbox.resolve(parseResourceUri(request.params.uri), "uri", { allowRoot: false });
-      const uri = toResourceUri(path);
-      const file = await sandbox.openFile(path);
-      if (file.info.size > MAX_MEDIA_READ_BYTES) {
-        await file.body.cancel();
-        throw new ToolError(
-          "too_large",
-          `${path.display} is ${file.info.size} bytes; resources are read whole up to ${MAX_MEDIA_READ_BYTES}. Use read_text_file with offset/limit.`,
-        );
-      }
-      const bytes = new Uint8Array(await new Response(file.body).arrayBuffer());
-      const mimeType = typeOf(path.name, file.info.contentType);
-      if (mediaKind(mimeType) === "text") {
-        try {
-          const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-          return { contents: [{ uri, mimeType, text }], bytesRead: bytes.byteLength };
-        } catch {
-          // Not UTF-8 after all: a blob carries any bytes.
+    guarded(
+      context,
+      "resources/read",
+      [auditPath(request.params.uri)],
+      async () => {
+        const path = sandbox.resolve(parseResourceUri(request.params.uri), "uri", { allowRoot: false });
+        const uri = toResourceUri(path);
+        const file = await sandbox.openFile(path);
+        if (file.info.size > MAX_MEDIA_READ_BYTES) {
+          await file.body.cancel();
+          throw new ToolError(
+            "too_large",
+            `${path.display} is ${file.info.size} bytes; resources are read whole up to ${MAX_MEDIA_READ_BYTES}. Use read_text_file with offset/limit.`,
+          );
         }
-      }
-      return { contents: [{ uri, mimeType, blob: toBase64(bytes) }], bytesRead: bytes.byteLength };
-    }),
+        const bytes = new Uint8Array(await new Response(file.body).arrayBuffer());
+        const mimeType = typeOf(path.name, file.info.contentType);
+        if (mediaKind(mimeType) === "text") {
+          try {
+            const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+            return { contents: [{ uri, mimeType, text }], bytesRead: bytes.byteLength };
+          } catch {
+            // Not UTF-8 after all: a blob carries any bytes.
+          }
+        }
+        return { contents: [{ uri, mimeType, blob: toBase64(bytes) }], bytesRead: bytes.byteLength };
+      },
+      request.params.uri,
+    ),
   );
 }

@@ -50,6 +50,17 @@ export interface SeamContext {
   readonly refusal?: ToolError | undefined;
 }
 
+/**
+ * Where a tool result names its audit event (the File Hosting event's `metadata.uid`), so a user can find
+ * the call in the trail: `npm run audit -- query --event <id>`. Our own `_meta` prefix (MCP reserves
+ * `io.modelcontextprotocol/`).
+ */
+export const AUDIT_EVENT_META_KEY = "r2-files-mcp/auditEventId";
+
+function withAuditEvent<T extends CallToolResult>(result: T, eventId: string): T {
+  return { ...result, _meta: { ...result._meta, [AUDIT_EVENT_META_KEY]: eventId } };
+}
+
 function toErrorResult(error: ToolError): CallToolResult {
   return { isError: true, content: [{ type: "text", text: `[${error.code}] ${error.message}` }] };
 }
@@ -135,12 +146,13 @@ export async function runTool(
     });
     log.set({ outcome: "ok" });
     const bytesWritten = tool.cost?.(call.input).bytesWritten;
-    record("ok", {
+    const eventId = record("ok", {
       ...(activityOfTool(tool.name).activity === "download" ? { bytesRead: bytesReturned(output) } : {}),
       ...(bytesWritten !== undefined ? { bytesWritten } : {}),
     });
-    return output;
+    return withAuditEvent(output, eventId);
   } catch (error) {
+    let eventId = "";
     const fault = mapCallFailure(error, {
       name: tool.name,
       log,
@@ -148,8 +160,10 @@ export async function runTool(
       decision,
       callerFault: "tool_error",
       quotaRefusal: context.refusal,
-      record: (outcome, made, extra) => audit.file({ tool: tool.name, paths, outcome, decision: made, ...extra }),
+      record: (outcome, made, extra) => {
+        eventId = audit.file({ tool: tool.name, paths, outcome, decision: made, ...extra });
+      },
     });
-    return toErrorResult(fault);
+    return withAuditEvent(toErrorResult(fault), eventId);
   }
 }

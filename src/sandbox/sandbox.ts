@@ -32,7 +32,7 @@ import { transferAccesses } from "./object-access";
 import type { OperationRecord } from "./operation-record";
 import { type AppendReceipt, appendToFile } from "./sandbox-append";
 import { type MoveReceipt, moveEntry } from "./sandbox-move";
-import { parseSandboxPath, SandboxPath } from "./sandbox-path";
+import { assertCreatableName, parseSandboxPath, SandboxPath } from "./sandbox-path";
 import { type RestoreReceipt, restoreFromTrash } from "./sandbox-restore";
 import {
   listTrash,
@@ -220,6 +220,7 @@ export class Sandbox {
     options: WriteOptions = {},
   ): Promise<EntryInfo> {
     if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
+    assertCreatableName(path, "path");
     requireAccess(this.#storage, ["write"], path);
     // A write conditional on an etag compares content (the etag is its MD5): success or `conflict` would
     // tell whether a guess is right, so it needs `read` too.
@@ -272,6 +273,7 @@ export class Sandbox {
   /** Creates `path` and, implicitly, its parents. Succeeds quietly if it already is a directory. */
   async createDirectory(path: SandboxPath): Promise<{ created: boolean }> {
     if (path.isRoot) return { created: false };
+    assertCreatableName(path, "path");
     requireAccess(this.#storage, ["write"], path);
     const existing = await this.#stat(path);
     if (existing?.type === "directory") return { created: false };
@@ -417,6 +419,8 @@ export class Sandbox {
     trashId: string,
     options: { path?: SandboxPath | undefined; destination?: SandboxPath | undefined } = {},
   ): Promise<RestoreReceipt | OperationReceipt> {
+    // Back where it was is allowed whatever its name (nothing is stranded); a new place is a new name.
+    if (options.destination) assertCreatableName(options.destination, "destination");
     const large = this.#operations
       ? (root: SandboxPath, destination: SandboxPath) =>
           this.#startOperation({ kind: "restore", source: root, destination, trashId })
@@ -450,6 +454,9 @@ export class Sandbox {
       throw new ToolError("invalid_path", `Nothing can be ${done} onto the root directory`, {
         parameter: "destination",
       });
+    // The source may have any name it already has (moving it away is how to rename it); the names
+    // below a moved directory are carried over, not chosen.
+    assertCreatableName(destination, "destination");
     if (!source.isSameOrAncestorOf(destination) && (await this.#stat(source))?.type === "directory") {
       if (await this.#isLargeTree(source)) {
         // In the background there is no "finish an interrupted call": the destination must be free.
@@ -478,6 +485,7 @@ export class Sandbox {
   /** Appends to a file (creating it if missing) with conditional puts, so concurrent appends all land. */
   append(path: SandboxPath, bytes: Uint8Array, contentType: string): Promise<AppendReceipt> {
     if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
+    assertCreatableName(path, "path");
     return appendToFile(this.#storage, path, bytes, {
       contentType,
       assertWritable: () => this.#assertWritableFilePath(path),

@@ -14,6 +14,7 @@
 import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import { MAX_TEXT_READ_BYTES, MAX_WRITE_BYTES } from "../files/limits";
+import { formatBytes } from "../files/size-advice";
 import { textContentType } from "../files/text-content-type";
 import { applyEdits } from "../files/text-edits";
 import { createUnifiedDiff, fenceDiff } from "../files/unified-diff";
@@ -101,14 +102,16 @@ export const editFile = defineTool({
         );
       }
       const after = applyEdits(before, edits).text;
-      const diff = createUnifiedDiff(path.relative, before, after);
+      const diff = createUnifiedDiff(path.display.slice(1), before, after);
       const shown = diff === "" ? "(no changes)" : fenceDiff(diff);
       if (dryRun) return textResult(shown, { path: path.display, diff, dryRun: true, attempts: attempt });
       const bytes = encoder.encode(after);
       if (bytes.byteLength > MAX_WRITE_BYTES) {
         throw new ToolError(
           "too_large",
-          `The edited file would be ${bytes.byteLength} bytes; the limit is ${MAX_WRITE_BYTES}. Nothing was changed.`,
+          `The edited file would be ${bytes.byteLength} bytes; edit_file saves files of at most ` +
+            `${formatBytes(MAX_WRITE_BYTES)}. Nothing was changed. To add to the end of a larger file, use ` +
+            `append_file (parts of at most ${formatBytes(MAX_WRITE_BYTES)}).`,
           {
             size: bytes.byteLength,
             maxBytes: MAX_WRITE_BYTES,

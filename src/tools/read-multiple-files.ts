@@ -17,6 +17,7 @@ import {
   MULTI_READ_CONCURRENCY,
 } from "../files/limits";
 import { notTextError } from "../files/line-window";
+import { formatBytes, readInPages } from "../files/size-advice";
 import type { Sandbox } from "../sandbox/sandbox";
 import { PathRefusedError } from "../sandbox/sandbox-path";
 import { pathField } from "./schemas";
@@ -44,12 +45,12 @@ async function readOne(sandbox: Sandbox, raw: string, index: number, budget: { l
     if (size > MAX_TEXT_READ_BYTES || size > budget.left) {
       await file.body.cancel();
       throw size > MAX_TEXT_READ_BYTES
-        ? tooLargeToRead(path, size, MAX_TEXT_READ_BYTES, "Use read_text_file with head or tail.")
+        ? tooLargeToRead(path, size, MAX_TEXT_READ_BYTES, readInPages())
         : tooLargeToRead(
             path,
             size,
             budget.left,
-            `All files of one call share ${MAX_MULTI_READ_TOTAL_BYTES} bytes; read it separately.`,
+            `All files of one call share ${formatBytes(MAX_MULTI_READ_TOTAL_BYTES)}; read it separately. ${readInPages()}`,
           );
     }
     budget.left -= size; // reserved synchronously after the size is known, so parallel reads cannot overshoot

@@ -8,6 +8,7 @@ import * as z from "zod";
 import { MAX_LINE_COUNT_BYTES, MAX_LINE_WINDOW_BYTES, MAX_TEXT_READ_BYTES } from "../files/limits";
 import { type LineRange, readLineRange } from "../files/line-range";
 import { readHeadLines, readTailLines } from "../files/line-window";
+import { readInPages } from "../files/size-advice";
 import { pathField } from "./schemas";
 import { readWholeText } from "./text-read";
 import { touch } from "./tool-access";
@@ -93,7 +94,7 @@ export const readTextFile = defineTool({
       };
       return textResult(await readTailLines(readSuffix, info.size, tail, MAX_LINE_WINDOW_BYTES, path.display));
     }
-    const { text } = await readWholeText(sandbox, path, MAX_TEXT_READ_BYTES, "Use offset/limit, head or tail.");
+    const { text } = await readWholeText(sandbox, path, MAX_TEXT_READ_BYTES, readInPages());
     return textResult(text);
   },
 });
