@@ -16,6 +16,9 @@
  *   npm run bench -- --profile [KIND]  where the product Worker's CPU goes for one request kind (default
  *                                      read_text_file 4 KiB; a prefix such as "tools" is enough): a CPU
  *                                      profile through the inspector, attributed via the source map
+ *   npm run bench -- --hostile [CASE]  the worst input at each per-call cap, tool by tool: the Worker's
+ *                                      CPU ms of the call (inspector profile) and how much longer another
+ *                                      tenant's tools/list takes meanwhile (--objects N for the walks)
  *   --rounds N, --concurrency N        override the round count / the throughput concurrency
  *   --log-level info|warn              the product's LOG_LEVEL (default info, as deployed)
  *   --product-root DIR                 run the product from another checkout (e.g. an export of main)
@@ -30,6 +33,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createCredentials } from "./lib/credentials.mjs";
+import { formatHostile, runHostile } from "./lib/hostile.mjs";
 import { createClient } from "./lib/load.mjs";
 import { formatProfile, profileWorker } from "./lib/profile.mjs";
 import { formatTable, runRounds } from "./lib/rounds.mjs";
@@ -52,6 +56,8 @@ const { values, positionals } = parseArgs({
     upstash: { type: "boolean", default: false },
     startup: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    hostile: { type: "boolean", default: false },
+    objects: { type: "string", default: "10000" },
     seconds: { type: "string", default: "10" },
     rounds: { type: "string" },
     concurrency: { type: "string", default: "32" },
@@ -288,6 +294,40 @@ async function benchProfile(credentials, kind) {
   );
 }
 
+async function benchHostile(credentials, only) {
+  const objects = positive(values.objects, "--objects");
+  return withServers(
+    credentials,
+    // Room for the largest hostile bodies (a 150,000-line newText) and for seeding the walk cases.
+    { MAX_REQUEST_BYTES: String(8 * 1024 * 1024), QUOTA_DAILY_DELETES: "1000000" },
+    async (product) => {
+      const client = createClient(product.port, 4, 600_000);
+      try {
+        const rows = await runHostile({
+          client,
+          auth: { authorization: `Bearer ${credentials.token}` },
+          otherAuth: { authorization: `Bearer ${credentials.otherToken}` },
+          inspectorPort: INSPECTOR_PORT,
+          cwd: PRODUCT_ROOT,
+          objects,
+          only,
+          progress,
+        });
+        console.log(formatHostile(rows));
+        console.log(
+          `product: ${PRODUCT_ROOT === ROOT ? "this checkout" : PRODUCT_ROOT}, LOG_LEVEL=${values["log-level"]}; ` +
+            `load average ${loadavg()
+              .map((n) => n.toFixed(2))
+              .join(" ")}, ${cpus().length} CPUs`,
+        );
+      } finally {
+        client.close();
+      }
+    },
+    INSPECTOR_PORT,
+  );
+}
+
 // Ctrl-C or a CI timeout: exit through process.exit so every started server is signalled to stop.
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
 
@@ -298,6 +338,8 @@ try {
     console.log(formatStartup(await measureStartup({ root: PRODUCT_ROOT, runs: values.smoke ? 1 : 5 })));
   } else if (values.upstash) {
     await benchUpstash(credentials);
+  } else if (values.hostile) {
+    await benchHostile(credentials, positionals[0]);
   } else if (values.profile) {
     await benchProfile(credentials, positionals[0] ?? "read_text_file");
   } else if (values.soak) {

@@ -16,12 +16,12 @@ export async function createCredentials(port) {
   });
   const { kid, privateKey, jwks } = await loadOrCreateDevKeys();
   const { privateKey: stranger } = await generateKeyPair("ES256");
-  const sign = (key) =>
+  const sign = (key, subject = "bench-user") =>
     new SignJWT({ scope: "files:read files:write files:delete", client_id: "bench" })
       .setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" })
       .setIssuer(DEV_ISSUER)
       .setAudience(DEV_AUDIENCE)
-      .setSubject("bench-user")
+      .setSubject(subject)
       .setIssuedAt()
       .setExpirationTime("2h")
       .sign(key);
@@ -30,6 +30,9 @@ export async function createCredentials(port) {
   return {
     token: await sign(privateKey),
     badToken: await sign(stranger),
+    // Another tenant (the tenant claim is the subject in development): --hostile times its cheap
+    // requests while the first tenant's call runs.
+    otherToken: await sign(privateKey, "bench-other-tenant"),
     vars: {
       ENVIRONMENT: "development",
       OAUTH_ISSUER: DEV_ISSUER,

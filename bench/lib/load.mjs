@@ -14,7 +14,7 @@ export const REQUEST_TIMEOUT_MS = 10_000;
  */
 
 /** A client bound to one port with up to `sockets` keep-alive connections. */
-export function createClient(port, sockets = 32) {
+export function createClient(port, sockets = 32, timeoutMs = REQUEST_TIMEOUT_MS) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
   /** @param {BenchRequest} request @returns {Promise<BenchResponse>} */
   const send = (request) =>
@@ -30,7 +30,7 @@ export function createClient(port, sockets = 32) {
           res.on("error", reject);
         },
       );
-      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       req.on("error", reject);
       req.end(request.body);
     });

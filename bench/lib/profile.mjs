@@ -17,7 +17,7 @@ import { attributeProfile } from "./cpu-profile.mjs";
 const DEVTOOLS_ORIGIN = "https://devtools.devprod.cloudflare.dev";
 const SAMPLING_INTERVAL_US = 100;
 
-async function connect(inspectorPort) {
+export async function connectInspector(inspectorPort) {
   const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
   if (!targets[0]?.webSocketDebuggerUrl) throw new Error("the inspector lists no Worker to profile");
   const ws = new WebSocket(targets[0].webSocketDebuggerUrl, { headers: { origin: DEVTOOLS_ORIGIN } });
@@ -44,7 +44,7 @@ async function connect(inspectorPort) {
 }
 
 /** The source map of the newest dev bundle wrangler wrote under `cwd`/.wrangler/tmp. */
-async function devBundleMap(cwd) {
+export async function devBundleMap(cwd) {
   const tmp = join(cwd, ".wrangler", "tmp");
   const dirs = (await readdir(tmp)).filter((d) => d.startsWith("dev-")).map((d) => join(tmp, d));
   const dated = await Promise.all(dirs.map(async (dir) => ({ dir, at: (await stat(dir)).mtimeMs })));
@@ -59,7 +59,7 @@ async function devBundleMap(cwd) {
  */
 export async function profileWorker({ cwd, inspectorPort, send, make, ok, seconds, concurrency }) {
   const map = await devBundleMap(cwd);
-  const inspector = await connect(inspectorPort);
+  const inspector = await connectInspector(inspectorPort);
   let answered = 0;
   let failed = 0;
   let result;

@@ -71,6 +71,11 @@ export function toolCallRequest(headers, name, args) {
   return { method: "POST", path: "/mcp", headers: { ...MCP_HEADERS, ...headers }, body: call(name, args) };
 }
 
+/** Any JSON-RPC request to the product with the benchmark's MCP headers plus `headers`. */
+export function rpcRequest(headers, method, params) {
+  return { method: "POST", path: "/mcp", headers: { ...MCP_HEADERS, ...headers }, body: rpc(1, method, params) };
+}
+
 /** A 4 KiB write of `path`, the content every benchmark file has. */
 export function writeRequest(headers, path) {
   return toolCallRequest(headers, "write_file", { path, content: CONTENT });

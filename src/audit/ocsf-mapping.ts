@@ -140,7 +140,9 @@ function fileObject(path: string): Record<string, unknown> {
 }
 
 function toFileEvent(fact: FileFact): OcsfEvent {
-  const [id, caption] = FILE_ACTIVITIES[fact.activity];
+  // The activity is typed, but a fact may be built from a caller's text (a tool's name): never let an
+  // unknown one reach Object.prototype or throw here, after the answer, where the event would be lost.
+  const [id, caption] = Object.hasOwn(FILE_ACTIVITIES, fact.activity) ? FILE_ACTIVITIES[fact.activity] : [99, "Other"];
   const name = fact.activity === "other" ? (fact.activityName ?? caption) : caption;
   const [severityId, severity] = severityOf(fact.outcome);
   const [target, result] = fact.paths;
@@ -167,13 +169,18 @@ function toFileEvent(fact: FileFact): OcsfEvent {
 }
 
 // auth_protocol_id 6 is "OAUTH 2.0"; anything else is 99 "Other" with its own name.
-const AUTH_PROTOCOLS: Record<string, [number, string]> = { jwt: [6, "OAUTH 2.0"], api_key: [99, "API Key"] };
+// Maps, not object literals: the keys come from facts a caller can influence, and a lookup must never
+// reach Object.prototype (`constructor`, `toString`).
+const AUTH_PROTOCOLS: ReadonlyMap<string, [number, string]> = new Map([
+  ["jwt", [6, "OAUTH 2.0"]],
+  ["api_key", [99, "API Key"]],
+]);
 
 function toAuthenticationEvent(fact: AuthenticationFact): OcsfEvent {
   const outcome: FactOutcome =
     fact.outcome === "success" ? "ok" : fact.outcome === "unavailable" ? "unavailable" : "denied";
   const [severityId, severity] = severityOf(outcome);
-  const [protocolId, protocol] = AUTH_PROTOCOLS[fact.context.credentialKind ?? ""] ?? [0, "Unknown"];
+  const [protocolId, protocol] = AUTH_PROTOCOLS.get(fact.context.credentialKind ?? "") ?? [0, "Unknown"];
   return {
     ...classOf(3002, "Authentication", 3, "Identity & Access Management"),
     ...activityOf(3002, "Authentication", 1, "Logon"),
@@ -223,13 +230,13 @@ function toApiEvent(fact: ApiFact): OcsfEvent {
   } as OcsfEvent;
 }
 
-const FINDING_SEVERITY: Record<string, [number, string]> = {
-  mass_deletion: [4, "High"],
-  exfiltration: [4, "High"],
-};
+const FINDING_SEVERITY: ReadonlyMap<string, [number, string]> = new Map([
+  ["mass_deletion", [4, "High"]],
+  ["exfiltration", [4, "High"]],
+]);
 
 function toFindingEvent(fact: FindingFact): OcsfEvent {
-  const [severityId, severity] = FINDING_SEVERITY[fact.detector] ?? [3, "Medium"];
+  const [severityId, severity] = FINDING_SEVERITY.get(fact.detector) ?? [3, "Medium"];
   return {
     ...classOf(2004, "Detection Finding", 2, "Findings"),
     ...activityOf(2004, "Detection Finding", 1, "Create"),

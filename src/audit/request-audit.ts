@@ -144,7 +144,7 @@ export function createRequestAudit(
     },
     observeSecurity(event) {
       if (event.type === "auth_failure") authFailure = { reason: event.reason };
-      const rule = SECURITY_RULES[event.type]?.(event);
+      const rule = Object.hasOwn(SECURITY_RULES, event.type) ? SECURITY_RULES[event.type]?.(event) : undefined;
       if (rule !== undefined) decision = { allowed: false, rule };
     },
     finish(status, httpMethod, route) {

@@ -17,12 +17,16 @@ export interface PresentedCredential {
 // RFC 6750 b64token; anything else in the header is malformed, not "missing".
 const CREDENTIAL = /^([A-Za-z]+) +([A-Za-z0-9\-._~+/]+=*) *$/;
 
-const SCHEMES: Record<string, AuthScheme> = { bearer: "bearer", dpop: "dpop" };
+// A Map: the scheme is the caller's text, and "constructor" must not find Object.prototype's member.
+const SCHEMES: ReadonlyMap<string, AuthScheme> = new Map([
+  ["bearer", "bearer"],
+  ["dpop", "dpop"],
+]);
 
 /** The scheme the request used, if it is one of ours (for choosing which challenge carries the error). */
 export function schemeOf(header: string | null): AuthScheme | undefined {
   const name = header?.trimStart().split(" ", 1)[0] ?? "";
-  return SCHEMES[name.toLowerCase()];
+  return SCHEMES.get(name.toLowerCase());
 }
 
 export function parseAuthorization(url: string, header: string | null): AuthResult<PresentedCredential> {

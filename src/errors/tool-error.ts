@@ -16,6 +16,7 @@ export type ToolErrorCode =
   | "directory_not_empty"
   | "conflict"
   | "too_large"
+  | "too_complex"
   | "not_text"
   | "edit_not_found"
   | "edit_ambiguous"

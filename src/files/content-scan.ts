@@ -10,6 +10,9 @@
  *   After the stop it reads at most `contextLines` more lines, for the last matches' context only; the
  *   resume point stays right after the last line that was tested.
  * - Returned line text is cut to `maxLineChars` (a minified file is one huge line).
+ * - Matching may have a work budget (a regex's: characters × program size per line, line-matcher.ts):
+ *   a line whose cost would overrun what is left is not tested, and the scan stops before it (stoppedBy
+ *   `work`); a line longer than `maxTestChars` is never tested and the file is skipped (`line_too_long`).
  */
 
 export interface ContentMatch {
@@ -25,7 +28,9 @@ export interface ScanResult {
   readonly bytesRead: number;
   /** Set when the scan stopped before the end: where to resume. */
   readonly resume: { readonly offset: number; readonly line: number } | undefined;
-  readonly stoppedBy: "matches" | "bytes" | undefined;
+  readonly stoppedBy: "matches" | "bytes" | "work" | undefined;
+  /** Work units spent on matching (see ScanOptions.lineCost). */
+  readonly work: number;
   /** Why the file was not searched: not UTF-8 (or binary), or a line longer than `maxLineBytes`. */
   readonly skipped: "not_text" | "line_too_long" | undefined;
 }
@@ -43,6 +48,11 @@ export interface ScanOptions {
   readonly maxLineBytes: number;
   /** The file's size, to tell a stop at the very end from one with lines left. */
   readonly size: number;
+  /** Work units testing a line of this many characters costs, and how many this scan may spend. */
+  readonly lineCost?: (chars: number) => number;
+  readonly workBudget?: number;
+  /** Longest line (in characters) that may be tested; a longer one skips the file (`line_too_long`). */
+  readonly maxTestChars?: number;
 }
 
 const NEWLINE = 0x0a;
@@ -66,6 +76,10 @@ export async function scanContent(body: ReadableStream<Uint8Array>, options: Sca
   let stop: { offset: number; line: number } | undefined;
   let stoppedBy: ScanResult["stoppedBy"];
   let contextLeft = 0;
+  let work = 0;
+  const lineCost = options.lineCost ?? (() => 0);
+  const workBudget = options.workBudget ?? Number.POSITIVE_INFINITY;
+  const maxTestChars = options.maxTestChars ?? Number.POSITIVE_INFINITY;
 
   // Returns false when nothing more needs to be read.
   const takeLine = (bytes: Uint8Array, length: number): boolean => {
@@ -82,6 +96,16 @@ export async function scanContent(body: ReadableStream<Uint8Array>, options: Sca
       contextLeft--;
       return contextLeft > 0 && waiting.length > 0;
     }
+    if (text.length > maxTestChars) throw new NotTextSignal("line_too_long");
+    const cost = lineCost(text.length);
+    if (work + cost > workBudget) {
+      // Not tested: the next call starts with this line. It has served as after-context already.
+      stop = { offset: lineStart, line: lineNumber };
+      stoppedBy = "work";
+      contextLeft = options.contextLines - 1;
+      return contextLeft > 0 && waiting.length > 0;
+    }
+    work += cost;
     if (options.matches(text)) {
       const match: ContentMatch = { line: lineNumber, text: shown, before: [...before], after: [] };
       matches.push(match);
@@ -150,13 +174,13 @@ export async function scanContent(body: ReadableStream<Uint8Array>, options: Sca
     }
   } catch (error) {
     if (!(error instanceof NotTextSignal)) throw error;
-    return { matches: [], bytesRead, resume: undefined, stoppedBy: undefined, skipped: error.reason };
+    return { matches: [], bytesRead, resume: undefined, stoppedBy: undefined, skipped: error.reason, work };
   } finally {
     await reader.cancel().catch(() => undefined);
   }
   // A stop exactly at the end of the file leaves nothing to resume.
   const resume = stop && stop.offset < options.size ? stop : undefined;
-  return { matches, bytesRead, resume, stoppedBy: resume ? stoppedBy : undefined, skipped: undefined };
+  return { matches, bytesRead, resume, stoppedBy: resume ? stoppedBy : undefined, skipped: undefined, work };
 }
 
 /** Thrown inside the scan to abandon a file that is not searchable text. */

@@ -31,12 +31,17 @@
  * eval/`new Function` and no Node built-ins (it reads `process.platform` only when `process`
  * exists; we pin `platform` so workerd's nodejs_compat cannot change the behaviour).
  */
-import { Minimatch, type MinimatchOptions } from "minimatch";
+import { GLOBSTAR, Minimatch, type MinimatchOptions } from "minimatch";
 import { ToolError } from "../errors/tool-error";
 
 export const MAX_GLOB_PATTERNS = 32;
 export const MAX_GLOB_PATTERN_LENGTH = 256;
 export const MAX_GLOB_EXPANSIONS = 256;
+/**
+ * `**` segments in one alternative of a pattern: each is a point where the match may skip any number
+ * of path segments, and the matcher's work grows with their number times the path's depth.
+ */
+export const MAX_GLOBSTARS = 4;
 
 export type PathMatcher = (relativePath: string) => boolean;
 
@@ -59,6 +64,8 @@ export function compileGlobs(patterns: readonly string[], parameter: string, opt
 export interface GlobSet {
   readonly matches: PathMatcher;
   readonly mayMatchBelow: PathMatcher;
+  /** Alternatives after brace expansion, over all patterns: what one test of a path costs. */
+  readonly alternatives: number;
 }
 
 export function compileGlobSet(patterns: readonly string[], parameter: string, options: GlobOptions = {}): GlobSet {
@@ -106,14 +113,46 @@ export function compileGlobSet(patterns: readonly string[], parameter: string, o
     if (compiled.globSet.length > expansionsLeft) {
       throw refuse(`brace expansion makes too many alternatives (at most ${MAX_GLOB_EXPANSIONS} over all patterns)`);
     }
+    const globstars = Math.max(0, ...compiled.set.map((parts) => parts.filter((part) => part === GLOBSTAR).length));
+    if (globstars > MAX_GLOBSTARS) {
+      throw refuse(`the pattern has ${globstars} '**' segments; at most ${MAX_GLOBSTARS} are allowed`);
+    }
     expansionsLeft -= compiled.globSet.length;
     return compiled;
   });
   return {
+    alternatives: MAX_GLOB_EXPANSIONS - expansionsLeft,
     matches: (relativePath) => matchers.some((matcher) => matcher.match(relativePath)),
     // The root holds everything; minimatch's partial match does not treat "" as a prefix of anything.
     mayMatchBelow: (directory) =>
       matchers.length > 0 && (directory === "" || matchers.some((matcher) => matcher.match(directory, true))),
+  };
+}
+
+/** Work counted for a walk (see WALK_WORK_BUDGET in limits.ts). */
+export interface WorkMeter {
+  spend(units: number): void;
+  readonly exhausted: boolean;
+}
+
+export function createWorkMeter(budget: number): WorkMeter {
+  let spent = 0;
+  return {
+    spend(units) {
+      spent += units;
+    },
+    get exhausted() {
+      return spent >= budget;
+    },
+  };
+}
+
+/** `set.matches`, charging `meter` one unit per alternative for every path it tests. */
+export function meteredMatcher(set: GlobSet, meter: WorkMeter): PathMatcher {
+  const units = Math.max(1, set.alternatives);
+  return (relativePath) => {
+    meter.spend(units);
+    return set.matches(relativePath);
   };
 }
 

@@ -22,6 +22,14 @@
  * - An oldText that ends with a line break, matched tolerantly, replaces whole lines; a newText
  *   that ends with one too does not add an extra blank line.
  *
+ * Bounded work (invariant 10): tolerant matching maps each trimmed line to a number and finds the block
+ * in the file's numbers with KMP, linear in file + block lines (comparing the block at every line
+ * would be quadratic); re-indenting finds each new line's base indentation in a trie of the caller's
+ * indentations, linear in the line. A call's oldText and newText lines are capped (`too_large`), and
+ * every match pays its file size from EDIT_WORK_BUDGET before it runs (a tolerant one several times
+ * over), so many edits of a large file are refused (`too_complex`) instead of running long. A Worker's
+ * clock does not advance while it computes, so the budget counts characters, not time.
+ *
  * Invariant: error messages never carry file content; the only text they quote is a short,
  * truncated snippet of the caller's own oldText.
  */
@@ -45,15 +53,60 @@ export const MAX_SNIPPET_CHARS = 80;
  */
 export const MAX_COUNTED_MATCHES = 10;
 
+/** Lines of oldText, and of newText, over all edits of one call. */
+export const MAX_EDIT_OLD_LINES = 5_000;
+export const MAX_EDIT_NEW_LINES = 20_000;
+/**
+ * Characters of file one call may search: an exact search pays the file's length, a tolerant one
+ * TOLERANT_UNITS_PER_CHAR times that (it trims, numbers and compares every line).
+ */
+export const EDIT_WORK_BUDGET = 16 * 1024 * 1024;
+export const TOLERANT_UNITS_PER_CHAR = 8;
+
 type LineEnding = "\n" | "\r\n";
 
 export function applyEdits(original: string, edits: readonly TextEdit[]): EditResult {
+  checkLineCaps(edits);
   const lineEnding = dominantLineEnding(original);
   let text = toLf(original);
+  const work = { spent: 0 };
   edits.forEach((edit, index) => {
-    text = applyEdit(text, edit, { number: index + 1, count: edits.length });
+    text = applyEdit(text, edit, { number: index + 1, count: edits.length }, work);
   });
   return { text: lineEnding === "\r\n" ? text.replaceAll("\n", "\r\n") : text };
+}
+
+function checkLineCaps(edits: readonly TextEdit[]): void {
+  let oldLines = 0;
+  let newLines = 0;
+  for (const edit of edits) {
+    oldLines += countLineBreaks(edit.oldText, edit.oldText.length).all + 1;
+    newLines += countLineBreaks(edit.newText, edit.newText.length).all + 1;
+  }
+  const over = (what: string, lines: number, max: number) =>
+    new ToolError(
+      "too_large",
+      `The edits' ${what} add up to ${lines} lines; at most ${max} are allowed in one call. No edits were applied. ` +
+        "Split the change into several edit_file calls, or write the whole file with write_file.",
+      { parameter: "edits", lines, maxLines: max },
+    );
+  if (oldLines > MAX_EDIT_OLD_LINES) throw over("oldText", oldLines, MAX_EDIT_OLD_LINES);
+  if (newLines > MAX_EDIT_NEW_LINES) throw over("newText", newLines, MAX_EDIT_NEW_LINES);
+}
+
+/** Pays for a search of `chars` characters at `rate` units each, or refuses the whole call. */
+function spend(work: { spent: number }, chars: number, rate: number, position: EditPosition): void {
+  work.spent += chars * rate;
+  if (work.spent > EDIT_WORK_BUDGET) {
+    throw new ToolError(
+      "too_complex",
+      `Edit ${position.number} of ${position.count}: these edits need more matching than one call may do ` +
+        `(each edit searches the whole file, a whitespace-tolerant match ${TOLERANT_UNITS_PER_CHAR} times over; ` +
+        `${EDIT_WORK_BUDGET} characters in all). No edits were applied. Send fewer edits per call, or copy oldText ` +
+        "exactly from the file so it matches without whitespace tolerance.",
+      { editIndex: position.number, editCount: position.count, budget: EDIT_WORK_BUDGET },
+    );
+  }
 }
 
 interface EditPosition {
@@ -62,13 +115,14 @@ interface EditPosition {
   readonly count: number;
 }
 
-function applyEdit(text: string, edit: TextEdit, position: EditPosition): string {
+function applyEdit(text: string, edit: TextEdit, position: EditPosition, work: { spent: number }): string {
   const oldText = toLf(edit.oldText);
   const newText = toLf(edit.newText);
   if (oldText === "") {
     throw editError("invalid_arguments", position, edit, "oldText is empty; it must quote the text to replace", {});
   }
 
+  spend(work, text.length, 1, position);
   const exact = findExactMatches(text, oldText);
   if (exact.count === 1) {
     return text.slice(0, exact.first) + newText + text.slice(exact.first + oldText.length);
@@ -81,6 +135,7 @@ function applyEdit(text: string, edit: TextEdit, position: EditPosition): string
   if (oldText.trim() === "") {
     throw notFoundError(position, edit);
   }
+  spend(work, text.length, TOLERANT_UNITS_PER_CHAR, position);
   const lines = text.split("\n");
   const block = blockLines(oldText);
   const tolerant = findLineMatches(lines, block);
@@ -108,21 +163,50 @@ function findExactMatches(text: string, needle: string): Matches {
 }
 
 /**
- * Tolerant matching by line: both sides are reduced to their trimmed lines, joined with (and
- * wrapped in) "\n", so a substring match of the needle can only start and end on line boundaries.
- * This keeps the search linear-ish (the engine's string search) rather than comparing the block
- * at every line of the file.
+ * Tolerant matching by line: lines compare equal when their trimmed text is equal. Each distinct
+ * trimmed line of the block gets a number (file lines not in the block get -1), and the block's
+ * numbers are found in the file's with Knuth–Morris–Pratt: linear in file and block lines whatever
+ * they hold, where comparing the block at every line of the file would be quadratic. Overlapping
+ * matches count, up to MAX_COUNTED_MATCHES.
  */
 function findLineMatches(lines: readonly string[], block: readonly string[]): Matches {
-  const haystack = `\n${lines.map((line) => line.trim()).join("\n")}\n`;
-  const needle = `\n${block.map((line) => line.trim()).join("\n")}\n`;
-  const offset = haystack.indexOf(needle);
-  if (offset === -1) {
-    return { first: -1, count: 0 };
+  const numbers = new Map<string, number>();
+  const pattern = block.map((line) => {
+    const key = line.trim();
+    let id = numbers.get(key);
+    if (id === undefined) {
+      id = numbers.size;
+      numbers.set(key, id);
+    }
+    return id;
+  });
+  const failure = kmpFailure(pattern);
+  let first = -1;
+  let count = 0;
+  let matched = 0;
+  for (let index = 0; index < lines.length && count < MAX_COUNTED_MATCHES; index++) {
+    const id = numbers.get(lines[index]!.trim()) ?? -1;
+    while (matched > 0 && pattern[matched] !== id) matched = failure[matched - 1]!;
+    if (pattern[matched] === id) matched++;
+    if (matched === pattern.length) {
+      if (first === -1) first = index - pattern.length + 1;
+      count++;
+      matched = failure[matched - 1]!;
+    }
   }
-  // Line k is preceded by the k-th "\n" (0-based) of the haystack.
-  const lineIndex = countLineBreaks(haystack, offset).all;
-  return { first: lineIndex, count: countFrom(haystack, needle, offset) };
+  return { first, count };
+}
+
+/** KMP's failure function: for each prefix, the length of its longest proper prefix that is also a suffix. */
+function kmpFailure(pattern: readonly number[]): number[] {
+  const failure = new Array<number>(pattern.length).fill(0);
+  let length = 0;
+  for (let index = 1; index < pattern.length; index++) {
+    while (length > 0 && pattern[index] !== pattern[length]) length = failure[length - 1]!;
+    if (pattern[index] === pattern[length]) length++;
+    failure[index] = length;
+  }
+  return failure;
 }
 
 function countFrom(haystack: string, needle: string, firstOffset: number): number {
@@ -171,16 +255,10 @@ function replacementLines(newText: string, replacesWholeLines: boolean): string[
  * - Whitespace-only lines become empty, rather than carrying indentation nobody asked for.
  */
 function reindent(newLines: readonly string[], block: readonly string[], matched: readonly string[]): string[] {
-  const fileIndentFor = new Map<string, string>();
+  const fileIndentFor = new IndentTrie();
   block.forEach((oldLine, index) => {
-    const fileLine = matched[index] ?? "";
-    const callerIndent = leadingWhitespace(oldLine);
-    if (oldLine.trim() !== "" && !fileIndentFor.has(callerIndent)) {
-      fileIndentFor.set(callerIndent, leadingWhitespace(fileLine));
-    }
+    if (oldLine.trim() !== "") fileIndentFor.add(leadingWhitespace(oldLine), leadingWhitespace(matched[index] ?? ""));
   });
-  // Longest first, so the most specific known indentation wins.
-  const known = [...fileIndentFor.keys()].sort((a, b) => b.length - a.length);
 
   return newLines.map((line, index) => {
     const content = line.trimStart();
@@ -191,12 +269,55 @@ function reindent(newLines: readonly string[], block: readonly string[], matched
       return leadingWhitespace(matched[0] ?? "") + content;
     }
     const indent = leadingWhitespace(line);
-    const base = known.find((callerIndent) => indent.startsWith(callerIndent));
+    // The most specific known indentation wins: the longest caller indent that begins this one.
+    const base = fileIndentFor.longestPrefixOf(indent);
     if (base === undefined) {
       return line;
     }
-    return (fileIndentFor.get(base) ?? "") + indent.slice(base.length) + content;
+    return base.fileIndent + indent.slice(base.length) + content;
   });
+}
+
+/**
+ * Caller indentation → the file's, looked up by the longest caller indentation that is a prefix of a
+ * given one, in time linear in that indentation (a list tried longest first would cost the number of
+ * distinct indentations per line: quadratic for a block of many distinct ones).
+ */
+class IndentTrie {
+  readonly #root: IndentNode = { children: new Map() };
+
+  /** Keeps the first mapping of an indentation, as the caller's first line with it decides. */
+  add(callerIndent: string, fileIndent: string): void {
+    let node = this.#root;
+    for (let at = 0; at < callerIndent.length; at++) {
+      const unit = callerIndent[at]!;
+      let next = node.children.get(unit);
+      if (!next) {
+        next = { children: new Map() };
+        node.children.set(unit, next);
+      }
+      node = next;
+    }
+    node.fileIndent ??= fileIndent;
+  }
+
+  longestPrefixOf(indent: string): { length: number; fileIndent: string } | undefined {
+    let node: IndentNode | undefined = this.#root;
+    let best: { length: number; fileIndent: string } | undefined;
+    let length = 0;
+    while (node) {
+      if (node.fileIndent !== undefined) best = { length, fileIndent: node.fileIndent };
+      if (length >= indent.length) break;
+      node = node.children.get(indent[length]!);
+      length++;
+    }
+    return best;
+  }
+}
+
+interface IndentNode {
+  readonly children: Map<string, IndentNode>;
+  fileIndent?: string;
 }
 
 function leadingWhitespace(line: string): string {

@@ -13,6 +13,7 @@ import { createRequestLog, type RequestLog } from "../audit/audit-log";
 import { sendAuditEvents } from "../audit/audit-producer";
 import { createRequestAudit, type RequestAudit, requestOriginOf } from "../audit/request-audit";
 import { ConfigError } from "../config/config";
+import { errorDetail } from "../errors/error-detail";
 import type { AppEnv } from "./app-env";
 import { assertDeclaredLengthWithin } from "./body";
 import type { IsolateState } from "./isolate-state";
@@ -42,8 +43,15 @@ export function requestIdentity(): MiddlewareHandler<AppEnv> {
     // a log line that cannot be written never costs the trail its events.
     c.executionCtx.waitUntil(
       nextTurn().then(() => {
-        const events = audit.finish(status, method, route);
-        const sent = events.length > 0 ? sendAuditEvents(c.env.AUDIT_QUEUE, events, requestId) : undefined;
+        // Whatever the events' building does, the request line is still written (and says so): a
+        // request must never leave no trace at all (invariant 10).
+        let sent: Promise<void> | undefined;
+        try {
+          const events = audit.finish(status, method, route);
+          sent = events.length > 0 ? sendAuditEvents(c.env.AUDIT_QUEUE, events, requestId) : undefined;
+        } catch (error) {
+          log.security({ type: "internal_error", reason: "audit_events_failed", detail: errorDetail(error) });
+        }
         log.finish(status, method, route, level, answeredAt);
         return sent;
       }),

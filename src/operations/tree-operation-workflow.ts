@@ -9,7 +9,8 @@
  *   backoff. When the retries run out, the record says `failed` with what was done, and the instance
  *   errors: nothing is half-done without saying so; every object is at its source or its target.
  * - A caller's condition (a storage quota reached by a copy or restore) is not retried: the operation
- *   stops, `failed` with that error.
+ *   stops, `failed` with that error as `stoppedBy`, and its progress counts exactly the objects handled
+ *   before it, those of the step it stopped in included.
  * - Storage quota: the operation runs with the tenant's storage meter, as the synchronous tools do.
  * - Access policy: the plan carries the caller and the policy its call was decided under; every step
  *   runs against a sandbox with that caller's gate (src/policy/gate.ts). Before the first batch, the
@@ -69,7 +70,7 @@ async function stepsFor(env: Env, plan: TreeOperationPlan): Promise<OperationSte
 
 type StepOutcome =
   | { readonly ok: true; readonly next: string | undefined; readonly record: OperationRecord }
-  | { readonly ok: false; readonly error: OperationError };
+  | { readonly ok: false; readonly error: OperationError; readonly record?: OperationRecord };
 
 function add(a: OperationProgress, b: OperationProgress): OperationProgress {
   return {
@@ -114,6 +115,8 @@ export class TreeOperationWorkflow extends WorkflowEntrypoint<Env, TreeOperation
               errorCount: previous.errorCount + result.errorCount,
             };
             await steps.writeRecord(next);
+            // Stopped part-way on the caller's condition: what was done is in the record already.
+            if (result.stopped) return { ok: false, error: result.stopped, record: next };
             return { ok: true, next: result.next, record: next };
           } catch (error) {
             // The caller's condition (e.g. the storage quota): retrying cannot help.
@@ -122,7 +125,7 @@ export class TreeOperationWorkflow extends WorkflowEntrypoint<Env, TreeOperation
           }
         });
         if (!outcome.ok) {
-          record = await this.#finish(step, plan, record, "failed", outcome.error);
+          record = await this.#finish(step, plan, outcome.record ?? record, "failed", outcome.error);
           return record;
         }
         record = outcome.record;
@@ -160,6 +163,7 @@ export class TreeOperationWorkflow extends WorkflowEntrypoint<Env, TreeOperation
           ? {
               errors: [...record.errors, error].slice(-MAX_RECORDED_ERRORS),
               errorCount: record.errorCount + 1,
+              stoppedBy: error,
             }
           : {}),
       };

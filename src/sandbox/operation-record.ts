@@ -62,6 +62,9 @@ export const operationRecordSchema = z.object({
   progress: progressSchema,
   errors: z.array(errorSchema).describe(`The first ${MAX_RECORDED_ERRORS} problems`),
   errorCount: z.number(),
+  stoppedBy: errorSchema
+    .optional()
+    .describe("Why a failed operation stopped before handling every object; progress is what it had done by then"),
 });
 export type OperationRecord = z.infer<typeof operationRecordSchema>;
 

@@ -59,11 +59,23 @@ export class PathRefusedError extends ToolError {
     readonly parameter: string,
     /** The offending character as `U+XXXX`, where one is to blame (never the path itself). */
     readonly codePoint?: string,
+    /** For `path_too_long` when this caller's own limit (key-budget.ts) is lower than MAX_PATH_BYTES. */
+    maxBytes?: number,
   ) {
+    const problem =
+      maxBytes === undefined
+        ? RULE_MESSAGES[rule]
+        : `must be at most ${maxBytes} bytes of UTF-8 for your account (storage keys are at most 1024 bytes, ` +
+          "and your account's storage prefix and the trash need the rest)";
     super(
       "invalid_path",
-      `Path in '${parameter}' ${RULE_MESSAGES[rule]}${codePoint ? `; it has ${codePoint}` : ""} (rule: ${rule}).`,
-      { rule, parameter, ...(codePoint ? { codePoint } : {}) },
+      `Path in '${parameter}' ${problem}${codePoint ? `; it has ${codePoint}` : ""} (rule: ${rule}).`,
+      {
+        rule,
+        parameter,
+        ...(codePoint ? { codePoint } : {}),
+        ...(maxBytes === undefined ? {} : { maxBytes }),
+      },
     );
   }
 }

@@ -27,6 +27,7 @@ import {
   readOperation,
   startOperation,
 } from "./background-operations";
+import { checkPathFits } from "./key-budget";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor";
 import { transferAccesses } from "./object-access";
 import type { OperationRecord } from "./operation-record";
@@ -121,7 +122,8 @@ export class Sandbox {
 
   /** Parses a caller's path; `parameter` names the tool argument in refusals. */
   resolve(raw: unknown, parameter: string, options: { allowRoot?: boolean } = {}): SandboxPath {
-    return parseSandboxPath(raw, parameter, options);
+    // A path must also fit this tenant's keys, the trash's included (key-budget.ts).
+    return checkPathFits(parseSandboxPath(raw, parameter, options), this.#storage.keys.encodedTenant, parameter);
   }
 
   /** What is at `path`: needs `list` on it; the etag is shown only with `read`. */

@@ -14,7 +14,8 @@
  * prefix is never a prefix of another's. Files and trash sit under different top-level prefixes so a
  * listing of files can never see trash, and so an R2 lifecycle rule on `trash/` expires only trash.
  */
-import type { SandboxPath } from "./sandbox-path";
+import { checkKeyFits, maxPathBytesFor, utf8Bytes } from "./key-budget";
+import { PathRefusedError, type SandboxPath } from "./sandbox-path";
 import { encodeTenantId } from "./tenant-prefix";
 
 export const FILES_ROOT = "files/";
@@ -22,6 +23,10 @@ export const TRASH_ROOT = "trash/";
 export const OPERATIONS_ROOT = "ops/";
 
 export interface TenantKeys {
+  /** The longest path this tenant can use, in bytes (key-budget.ts). */
+  readonly maxPathBytes: number;
+  /** The tenant's escaped id, as it appears in its keys. */
+  readonly encodedTenant: string;
   /** `files/<tenant>/` */
   readonly filesPrefix: string;
   /** `trash/<tenant>/` */
@@ -64,7 +69,19 @@ export function createTenantKeys(tenant: string): TenantKeys {
   const encoded = encodeTenantId(tenant);
   const filesPrefix = `${FILES_ROOT}${encoded}/`;
   const trashPrefix = `${TRASH_ROOT}${encoded}/`;
+  // Every key with a path in it is checked: the path against this tenant's limit (so no file can be
+  // made, by a move or copy of its directory either, that could not also go to the trash) and the key
+  // against R2's. A refusal names this tenant's path limit.
+  const maxPathBytes = maxPathBytesFor(encoded);
+  const within = (path: SandboxPath) => {
+    if (utf8Bytes(path.relative) > maxPathBytes)
+      throw new PathRefusedError("path_too_long", "path", undefined, maxPathBytes);
+    return path;
+  };
+  const fits = (key: string) => checkKeyFits(key, encoded);
   const keys: TenantKeys = {
+    maxPathBytes,
+    encodedTenant: encoded,
     filesPrefix,
     trashPrefix,
     operationKey(operationId) {
@@ -73,19 +90,19 @@ export function createTenantKeys(tenant: string): TenantKeys {
     },
     fileKey(path) {
       if (path.isRoot) throw new TypeError("the root directory has no file key");
-      return filesPrefix + path.relative;
+      return fits(filesPrefix + within(path).relative);
     },
     directoryPrefix(path) {
-      return path.isRoot ? filesPrefix : `${filesPrefix}${path.relative}/`;
+      return path.isRoot ? filesPrefix : fits(`${filesPrefix}${within(path).relative}/`);
     },
     trashKey(trashId, path) {
       if (!TRASH_ID.test(trashId)) throw new TypeError("malformed trash id");
       if (path.isRoot) throw new TypeError("the root directory has no trash key");
-      return `${trashPrefix}${trashId}/${path.relative}`;
+      return fits(`${trashPrefix}${trashId}/${within(path).relative}`);
     },
     trashMarkerKey(trashId, path) {
       if (path.isRoot) throw new TypeError("the root directory cannot be trashed");
-      return `${keys.trashKey(trashId, path)}/`;
+      return fits(`${keys.trashKey(trashId, path)}/`);
     },
     trashEntryPrefix(trashId) {
       if (!TRASH_ID.test(trashId)) throw new TypeError("malformed trash id");

@@ -42,6 +42,11 @@ export interface BatchResult {
   readonly progress: OperationProgress;
   readonly errors: OperationError[];
   readonly errorCount: number;
+  /**
+   * Set when a caller's condition (the storage quota, a path too long for the tenant) stopped the
+   * step part-way: the operation ends there, and `progress` is exactly what was done before it.
+   */
+  readonly stopped?: OperationError;
 }
 
 interface Tally {
@@ -89,14 +94,25 @@ export async function runTreeBatch(
   );
   const tally: Tally = { objects: 0, files: 0, bytes: 0, resumed: 0, skipped: 0, errors: [], errorCount: 0 };
   const handle = HANDLERS[plan.kind];
-  await forEachLimited(page.objects, CONCURRENCY, (object) => handle(storage, plan, object, tally));
+  let stopped: OperationError | undefined;
+  await forEachLimited(page.objects, CONCURRENCY, async (object) => {
+    if (stopped) return; // objects in flight finish (and count); no new one starts
+    try {
+      await handle(storage, plan, object, tally);
+    } catch (error) {
+      // Retrying cannot help the caller's condition; an outage is thrown on for the engine to retry.
+      if (!(error instanceof ToolError)) throw error;
+      stopped ??= { code: error.code, message: error.message };
+    }
+  });
   const last = page.objects.at(-1);
   const { errors, errorCount, ...progress } = tally;
   return {
-    next: page.truncated && last ? last.key.slice(prefix.length) : undefined,
+    next: !stopped && page.truncated && last ? last.key.slice(prefix.length) : undefined,
     progress,
     errors,
     errorCount,
+    ...(stopped ? { stopped } : {}),
   };
 }
 

@@ -3,14 +3,15 @@
  * `{name, type, children}` (children on directories only), as text for the model and as
  * structuredContent. Exclude patterns work as in search_files.
  *
- * Bounded: one call examines at most MAX_WALK_VISITED stored objects. Past that the tree is marked
+ * Bounded: one call examines at most MAX_WALK_VISITED stored objects and spends at most WALK_WORK_BUDGET
+ * units (objects listed, glob alternatives tested). Past either the tree is marked
  * truncated (in the structured result and in a second text block, so the first stays valid JSON) and
  * comes with a cursor; the next call returns the rest of the tree below the same root, with the
  * directories it lies in, so the two trees merge by name.
  */
 import * as z from "zod";
-import { compileGlobs, matchesSelfOrAncestor } from "../files/glob";
-import { MAX_WALK_VISITED } from "../files/limits";
+import { compileGlobSet, createWorkMeter, matchesSelfOrAncestor, meteredMatcher } from "../files/glob";
+import { MAX_WALK_VISITED, WALK_OBJECT_UNITS, WALK_WORK_BUDGET } from "../files/limits";
 import { escapeInvisible } from "../sandbox/invisible-characters";
 import { cursorField, pathField } from "./schemas";
 import { touch } from "./tool-access";
@@ -41,7 +42,8 @@ export const directoryTree = defineTool({
   description:
     "Get a recursive tree of the files and directories below a directory, as JSON: each entry has 'name', 'type' " +
     "('file' or 'directory') and, for directories, 'children'. excludePatterns skip paths and whole directories " +
-    `('node_modules', '**/*.log'). Examines at most ${MAX_WALK_VISITED} stored objects per call; a larger tree is marked ` +
+    `('node_modules', '**/*.log'). Examines at most ${MAX_WALK_VISITED} stored objects per call (fewer with many exclude ` +
+    "patterns); a larger tree is marked " +
     "truncated and comes with a nextCursor for the rest.",
   scope: "files:read",
   input: z.object({
@@ -66,7 +68,8 @@ export const directoryTree = defineTool({
   access: ({ path }) => [touch("list", path, "path")],
   async run({ path: raw, excludePatterns, cursor }, { sandbox }): Promise<ToolOutput> {
     const base = sandbox.resolve(raw, "path");
-    const excluded = compileGlobs(excludePatterns, "excludePatterns", { matchBase: true });
+    const meter = createWorkMeter(WALK_WORK_BUDGET);
+    const excluded = meteredMatcher(compileGlobSet(excludePatterns, "excludePatterns", { matchBase: true }), meter);
     const root: TreeNode[] = [];
     const directories = new Map<string, TreeNode[]>([["", root]]);
     const depth = base.segments.length;
@@ -85,13 +88,14 @@ export const directoryTree = defineTool({
     };
 
     const summary = await sandbox.walk(base, { cursor, maxVisited: MAX_WALK_VISITED }, (entries) => {
+      meter.spend(WALK_OBJECT_UNITS);
       for (const entry of entries) {
         const segments = entry.path.segments.slice(depth);
         if (excludePatterns.length > 0 && matchesSelfOrAncestor(excluded, segments.join("/"))) continue;
         if (entry.type === "directory") childrenOf(segments);
         else childrenOf(segments.slice(0, -1)).push({ name: entry.path.displayName, type: "file" });
       }
-      return true;
+      return !meter.exhausted;
     });
     sortTree(root);
     const truncated = summary.nextCursor !== undefined;

@@ -16,7 +16,7 @@ import { ToolError } from "../errors/tool-error";
 import { MAX_TEXT_READ_BYTES, MAX_WRITE_BYTES } from "../files/limits";
 import { formatBytes } from "../files/size-advice";
 import { textContentType } from "../files/text-content-type";
-import { applyEdits } from "../files/text-edits";
+import { applyEdits, MAX_EDIT_NEW_LINES, MAX_EDIT_OLD_LINES } from "../files/text-edits";
 import { createUnifiedDiff, fenceDiff } from "../files/unified-diff";
 import { utf8ByteLength } from "../files/utf8-length";
 import { normalizeEtag } from "../sandbox/sandbox";
@@ -45,7 +45,8 @@ export const editFile = defineTool({
     "match exactly, a match ignoring leading/trailing whitespace per line is tried and indentation is kept) with newText; " +
     "edits apply in order. Returns a git-style unified diff and the new etag. dryRun: true shows the diff without writing. " +
     "If any edit does not match, nothing changes. Concurrent changes are never overwritten: pass ifMatch to fail on any " +
-    "change since you read the file; without it the edits are re-applied to the newer content if they still match.",
+    "change since you read the file; without it the edits are re-applied to the newer content if they still match. " +
+    `At most ${MAX_EDIT_OLD_LINES} oldText and ${MAX_EDIT_NEW_LINES} newText lines per call; split larger changes.`,
   scope: "files:write",
   input: z.object({
     path: pathField,

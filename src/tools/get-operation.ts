@@ -35,6 +35,9 @@ export const getOperation = defineTool({
       `${VERB[record.kind]} of ${record.source}${target}: ${record.status}; ${objects} objects (${files} files, ${bytes} bytes) done` +
         (skipped > 0 ? `, ${skipped} left in place` : "") +
         ".",
+      ...(record.stoppedBy
+        ? [`Stopped early, with the rest not handled: [${record.stoppedBy.code}] ${record.stoppedBy.message}`]
+        : []),
       ...record.errors.map((error) => `- [${error.code}] ${error.path ? `${error.path}: ` : ""}${error.message}`),
     ];
     if (record.errorCount > record.errors.length)

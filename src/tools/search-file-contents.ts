@@ -12,7 +12,7 @@
 import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import { type ContentMatch, scanContent } from "../files/content-scan";
-import { compileGlobs, type PathMatcher } from "../files/glob";
+import { compileGlobSet, createWorkMeter, meteredMatcher, type PathMatcher, type WorkMeter } from "../files/glob";
 import {
   MAX_CONTENT_LINE_BYTES,
   MAX_CONTENT_LINE_CHARS,
@@ -21,8 +21,16 @@ import {
   MAX_CONTENT_SCAN_FILES,
   MAX_CONTEXT_LINES,
   MAX_WALK_VISITED,
+  WALK_OBJECT_UNITS,
+  WALK_WORK_BUDGET,
 } from "../files/limits";
-import { compileLineMatcher, type LineMatcher, MAX_PATTERN_LENGTH } from "../files/line-matcher";
+import {
+  compileLineMatcher,
+  type LineMatcher,
+  MAX_PATTERN_LENGTH,
+  MAX_REGEX_PROGRAM_SIZE,
+  REGEX_WORK_BUDGET,
+} from "../files/line-matcher";
 import type { Sandbox, SandboxPath } from "../sandbox/sandbox";
 import { cursorField, pathField } from "./schemas";
 import { decodeSearchCursor, encodeSearchCursor, type SearchPosition } from "./search-cursor";
@@ -41,7 +49,7 @@ const matchSchema = z.object({
   after: z.array(z.string()).optional(),
 });
 type MatchOut = z.infer<typeof matchSchema>;
-type StopReason = "matches" | "bytes" | "files" | "visited";
+type StopReason = "matches" | "bytes" | "files" | "visited" | "work";
 
 interface SearchState {
   readonly base: SandboxPath;
@@ -51,8 +59,12 @@ interface SearchState {
   readonly found: MatchOut[];
   readonly skipped: { path: string; reason: string }[];
   bytes: number;
+  /** Matching work spent (a regex's characters × program size; see line-matcher.ts). */
+  work: number;
   files: number;
   visited: number;
+  /** The walk's own work (objects listed, glob alternatives tested), as search_files counts it. */
+  readonly walkMeter: WorkMeter;
   stop: { reason: StopReason; position: SearchPosition } | undefined;
 }
 
@@ -79,7 +91,9 @@ async function searchFile(
         ? "files"
         : state.bytes >= MAX_CONTENT_SCAN_BYTES
           ? "bytes"
-          : undefined;
+          : state.work >= state.matcher.budget
+            ? "work"
+            : undefined;
   if (exhausted) {
     state.stop = { reason: exhausted, position: { kind: "file", path, ...start } };
     return;
@@ -100,7 +114,10 @@ async function searchFile(
   const result = await scanContent(file.body, {
     offset: start.offset,
     line: start.line,
-    matches: state.matcher,
+    matches: state.matcher.test,
+    lineCost: state.matcher.cost,
+    workBudget: state.matcher.budget - state.work,
+    maxTestChars: state.matcher.maxLineChars,
     contextLines: state.contextLines,
     maxMatches: state.maxMatches - state.found.length,
     byteBudget: MAX_CONTENT_SCAN_BYTES - state.bytes,
@@ -109,6 +126,7 @@ async function searchFile(
     size: file.info.size,
   });
   state.bytes += result.bytesRead;
+  state.work += result.work;
   if (result.skipped) {
     if (state.skipped.length < MAX_SKIPPED_LISTED) state.skipped.push({ path: path.display, reason: result.skipped });
     return;
@@ -138,6 +156,7 @@ async function searchDirectory(
       state.base,
       { cursor: walkCursor, maxVisited: Math.max(1, Math.min(1000, MAX_WALK_VISITED - state.visited)) },
       (entries) => {
+        state.walkMeter.spend(WALK_OBJECT_UNITS);
         for (const entry of entries) {
           if (entry.type !== "file") continue;
           // Files the caller may not read are left out silently, as a listing leaves out what it may not list.
@@ -145,7 +164,7 @@ async function searchDirectory(
           if (include && !include(entry.path.segments.slice(depth).join("/"))) continue;
           batch.push(entry.path);
         }
-        return batch.length < FILES_PER_BATCH;
+        return batch.length < FILES_PER_BATCH && !state.walkMeter.exhausted;
       },
     );
     state.visited += summary.visited;
@@ -155,7 +174,7 @@ async function searchDirectory(
     }
     if (summary.nextCursor === undefined) return;
     walkCursor = summary.nextCursor;
-    if (state.visited >= MAX_WALK_VISITED) {
+    if (state.visited >= MAX_WALK_VISITED || state.walkMeter.exhausted) {
       state.stop = { reason: "visited", position: { kind: "walk", walkCursor } };
       return;
     }
@@ -180,7 +199,10 @@ const STOP_TEXT: Record<StopReason, string> = {
   matches: "it reached maxMatches",
   bytes: `it read ${MAX_CONTENT_SCAN_BYTES} bytes`,
   files: `it opened ${MAX_CONTENT_SCAN_FILES} files`,
-  visited: `it listed ${MAX_WALK_VISITED} stored objects`,
+  visited: "it listed as many stored objects as one call may (or tested them against 'glob' as often)",
+  work:
+    `it used this call's regex matching budget (${REGEX_WORK_BUDGET} units of line characters × pattern size); ` +
+    "a simpler pattern or a literal search (regex: false) reads more per call",
 };
 
 export const searchFileContents = defineTool({
@@ -191,8 +213,10 @@ export const searchFileContents = defineTool({
     "or a directory searched at any depth; 'glob' keeps only matching file names ('*.ts' at any depth, 'src/**/*.md'). " +
     "The pattern is literal text unless regex is true (RE2 syntax: linear time, no backreferences or lookaround). " +
     "caseSensitive defaults to true. contextLines adds lines before and after each match. Each call reads at most " +
-    `${MAX_CONTENT_SCAN_BYTES} bytes of ${MAX_CONTENT_SCAN_FILES} files and returns at most maxMatches matches; when it stops early ` +
-    "it says so and returns a nextCursor to continue. Files that are not UTF-8 text are skipped.",
+    `${MAX_CONTENT_SCAN_BYTES} bytes of ${MAX_CONTENT_SCAN_FILES} files and returns at most maxMatches matches; a regex also has a ` +
+    `work budget (line characters × pattern size, patterns up to ${MAX_REGEX_PROGRAM_SIZE} instructions), so prefer literal ` +
+    "text where it will do. When a call stops early it says so and returns a nextCursor to continue. Files that are not " +
+    "UTF-8 text are skipped.",
   scope: "files:read",
   input: z.object({
     path: pathField.default("/"),
@@ -211,9 +235,12 @@ export const searchFileContents = defineTool({
     bytesScanned: z.number().describe("Bytes of content read by this call"),
     skipped: z
       .array(z.object({ path: z.string(), reason: z.enum(["not_text", "line_too_long"]) }))
-      .describe("Files not searched (binary or not UTF-8, or a line over 1 MiB); at most 100 listed"),
+      .describe(
+        "Files not searched (binary or not UTF-8, a line over 1 MiB, or for a regex a line longer than it may test); " +
+          "at most 100 listed",
+      ),
     truncated: z.boolean().describe("True when the search stopped early; call again with nextCursor for more"),
-    truncatedBy: z.enum(["matches", "bytes", "files", "visited"]).optional(),
+    truncatedBy: z.enum(["matches", "bytes", "files", "visited", "work"]).optional(),
     nextCursor: z.string().optional(),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -225,7 +252,11 @@ export const searchFileContents = defineTool({
   async run(input, { sandbox }) {
     const base = sandbox.resolve(input.path, "path");
     const matcher = compileLineMatcher(input.pattern, { regex: input.regex, caseSensitive: input.caseSensitive });
-    const include = input.glob === undefined ? undefined : compileGlobs([input.glob], "glob", { matchBase: true });
+    const walkMeter = createWorkMeter(WALK_WORK_BUDGET);
+    const include =
+      input.glob === undefined
+        ? undefined
+        : meteredMatcher(compileGlobSet([input.glob], "glob", { matchBase: true }), walkMeter);
     const info = await sandbox.stat(base);
     if (!info) throw new ToolError("not_found", `No such file or directory: ${base.display}`, { path: base.display });
     const resumeAt = input.cursor === undefined ? undefined : decodeSearchCursor(sandbox, base, input.cursor);
@@ -237,8 +268,10 @@ export const searchFileContents = defineTool({
       found: [],
       skipped: [],
       bytes: 0,
+      work: 0,
       files: 0,
       visited: 0,
+      walkMeter,
       stop: undefined,
     };
     if (info.type === "file") {
@@ -252,7 +285,14 @@ export const searchFileContents = defineTool({
     }
     const nextCursor = state.stop ? encodeSearchCursor(base, state.stop.position) : undefined;
     const lines = toText(state.found, input.contextLines);
-    if (state.skipped.length > 0) lines.push(`(skipped ${state.skipped.length} file(s) that are not searchable text)`);
+    if (state.skipped.length > 0) {
+      const longLines =
+        matcher.kind === "regex" && state.skipped.some((s) => s.reason === "line_too_long")
+          ? `; with this pattern a regex tests lines of at most ${matcher.maxLineChars} characters, a literal search ` +
+            "(regex: false) lines of up to 1 MiB"
+          : "";
+      lines.push(`(skipped ${state.skipped.length} file(s) that are not searchable text${longLines})`);
+    }
     if (state.stop) {
       lines.push(
         `(search stopped early because ${STOP_TEXT[state.stop.reason]}; results are incomplete: call again with cursor "${nextCursor}" for more)`,

@@ -5,14 +5,15 @@
  * everything under an excluded directory) never match; exclude patterns without `/` match a name at
  * any depth (`node_modules`).
  *
- * Bounded: the walk stops after MAX_WALK_VISITED stored objects or about MAX_SEARCH_RESULTS matches
+ * Bounded: the walk stops after MAX_WALK_VISITED stored objects, WALK_WORK_BUDGET units of work (objects
+ * listed and glob alternatives tested: many patterns walk fewer objects per call) or about MAX_SEARCH_RESULTS matches
  * (an object can reveal a few directories at once, so a page may run over by at most the path depth),
  * says so, and returns a cursor that continues where it stopped. The trash is under another prefix,
  * so it never shows up here.
  */
 import * as z from "zod";
-import { compileGlobs, matchesSelfOrAncestor } from "../files/glob";
-import { MAX_SEARCH_RESULTS, MAX_WALK_VISITED } from "../files/limits";
+import { compileGlobSet, createWorkMeter, matchesSelfOrAncestor, meteredMatcher } from "../files/glob";
+import { MAX_SEARCH_RESULTS, MAX_WALK_VISITED, WALK_OBJECT_UNITS, WALK_WORK_BUDGET } from "../files/limits";
 import { cursorField, pathField } from "./schemas";
 import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
@@ -26,7 +27,8 @@ export const searchFiles = defineTool({
     "Find files and directories below a directory whose path (relative to it) matches a glob pattern: '*.ts' for the " +
     "directory itself, '**/*.ts' for any depth, 'src/**' for everything under src. excludePatterns skip paths and whole " +
     `directories ('node_modules', '**/*.log'). Returns up to ${MAX_SEARCH_RESULTS} matches and scans up to ${MAX_WALK_VISITED} ` +
-    "stored objects per call; when it stops early it says so and returns a nextCursor to continue.",
+    "stored objects per call (fewer with many or brace-heavy patterns); when it stops early it says so and returns a " +
+    "nextCursor to continue.",
   scope: "files:read",
   input: z.object({
     path: pathField.default("/"),
@@ -38,7 +40,7 @@ export const searchFiles = defineTool({
     path: z.string(),
     matches: z.array(matchSchema),
     truncated: z.boolean().describe("True when the search stopped early; call again with nextCursor for more"),
-    truncatedBy: z.enum(["results", "visited"]).optional(),
+    truncatedBy: z.enum(["results", "visited", "work"]).optional(),
     visited: z.number().describe("Stored objects examined by this call"),
     nextCursor: z.string().optional(),
   }),
@@ -49,24 +51,33 @@ export const searchFiles = defineTool({
   access: ({ path }) => [touch("list", path, "path")],
   async run({ path: raw, pattern, excludePatterns, cursor }, { sandbox }) {
     const base = sandbox.resolve(raw, "path");
-    const matches = compileGlobs([pattern], "pattern");
-    const excluded = compileGlobs(excludePatterns, "excludePatterns", { matchBase: true });
+    const meter = createWorkMeter(WALK_WORK_BUDGET);
+    const matches = meteredMatcher(compileGlobSet([pattern], "pattern"), meter);
+    const excluded = meteredMatcher(compileGlobSet(excludePatterns, "excludePatterns", { matchBase: true }), meter);
     const found: z.infer<typeof matchSchema>[] = [];
     const depth = base.segments.length;
     const summary = await sandbox.walk(base, { cursor, maxVisited: MAX_WALK_VISITED }, (entries) => {
+      meter.spend(WALK_OBJECT_UNITS);
       for (const entry of entries) {
         const relative = entry.path.segments.slice(depth).join("/");
         if (excludePatterns.length > 0 && matchesSelfOrAncestor(excluded, relative)) continue;
         if (matches(relative)) found.push({ path: entry.path.display, type: entry.type, size: entry.size });
       }
-      return found.length < MAX_SEARCH_RESULTS;
+      return found.length < MAX_SEARCH_RESULTS && !meter.exhausted;
     });
     const truncatedBy =
-      summary.nextCursor === undefined ? undefined : summary.stoppedBy === "visitor" ? "results" : "visited";
+      summary.nextCursor === undefined
+        ? undefined
+        : summary.stoppedBy !== "visitor"
+          ? "visited"
+          : found.length >= MAX_SEARCH_RESULTS
+            ? "results"
+            : "work";
     const lines = found.length > 0 ? found.map((match) => match.path) : ["No matches found"];
     if (truncatedBy) {
       lines.push(
-        `(search stopped early after ${truncatedBy === "results" ? `${found.length} matches` : `examining ${summary.visited} objects`}; ` +
+        `(search stopped early after ${truncatedBy === "results" ? `${found.length} matches` : `examining ${summary.visited} objects`}` +
+          `${truncatedBy === "work" ? ", this call's work budget (fewer or simpler patterns examine more per call)" : ""}; ` +
           `results are incomplete: call again with cursor "${summary.nextCursor}" for more)`,
       );
     }

@@ -96,4 +96,15 @@ describe("authenticateCredential", () => {
       authFailure("unsupported_scheme"),
     );
   });
+
+  it("takes no scheme from Object.prototype: `constructor a.b.c` is another scheme, not a credential", async () => {
+    const seen: string[] = [];
+    const authenticator: Authenticator = { verifiers: [verifier("jwt", "a.", seen)], bindings: [] };
+    for (const scheme of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      expect(await authenticateCredential(authenticator, request(`${scheme} a.b.c`), NOW)).toEqual(
+        authFailure("unsupported_scheme"),
+      );
+    }
+    expect(seen).toEqual([]);
+  });
 });

@@ -8,6 +8,7 @@
 import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ToolError } from "../../../src/errors/tool-error";
 import { OperationSteps, type TreeOperationPlan } from "../../../src/sandbox/sandbox";
 import { faultyBucket } from "../../support/faulty-bucket";
 import { testGate } from "../../support/gate";
@@ -236,4 +237,73 @@ describe("one step failing part-way on R2 (what the engine retries)", () => {
     },
     60_000,
   );
+});
+
+describe("an operation that stops early on the caller's condition", () => {
+  it.each(["copy", "restore"] as const)(
+    "%s: the storage quota stops the step, and its progress is exactly what landed",
+    async (kind) => {
+      const tenant = `quota${kind}${Date.now().toString(36)}`;
+      const files = tree(60);
+      const trashId = "0000000002-quota";
+      for (const [path, body] of Object.entries(files)) {
+        const key = kind === "restore" ? `trash/${tenant}/${trashId}/${path}` : `files/${tenant}/${path}`;
+        await env.FILES.put(key, body);
+      }
+      // A storage quota with room for 20 files' bytes (each is 20–22 bytes).
+      let used = 0;
+      const meter = {
+        async adjust(delta: number) {
+          if (delta > 0 && used + delta > 430) throw new ToolError("quota_exceeded", "Storage quota reached");
+          used += delta;
+        },
+      };
+      const plan: TreeOperationPlan = {
+        operationId: "op-2-2",
+        tenant,
+        kind,
+        source: "tree",
+        destination: kind === "copy" ? "out" : "back",
+        ...(kind === "restore" ? { trashId } : {}),
+        startedAt: new Date().toISOString(),
+        decision: testGate().carried,
+      };
+      const result = await new OperationSteps(env.FILES, plan, { meter }).runBatch(undefined);
+      expect(result.stopped).toMatchObject({ code: "quota_exceeded" });
+      expect(result.next).toBeUndefined();
+      const landed = (await env.FILES.list({ prefix: `files/${tenant}/${plan.destination}/`, limit: 1000 })).objects;
+      expect(landed.length).toBeGreaterThan(0);
+      expect(landed.length).toBeLessThan(60);
+      expect(result.progress.files).toBe(landed.length);
+      expect(result.progress.bytes).toBe(landed.reduce((sum, object) => sum + object.size, 0));
+      expect(result.progress.bytes).toBe(used);
+    },
+    60_000,
+  );
+
+  it("get_operation says what was done and why it stopped", async () => {
+    const s = await openSession(key);
+    const record = {
+      operationId: "op-3-3",
+      kind: "copy",
+      status: "failed",
+      source: "/tree",
+      destination: "/out",
+      startedAt: "2026-12-01T10:00:00.000Z",
+      updatedAt: "2026-12-01T10:00:05.000Z",
+      finishedAt: "2026-12-01T10:00:05.000Z",
+      progress: { objects: 52, files: 52, bytes: 1092, resumed: 0, skipped: 0 },
+      errors: [{ code: "quota_exceeded", message: "Storage quota reached" }],
+      errorCount: 1,
+      stoppedBy: { code: "quota_exceeded", message: "Storage quota reached" },
+    };
+    await env.FILES.put(`ops/${s.tenant}/op-3-3`, JSON.stringify(record));
+    const result = await callTool(s.client, "get_operation", { operationId: "op-3-3" });
+    expect(result.structuredContent).toMatchObject({
+      progress: { objects: 52, bytes: 1092 },
+      stoppedBy: { code: "quota_exceeded" },
+    });
+    expect(textOf(result)).toContain("52 objects (52 files, 1092 bytes) done");
+    expect(textOf(result)).toContain("Stopped early, with the rest not handled: [quota_exceeded]");
+  });
 });

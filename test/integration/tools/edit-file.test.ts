@@ -4,6 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { MAX_EDIT_NEW_LINES, MAX_EDIT_OLD_LINES } from "../../../src/files/text-edits";
 import { createTestKey, type TestKey } from "../../support/keys";
 import { callTool, errorCodeOf, textOf } from "../../support/mcp-client";
 import { openSession } from "../../support/session";
@@ -183,5 +184,46 @@ describe("no lost updates", () => {
     expect(winners).toHaveLength(1);
     expect(results.filter((r) => errorCodeOf(r) === "already_exists")).toHaveLength(7);
     expect(await s.read("claim.txt")).toBe(`writer-${winners[0]}`);
+  });
+});
+
+describe("edit_file: bounded work", () => {
+  const indent = (i: number) => i.toString(2).padStart(15, "0").replaceAll("0", " ").replaceAll("1", "\t");
+  const lines = (n: number, make: (i: number) => string) => Array.from({ length: n }, (_, i) => make(i)).join("\n");
+
+  it("refuses the hostile case (a 30,000-line tolerant oldText, 150,000-line newText) as too_large", async () => {
+    const s = await openSession(key);
+    await s.seed({ "big.txt": lines(30_000, (i) => `line ${i}`) });
+    const result = await callTool(s.client, "edit_file", {
+      path: "big.txt",
+      dryRun: true,
+      edits: [{ oldText: lines(30_000, (i) => `${indent(i)}line ${i}`), newText: lines(150_000, (i) => `  new ${i}`) }],
+    });
+    expect(errorCodeOf(result)).toBe("too_large");
+    expect(textOf(result)).toContain(`at most ${MAX_EDIT_OLD_LINES} are allowed`);
+    expect(textOf(result)).toContain("Split the change into several edit_file calls");
+  });
+
+  it("at the caps (a tolerant oldText of MAX_EDIT_OLD_LINES distinct indentations, MAX_EDIT_NEW_LINES new lines) answers with a summarised diff", async () => {
+    const s = await openSession(key);
+    const file = `head\n${lines(MAX_EDIT_OLD_LINES, (i) => `line ${i}`)}\ntail\n`;
+    await s.seed({ "big.txt": file });
+    const result = await callTool(s.client, "edit_file", {
+      path: "big.txt",
+      dryRun: true,
+      edits: [
+        {
+          oldText: lines(MAX_EDIT_OLD_LINES, (i) => `${indent(i)}line ${i}`),
+          newText: lines(MAX_EDIT_NEW_LINES, (i) => `  new ${i}`),
+        },
+      ],
+    });
+    expect(result.isError).toBeFalsy();
+    const { diff } = result.structuredContent as EditResult;
+    expect(diff).toContain(
+      `Changed: lines 2–${MAX_EDIT_OLD_LINES + 1} of ${MAX_EDIT_OLD_LINES + 2} before, ` +
+        `lines 2–${MAX_EDIT_NEW_LINES + 1} of ${MAX_EDIT_NEW_LINES + 2} after.`,
+    );
+    expect(await s.read("big.txt")).toBe(file);
   });
 });

@@ -87,13 +87,13 @@ describe("read_multiple_files", () => {
 
   it("caps the bytes of all files together", async () => {
     const s = await openSession(key);
-    const mib = "x".repeat(1024 * 1024);
-    await s.seed({ "1.txt": mib, "2.txt": mib, "3.txt": mib, "4.txt": mib, "5.txt": "small" });
+    const quarter = "x".repeat(256 * 1024);
+    await s.seed({ "1.txt": quarter, "2.txt": quarter, "3.txt": quarter, "4.txt": quarter, "5.txt": "small" });
     const result = await callTool(s.client, "read_multiple_files", {
       paths: ["1.txt", "2.txt", "3.txt", "4.txt", "5.txt"],
     });
     const files = (result.structuredContent as { files: { content?: string; error?: { code: string } }[] }).files;
-    // 4 MiB shared: the four 1 MiB files fit exactly; the fifth is refused, whatever order they finished in.
+    // 1 MiB shared: the four 256 KiB files fit exactly; the fifth is refused, whatever order they finished in.
     expect(files.filter((f) => f.content !== undefined)).toHaveLength(4);
     expect(files.filter((f) => f.error?.code === "too_large")).toHaveLength(1);
   });

@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { MAX_CONTENT_SCAN_BYTES } from "../../../src/files/limits";
+import { MAX_REGEX_PROGRAM_SIZE, REGEX_WORK_BUDGET } from "../../../src/files/line-matcher";
 import { createTestKey, type TestKey } from "../../support/keys";
 import { callTool, errorCodeOf, textOf } from "../../support/mcp-client";
 import { openSession } from "../../support/session";
@@ -84,7 +85,7 @@ describe("search_file_contents", () => {
   it("answers a catastrophic-backtracking pattern in linear time, and refuses what RE2 cannot run", async () => {
     const s = await openSession(key);
     // With a backtracking engine this line would take longer than the universe's age.
-    await s.seed({ "evil.txt": `${"a".repeat(200_000)}!\n${"a".repeat(50)}\n` });
+    await s.seed({ "evil.txt": `${"a".repeat(60_000)}!\n${"a".repeat(50)}\n` });
     const result = await callTool(s.client, "search_file_contents", { pattern: "(a+)+$", regex: true });
     expect(result.isError).toBeFalsy();
     expect(out(result).matches.map((m) => m.line)).toEqual([2]);
@@ -168,5 +169,90 @@ describe("search_file_contents", () => {
     expect(errorCodeOf(await callTool(bob.client, "search_file_contents", { path: "nope", pattern: "x" }))).toBe(
       "not_found",
     );
+  });
+});
+
+describe("search_file_contents: the regex work budget", () => {
+  it("refuses a pattern over the program cap before reading anything, and accepts one at it", async () => {
+    const s = await openSession(key);
+    await s.seed({ "line.txt": `${"ab".repeat(300)}\n` });
+    // The issue's case: 95 alternatives of 999 repeats, about 95,000 instructions.
+    const huge = Array.from({ length: 95 }, (_, i) => `[a${String.fromCharCode(0x410 + i)}]{999}`).join("|");
+    const refused = await callTool(s.client, "search_file_contents", { pattern: huge, regex: true });
+    expect(errorCodeOf(refused)).toBe("too_complex");
+    expect(textOf(refused)).toContain("regex: false");
+    expect(textOf(refused)).not.toContain(huge.slice(0, 20));
+    // [ab]{n} compiles to n + 2 instructions: the cap exactly, then one more.
+    const atCap = `[ab]{${MAX_REGEX_PROGRAM_SIZE - 2}}`;
+    const accepted = await callTool(s.client, "search_file_contents", { pattern: atCap, regex: true });
+    expect(accepted.isError).toBeFalsy();
+    expect(out(accepted).matches.map((m) => m.line)).toEqual([1]);
+    const over = `[ab]{${MAX_REGEX_PROGRAM_SIZE - 1}}`;
+    const tooBig = await callTool(s.client, "search_file_contents", { pattern: over, regex: true });
+    expect(errorCodeOf(tooBig)).toBe("too_complex");
+    expect(textOf(tooBig)).toContain(`${MAX_REGEX_PROGRAM_SIZE} are allowed`);
+  });
+
+  it("stops when the budget runs out and resumes at the next line, losing and repeating nothing", async () => {
+    const s = await openSession(key);
+    // 99-character lines; every 7th matches. The pattern is about 100 instructions: 10,000 units a line.
+    const line = (i: number) =>
+      i % 7 === 0 ? `${"ab".repeat(49)}b` : `${"c".repeat(90)}${String(i).padStart(9, "0")}`;
+    const lines = Array.from({ length: 60 }, (_, i) => line(i));
+    await s.seed({ "budget/a.txt": `${lines.join("\n")}\n`, "budget/b.txt": `${lines.slice(0, 15).join("\n")}\n` });
+    const pattern = "[ab]{98}b";
+    const found: string[] = [];
+    let cursor: string | undefined;
+    let calls = 0;
+    do {
+      const page = await callTool(s.client, "search_file_contents", {
+        path: "budget",
+        pattern,
+        regex: true,
+        ...(cursor ? { cursor } : {}),
+      });
+      const result = out(page);
+      found.push(...result.matches.map((m) => `${m.path}:${m.line}`));
+      if (result.truncated) {
+        expect(result.truncatedBy).toBe("work");
+        expect(textOf(page)).toContain("regex matching budget");
+      }
+      cursor = result.nextCursor;
+      calls++;
+    } while (cursor && calls < 50);
+    const expected = [
+      ...lines.flatMap((_, i) => (i % 7 === 0 ? [`/budget/a.txt:${i + 1}`] : [])),
+      ...lines.slice(0, 15).flatMap((_, i) => (i % 7 === 0 ? [`/budget/b.txt:${i + 1}`] : [])),
+    ];
+    expect(found).toEqual(expected);
+    // 75 lines × 100 characters × ~100 instructions: more than one call's budget, so it took several.
+    expect(calls).toBeGreaterThanOrEqual(Math.ceil((75 * 100 * 100) / REGEX_WORK_BUDGET));
+    expect(calls).toBeGreaterThan(1);
+  });
+
+  it("skips a file with a line longer than a regex may test, and says how to search it instead", async () => {
+    const s = await openSession(key);
+    // A program of about 500 instructions may test lines of at most 1,199 characters.
+    await s.seed({ "long.txt": `short ab\n${"ab".repeat(700)}\n` });
+    const result = await callTool(s.client, "search_file_contents", {
+      pattern: `[ab]{${MAX_REGEX_PROGRAM_SIZE - 2}}`,
+      regex: true,
+    });
+    expect(result.isError).toBeFalsy();
+    expect(out(result).skipped).toEqual([{ path: "/long.txt", reason: "line_too_long" }]);
+    expect(textOf(result)).toContain("literal search (regex: false)");
+  });
+
+  it("runs a pattern that is only literal text as a substring search, on lines a regex may not test", async () => {
+    const s = await openSession(key);
+    await s.seed({ "minified.js": `${"x".repeat(200_000)}needle${"y".repeat(10)}\nNEEDLE\n` });
+    const plain = await callTool(s.client, "search_file_contents", { pattern: "needle", regex: true });
+    expect(out(plain).matches.map((m) => m.line)).toEqual([1]);
+    expect(out(plain).skipped).toEqual([]);
+    const folded = await callTool(s.client, "search_file_contents", { pattern: "(?i)needle", regex: true });
+    expect(out(folded).matches.map((m) => m.line)).toEqual([1, 2]);
+    // A real regex on that 200,000-character line is refused the line, not run.
+    const regex = await callTool(s.client, "search_file_contents", { pattern: "need+le", regex: true });
+    expect(out(regex).skipped).toEqual([{ path: "/minified.js", reason: "line_too_long" }]);
   });
 });

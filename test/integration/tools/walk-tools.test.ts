@@ -4,6 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { WALK_OBJECT_UNITS, WALK_WORK_BUDGET } from "../../../src/files/limits";
 import { Sandbox } from "../../../src/sandbox/sandbox";
 import { testGate } from "../../support/gate";
 import { createTestKey, type TestKey } from "../../support/keys";
@@ -203,12 +204,75 @@ describe("a large directory", () => {
     expect(new Set(found).size).toBe(COUNT);
   });
 
-  it("directory_tree over the directory is complete below the visit cap", async () => {
-    const result = await callTool(s.client, "directory_tree", { path: "big" });
-    const out = result.structuredContent as TreeOut;
-    expect(out.truncated).toBe(false);
-    expect(out.visited).toBe(COUNT + 1);
-    expect(out.tree).toHaveLength(COUNT + 1);
+  it("directory_tree stops on its work budget (objects listed) and its pages hold the whole tree", async () => {
+    const first = (await callTool(s.client, "directory_tree", { path: "big" })).structuredContent as TreeOut;
+    expect(first.truncated).toBe(true);
+    expect(first.visited).toBe(Math.ceil(WALK_WORK_BUDGET / WALK_OBJECT_UNITS));
+    let total = first.tree.length;
+    let cursor = first.nextCursor;
+    while (cursor) {
+      const page = (await callTool(s.client, "directory_tree", { path: "big", cursor })).structuredContent as TreeOut;
+      total += page.tree.length; // "sub" (the only directory) sorts last: on one page only
+      cursor = page.nextCursor;
+    }
+    expect(total).toBe(COUNT + 1);
+  });
+
+  // 2^6 = 64 alternatives: every path costs 64 tests (a few pages, within the rate limit's units).
+  const BRACES = "{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}";
+
+  it("search_files stops on its work budget with many pattern alternatives, and pages through every match once", async () => {
+    const found: string[] = [];
+    let cursor: string | undefined;
+    let calls = 0;
+    do {
+      const result = await callTool(s.client, "search_files", {
+        path: "big",
+        pattern: "**/*.txt",
+        excludePatterns: [BRACES],
+        ...(cursor ? { cursor } : {}),
+      });
+      const out = result.structuredContent as SearchOut;
+      found.push(...out.matches.map((m) => m.path));
+      if (out.truncated) {
+        expect(out.truncatedBy).toBe("work");
+        // Each object costs its listing plus 1 + 64 glob tests.
+        expect(out.visited).toBe(Math.ceil(WALK_WORK_BUDGET / (WALK_OBJECT_UNITS + 1 + 64)));
+        expect(textOf(result)).toContain("work budget");
+      }
+      cursor = out.nextCursor;
+      calls++;
+    } while (cursor && calls < 100);
+    expect(calls).toBeGreaterThan(2);
+    expect(found).toHaveLength(COUNT);
+    expect(new Set(found).size).toBe(COUNT);
+  });
+
+  it("directory_tree stops on its work budget with many exclude alternatives, and the pages hold every file once", async () => {
+    const names: string[] = [];
+    const collect = (nodes: { name: string; type: string; children?: unknown[] }[]) => {
+      for (const node of nodes) {
+        if (node.type === "file") names.push(node.name);
+        else collect((node.children ?? []) as typeof nodes);
+      }
+    };
+    let cursor: string | undefined;
+    let calls = 0;
+    do {
+      const result = await callTool(s.client, "directory_tree", {
+        path: "big",
+        excludePatterns: [BRACES],
+        ...(cursor ? { cursor } : {}),
+      });
+      const out = result.structuredContent as TreeOut;
+      collect(out.tree as never);
+      if (out.truncated) expect(out.visited).toBe(Math.ceil(WALK_WORK_BUDGET / (WALK_OBJECT_UNITS + 64)));
+      cursor = out.nextCursor;
+      calls++;
+    } while (cursor && calls < 100);
+    expect(calls).toBeGreaterThan(2);
+    expect(names).toHaveLength(COUNT + 1);
+    expect(new Set(names).size).toBe(COUNT + 1);
   });
 
   it("a walk stops at its visit cap with a cursor, resumes without repeats, and reports each directory once", async () => {

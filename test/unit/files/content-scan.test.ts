@@ -22,7 +22,7 @@ function scan(text: string | Uint8Array, options: Partial<ScanOptions> & { from?
   return scanContent(streamOf(bytes.subarray(from), options.chunk ?? 4), {
     offset: from,
     line: 1,
-    matches: compileLineMatcher("x", { regex: false, caseSensitive: true }),
+    matches: compileLineMatcher("x", { regex: false, caseSensitive: true }).test,
     contextLines: 0,
     maxMatches: 100,
     byteBudget: 1 << 20,
@@ -64,7 +64,7 @@ describe("scanContent", () => {
       const rest = await scanContent(streamOf(encoder.encode(FILE).subarray(first.resume!.offset), chunk), {
         offset: first.resume!.offset,
         line: first.resume!.line,
-        matches: compileLineMatcher("x", { regex: false, caseSensitive: true }),
+        matches: compileLineMatcher("x", { regex: false, caseSensitive: true }).test,
         contextLines: 0,
         maxMatches: 100,
         byteBudget: 1 << 20,
@@ -88,6 +88,27 @@ describe("scanContent", () => {
     expect((await scan(new Uint8Array([0x78, 0, 0x0a]))).skipped).toBe("not_text");
     expect((await scan(new Uint8Array([0x78, 0xff, 0x0a]))).skipped).toBe("not_text");
     expect((await scan("y".repeat(100), { maxLineBytes: 50 })).skipped).toBe("line_too_long");
+  });
+
+  it("stops before the line a work budget cannot pay for, and resumes exactly there", async () => {
+    const text = "x1\nx2\nx3\nx4\nx5\n";
+    for (const chunk of [1, 4, 64]) {
+      // Each line costs its characters + 1 = 3 units: three lines fit in 10, the fourth is not tested.
+      const result = await scan(text, { lineCost: (chars) => chars + 1, workBudget: 10, chunk });
+      expect(result.matches.map((m) => m.line)).toEqual([1, 2, 3]);
+      expect(result.work).toBe(9);
+      expect(result.stoppedBy).toBe("work");
+      expect(result.resume).toEqual({ offset: 9, line: 4 });
+    }
+    // With context, the untested line still shows as the last match's after-context.
+    const withContext = await scan(text, { lineCost: (chars) => chars + 1, workBudget: 10, contextLines: 1 });
+    expect(withContext.matches.at(-1)).toEqual({ line: 3, text: "x3", before: ["x2"], after: ["x4"] });
+    expect(withContext.resume).toEqual({ offset: 9, line: 4 });
+  });
+
+  it("skips a file with a line longer than a matcher may test", async () => {
+    expect((await scan("x\nxxxxxx\n", { maxTestChars: 5 })).skipped).toBe("line_too_long");
+    expect((await scan("x\nxxxxx\n", { maxTestChars: 5 })).skipped).toBeUndefined();
   });
 
   it("cuts long lines in the answer, never in the test", async () => {

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { ToolError } from "../../../src/errors/tool-error";
 import {
+  compileGlobSet,
   compileGlobs,
   MAX_GLOB_EXPANSIONS,
   MAX_GLOB_PATTERN_LENGTH,
   MAX_GLOB_PATTERNS,
+  MAX_GLOBSTARS,
   matchesSelfOrAncestor,
 } from "../../../src/files/glob";
 
@@ -157,6 +159,22 @@ describe("compileGlobs: refusals", () => {
     expect(MAX_GLOB_EXPANSIONS).toBe(256);
     expect(() => compileGlobs([half, half], "pattern")).not.toThrow();
     expect(refusal([half, half, "{x,y}"]).details).toMatchObject({ patternIndex: 2 });
+  });
+
+  it("allows MAX_GLOBSTARS '**' segments in a pattern and refuses one more", () => {
+    expect(MAX_GLOBSTARS).toBe(4);
+    const at = "**/a/**/b/**/c/**/*.md";
+    expect(compileGlobs([at], "pattern")("x/a/y/b/c/d/e.md")).toBe(true);
+    const error = refusal(["*.md", "**/a/**/b/**/c/**/d/**/*.md"]);
+    expect(error.details).toMatchObject({ patternIndex: 1 });
+    expect(error.message).toContain("at most 4 are allowed");
+    // Adjacent '**' are one: minimatch merges them before matching.
+    expect(() => compileGlobs(["**/**/**/**/**/**/*.md"], "pattern")).not.toThrow();
+  });
+
+  it("tells a walk what a test of one path costs: its alternatives over all patterns", () => {
+    expect(compileGlobSet(["{a,b}{c,d}", "*.md"], "pattern").alternatives).toBe(5);
+    expect(compileGlobSet([], "pattern").alternatives).toBe(0);
   });
 
   it("refuses a pattern that is not a string", () => {

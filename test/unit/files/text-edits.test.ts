@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { ToolError } from "../../../src/errors/tool-error";
-import { applyEdits, MAX_COUNTED_MATCHES, MAX_SNIPPET_CHARS, type TextEdit } from "../../../src/files/text-edits";
+import {
+  applyEdits,
+  EDIT_WORK_BUDGET,
+  MAX_COUNTED_MATCHES,
+  MAX_EDIT_NEW_LINES,
+  MAX_EDIT_OLD_LINES,
+  MAX_SNIPPET_CHARS,
+  type TextEdit,
+  TOLERANT_UNITS_PER_CHAR,
+} from "../../../src/files/text-edits";
 
 function failure(original: string, edits: TextEdit[]): ToolError {
   try {
@@ -212,5 +221,70 @@ describe("applyEdits: refusals", () => {
       expect(JSON.stringify(error.details)).not.toContain(secret);
       expect(error.message).not.toContain("z".repeat(MAX_SNIPPET_CHARS));
     }
+  });
+});
+
+describe("applyEdits: bounded work", () => {
+  const indent = (i: number) => i.toString(2).padStart(15, "0").replaceAll("0", " ").replaceAll("1", "\t");
+
+  it("finds a tolerant block in linear time where comparing at every line would be quadratic", () => {
+    // Alternating lines: a block of 5,000 alternating lines ending off-pattern matches nowhere, and
+    // every one of the file's 5,000 "a" lines is a candidate start.
+    const file = Array.from({ length: 10_000 }, (_, i) => (i % 2 ? "  b" : "  a")).join("\n");
+    const block = [...Array.from({ length: 4_999 }, (_, i) => (i % 2 ? "b" : "a")), "a"].join("\n");
+    expect(failure(file, [{ oldText: block, newText: "x" }]).code).toBe("edit_not_found");
+    // Overlapping tolerant matches are counted, as before.
+    expect(failure("a\na\na\n", [{ oldText: " a\n a", newText: "x" }]).details).toMatchObject({
+      matches: 2,
+      matchKind: "line",
+    });
+    // The same block found once, replaced in place with the file's indentation.
+    const once = `${file}\n  c\n  d`;
+    expect(applyEdits(once, [{ oldText: "c\nd", newText: "C\n  D" }]).text.endsWith("\n  C\n    D")).toBe(true);
+  });
+
+  it("re-indents many distinct indentations, each new line by the longest known prefix", () => {
+    const count = 3_000;
+    const file = Array.from({ length: count }, (_, i) => `line ${i}`).join("\n");
+    const oldText = Array.from({ length: count }, (_, i) => `${indent(i)}line ${i}`).join("\n");
+    const newText = Array.from({ length: count }, (_, i) => `${indent(i)}  new ${i}`).join("\n");
+    const lines = applyEdits(file, [{ oldText, newText }]).text.split("\n");
+    expect(lines[0]).toBe("new 0");
+    // indent(i) maps to the file's "" (every matched file line is unindented), the extra "  " stays.
+    expect(lines[1]).toBe("  new 1");
+    expect(lines[count - 1]).toBe(`  new ${count - 1}`);
+  });
+
+  it("caps oldText and newText lines per call, at the cap and one over", () => {
+    const lines = (n: number) => Array.from({ length: n }, (_, i) => `l${i}`).join("\n");
+    const file = lines(MAX_EDIT_OLD_LINES);
+    expect(() => applyEdits(file, [{ oldText: file, newText: lines(MAX_EDIT_NEW_LINES) }])).not.toThrow();
+    const tooOld = failure(`${file}\nmore`, [{ oldText: `${file}\nmore`, newText: "x" }]);
+    expect(tooOld.code).toBe("too_large");
+    expect(tooOld.message).toContain(`at most ${MAX_EDIT_OLD_LINES}`);
+    expect(tooOld.message).toContain("Split the change");
+    const tooNew = failure(file, [
+      { oldText: "l0\n", newText: lines(MAX_EDIT_NEW_LINES / 2) },
+      { oldText: "l1\n", newText: lines(MAX_EDIT_NEW_LINES / 2 + 1) },
+    ]);
+    expect(tooNew.code).toBe("too_large");
+    expect(tooNew.details).toMatchObject({ lines: MAX_EDIT_NEW_LINES + 1, maxLines: MAX_EDIT_NEW_LINES });
+  });
+
+  it("refuses edits whose matching would pass the work budget, before doing it, and applies nothing", () => {
+    const big = "x".repeat(4 * 1024 * 1024 - 16);
+    const file = `${big}\nmarker\n`;
+    const exactEdits = Math.floor(EDIT_WORK_BUDGET / file.length);
+    const fits = Array.from({ length: exactEdits }, () => ({ oldText: "marker", newText: "marker" }));
+    expect(() => applyEdits(file, fits)).not.toThrow();
+    const over = failure(file, [...fits, { oldText: "marker", newText: "marker" }]);
+    expect(over.code).toBe("too_complex");
+    expect(over.details).toMatchObject({ editIndex: exactEdits + 1, budget: EDIT_WORK_BUDGET });
+    // A tolerant match pays several times over.
+    const tolerant = Array.from({ length: Math.ceil(exactEdits / TOLERANT_UNITS_PER_CHAR) + 1 }, () => ({
+      oldText: "  marker  ",
+      newText: "marker",
+    }));
+    expect(failure(file, tolerant).code).toBe("too_complex");
   });
 });

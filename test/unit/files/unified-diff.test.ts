@@ -1,3 +1,5 @@
+import { applyPatch } from "diff";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createUnifiedDiff, DIFF_CONTEXT_LINES, fenceDiff } from "../../../src/files/unified-diff";
 
@@ -76,14 +78,17 @@ describe("createUnifiedDiff", () => {
     const diff = createUnifiedDiff("big.txt", before, after, { maxEditLength: 10 });
     const [header, summary, rest] = diff.split("\n");
     expect(header).toBe("diff --git a/big.txt b/big.txt");
-    expect(summary).toMatch(/^Diff omitted: .*50 lines before, 50 after\.$/);
+    expect(summary).toBe(
+      "Diff omitted: the change is too large to diff (more than 10 changed lines). " +
+        "Changed: lines 1–50 of 50 before, lines 1–50 of 50 after.",
+    );
     expect(rest).toBe("");
     expect(diff).not.toContain("line 1");
   });
 
   it("summarises inputs over the size and line limits without diffing them", () => {
     const before = numbered(100);
-    const after = `${before}tail\n`;
+    const after = before.replace("line 5\n", "five\n").replace("line 95\n", "ninety-five\n");
     for (const limits of [{ maxInputChars: 100 }, { maxInputLines: 50 }, { maxDiffChars: 20 }]) {
       const diff = createUnifiedDiff("big.txt", before, after, limits);
       expect(diff).toMatch(/^diff --git a\/big\.txt b\/big\.txt\nDiff omitted: [^\n]*\n$/);
@@ -93,7 +98,41 @@ describe("createUnifiedDiff", () => {
   it("handles a realistic edit within the default limits", () => {
     const before = numbered(40_000);
     const after = before.replace("line 20000\n", "changed\n");
-    expect(createUnifiedDiff("big.txt", before, after)).toContain("-line 20000\n+changed\n");
+    const diff = createUnifiedDiff("big.txt", before, after);
+    expect(diff).toContain("@@ -19997,7 +19997,7 @@\n line 19997\n line 19998\n line 19999\n-line 20000\n+changed\n");
+  });
+
+  it("diffs only the changed window: a one-line change in a file of any size, and the lines it names", () => {
+    const before = numbered(200_000);
+    const after = before.replace("line 150000\n", "changed\nadded\n");
+    expect(createUnifiedDiff("big.txt", before, after)).toContain("@@ -149997,7 +149997,8 @@");
+    // Past the window's line cap the summary still says exactly where the change is.
+    const wide = before.replace("line 10\n", "ten\n").replace("line 190000\n", "x\n");
+    expect(createUnifiedDiff("big.txt", before, wide, { maxInputChars: 1 << 30 }).split("\n")[1]).toBe(
+      "Diff omitted: the changed part has too many lines to diff (more than 10000). " +
+        "Changed: lines 10–190000 of 200000 before, lines 10–190000 of 200000 after.",
+    );
+    const inserted = `${before}tail\n`;
+    expect(createUnifiedDiff("big.txt", before, inserted, { maxEditLength: 0 }).split("\n")[1]).toContain(
+      "Changed: no lines of 200000 before (at line 200001), lines 200001–200001 of 200001 after.",
+    );
+  });
+
+  it("a windowed patch turns the old text into the new one (property)", () => {
+    const line = fc.constantFrom("a", "b", "c", "", "  a", "a\r");
+    const text = fc
+      .array(line, { maxLength: 30 })
+      .chain((lines) =>
+        fc.boolean().map((finalBreak) => lines.join("\n") + (finalBreak && lines.length > 0 ? "\n" : "")),
+      );
+    fc.assert(
+      fc.property(text, text, (before, after) => {
+        const diff = createUnifiedDiff("f.txt", before, after);
+        if (toLf(before) === toLf(after)) return;
+        expect(applyPatch(toLf(before), diff)).toBe(toLf(after));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -117,3 +156,7 @@ describe("fenceDiff", () => {
     expect(inner.some((line) => /^ {0,3}`{4,}\s*$/.test(line))).toBe(false);
   });
 });
+
+function toLf(text: string): string {
+  return text.replaceAll("\r\n", "\n");
+}
