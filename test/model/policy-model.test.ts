@@ -15,7 +15,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestKey, type TestKey } from "../support/keys";
-import { REGRESSIONS } from "./regressions";
+import { KNOWN_OPEN, REGRESSIONS } from "./regressions";
 import { type RunResult, runScenario, type Violation } from "./support/run-scenario";
 import { scenarioArbitrary } from "./support/scenario";
 
@@ -38,6 +38,12 @@ function describeViolations(violations: readonly Violation[]): string {
 
 describe("the access policy holds for every object any call touches", () => {
   it.each(REGRESSIONS)("regression: $name", async ({ scenario }) => {
+    const result = await runScenario(scenario, { key, stopAtFirst: false });
+    expect(describeViolations(result.violations)).toBe("");
+  });
+
+  // Marked failing: when the gate closes one, this fails; move it to REGRESSIONS then.
+  it.fails.each(KNOWN_OPEN)("known open: $name", async ({ scenario }) => {
     const result = await runScenario(scenario, { key, stopAtFirst: false });
     expect(describeViolations(result.violations)).toBe("");
   });

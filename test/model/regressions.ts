@@ -34,6 +34,24 @@ function scenario(
 const payrollReadDeny: ModelRule = { id: "payroll-read", effect: "deny", actions: ["read"], paths: ["payroll/**"] };
 const PAYROLL = ["payroll/2026.txt", "payroll/2025.txt", "payroll/q/1.txt", "payroll/q/2.txt", "open/notes.md"];
 
+/** Bypasses the model found that the gate does not close yet: run, and expected to fail, until it does. */
+export const KNOWN_OPEN: readonly Regression[] = [
+  {
+    name: "forged search cursor: a search resumed inside a file the caller may not list names it",
+    scenario: scenario(
+      ["open/a.txt", "open/b.md"],
+      [{ id: "r0", effect: "deny", actions: ["list"], paths: ["open/*.txt"] }],
+      [
+        {
+          tool: "search_file_contents",
+          args: { path: "open", pattern: "line", cursor: "c1.eyJmIjoiYS50eHQiLCJvIjowLCJsIjoxfQ" },
+        },
+      ],
+      { callerRoles: ["viewer"] },
+    ),
+  },
+];
+
 export const REGRESSIONS: readonly Regression[] = [
   {
     name: "equality oracles: a copy over a read-denied file, an overwrite conditional on a guessed etag",
