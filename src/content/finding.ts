@@ -24,6 +24,11 @@ export interface ScanContext {
   awsSecretsSearchedTo: number;
   /** Whether the text contains `needle` anywhere; computed once per needle per scan. */
   mentions(needle: string): boolean;
+  /**
+   * The first occurrence of `needle` at or after `from`, or -1. Remembered per needle, so a detector
+   * asking again from a later position (as triggers move forward) never searches the same text twice.
+   */
+  findAfter(needle: string, from: number): number;
 }
 
 /**
@@ -48,5 +53,11 @@ export interface Detector {
    * Validates the candidate at `start` (`matched` is the trigger's text, `groups` a pattern's captures)
    * and returns the offset to resume the trigger at, when past the match's end.
    */
-  check(context: ScanContext, start: number, matched: string, emit: (finding: Finding) => void, groups?: RegExpExecArray): number | undefined;
+  check(
+    context: ScanContext,
+    start: number,
+    matched: string,
+    emit: (finding: Finding) => void,
+    groups?: RegExpExecArray,
+  ): number | undefined;
 }

@@ -6,8 +6,9 @@
  * Cost: each detector's trigger is one regex pass and each check is bounded (see `Detector`), so the
  * scan is linear in the text with a small constant; bench `--dlp` measures it in workerd.
  */
-import type { Detector, Finding, ScanContext } from "./finding";
+
 import { DEFAULT_DETECTORS, DETECTOR_PRECEDENCE } from "./detectors/index";
+import type { Detector, Finding, ScanContext } from "./finding";
 
 const RANK: ReadonlyMap<string, number> = new Map(DETECTOR_PRECEDENCE.map((id, index) => [id, index]));
 
@@ -17,6 +18,7 @@ function rank(finding: Finding): number {
 
 function createContext(text: string): ScanContext {
   const mentioned = new Map<string, boolean>();
+  const nextOccurrence = new Map<string, { from: number; at: number }>();
   return {
     text,
     awsSecretsSearchedTo: 0,
@@ -27,6 +29,14 @@ function createContext(text: string): ScanContext {
         mentioned.set(needle, found);
       }
       return found;
+    },
+    findAfter(needle, from) {
+      const known = nextOccurrence.get(needle);
+      // The answer for an earlier position holds for this one while it is not behind us (-1: none).
+      if (known !== undefined && from >= known.from && (known.at === -1 || known.at >= from)) return known.at;
+      const at = text.indexOf(needle, from);
+      nextOccurrence.set(needle, { from, at });
+      return at;
     },
   };
 }

@@ -22,7 +22,17 @@ const SECRET_WORDS = new Set(["password", "passwd", "pwd", "pass", "passphrase",
 const KEY_QUALIFIERS = new Set(["api", "secret", "private", "access", "auth", "signing", "encryption", "master"]);
 const JOINED_KEYS = new Set(["apikey", "secretkey", "privatekey", "accesskey", "authkey"]);
 /** Token-named fields that hold no secret: pagination cursors and counts. */
-const NOT_SECRET_TOKENS = new Set(["next", "page", "continuation", "cancellation", "sync", "max", "total", "num", "count"]);
+const NOT_SECRET_TOKENS = new Set([
+  "next",
+  "page",
+  "continuation",
+  "cancellation",
+  "sync",
+  "max",
+  "total",
+  "num",
+  "count",
+]);
 const PLACEHOLDER_WORDS = [
   "example",
   "changeme",
@@ -42,6 +52,14 @@ const PLACEHOLDER_WORDS = [
   "fixme",
   "...",
   "…",
+  // A value that names what it is (`my-idp-secret`, `TOKEN_STRING`, `test-password-1`) is an example.
+  "secret",
+  "password",
+  "passwd",
+  "token",
+  "test",
+  "my-",
+  "my_",
 ];
 
 /** `DB_PASSWORD` → ["db","password"]; `clientSecret` → ["client","secret"]. */
@@ -65,21 +83,48 @@ export function namesSecret(identifier: string): boolean {
 
 /** A value that is a reference, a placeholder, code or prose rather than a literal secret. */
 export function isPlaceholderValue(value: string, quoted: boolean): boolean {
-  if (/^[$%#&<[({`]|^\{\{/.test(value) || /[\s()<>]/.test(value)) return true;
+  // References: `${X}`, `$X`, `%X%`, `%s`, `{{ x }}`, `<password>`, `[secret]`, `(x)`.
+  if (/^[$&<[({`]|^\{\{|^%[A-Za-z_]\w*%$|^%(?:\(\w+\))?[sd]$/.test(value) || /[\s()<>]|\$\{/.test(value)) return true;
+  // Paths: `PWD=/home/ci`, `key: ./certs/server.key`.
+  if (/^(?:\/|~\/|\.\.?\/|[A-Za-z]:\\)/.test(value)) return true;
+  // Unquoted property paths and generated names: `result.groups?.password`, `env?.TOKEN`, `Schema$1`.
+  if (
+    !quoted &&
+    (/^[A-Za-z_$][A-Za-z_$]*(?:\??\.[A-Za-z_$][A-Za-z_$]*)+$/.test(value) ||
+      /^[A-Za-z_]\w*\$\d*$/.test(value) ||
+      /^(?:this|self)\./.test(value) ||
+      value.includes("=="))
+  ) {
+    return true;
+  }
   const lower = value.toLowerCase();
   if (PLACEHOLDER_WORDS.some((word) => lower.includes(word))) return true;
   if (/^(.)\1+$/.test(value)) return true;
   // Unquoted letters-only or dotted names are code: `password = userPassword`, `token: config.token`.
   if (!quoted && /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/.test(value) && !/\d/.test(value)) return true;
-  if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value) && /^(?:process|os|env|config|settings|this|self)\./i.test(value)) {
+  if (
+    /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value) &&
+    /^(?:process|os|env|config|settings|this|self)\./i.test(value)
+  ) {
     return true;
   }
   return false;
 }
 
+/** Lower case, upper case, digits, other: a word or an enum constant (`MAXCOUNT`) has one class. */
+function characterClasses(value: string): number {
+  return (
+    Number(/[a-z]/.test(value)) +
+    Number(/[A-Z]/.test(value)) +
+    Number(/\d/.test(value)) +
+    Number(/[^A-Za-z\d]/.test(value))
+  );
+}
+
 function isLiteralSecret(value: string, quoted: boolean): boolean {
   return (
     value.length >= MIN_VALUE &&
+    characterClasses(value) >= 2 &&
     value.length <= MAX_VALUE &&
     !isPlaceholderValue(value, quoted) &&
     shannonEntropy(value) >= MIN_ENTROPY
@@ -124,7 +169,14 @@ function checkAssignment(context: ScanContext, operator: number, emit: (finding:
   let valueFrom: number;
   if (op === EQUALS) {
     // `==`, `!=`, `<=`, `>=` compare; `:=` is handled from its colon.
-    if (next === EQUALS || previous === EQUALS || previous === 33 || previous === 60 || previous === 62 || previous === COLON) {
+    if (
+      next === EQUALS ||
+      previous === EQUALS ||
+      previous === 33 ||
+      previous === 60 ||
+      previous === 62 ||
+      previous === COLON
+    ) {
       return undefined;
     }
     valueFrom = next === 62 ? operator + 2 : operator + 1;
@@ -170,13 +222,16 @@ function checkAssignment(context: ScanContext, operator: number, emit: (finding:
   }
   const value = text.slice(valueStart, valueEnd);
   if (value.includes("\n")) return valueStart;
+  // An unquoted value followed by an index or a call is an expression: `os.environ["X"]`, `getenv("X")`.
+  if (quote !== '"' && quote !== "'" && quote !== "`" && (text[valueEnd] === "[" || text[valueEnd] === "("))
+    return valueEnd;
   if (isLiteralSecret(value, quote === '"' || quote === "'" || quote === "`")) {
     emit({ detector: "password-assignment", category: "secret", start: valueStart, end: valueEnd });
   }
   return valueEnd;
 }
 
-const VALUE_STOP = /[\s,;})\]"'`]/;
+const VALUE_STOP = /[\s,;})[\]"'`]/;
 
 function assignmentDetector(operator: "=" | ":"): Detector {
   return {
@@ -223,7 +278,11 @@ export const databaseUrl: Detector = {
     if (text[userEnd] !== ":" || userEnd - userStart > 128) return userEnd;
     const passwordStart = userEnd + 1;
     let passwordEnd = passwordStart;
-    while (passwordEnd < text.length && passwordEnd - passwordStart <= MAX_VALUE && !PASSWORD_STOP.test(text[passwordEnd]!)) {
+    while (
+      passwordEnd < text.length &&
+      passwordEnd - passwordStart <= MAX_VALUE &&
+      !PASSWORD_STOP.test(text[passwordEnd]!)
+    ) {
       passwordEnd++;
     }
     if (text[passwordEnd] !== "@" || passwordEnd === passwordStart) return passwordEnd;
@@ -232,7 +291,7 @@ export const databaseUrl: Detector = {
     const placeholder =
       password === user ||
       URL_PLACEHOLDERS.has(password.toLowerCase()) ||
-      /^(?:[:$%<{*]|x+$)/i.test(password) ||
+      /^(?:[:$<{]|%[A-Za-z_]|[x*]+$)/i.test(password) ||
       PLACEHOLDER_WORDS.some((word) => password.toLowerCase().includes(word));
     if (!placeholder) emit({ detector: "database-url", category: "secret", start: passwordStart, end: passwordEnd });
     return passwordEnd;

@@ -12,14 +12,19 @@ const KEY_ID_DISTANCE = 1024;
 /** How far after `aws_secret_access_key` and its operator and quotes the value may start. */
 const AFTER_NAME = 16;
 const AZURE_KEY_CHARS = charClass("A-Za-z0-9+/=");
-const SECRET_KEY_SHAPE = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+const SECRET_KEY_SHAPE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 
 function reportSecrets(window: string, offset: number, emit: (finding: Finding) => void): void {
   SECRET_KEY_SHAPE.lastIndex = 0;
   for (let match = SECRET_KEY_SHAPE.exec(window); match !== null; match = SECRET_KEY_SHAPE.exec(window)) {
     // Random base64 has all three classes; a 40-hex git SHA or a word run does not.
-    if (hasMixedClasses(match[0])) {
-      emit({ detector: "aws-secret-access-key", category: "secret", start: offset + match.index, end: offset + match.index + 40 });
+    if (hasMixedClasses(match[0]) && !match[0].includes("EXAMPLE")) {
+      emit({
+        detector: "aws-secret-access-key",
+        category: "secret",
+        start: offset + match.index,
+        end: offset + match.index + 40,
+      });
     }
   }
 }
@@ -28,7 +33,11 @@ function reportSecrets(window: string, offset: number, emit: (finding: Finding) 
  * Called for each AWS access key id: reports 40-character secrets within KEY_ID_DISTANCE of it. Windows
  * of neighbouring key ids overlap; the part already searched is skipped, so the text is searched once.
  */
-export function reportSecretsNearKeyId(context: ScanContext, keyIdStart: number, emit: (finding: Finding) => void): void {
+export function reportSecretsNearKeyId(
+  context: ScanContext,
+  keyIdStart: number,
+  emit: (finding: Finding) => void,
+): void {
   const { text } = context;
   // Start a little before the searched-to mark so a secret straddling it is still seen whole.
   const from = Math.max(keyIdStart - KEY_ID_DISTANCE, context.awsSecretsSearchedTo - 40, 0);
@@ -51,8 +60,19 @@ export const awsSecretAccessKey: Detector = {
     const window = text.slice(from - 1, Math.min(text.length, from + AFTER_NAME + 41));
     SECRET_KEY_SHAPE.lastIndex = 0;
     const value = SECRET_KEY_SHAPE.exec(window);
-    if (value && value.index <= AFTER_NAME + 1 && !/[\n]/.test(window.slice(0, value.index)) && hasMixedClasses(value[0])) {
-      emit({ detector: "aws-secret-access-key", category: "secret", start: from - 1 + value.index, end: from - 1 + value.index + 40 });
+    if (
+      value &&
+      value.index <= AFTER_NAME + 1 &&
+      !window.slice(0, value.index).includes("\n") &&
+      hasMixedClasses(value[0]) &&
+      !value[0].includes("EXAMPLE")
+    ) {
+      emit({
+        detector: "aws-secret-access-key",
+        category: "secret",
+        start: from - 1 + value.index,
+        end: from - 1 + value.index + 40,
+      });
     }
     return undefined;
   },

@@ -19,11 +19,54 @@ const DOMAIN_CHARS = charClass("A-Za-z0-9.-");
 const ALNUM = charClass("A-Za-z0-9");
 /** File extensions that are not top-level domains (`icon@2x.png`, `pkg@1.0.0.tgz`). */
 const NOT_TLDS = new Set([
-  "js", "mjs", "cjs", "ts", "tsx", "jsx", "json", "map", "css", "scss", "less", "html", "htm", "png", "jpg",
-  "jpeg", "gif", "svg", "webp", "ico", "tgz", "gz", "zip", "tar", "lock", "yaml", "yml", "toml", "txt", "vue",
-  "wasm", "woff", "woff2", "ttf", "otf", "mp3", "mp4", "pdf", "exe", "dll", "so", "dylib", "jar", "class",
+  "js",
+  "mjs",
+  "cjs",
+  "ts",
+  "tsx",
+  "jsx",
+  "json",
+  "map",
+  "css",
+  "scss",
+  "less",
+  "html",
+  "htm",
+  "png",
+  "jpg",
+  "jpeg",
+  "gif",
+  "svg",
+  "webp",
+  "ico",
+  "tgz",
+  "gz",
+  "zip",
+  "tar",
+  "lock",
+  "yaml",
+  "yml",
+  "toml",
+  "txt",
+  "vue",
+  "wasm",
+  "woff",
+  "woff2",
+  "ttf",
+  "otf",
+  "mp3",
+  "mp4",
+  "pdf",
+  "exe",
+  "dll",
+  "so",
+  "dylib",
+  "jar",
+  "class",
 ]);
 const RESERVED = /(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid|localhost)$/i;
+/** Machine identities, not people: service accounts and commit addresses that hide the person's own. */
+const MACHINE_DOMAINS = /(?:^|\.)(?:gserviceaccount\.com|users\.noreply\.github\.com)$/i;
 
 export const emailAddress: Detector = {
   ids: ["email-address"],
@@ -34,7 +77,10 @@ export const emailAddress: Detector = {
     let start = runStart(text, at, LOCAL_CHARS, 65);
     if (at - start > 64) return undefined;
     while (start < at && text[start] === ".") start++;
-    if (start === at || text[at - 1] === "." || text.startsWith("://", start - 3)) return undefined;
+    if (start === at || text[at - 1] === ".") return undefined;
+    // URL user-info (`scheme://user:password@host`, `git+ssh://git@host`); `mailto:` is an address.
+    const before = text[start - 1];
+    if ((before === ":" || before === "/") && !text.startsWith("mailto:", start - 7)) return undefined;
     let end = runEnd(text, at + 1, DOMAIN_CHARS, 254);
     while (end > at + 1 && (text[end - 1] === "." || text[end - 1] === "-")) end--;
     const domain = text.slice(at + 1, end);
@@ -47,6 +93,7 @@ export const emailAddress: Detector = {
       !/^[A-Za-z]{2,24}$/.test(tld) ||
       NOT_TLDS.has(tld.toLowerCase()) ||
       RESERVED.test(domain) ||
+      MACHINE_DOMAINS.test(domain) ||
       (text[end] === ":" && isIn(text, end + 1, ALNUM)) ||
       text[end] === "@"
     ) {
@@ -73,7 +120,14 @@ export const internationalPhone: Detector = {
     const groups = body.split(/[ .()-]+/).filter((group) => group !== "");
     const digits = groups.join("").length;
     const separatorsOk = !/[ .-]{2}|[.-][ .-]|\(\)/.test(body.replace(/\) /g, ")").replace(/ \(/g, "("));
-    if (digits >= 8 && digits <= 15 && groups.length <= 6 && separatorsOk && groups.every((group) => group.length <= 5 || groups.length === 1)) {
+    if (
+      digits >= 8 &&
+      digits <= 15 &&
+      groups.length <= 6 &&
+      separatorsOk &&
+      groups[0]!.length <= 4 &&
+      groups.slice(1).every((group) => group.length <= 10)
+    ) {
       emit({ detector: "phone-number", category: "pii", start, end });
     }
     return end;
@@ -87,6 +141,8 @@ export const northAmericanPhone: Detector = {
   check(_context, start, candidate, emit, groups) {
     const [, first, second] = groups!;
     if (first !== undefined && first !== second) return undefined;
+    // Exchange 555 is reserved for fiction and directory assistance (NANPA): examples, not people.
+    if (/^(?:1[-. ])?(?:\(\d{3}\) ?|\d{3}[-. ])555[-. ]/.test(candidate)) return undefined;
     emit({ detector: "phone-number", category: "pii", start, end: start + candidate.length });
     return undefined;
   },

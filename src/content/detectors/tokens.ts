@@ -9,8 +9,8 @@
  */
 import { base62Crc32Valid, decodeBase64Url } from "../checksums";
 import type { Detector, Finding, ScanContext } from "../finding";
-import { reportSecretsNearKeyId } from "./cloud-credentials";
 import { ALNUM, BASE64URL, charClass, hasMixedClasses, isIn, runEnd, UPPER_BASE32 } from "./char-classes";
+import { reportSecretsNearKeyId } from "./cloud-credentials";
 
 /** Characters that continue an identifier-like token: a prefix preceded by one is inside another word. */
 const TOKEN_CONTINUATION = charClass("A-Za-z0-9_-");
@@ -55,7 +55,8 @@ function gitlab(text: string, start: number, prefixLength: number, emit: Emit): 
   let last = end;
   while (last > bodyStart && text.charCodeAt(last - 1) === 46) last--;
   const length = last - bodyStart;
-  if (length >= 20 && length <= 128 && hasMixedClasses(text, bodyStart, last)) emit(secret("gitlab-token", start, last));
+  if (length >= 20 && length <= 128 && hasMixedClasses(text, bodyStart, last))
+    emit(secret("gitlab-token", start, last));
   return end;
 }
 
@@ -149,7 +150,8 @@ function jwt(text: string, start: number, emit: Emit): number {
 function awsKeyId(context: ScanContext, start: number, emit: Emit): number {
   const { text } = context;
   const end = runEnd(text, start + 4, UPPER_BASE32, 17);
-  if (end - start === 20 && !isIn(text, end, ALNUM)) {
+  // AWS's documentation keys end in EXAMPLE (AKIAIOSFODNN7EXAMPLE); no issued key does.
+  if (end - start === 20 && !isIn(text, end, ALNUM) && !text.startsWith("EXAMPLE", end - 7)) {
     emit(secret("aws-access-key-id", start, end));
     reportSecretsNearKeyId(context, start, emit);
   }
@@ -177,7 +179,9 @@ function prefixed(ids: readonly string[], trigger: string | RegExp, check: Token
 }
 
 export const githubTokens = prefixed(["github-token"], /gh[pousr]_|github_pat_/g, ({ text }, start, matched, emit) =>
-  matched === "github_pat_" ? githubFineGrained(text, start, emit) : checksummedToken(text, start, 4, "github-token", emit),
+  matched === "github_pat_"
+    ? githubFineGrained(text, start, emit)
+    : checksummedToken(text, start, 4, "github-token", emit),
 );
 
 export const gitlabTokens = prefixed(
@@ -203,8 +207,10 @@ export const npmTokens = prefixed(["npm-token"], "npm_", ({ text }, start, _matc
   checksummedToken(text, start, 4, "npm-token", emit),
 );
 
-export const apiKeys = prefixed(["openai-api-key", "anthropic-api-key", "sk-api-key"], "sk-", ({ text }, start, _m, emit) =>
-  skKey(text, start, emit),
+export const apiKeys = prefixed(
+  ["openai-api-key", "anthropic-api-key", "sk-api-key"],
+  "sk-",
+  ({ text }, start, _m, emit) => skKey(text, start, emit),
 );
 
 export const r2mcpKeys = prefixed(["r2mcp-api-key"], "r2mcp_", ({ text }, start, _m, emit) => r2mcp(text, start, emit));
