@@ -8,7 +8,6 @@
  * or input requests. Either way nothing runs and no R2 access happens.
  */
 import type { RequestLog } from "../audit/audit-log";
-import { parseTlsClientAuth } from "../auth/client-certificate";
 import type { Principal } from "../auth/principal";
 import { type Caller, decide, type ToolDecision } from "../policy/decide";
 import type { Policy } from "../policy/policy";
@@ -18,22 +17,16 @@ import { buildBearerChallenge, stepUpScope } from "./challenge";
 import { jsonRpcErrorResponse } from "./responses";
 
 /**
- * Whether this connection presented a client certificate Cloudflare's edge verified and that is not
- * revoked (mTLS; the same reading authentication uses, src/auth/client-certificate.ts).
+ * What the policy may know of the caller. The certificate is the one authentication accepted
+ * (`Principal.acceptedCertificate`), never a second reading of `request.cf`.
  */
-export function clientCertificateVerified(request: Request): boolean {
-  const cf = request.cf as { tlsClientAuth?: unknown } | undefined;
-  const certificate = parseTlsClientAuth(cf?.tlsClientAuth);
-  return certificate?.verified === true && !certificate.revoked;
-}
-
-export function toCaller(principal: Principal, certificateVerified: boolean): Caller {
+export function toCaller(principal: Principal): Caller {
   return {
     scopes: principal.scopes,
     roles: principal.roles,
     authTime: principal.authTime,
     acr: principal.acr,
-    certificateVerified,
+    certificateVerified: principal.acceptedCertificate !== undefined,
   };
 }
 

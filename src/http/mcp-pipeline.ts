@@ -20,13 +20,14 @@ import { createStorageMeter } from "../limits/storage-meter";
 import { handleMcpPost } from "../mcp/handle-mcp-post";
 import { createWorkflowRunner } from "../operations/workflow-runner";
 import { mayEverUse } from "../policy/decide";
+import { createAccessGate } from "../policy/gate";
 import { Sandbox } from "../sandbox/sandbox";
 import { findTool, TOOLS } from "../tools/registry";
 import { parseToolCall } from "../tools/tool-call";
 import { admit } from "./admission";
 import type { AppEnv } from "./app-env";
 import { authenticate } from "./authenticate";
-import { authorizeCall, clientCertificateVerified, httpRefusal, toCaller } from "./authorize";
+import { authorizeCall, httpRefusal, toCaller } from "./authorize";
 import { readMessage } from "./body";
 import { openEdge } from "./edge";
 import { refuseBlockedIp } from "./ip-block";
@@ -40,11 +41,12 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
   const { config, limits } = edge.state;
   const { policy } = config;
   const call = parseToolCall(parsed.message, findTool);
-  const caller = toCaller(principal, clientCertificateVerified(edge.request));
+  const caller = toCaller(principal);
+  const now = Math.floor(Date.now() / 1000);
   const decision = authorizeCall(call, {
     policy,
     caller,
-    now: Math.floor(Date.now() / 1000),
+    now,
     confirmed: false,
     log: edge.log,
   });
@@ -65,6 +67,8 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
     });
   if (refusal) throw new HttpError(refusal);
 
+  // The one gate every R2 access for this caller goes through (src/policy/gate.ts).
+  const gate = createAccessGate(policy, caller, now);
   const meter = createStorageMeter(
     limits.ledger,
     admission.storageKey,
@@ -78,9 +82,11 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
       message: parsed.message,
       principal,
       sandbox: new Sandbox(edge.env.FILES, principal.tenant, {
+        gate,
         meter,
         operations: createWorkflowRunner(edge.env.TREE_OPERATIONS),
       }),
+      gate,
       log: edge.log,
       audit: edge.audit,
       listed:
@@ -92,6 +98,7 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
       policy,
       caller,
       confirmationSecret: config.confirmationSecret,
+      usedConfirmations: edge.state.usedConfirmations,
       refusal: admission.refusal,
       defer: edge.defer,
     });

@@ -13,7 +13,15 @@
 import { acceptedContent, type InputRequiredResult, inputRequired, inputResponse } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
-import { type ConfirmationCodec, hashArguments, hashSummary, isSameCall } from "../policy/confirmation";
+import {
+  CONFIRMATION_TTL_SECONDS,
+  type ConfirmationCodec,
+  hashArguments,
+  hashSummary,
+  isSameCall,
+  newConfirmationNonce,
+  type UsedConfirmations,
+} from "../policy/confirmation";
 import type { Decision } from "../policy/decide";
 import { describeAccesses, describeRefusal } from "../policy/refusal";
 import type { ToolCall } from "../tools/tool-call";
@@ -25,6 +33,8 @@ export interface ConfirmationChannel {
   readonly canAsk: boolean;
   /** Present when the policy has confirm rules (CONFIRMATION_SECRET). */
   readonly codec: ConfirmationCodec | undefined;
+  /** Spends an accepted confirmation, so it runs its call once. */
+  readonly used: UsedConfirmations;
 }
 
 /** What the client sent back on a retry (the handler's `ctx.mcpReq`). */
@@ -99,13 +109,25 @@ export async function confirmCall(
         rule: decision.rule,
       });
     }
-    const confirmedSummary = (round.state as { summaryHash?: unknown }).summaryHash;
-    if (accepted?.confirm === true && confirmedSummary === summaryHash) return "confirmed";
+    const { summaryHash: confirmedSummary, nonce } = round.state as { summaryHash?: unknown; nonce?: unknown };
+    if (accepted?.confirm === true && confirmedSummary === summaryHash) {
+      // Spent before the call runs: a second use of the same state is refused, and a store that cannot
+      // answer refuses this one (503 from the seam), so it never runs twice.
+      if (typeof nonce !== "string" || !(await channel.used.firstUse(nonce, CONFIRMATION_TTL_SECONDS))) {
+        log.security({ type: "policy_refused", reason: "confirmation_reused", rule: decision.rule, tool });
+        throw new ToolError(
+          "confirmation_invalid",
+          `This confirmation was already used (rule ${decision.rule}); nothing was changed. Call again to be asked.`,
+          { rule: decision.rule },
+        );
+      }
+      return "confirmed";
+    }
     // No usable answer, or what would happen changed since the human saw it: ask again.
   }
   log.set({ decision: "confirm", rule: decision.rule, outcome: "ok" });
   return inputRequired({
     inputRequests: { [KEY]: inputRequired.elicit({ message: summary, requestedSchema: answerSchema }) },
-    requestState: await channel.codec.mint({ ...binding, summaryHash }),
+    requestState: await channel.codec.mint({ ...binding, summaryHash, nonce: newConfirmationNonce() }),
   });
 }

@@ -166,7 +166,7 @@ export function registerResources(server: Server, context: SeamContext): void {
       context,
       "resources/list",
       ["/"],
-      () => [{ action: "list", path: "", subtree: true }],
+      () => [{ action: "list", path: "" }],
       async () => {
         const root = sandbox.resolve("/", "path");
         const resources: Resource[] = [];

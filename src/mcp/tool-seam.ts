@@ -23,6 +23,7 @@ import { errorDetail } from "../errors/error-detail";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import type { Caller, Decision, ToolDecision } from "../policy/decide";
 import { effectiveScopes } from "../policy/effective-scopes";
+import type { AccessGate } from "../policy/gate";
 import type { Policy } from "../policy/policy";
 import { describeRefusal } from "../policy/refusal";
 import type { Sandbox } from "../sandbox/sandbox";
@@ -52,6 +53,8 @@ export interface CallOutcome {
 export interface SeamContext {
   readonly principal: Principal;
   readonly sandbox: Sandbox;
+  /** The caller's storage gate (the sandbox's): told when a human confirmed the call. */
+  readonly gate: AccessGate;
   readonly log: RequestLog;
   readonly audit: RequestAudit;
   readonly outcome: CallOutcome;
@@ -145,6 +148,7 @@ export async function runTool(
     if (policyDecision.effect === "confirm") {
       const step = await confirmCall(call, policyDecision, context, round);
       if (step !== "confirmed") return step;
+      context.gate.markConfirmed();
       decision = { allowed: true, rule: policyDecision.rule };
       log.set({ decision: "allow", rule: policyDecision.rule });
     }

@@ -11,6 +11,10 @@
  * - A caller's condition (a storage quota reached by a copy or restore) is not retried: the operation
  *   stops, `failed` with that error.
  * - Storage quota: the operation runs with the tenant's storage meter, as the synchronous tools do.
+ * - Access policy: the plan carries the caller and the policy its call was decided under; every step
+ *   runs against a sandbox with that caller's gate (src/policy/gate.ts). Before the first batch, the
+ *   preflight steps judge every object the operation will touch, and one refused object fails the whole
+ *   operation with nothing changed, as the synchronous call would have been refused.
  */
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { createRequestLog } from "../audit/audit-log";
@@ -20,6 +24,7 @@ import { ToolError } from "../errors/tool-error";
 import { createLimitsRuntime, type LimitsRuntime } from "../limits/limits-runtime";
 import { storageKey, tenantHash } from "../limits/redis-keys";
 import { createStorageMeter } from "../limits/storage-meter";
+import { gateFromCarried } from "../policy/gate";
 import {
   initialRecord,
   MAX_RECORDED_ERRORS,
@@ -59,7 +64,7 @@ async function sandboxFor(env: Env, plan: TreeOperationPlan): Promise<Sandbox> {
     limits.config.storageBytes,
     log,
   );
-  return new Sandbox(env.FILES, plan.tenant, { meter });
+  return new Sandbox(env.FILES, plan.tenant, { meter, gate: gateFromCarried(plan.decision) });
 }
 
 type StepOutcome =
@@ -82,6 +87,18 @@ export class TreeOperationWorkflow extends WorkflowEntrypoint<Env, TreeOperation
     let record = initialRecord(plan);
     let after: string | undefined;
     try {
+      for (let page = 1; ; page++) {
+        const cursor = after;
+        const checked = await step.do(`preflight ${page}`, STEP, async () => {
+          const sandbox = await sandboxFor(this.env, plan);
+          const { next, refusal } = await sandbox.checkOperationPage(plan, cursor);
+          return { next, refusal: refusal ? { code: refusal.code, message: refusal.message } : undefined };
+        });
+        if (checked.refusal) return await this.#finish(step, plan, record, "failed", checked.refusal);
+        if (checked.next === undefined) break;
+        after = checked.next;
+      }
+      after = undefined;
       for (let batch = 1; ; batch++) {
         const previous = record;
         const cursor = after;

@@ -24,6 +24,11 @@ export interface Policy {
   readonly rules: readonly CompiledRule[];
   /** Whether the operator supplied a document (for logs and `/healthz`-style reports). */
   readonly source: "document" | "none";
+  /**
+   * The validated document this policy was compiled from (globs NFC-normalised), so a background
+   * operation can carry the policy its call was decided under (src/sandbox/operation-record.ts).
+   */
+  readonly document?: PolicyDocument | undefined;
 }
 
 export const SCOPES_ONLY_POLICY: Policy = {
@@ -37,7 +42,21 @@ export const SCOPES_ONLY_POLICY: Policy = {
 
 export type PolicyParseResult = { ok: true; policy: Policy } | { ok: false; problem: string };
 
-function compile(document: PolicyDocument): Policy {
+/**
+ * Stored paths are NFC (src/sandbox/sandbox-path.ts), so a glob pasted in decomposed form (NFD, as macOS
+ * writes it) would never match; rule globs are normalised once, here, at load.
+ */
+function normalise(document: PolicyDocument): PolicyDocument {
+  return {
+    ...document,
+    rules: document.rules.map((rule) =>
+      rule.paths ? { ...rule, paths: rule.paths.map((p) => p.normalize("NFC")) } : rule,
+    ),
+  };
+}
+
+function compile(raw: PolicyDocument): Policy {
+  const document = normalise(raw);
   return {
     rolesClaim: document.rolesClaim,
     roles: new Map(Object.entries(document.roles).map(([role, scopes]) => [role, new Set(scopes)])),
@@ -46,9 +65,10 @@ function compile(document: PolicyDocument): Policy {
     rules: document.rules.map((rule, index) => ({
       rule,
       actions: rule.actions ? new Set(rule.actions) : undefined,
-      paths: rule.paths ? compileGlobSet(rule.paths, `rules[${index}].paths`) : undefined,
+      paths: rule.paths ? compileGlobSet(rule.paths, `rules[${index}] (${rule.id}).paths`) : undefined,
     })),
     source: "document",
+    document,
   };
 }
 

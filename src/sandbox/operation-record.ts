@@ -9,6 +9,7 @@
  */
 import * as z from "zod";
 import { DependencyUnavailableError } from "../errors/tool-error";
+import type { CarriedDecisionInputs } from "../policy/gate";
 import { r2, type Storage } from "./storage";
 
 export type OperationKind = "delete" | "move" | "copy" | "restore";
@@ -26,6 +27,11 @@ export interface TreeOperationPlan {
   /** delete: the entry the tree goes to; restore: the entry it comes from. */
   readonly trashId?: string | undefined;
   readonly startedAt: string;
+  /**
+   * Who asked, and under which policy (src/policy/gate.ts): each step builds the caller's gate from it,
+   * so the background operation is held to the same rules as the call that started it.
+   */
+  readonly decision: CarriedDecisionInputs;
 }
 
 export const MAX_RECORDED_ERRORS = 20;

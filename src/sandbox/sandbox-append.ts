@@ -15,7 +15,7 @@
  */
 import { ToolError } from "../errors/tool-error";
 import type { SandboxPath } from "./sandbox-path";
-import { createOnly, type EntryInfo, fileInfo, r2, type Storage } from "./storage";
+import { asSeen, createOnly, type EntryInfo, fileInfo, r2, requireAccess, type Storage } from "./storage";
 
 /** Largest file append_file produces: each append rewrites the whole object, so growth by appends is bounded. */
 export const MAX_APPEND_RESULT_BYTES = 64 * 1024 * 1024;
@@ -54,6 +54,7 @@ export async function appendToFile(
 ): Promise<AppendReceipt> {
   const key = storage.keys.fileKey(path);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  requireAccess(storage, ["write"], path);
   await options.assertWritable();
   await storage.meter.adjust(added.byteLength);
   let landed = false;
@@ -61,6 +62,14 @@ export async function appendToFile(
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       if (attempt > 0) await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, 2 * attempt));
       const existing = await r2(() => storage.bucket.get(key));
+      if (existing) {
+        try {
+          requireAccess(storage, ["overwrite"], path);
+        } catch (error) {
+          await existing.body.cancel();
+          throw error;
+        }
+      }
       if (existing && existing.size + added.byteLength > MAX_APPEND_RESULT_BYTES) {
         await existing.body.cancel();
         throw new ToolError(
@@ -79,7 +88,8 @@ export async function appendToFile(
       );
       if (written) {
         landed = true;
-        return { file: fileInfo(path, written), created: existing === null, retries: attempt };
+        // The new etag is an MD5 over the old content too: shown only to a caller who may read it.
+        return { file: asSeen(storage, fileInfo(path, written)), created: existing === null, retries: attempt };
       }
     }
   } finally {

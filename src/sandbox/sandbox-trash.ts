@@ -15,15 +15,18 @@
  */
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor";
+import { requireRestoreAccess } from "./object-access";
 import { parseSandboxPath, type SandboxPath } from "./sandbox-path";
 import {
   copyCreateOnly,
   deleteIfUnchanged,
   forEachLimited,
+  isVisible,
   listSubtree,
   listWholeSubtree,
   r2,
   rebase,
+  requireAccess,
   type Storage,
   type StoredObject,
 } from "./storage";
@@ -154,6 +157,8 @@ export async function trashFile(
  */
 export async function trashDirectory(storage: Storage, path: SandboxPath): Promise<TrashReceipt> {
   const objects = await listWholeSubtree(storage, path, MAX_TREE_OBJECTS, "delete");
+  // Every object it would remove, before anything moves: one the caller may not delete refuses it all.
+  for (const item of objects) requireAccess(storage, ["delete"], item.path);
   const trashId = newTrashId(storage.now());
   let files = 0;
   let size = 0;
@@ -216,7 +221,14 @@ export async function listTrash(
       ...(r2Cursor ? { cursor: r2Cursor } : {}),
     }),
   );
-  const items = page.objects.flatMap((object) => toTrashItem(storage, object) ?? []);
+  // Entries whose original path the caller may not `list` are left out, as in a directory listing.
+  const items = page.objects.flatMap((object) => {
+    const item = toTrashItem(storage, object);
+    if (!item || !isVisible(storage, item.path)) return [];
+    if (item.deletedPath === undefined) return [item];
+    const deleted = parseSandboxPath(item.deletedPath, "stored key");
+    return [isVisible(storage, deleted) ? item : { ...item, deletedPath: undefined }];
+  });
   return { items, nextCursor: page.truncated ? encodeListingCursor(scope, page.cursor) : undefined };
 }
 
@@ -268,6 +280,8 @@ export async function restoreFromTrash<Large>(
     const deleted = entries[0]!.item.deletedPath;
     const root = options.path ?? (deleted ? parseSandboxPath(deleted, "stored key") : entries[0]!.item.path);
     const destination = options.destination ?? root;
+    // The named paths now; every object of the entry in the operation's first step, before any change.
+    requireRestoreAccess(storage, root, destination);
     await assertWritable(destination, "marker");
     return large(root, destination);
   }
@@ -298,6 +312,9 @@ export async function restoreFromTrash<Large>(
     kind: storage.keys.parseTrashKey(object.key)!.kind,
     target: rebase(item.path, root, destination, "destination"),
   }));
+  // Every object, before anything moves (docs/policy.md): a restore writes at its target, and when the
+  // target is not where the object came from it also makes the original's content readable there.
+  for (const plan of plans) requireRestoreAccess(storage, plan.item.path, plan.target);
   const isFile =
     plans.length === 1 && plans[0]!.kind === "file" && plans[0]!.item.path.segments.length === root.segments.length;
   await assertWritable(destination, isFile ? "file" : "marker");
@@ -468,6 +485,11 @@ export async function purgeTrash(
       // Listing from the start each time: the keys we deleted are gone, so no cursor is needed.
       const page = await r2(() => storage.bucket.list({ prefix, limit: Math.min(1000, budget) }));
       if (page.objects.length === 0) break;
+      // Each object's original path must allow `purge` before this page is destroyed.
+      for (const object of page.objects) {
+        const item = toTrashItem(storage, object);
+        if (item) requireAccess(storage, ["purge"], item.path);
+      }
       await r2(() => storage.bucket.delete(page.objects.map((object) => object.key)));
       purged += page.objects.length;
       if (!page.truncated) break;

@@ -17,7 +17,9 @@
  * R2 answering "precondition failed" is not a failure but a `conflict`/`already_exists` tool error.
  */
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import type { AccessGate } from "../policy/gate";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor";
+import { transferAccesses } from "./object-access";
 import {
   initialRecord,
   newOperationId,
@@ -45,18 +47,21 @@ import {
 } from "./sandbox-trash";
 import { type WalkSummary, type WalkVisitor, walkCursorAfterFile, walkSubtree } from "./sandbox-walk";
 import {
+  asSeen,
   directoryInfo,
   type EntryInfo,
   fileInfo,
+  isVisible,
   listSubtree,
   normalizeEtag,
   r2,
+  requireAccess,
   type Storage,
   type StorageMeter,
   UNMETERED,
 } from "./storage";
 import { createTenantKeys, isOperationId, type StoredKind } from "./storage-keys";
-import { type BatchResult, runTreeBatch } from "./tree-batch";
+import { type BatchResult, checkOperationPage, runTreeBatch } from "./tree-batch";
 
 export type { OperationKind, OperationRecord, TreeOperationPlan } from "./operation-record";
 export { MAX_APPEND_RESULT_BYTES } from "./sandbox-append";
@@ -121,16 +126,21 @@ export class Sandbox {
   readonly #tenant: string;
   readonly #operations: OperationRunner | undefined;
 
+  /**
+   * `gate` is the caller's policy gate (src/policy/gate.ts), required: there is no ungated sandbox, so no
+   * tool and no background step can reach this tenant's objects without the caller's policy.
+   */
   constructor(
     bucket: R2Bucket,
     tenant: string,
-    options: { now?: () => number; meter?: StorageMeter; operations?: OperationRunner } = {},
+    options: { gate: AccessGate; now?: () => number; meter?: StorageMeter; operations?: OperationRunner },
   ) {
     this.#storage = {
       bucket,
       keys: createTenantKeys(tenant),
       now: options.now ?? Date.now,
       meter: options.meter ?? UNMETERED,
+      gate: options.gate,
     };
     this.#bucket = bucket;
     this.#tenant = tenant;
@@ -142,7 +152,26 @@ export class Sandbox {
     return parseSandboxPath(raw, parameter, options);
   }
 
+  /** What is at `path`: needs `list` on it; the etag is shown only with `read`. */
   async stat(path: SandboxPath): Promise<EntryInfo | null> {
+    requireAccess(this.#storage, ["list"], path);
+    const info = await this.#stat(path);
+    return info && asSeen(this.#storage, info);
+  }
+
+  /** Whether the caller may read `path` (for tools that leave out, rather than refuse, what it may not). */
+  mayRead(path: SandboxPath): boolean {
+    return this.#storage.gate.permits("read", path.relative) && isVisible(this.#storage, path);
+  }
+
+  async requireFile(path: SandboxPath): Promise<EntryInfo> {
+    requireAccess(this.#storage, ["list"], path);
+    return asSeen(this.#storage, await this.#requireFile(path));
+  }
+
+  // Internal lookups behind an access the caller was already judged for (the file it writes, the
+  // directory it lists); they answer only "what kind of thing is here", for precise errors.
+  async #stat(path: SandboxPath): Promise<EntryInfo | null> {
     if (path.isRoot) return directoryInfo(path);
     const prefix = this.#storage.keys.directoryPrefix(path);
     const [object, listing] = await Promise.all([
@@ -155,16 +184,16 @@ export class Sandbox {
     return null;
   }
 
-  async requireFile(path: SandboxPath): Promise<EntryInfo> {
-    const info = await this.stat(path);
+  async #requireFile(path: SandboxPath): Promise<EntryInfo> {
+    const info = await this.#stat(path);
     if (!info) throw new ToolError("not_found", `No such file: ${path.display}`, { path: path.display });
     if (info.type !== "file")
       throw new ToolError("not_a_file", `${path.display} is a directory, not a file`, { path: path.display });
     return info;
   }
 
-  async requireDirectory(path: SandboxPath): Promise<EntryInfo> {
-    const info = await this.stat(path);
+  async #requireDirectory(path: SandboxPath): Promise<EntryInfo> {
+    const info = await this.#stat(path);
     if (!info) throw new ToolError("not_found", `No such directory: ${path.display}`, { path: path.display });
     if (info.type !== "directory") {
       throw new ToolError("not_a_directory", `${path.display} is a file, not a directory`, { path: path.display });
@@ -174,9 +203,10 @@ export class Sandbox {
 
   async openFile(path: SandboxPath, range?: ByteRange): Promise<OpenedFile> {
     if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
+    requireAccess(this.#storage, ["read"], path);
     const object = await r2(() => this.#bucket.get(this.#storage.keys.fileKey(path), range ? { range } : {}));
     if (!object) {
-      await this.requireFile(path); // throws the precise not_found / not_a_file
+      await this.#requireFile(path); // throws the precise not_found / not_a_file
       throw new ToolError("not_found", `No such file: ${path.display}`, { path: path.display });
     }
     const returned = object.range as { offset?: number; length?: number } | undefined;
@@ -218,8 +248,10 @@ export class Sandbox {
     options: WriteOptions = {},
   ): Promise<EntryInfo> {
     if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
+    requireAccess(this.#storage, ["write"], path);
     const key = this.#storage.keys.fileKey(path);
     const [, existing] = await Promise.all([this.#assertWritableFilePath(path), r2(() => this.#bucket.head(key))]);
+    if (existing) requireAccess(this.#storage, ["overwrite"], path);
     const size = typeof content === "string" ? new TextEncoder().encode(content).byteLength : content.byteLength;
     const delta = size - (existing?.size ?? 0);
     await this.#storage.meter.adjust(delta);
@@ -242,27 +274,31 @@ export class Sandbox {
     }
     if (written) return fileInfo(path, written);
     await this.#storage.meter.adjust(-delta);
-    // R2 returns null only when the precondition failed: tell the caller what is there now.
+    // R2 returns null only when the precondition failed: tell the caller what is there now, its etag
+    // (an MD5 of the content) only to a caller who may read it.
     const current = await r2(() => this.#bucket.head(key));
+    const currentEtag = current && this.#storage.gate.permits("read", path.relative) ? current.etag : undefined;
+    const shown: Record<string, string> = currentEtag !== undefined ? { currentEtag } : {};
     if (options.createOnly) {
       throw new ToolError("already_exists", `${path.display} already exists; nothing was written`, {
         path: path.display,
-        ...(current ? { currentEtag: current.etag } : {}),
+        ...shown,
       });
     }
     throw new ToolError(
       "conflict",
       current
-        ? `${path.display} changed since etag ${normalizeEtag(options.ifMatch ?? "")} (now ${current.etag}); nothing was written. Read it again and retry.`
+        ? `${path.display} changed since etag ${normalizeEtag(options.ifMatch ?? "")}${currentEtag !== undefined ? ` (now ${currentEtag})` : ""}; nothing was written. Read it again and retry.`
         : `${path.display} no longer exists; nothing was written`,
-      { path: path.display, ...(current ? { currentEtag: current.etag } : {}) },
+      { path: path.display, ...shown },
     );
   }
 
   /** Creates `path` and, implicitly, its parents. Succeeds quietly if it already is a directory. */
   async createDirectory(path: SandboxPath): Promise<{ created: boolean }> {
     if (path.isRoot) return { created: false };
-    const existing = await this.stat(path);
+    requireAccess(this.#storage, ["write"], path);
+    const existing = await this.#stat(path);
     if (existing?.type === "directory") return { created: false };
     if (existing?.type === "file") {
       throw new ToolError("not_a_directory", `${path.display} is a file, not a directory`, { path: path.display });
@@ -279,6 +315,7 @@ export class Sandbox {
     if (options.cursor !== undefined && options.cursor.length > MAX_CURSOR_LENGTH) {
       throw new ToolError("invalid_arguments", "cursor is not one this server returned", { parameter: "cursor" });
     }
+    requireAccess(this.#storage, ["list"], path);
     const scope = `dir:${path.relative}`;
     const r2Cursor = options.cursor === undefined ? undefined : decodeListingCursor(scope, options.cursor);
     const limit = Math.min(Math.max(options.limit ?? MAX_LIST_PAGE, 1), MAX_LIST_PAGE);
@@ -289,16 +326,20 @@ export class Sandbox {
       this.#bucket.list({ prefix, delimiter: "/", limit, ...(r2Cursor ? { cursor: r2Cursor } : {}) }),
     );
     const entries: EntryInfo[] = [];
+    // What the caller may not `list` is left out silently; etags only of what it may `read`.
+    const show = (entry: EntryInfo) => {
+      if (isVisible(this.#storage, entry.path)) entries.push(asSeen(this.#storage, entry));
+    };
     for (const dir of listing.delimitedPrefixes) {
-      entries.push(directoryInfo(path.child(dir.slice(prefix.length, -1))));
+      show(directoryInfo(path.child(dir.slice(prefix.length, -1))));
     }
     for (const object of listing.objects) {
       if (object.key === prefix) continue; // this directory's own marker
-      entries.push(fileInfo(path.child(object.key.slice(prefix.length)), object));
+      show(fileInfo(path.child(object.key.slice(prefix.length)), object));
     }
     entries.sort((a, b) => (a.path.name < b.path.name ? -1 : a.path.name > b.path.name ? 1 : 0));
     if (r2Cursor === undefined && entries.length === 0 && !listing.truncated) {
-      await this.requireDirectory(path); // empty page: is it an empty directory, a file, or nothing?
+      await this.#requireDirectory(path); // empty page: is it an empty directory, a file, or nothing?
     }
     return { entries, nextCursor: listing.truncated ? encodeListingCursor(scope, listing.cursor) : undefined };
   }
@@ -338,8 +379,13 @@ export class Sandbox {
     options: { cursor?: string | undefined; maxVisited: number },
     visit: WalkVisitor,
   ): Promise<WalkSummary> {
-    if (!base.isRoot) await this.requireDirectory(base);
-    return walkSubtree(this.#storage, base, options, visit);
+    requireAccess(this.#storage, ["list"], base);
+    if (!base.isRoot) await this.#requireDirectory(base);
+    // What the caller may not `list` is left out silently, as in a directory listing.
+    return walkSubtree(this.#storage, base, options, (entries) => {
+      const seen = entries.filter((entry) => isVisible(this.#storage, entry.path));
+      return seen.length === 0 || visit(seen);
+    });
   }
 
   /** A walk cursor that continues just after the file at `path` below `base`. */
@@ -356,9 +402,10 @@ export class Sandbox {
     options: { recursive?: boolean | undefined } = {},
   ): Promise<TrashReceipt | OperationReceipt> {
     if (path.isRoot) throw new ToolError("invalid_path", "The root directory cannot be deleted", { path: "/" });
-    const info = await this.stat(path);
+    requireAccess(this.#storage, ["delete"], path);
+    const info = await this.#stat(path);
     if (!info) throw new ToolError("not_found", `No such file or directory: ${path.display}`, { path: path.display });
-    if (info.type === "file") return trashFile(this.#storage, path, () => this.requireFile(path));
+    if (info.type === "file") return trashFile(this.#storage, path, () => this.#requireFile(path));
     if (!options.recursive) {
       throw new ToolError(
         "not_a_file",
@@ -395,6 +442,8 @@ export class Sandbox {
       ...(spec.destination ? { destination: spec.destination.relative } : {}),
       ...(spec.trashId ? { trashId: spec.trashId } : {}),
       startedAt: new Date(this.#storage.now()).toISOString(),
+      // The caller and its policy travel with the operation: every step goes through the same gate.
+      decision: this.#storage.gate.carried,
     };
     await writeOperationRecord(this.#storage, initialRecord(plan));
     try {
@@ -442,6 +491,15 @@ export class Sandbox {
   }
 
   // ---- Used by the background operation itself (src/operations/), never by tools. ----
+
+  /** One preflight page of a background operation: every object judged by the gate; see tree-batch.ts. */
+  checkOperationPage(
+    plan: TreeOperationPlan,
+    after: string | undefined,
+  ): Promise<{ next: string | undefined; refusal: ToolError | undefined }> {
+    this.#assertOwnPlan(plan);
+    return checkOperationPage(this.#storage, plan, after);
+  }
 
   /** One step of a background operation; see tree-batch.ts. */
   runOperationBatch(plan: TreeOperationPlan, after: string | undefined): Promise<BatchResult> {
@@ -509,11 +567,15 @@ export class Sandbox {
       throw new ToolError("invalid_path", `Nothing can be ${done} onto the root directory`, {
         parameter: "destination",
       });
-    if (!source.isSameOrAncestorOf(destination) && (await this.stat(source))?.type === "directory") {
+    if (!source.isSameOrAncestorOf(destination) && (await this.#stat(source))?.type === "directory") {
       if (await this.#isLargeTree(source)) {
         // In the background there is no "finish an interrupted call": the destination must be free.
+        // The named paths are judged now; every object below them by the operation's first step,
+        // before it changes anything (src/sandbox/tree-batch.ts, `checkOperationPage`).
+        requireAccess(this.#storage, transferAccesses(mode).source, source);
+        requireAccess(this.#storage, transferAccesses(mode).target, destination);
         await this.#assertWritable(destination, "marker");
-        if (await this.stat(destination)) {
+        if (await this.#stat(destination)) {
           throw new ToolError("already_exists", `${destination.display} already exists; nothing was ${done}.`, {
             path: destination.display,
           });
@@ -525,7 +587,7 @@ export class Sandbox {
       this.#storage,
       source,
       destination,
-      { stat: (path) => this.stat(path), assertWritable: this.#assertWritable },
+      { stat: (path) => this.#stat(path), assertWritable: this.#assertWritable },
       mode,
     );
   }

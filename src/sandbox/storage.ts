@@ -11,6 +11,8 @@
  * docs/tools.md.
  */
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import type { Action } from "../policy/access";
+import type { AccessGate } from "../policy/gate";
 import { parseSandboxPath, type SandboxPath } from "./sandbox-path";
 import type { StoredKind, TenantKeys } from "./storage-keys";
 
@@ -44,6 +46,36 @@ export interface Storage {
   readonly keys: TenantKeys;
   readonly now: () => number;
   readonly meter: StorageMeter;
+  /**
+   * The caller's policy gate (src/policy/gate.ts): every object touched on the caller's behalf is
+   * checked here, by canonical path and action, before the R2 access that touches it.
+   */
+  readonly gate: AccessGate;
+}
+
+/** Every action in `actions` on `path`, or a tool error naming the rule; nothing is touched on refusal. */
+export function requireAccess(storage: Storage, actions: readonly Action[], path: SandboxPath): void {
+  for (const action of actions) storage.gate.require(action, path.relative);
+}
+
+/**
+ * Whether a listing may show `path` at all: the caller may `list` it and every directory above it (a
+ * name below a hidden directory would reveal the directory's name).
+ */
+export function isVisible(storage: Storage, path: SandboxPath): boolean {
+  return (
+    storage.gate.permits("list", path.relative) &&
+    path.ancestors().every((ancestor) => storage.gate.permits("list", ancestor.relative))
+  );
+}
+
+/**
+ * An entry as the caller may see it: its etag is R2's MD5 of the content, so it is shown only to a
+ * caller who may `read` the object (a short secret could otherwise be confirmed by guessing).
+ */
+export function asSeen(storage: Storage, info: EntryInfo): EntryInfo {
+  if (info.etag === undefined || storage.gate.permits("read", info.path.relative)) return info;
+  return { ...info, etag: undefined };
 }
 
 export async function r2<T>(operation: () => Promise<T>): Promise<T> {

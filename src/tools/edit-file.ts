@@ -67,16 +67,19 @@ export const editFile = defineTool({
     dryRun
       ? { units: 1 }
       : { units: 1, writes: 1, bytesWritten: edits.reduce((sum, edit) => sum + utf8ByteLength(edit.newText), 0) },
-  actions: ["read", "overwrite"],
-  access: ({ path, edits, dryRun }) =>
-    dryRun
-      ? [touch("read", path, "path", { allowRoot: false })]
-      : [
-          touch("overwrite", path, "path", {
-            allowRoot: false,
-            bytes: edits.reduce((sum, edit) => sum + utf8ByteLength(edit.newText), 0),
-          }),
-        ],
+  actions: ["read", "write", "overwrite"],
+  // An edit answers with a diff and with whether each oldText is in the file: it reads the file, dry
+  // run or not, so it needs `read` as well as `write` and `overwrite`.
+  access: ({ path, edits, dryRun }) => {
+    const read = touch("read", path, "path", { allowRoot: false });
+    if (dryRun) return [read];
+    const bytes = edits.reduce((sum, edit) => sum + utf8ByteLength(edit.newText), 0);
+    return [
+      read,
+      touch("write", path, "path", { allowRoot: false, bytes }),
+      touch("overwrite", path, "path", { allowRoot: false, bytes }),
+    ];
+  },
   async run({ path: raw, edits, dryRun, ifMatch }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
     const expected = ifMatch === undefined ? undefined : normalizeEtag(ifMatch);

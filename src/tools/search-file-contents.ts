@@ -140,6 +140,8 @@ async function searchDirectory(
       (entries) => {
         for (const entry of entries) {
           if (entry.type !== "file") continue;
+          // Files the caller may not read are left out silently, as a listing leaves out what it may not list.
+          if (!sandbox.mayRead(entry.path)) continue;
           if (include && !include(entry.path.segments.slice(depth).join("/"))) continue;
           batch.push(entry.path);
         }
@@ -217,8 +219,9 @@ export const searchFileContents = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   cost: () => ({ units: 5 }),
   actions: ["read"],
-  // It reads the contents of every file below the path.
-  access: ({ path }) => [touch("read", path, "path", { subtree: true })],
+  // It reads the contents of files below the path: the storage gate judges each one and the search
+  // leaves out what the caller may not read (or list), so only the named path is decided up front.
+  access: ({ path }) => [touch("read", path, "path")],
   async run(input, { sandbox }) {
     const base = sandbox.resolve(input.path, "path");
     const matcher = compileLineMatcher(input.pattern, { regex: input.regex, caseSensitive: input.caseSensitive });

@@ -10,6 +10,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox, type TreeOperationPlan } from "../../../src/sandbox/sandbox";
 import { faultyBucket } from "../../support/faulty-bucket";
+import { testGate } from "../../support/gate";
 import { createTestKey, type TestKey } from "../../support/keys";
 import { callTool, errorCodeOf, textOf } from "../../support/mcp-client";
 import { openSession, type TenantSession } from "../../support/session";
@@ -211,13 +212,14 @@ describe("one step failing part-way on R2 (what the engine retries)", () => {
         source: "tree",
         ...(kind === "delete" ? { trashId: "0000000001-abc" } : { destination: "out" }),
         startedAt: new Date().toISOString(),
+        decision: testGate().carried,
       };
       // The 25th put fails: some objects are done, some copied but not deleted, some untouched.
-      const broken = new Sandbox(faultyBucket(env.FILES, { failNth: { put: 25 } }), tenant);
+      const broken = new Sandbox(faultyBucket(env.FILES, { failNth: { put: 25 } }), tenant, { gate: testGate() });
       await expect(broken.runOperationBatch(plan, undefined)).rejects.toMatchObject({
         name: "DependencyUnavailableError",
       });
-      const retry = await new Sandbox(env.FILES, tenant).runOperationBatch(plan, undefined);
+      const retry = await new Sandbox(env.FILES, tenant, { gate: testGate() }).runOperationBatch(plan, undefined);
       expect(retry.next).toBeUndefined();
       expect(retry.errorCount).toBe(0);
       const list = async (prefix: string) => (await env.FILES.list({ prefix, limit: 1000 })).objects.map((o) => o.key);
