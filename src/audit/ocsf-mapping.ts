@@ -8,6 +8,7 @@
  * Pure: the clock and ids come in with the fact, so the same fact always maps to the same bytes
  * (golden files in test/unit/audit/goldens).
  */
+
 import type {
   ApiFact,
   AuditFact,
@@ -19,6 +20,7 @@ import type {
   FileFact,
   FindingFact,
 } from "./audit-facts";
+import { dataSecurityOf } from "./content-facts";
 
 export const OCSF_VERSION = "1.5.0";
 export const PRODUCT = { name: "r2-files-mcp", vendor_name: "r2-files-mcp", version: "0.1.0" } as const;
@@ -154,7 +156,10 @@ function toFileEvent(fact: FileFact): OcsfEvent {
     ...commonOf(fact.context),
     actor: actorOf(fact.context, fact.decision) ?? {},
     // File Hosting requires `file`; a call that names no path (list_trash) targets the tenant root.
-    file: fileObject(target ?? "/"),
+    file: {
+      ...fileObject(target ?? "/"),
+      ...(fact.content?.[0] ? { data_classifications: fact.content.map(dataSecurityOf) } : {}),
+    },
     ...(result !== undefined && fact.outcome === "ok" ? { file_result: fileObject(result) } : {}),
     unmapped: {
       tool: fact.tool,
@@ -162,6 +167,7 @@ function toFileEvent(fact: FileFact): OcsfEvent {
       ...(fact.bytesRead !== undefined ? { bytes_read: fact.bytesRead } : {}),
       ...(fact.bytesWritten !== undefined ? { bytes_written: fact.bytesWritten } : {}),
       ...(fact.context.credentialKind ? { credential_kind: fact.context.credentialKind } : {}),
+      ...(fact.content ? { content: fact.content } : {}),
     },
   } as OcsfEvent;
 }
@@ -225,6 +231,7 @@ function toApiEvent(fact: ApiFact): OcsfEvent {
 
 const FINDING_SEVERITY: Record<string, [number, string]> = {
   mass_deletion: [4, "High"],
+  sensitive_data: [3, "Medium"],
   exfiltration: [4, "High"],
 };
 
@@ -252,7 +259,11 @@ function toFindingEvent(fact: FindingFact): OcsfEvent {
     },
     ...(fact.subject !== undefined ? { actor: { user: { uid: fact.subject, type_id: 1, type: "User" } } } : {}),
     ...(fact.ip !== undefined ? { src_endpoint: { ip: fact.ip } } : {}),
+    ...(fact.content
+      ? { data_security: dataSecurityOf(fact.content), resources: [{ type: "file", name: `/${fact.content.path}` }] }
+      : {}),
     unmapped: {
+      ...(fact.content ? { content: fact.content } : {}),
       subject_key: fact.subjectKey,
       observed: fact.observed,
       threshold: fact.threshold,

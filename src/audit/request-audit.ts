@@ -10,9 +10,11 @@
  * per tool call (also for calls refused before the seam: scope, rate limit, unknown tool); one API
  * Activity event for any other MCP method or for a /mcp request refused before its method was known.
  */
+
 import type { Principal } from "../auth/principal";
 import type { AuditFact, Decision, EventContext, FactOutcome, FileActivity } from "./audit-facts";
 import type { RequestFields, SecurityEvent } from "./audit-log";
+import { type ContentSummary, hasFindings } from "./content-facts";
 import { type OcsfEvent, toOcsfEvent } from "./ocsf-mapping";
 import { redactEvent } from "./redaction";
 import { activityOfTool, pathsOf } from "./tool-activities";
@@ -27,6 +29,7 @@ export interface FileActivityInput {
   readonly outcome: FactOutcome;
   readonly errorCode?: string | undefined;
   readonly decision?: Decision | undefined;
+  readonly content?: readonly ContentSummary[] | undefined;
 }
 
 export interface RequestAudit {
@@ -166,7 +169,39 @@ export function createRequestAudit(
           outcome: file.outcome,
           errorCode: file.errorCode,
           decision: file.decision ?? decision,
+          ...(file.content && file.content.length > 0 ? { content: file.content } : {}),
         });
+        const fileEvent = facts.at(-1)!.uid;
+        for (const summary of file.content ?? []) {
+          if (!hasFindings(summary)) continue;
+          const total = Object.values(summary.detectors).reduce((sum, n) => sum + n, 0);
+          const redacted = Object.values(summary.redacted).reduce((sum, n) => sum + n, 0);
+          facts.push({
+            kind: "finding",
+            uid: newId(),
+            time: ctx.time,
+            detector: "sensitive_data",
+            title: `Sensitive data ${summary.action === "write" ? "written" : "read"}: ${[...summary.categories, ...summary.flags].join(", ")}`,
+            description:
+              `${file.tool} ${summary.action === "write" ? "wrote" : "read"} /${summary.path}: ` +
+              `${
+                Object.entries(summary.detectors)
+                  .map(([id, n]) => `${id} ×${n}`)
+                  .join(", ") || "no detector findings"
+              }` +
+              `${summary.flags.length > 0 ? `; flags ${summary.flags.join(", ")}` : ""}` +
+              `${summary.action === "read" ? `; ${redacted} span(s) redacted` : ""}; outcome ${file.outcome}.`,
+            subjectKey: `principal:${ctx.subject ?? "unknown"}`,
+            tenant: ctx.tenant,
+            subject: ctx.subject,
+            ip: ctx.ip,
+            observed: total,
+            threshold: 1,
+            windowSeconds: 0,
+            evidence: [fileEvent],
+            content: summary,
+          });
+        }
       }
       const method = fields.rpcMethod;
       const tool = fields.tool ?? toolName;

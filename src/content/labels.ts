@@ -64,6 +64,13 @@ export function isSensitive(label: SensitivityLabel): boolean {
   return label.categories.length > 0 || label.flags.length > 0;
 }
 
+/** Custom metadata without any label keys: the content changed in a way not classified here. */
+export function withoutLabel(metadata: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata ?? {})) if (!LABEL_METADATA_KEYS.includes(key)) out[key] = value;
+  return out;
+}
+
 /** Custom metadata without any label keys (to replace them), then the label's. */
 export function withLabel(
   metadata: Readonly<Record<string, string>> | undefined,

@@ -15,6 +15,7 @@
  * missing file, as the 2026-07-28 spec asks and the SDK sends in both eras;
  * an R2 outage is -32603 with HTTP 503).
  */
+
 import { ProtocolErrorCode, type Resource, type Server } from "@modelcontextprotocol/server";
 import type { Decision, FactOutcome } from "../audit/audit-facts";
 import { errorDetail } from "../errors/error-detail";
@@ -28,8 +29,9 @@ import { effectiveScopes } from "../policy/effective-scopes";
 import { describeRefusal } from "../policy/refusal";
 import type { SandboxPath } from "../sandbox/sandbox";
 import { PathRefusedError } from "../sandbox/sandbox-path";
+import { contentMeta } from "../tools/content-meta";
 import { touch } from "../tools/tool-access";
-import { JsonRpcError, type SeamContext } from "./tool-seam";
+import { contentSummaries, JsonRpcError, type SeamContext } from "./tool-seam";
 
 export const RESOURCE_SCHEME = "r2-files";
 const URI_PREFIX = `${RESOURCE_SCHEME}:///`;
@@ -96,7 +98,14 @@ async function guarded<T>(
   log.set({ tool: kind });
   let decision: Decision = { allowed: true, rule: `scope:${READ_SCOPE}` };
   const record = (outcome: FactOutcome, extra: { errorCode?: string; bytesRead?: number } = {}) =>
-    audit.file({ tool: kind, paths: [...paths], outcome, decision, ...extra });
+    audit.file({
+      tool: kind,
+      paths: [...paths],
+      outcome,
+      decision,
+      content: contentSummaries(context.sandbox),
+      ...extra,
+    });
   try {
     if (!effectiveScopes(context.policy, context.caller).has(READ_SCOPE)) {
       decision = { allowed: false, rule: `scope:${READ_SCOPE}` };
@@ -214,17 +223,15 @@ export function registerResources(server: Server, context: SeamContext): void {
             `${path.display} is ${file.info.size} bytes; resources are read whole up to ${MAX_MEDIA_READ_BYTES}. Use read_text_file with offset/limit.`,
           );
         }
-        const bytes = new Uint8Array(await new Response(file.body).arrayBuffer());
+        // UTF-8 text is the caller's redacted view, as text or as a blob (src/sandbox/sandbox-content.ts).
+        const seen = sandbox.viewBytes(path, new Uint8Array(await new Response(file.body).arrayBuffer()));
+        const bytes = seen.bytes;
+        const meta = seen.record ? { _meta: contentMeta(seen.record) } : {};
         const mimeType = typeOf(path.name, file.info.contentType);
-        if (mediaKind(mimeType) === "text") {
-          try {
-            const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-            return { contents: [{ uri, mimeType, text }], bytesRead: bytes.byteLength };
-          } catch {
-            // Not UTF-8 after all: a blob carries any bytes.
-          }
+        if (mediaKind(mimeType) === "text" && seen.text !== undefined) {
+          return { contents: [{ uri, mimeType, text: seen.text }], bytesRead: bytes.byteLength, ...meta };
         }
-        return { contents: [{ uri, mimeType, blob: toBase64(bytes) }], bytesRead: bytes.byteLength };
+        return { contents: [{ uri, mimeType, blob: toBase64(bytes) }], bytesRead: bytes.byteLength, ...meta };
       },
     ),
   );

@@ -13,6 +13,7 @@
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import type { Action } from "../policy/access";
 import type { AccessGate } from "../policy/gate";
+import type { ContentRecord } from "./sandbox-content";
 import { parseSandboxPath, type SandboxPath } from "./sandbox-path";
 import type { StoredKind, TenantKeys } from "./storage-keys";
 
@@ -51,6 +52,8 @@ export interface Storage {
    * checked here, by canonical path and action, before the R2 access that touches it.
    */
   readonly gate: AccessGate;
+  /** Records what content a call read or wrote (labels, redactions; never text) for its audit events. */
+  readonly report: (record: ContentRecord) => void;
 }
 
 /** Every action in `actions` on `path`, or a tool error naming the rule; nothing is touched on refusal. */
