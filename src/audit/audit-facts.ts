@@ -86,7 +86,7 @@ export interface FileFact {
   readonly errorCode?: string | undefined;
   readonly decision?: Decision | undefined;
   /** What the content read or written held (labels, never text); see content-facts.ts. */
-  readonly content?: readonly ContentSummary[] | undefined;
+  readonly sensitivity?: readonly ContentSummary[] | undefined;
 }
 
 export interface ApiFact {
@@ -119,7 +119,7 @@ export interface FindingFact {
   /** `metadata.uid`s of the events that crossed the threshold (the last few). */
   readonly evidence: readonly string[];
   /** For `sensitive_data` findings: what the file held (labels, never text). */
-  readonly content?: ContentSummary | undefined;
+  readonly sensitivity?: ContentSummary | undefined;
 }
 
 export type AuditFact = AuthenticationFact | FileFact | ApiFact | FindingFact;

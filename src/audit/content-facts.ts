@@ -10,18 +10,33 @@ export interface ContentSummary {
   readonly path: string;
   readonly action: "read" | "write";
   readonly categories: readonly Category[];
-  /** Detector id → findings. */
-  readonly detectors: Readonly<Record<string, number>>;
-  /** Detector id → spans shown redacted. */
-  readonly redacted: Readonly<Record<string, number>>;
+  /**
+   * Findings per detector, and spans shown redacted per detector. Lists, not maps: the trail's redaction
+   * pass drops any field whose *name* says secret or key (src/audit/redaction.ts), and detector ids do.
+   */
+  readonly detectors: readonly DetectorCount[];
+  readonly redacted: readonly DetectorCount[];
   readonly flags: readonly string[];
+}
+
+export interface DetectorCount {
+  readonly id: string;
+  readonly count: number;
+}
+
+export function toCounts(counts: Readonly<Record<string, number>>): DetectorCount[] {
+  return Object.entries(counts).map(([id, count]) => ({ id, count }));
+}
+
+export function total(counts: readonly DetectorCount[]): number {
+  return counts.reduce((sum, entry) => sum + entry.count, 0);
 }
 
 const FINANCIAL = new Set(["payment-card", "iban"]);
 
 /** OCSF `data_security` (a `data_classification`): category and confidentiality ids, the detectors as pattern. */
 export function dataSecurityOf(summary: ContentSummary): Record<string, unknown> {
-  const detectors = Object.keys(summary.detectors);
+  const detectors = summary.detectors.map((entry) => entry.id);
   const secret = summary.categories.includes("secret");
   const financial = detectors.some((id) => FINANCIAL.has(id));
   const [categoryId, category] = secret
@@ -44,7 +59,7 @@ export function dataSecurityOf(summary: ContentSummary): Record<string, unknown>
     confidentiality,
     detection_system: "r2-files dlp",
     detection_pattern: detectors.join(","),
-    total: Object.values(summary.detectors).reduce((sum, n) => sum + n, 0),
+    total: total(summary.detectors),
   };
 }
 

@@ -158,7 +158,7 @@ function toFileEvent(fact: FileFact): OcsfEvent {
     // File Hosting requires `file`; a call that names no path (list_trash) targets the tenant root.
     file: {
       ...fileObject(target ?? "/"),
-      ...(fact.content?.[0] ? { data_classifications: fact.content.map(dataSecurityOf) } : {}),
+      ...(fact.sensitivity?.[0] ? { data_classifications: fact.sensitivity.map(dataSecurityOf) } : {}),
     },
     ...(result !== undefined && fact.outcome === "ok" ? { file_result: fileObject(result) } : {}),
     unmapped: {
@@ -167,7 +167,7 @@ function toFileEvent(fact: FileFact): OcsfEvent {
       ...(fact.bytesRead !== undefined ? { bytes_read: fact.bytesRead } : {}),
       ...(fact.bytesWritten !== undefined ? { bytes_written: fact.bytesWritten } : {}),
       ...(fact.context.credentialKind ? { credential_kind: fact.context.credentialKind } : {}),
-      ...(fact.content ? { content: fact.content } : {}),
+      ...(fact.sensitivity ? { sensitivity: fact.sensitivity } : {}),
     },
   } as OcsfEvent;
 }
@@ -259,11 +259,14 @@ function toFindingEvent(fact: FindingFact): OcsfEvent {
     },
     ...(fact.subject !== undefined ? { actor: { user: { uid: fact.subject, type_id: 1, type: "User" } } } : {}),
     ...(fact.ip !== undefined ? { src_endpoint: { ip: fact.ip } } : {}),
-    ...(fact.content
-      ? { data_security: dataSecurityOf(fact.content), resources: [{ type: "file", name: `/${fact.content.path}` }] }
+    ...(fact.sensitivity
+      ? {
+          data_security: dataSecurityOf(fact.sensitivity),
+          resources: [{ type: "file", name: `/${fact.sensitivity.path}` }],
+        }
       : {}),
     unmapped: {
-      ...(fact.content ? { content: fact.content } : {}),
+      ...(fact.sensitivity ? { sensitivity: fact.sensitivity } : {}),
       subject_key: fact.subjectKey,
       observed: fact.observed,
       threshold: fact.threshold,

@@ -14,7 +14,7 @@
 import type { Principal } from "../auth/principal";
 import type { AuditFact, Decision, EventContext, FactOutcome, FileActivity } from "./audit-facts";
 import type { RequestFields, SecurityEvent } from "./audit-log";
-import { type ContentSummary, hasFindings } from "./content-facts";
+import { type ContentSummary, hasFindings, total } from "./content-facts";
 import { type OcsfEvent, toOcsfEvent } from "./ocsf-mapping";
 import { redactEvent } from "./redaction";
 import { activityOfTool, pathsOf } from "./tool-activities";
@@ -29,7 +29,7 @@ export interface FileActivityInput {
   readonly outcome: FactOutcome;
   readonly errorCode?: string | undefined;
   readonly decision?: Decision | undefined;
-  readonly content?: readonly ContentSummary[] | undefined;
+  readonly sensitivity?: readonly ContentSummary[] | undefined;
 }
 
 export interface RequestAudit {
@@ -169,13 +169,13 @@ export function createRequestAudit(
           outcome: file.outcome,
           errorCode: file.errorCode,
           decision: file.decision ?? decision,
-          ...(file.content && file.content.length > 0 ? { content: file.content } : {}),
+          ...(file.sensitivity && file.sensitivity.length > 0 ? { sensitivity: file.sensitivity } : {}),
         });
         const fileEvent = facts.at(-1)!.uid;
-        for (const summary of file.content ?? []) {
+        for (const summary of file.sensitivity ?? []) {
           if (!hasFindings(summary)) continue;
-          const total = Object.values(summary.detectors).reduce((sum, n) => sum + n, 0);
-          const redacted = Object.values(summary.redacted).reduce((sum, n) => sum + n, 0);
+          const found = total(summary.detectors);
+          const redacted = total(summary.redacted);
           facts.push({
             kind: "finding",
             uid: newId(),
@@ -184,22 +184,18 @@ export function createRequestAudit(
             title: `Sensitive data ${summary.action === "write" ? "written" : "read"}: ${[...summary.categories, ...summary.flags].join(", ")}`,
             description:
               `${file.tool} ${summary.action === "write" ? "wrote" : "read"} /${summary.path}: ` +
-              `${
-                Object.entries(summary.detectors)
-                  .map(([id, n]) => `${id} ×${n}`)
-                  .join(", ") || "no detector findings"
-              }` +
+              `${summary.detectors.map((entry) => `${entry.id} ×${entry.count}`).join(", ") || "no detector findings"}` +
               `${summary.flags.length > 0 ? `; flags ${summary.flags.join(", ")}` : ""}` +
               `${summary.action === "read" ? `; ${redacted} span(s) redacted` : ""}; outcome ${file.outcome}.`,
             subjectKey: `principal:${ctx.subject ?? "unknown"}`,
             tenant: ctx.tenant,
             subject: ctx.subject,
             ip: ctx.ip,
-            observed: total,
+            observed: found,
             threshold: 1,
             windowSeconds: 0,
             evidence: [fileEvent],
-            content: summary,
+            sensitivity: summary,
           });
         }
       }

@@ -103,7 +103,7 @@ async function guarded<T>(
       paths: [...paths],
       outcome,
       decision,
-      content: contentSummaries(context.sandbox),
+      sensitivity: contentSummaries(context.sandbox),
       ...extra,
     });
   try {

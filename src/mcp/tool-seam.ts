@@ -17,7 +17,7 @@
 import { type CallToolResult, type InputRequiredResult, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type { Decision as AuditDecision, FactOutcome } from "../audit/audit-facts";
 import type { RequestLog } from "../audit/audit-log";
-import type { ContentSummary } from "../audit/content-facts";
+import { type ContentSummary, toCounts } from "../audit/content-facts";
 import type { RequestAudit } from "../audit/request-audit";
 import { activityOfTool, pathsOf } from "../audit/tool-activities";
 import type { Principal } from "../auth/principal";
@@ -116,8 +116,8 @@ export function contentSummaries(sandbox: Sandbox): ContentSummary[] {
     path: record.path,
     action: record.action,
     categories: record.label.categories,
-    detectors: record.label.detectors,
-    redacted: record.redacted,
+    detectors: toCounts(record.label.detectors),
+    redacted: toCounts(record.redacted),
     flags: record.label.flags,
   }));
 }
@@ -139,7 +139,7 @@ export async function runTool(
   };
   const paths = pathsOf(call.kind === "ready" ? call.input : call.rawArguments);
   const record = (outcome: FactOutcome, extra: { errorCode?: string; bytesRead?: number; bytesWritten?: number }) =>
-    audit.file({ tool: tool.name, paths, outcome, decision, content: contentSummaries(context.sandbox), ...extra });
+    audit.file({ tool: tool.name, paths, outcome, decision, sensitivity: contentSummaries(context.sandbox), ...extra });
   try {
     // The seam's own guarantees, whatever entry point reached it: the edge's decision must exist for
     // this very tool (a refusal is answered as the tool error naming its rule), and even an "allow" is

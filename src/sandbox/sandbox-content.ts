@@ -22,7 +22,7 @@ import {
   type InjectionFinding,
 } from "../content/untrusted-text";
 import { checkWriteBack } from "../content/view-edits";
-import { ToolError } from "../errors/tool-error";
+import type { ToolError } from "../errors/tool-error";
 import type { Action } from "../policy/access";
 import type { SandboxPath } from "./sandbox-path";
 import { type EntryInfo, fileInfo, r2, requireAccess, type Storage } from "./storage";
@@ -186,11 +186,12 @@ export async function readContent(
   maxBytes: number,
   tooLarge: (size: number) => ToolError,
   notText: () => ToolError,
+  missing: () => Promise<never>,
 ): Promise<ContentView> {
   requireAccess(storage, ["read"], path);
   const key = storage.keys.fileKey(path);
   const object = await r2(() => storage.bucket.get(key));
-  if (!object) throw new ToolError("not_found", `No such file: ${path.display}`, { path: path.display });
+  if (!object) return missing();
   if (object.size > maxBytes) {
     await object.body.cancel();
     throw tooLarge(object.size);

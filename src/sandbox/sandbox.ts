@@ -193,6 +193,10 @@ export class Sandbox {
           maxBytes,
         }),
       () => notTextError(path.display),
+      async () => {
+        await this.#requireFile(path); // throws the precise not_found / not_a_file
+        throw new ToolError("not_found", `No such file: ${path.display}`, { path: path.display });
+      },
     );
   }
 
