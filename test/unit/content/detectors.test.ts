@@ -15,7 +15,10 @@ const END = "-----EN" + "D ";
 
 /** The detector ids reported for `text`, with the reported text. */
 function found(text: string): { detector: string; text: string }[] {
-  return scanText(text).map((finding) => ({ detector: finding.detector, text: text.slice(finding.start, finding.end) }));
+  return scanText(text).map((finding) => ({
+    detector: finding.detector,
+    text: text.slice(finding.start, finding.end),
+  }));
 }
 
 function expectOnly(text: string, detector: string, value: string): void {
@@ -223,7 +226,14 @@ describe("personal data", () => {
     expectNothing("exporter@proj-1.iam.gserviceaccount.com");
   });
   it("reports phone numbers with a country code or in North American print", () => {
-    for (const phone of ["+49 30 12345678", "+44 20 7946 0958", "+1 (212) 456-7890", "(212) 456-7890", "212-456-7890", "212.456.7890"]) {
+    for (const phone of [
+      "+49 30 12345678",
+      "+44 20 7946 0958",
+      "+1 (212) 456-7890",
+      "(212) 456-7890",
+      "212-456-7890",
+      "212.456.7890",
+    ]) {
       expectOnly(`call ${phone} today`, "phone-number", phone);
     }
   });

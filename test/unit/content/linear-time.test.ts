@@ -23,7 +23,7 @@ const HOSTILE_INPUTS: Record<string, string> = {
   "plus signs": repeat("+1 "),
   assignments: repeat("password="),
   colons: repeat("token:"),
-  "urls": repeat("postgres://"),
+  urls: repeat("postgres://"),
   "key ids": repeat("AKIAABCDEFGHIJKLMNOP "),
   "key ids with secrets": repeat("AKIAABCDEFGHIJKLMNOP aB3dEfGhIjKlMnOpQrStUvWxYz0123456789+/Ab "),
   "unknown key labels": Array.from({ length: 20_000 }, (_, i) => `-----BEGIN X${i} PRIVATE KEY-----\n`).join(""),
