@@ -109,9 +109,11 @@ const PHONE_CHARS = charClass("0-9 .()-");
 export const internationalPhone: Detector = {
   ids: ["phone-number"],
   category: "pii",
-  trigger: /\+[1-9]/g,
+  trigger: "+",
   check(context, start, _matched, emit) {
     const { text } = context;
+    const first = text.charCodeAt(start + 1);
+    if (first < 49 || first > 57) return undefined; // +1 … +9
     if (start > 0 && (isIn(text, start - 1, ALNUM) || text[start - 1] === "+")) return undefined;
     let end = runEnd(text, start + 1, PHONE_CHARS, 24);
     while (end > start + 1 && !/\d/.test(text[end - 1]!)) end--;

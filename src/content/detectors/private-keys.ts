@@ -88,10 +88,13 @@ function truncatedBodyEnd(text: string, bodyStart: number): number {
 export const privateKeys: Detector = {
   ids: ["private-key", "gcp-service-account"],
   category: "secret",
-  trigger: "-----BEGIN ",
-  check(context, start, matched, emit) {
+  // "BEGIN " rather than "-----BEGIN ": indexOf scans for the first character, and dashes are common.
+  trigger: "BEGIN ",
+  check(context, at, matched, emit) {
     const { text } = context;
-    const labelStart = start + matched.length;
+    const start = at - 5;
+    if (start < 0 || !text.startsWith("-----", start)) return undefined;
+    const labelStart = at + matched.length;
     const labelEnd = runEnd(text, labelStart, LABEL_CHARS, 64);
     const label = text.slice(labelStart, labelEnd);
     if (!text.startsWith("-----", labelEnd) || !/PRIVATE KEY/.test(label)) return labelEnd;

@@ -203,19 +203,31 @@ export const stripeKeys = prefixed(
   2,
 );
 
-export const npmTokens = prefixed(["npm-token"], "npm_", ({ text }, start, _matched, emit) =>
-  checksummedToken(text, start, 4, "npm-token", emit),
+// Literal triggers start at their rarest characters (indexOf scans for the first one): `m_` two into
+// `npm_`, `k-` one into `sk-`, `yJ` one into `eyJ`; the check confirms the characters before.
+export const npmTokens = prefixed(
+  ["npm-token"],
+  "m_",
+  ({ text }, start, _matched, emit) =>
+    text[start] === "n" && text[start + 1] === "p" ? checksummedToken(text, start, 4, "npm-token", emit) : undefined,
+  2,
 );
 
 export const apiKeys = prefixed(
   ["openai-api-key", "anthropic-api-key", "sk-api-key"],
-  "sk-",
-  ({ text }, start, _m, emit) => skKey(text, start, emit),
+  "k-",
+  ({ text }, start, _m, emit) => (text[start] === "s" ? skKey(text, start, emit) : undefined),
+  1,
 );
 
 export const r2mcpKeys = prefixed(["r2mcp-api-key"], "r2mcp_", ({ text }, start, _m, emit) => r2mcp(text, start, emit));
 
-export const jwts = prefixed(["jwt"], "eyJ", ({ text }, start, _m, emit) => jwt(text, start, emit));
+export const jwts = prefixed(
+  ["jwt"],
+  "yJ",
+  ({ text }, start, _m, emit) => (text[start] === "e" ? jwt(text, start, emit) : undefined),
+  1,
+);
 
 export const awsKeyIds = prefixed(["aws-access-key-id"], /A(?:KIA|SIA|BIA|CCA)/g, (context, start, _m, emit) =>
   awsKeyId(context, start, emit),
