@@ -3,7 +3,7 @@
  * scripts/audit.mjs so it runs the same verifier and query code as the Worker and the tests.
  *
  *   verify [--persist-to <dir> | --remote] [--public-key <file>] [--from-sequence <n>]
- *   query  --tenant <t> [--subject <s>] [--path <glob>] [--since <iso>] [--until <iso>] [--persist-to <dir> | --remote]
+ *   query  --tenant <t> | --label <secret|pii|detector id|flag> [--subject <s>] [--path <glob>] [--since <iso>] [--until <iso>] [--persist-to <dir> | --remote]
  *   keygen                 a new Ed25519 private JWK on stdout (pipe into `wrangler secret put AUDIT_SIGNING_KEY`)
  *   public-key [--from <file>]   the public JWK of a private key (default: the dev key, or AUDIT_SIGNING_KEY)
  *
@@ -115,6 +115,7 @@ async function query(argv: string[]): Promise<number> {
     args: argv,
     options: {
       tenant: { type: "string" },
+      label: { type: "string" },
       subject: { type: "string" },
       path: { type: "string" },
       since: { type: "string" },
@@ -123,9 +124,10 @@ async function query(argv: string[]): Promise<number> {
       remote: { type: "boolean" },
     },
   });
-  if (!values.tenant) throw new UsageError("--tenant is required");
+  if (!values.tenant && !values.label) throw new UsageError("--tenant or --label is required");
   const filter = {
     tenant: values.tenant,
+    label: values.label,
     subject: values.subject,
     path: values.path,
     since: parseTime("since", values.since),
@@ -160,7 +162,7 @@ async function publicKey(argv: string[]): Promise<number> {
 }
 
 const USAGE = `usage: npm run audit -- verify [--persist-to <dir> | --remote] [--public-key <file>] [--from-sequence <n>]
-       npm run audit -- query --tenant <t> [--subject <s>] [--path <glob>] [--since <iso>] [--until <iso>] [--persist-to <dir> | --remote]
+       npm run audit -- query --tenant <t> | --label <label> [--subject <s>] [--path <glob>] [--since <iso>] [--until <iso>] [--persist-to <dir> | --remote]
        npm run audit -- keygen
        npm run audit -- public-key [--from <private-jwk-file>]`;
 

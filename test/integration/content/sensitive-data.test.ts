@@ -8,6 +8,8 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { queryEvents } from "../../../src/audit/trail-query";
+import { readBatches } from "../../../src/audit/trail-reader";
 import type { Env } from "../../../src/env";
 import * as gen from "../../fixtures/dlp/positives";
 import { createRandom } from "../../fixtures/dlp/random";
@@ -234,6 +236,17 @@ describe("no ACCESS_POLICY: secrets redacted, personal data labelled", () => {
     });
     const fileEvent = events.find((e) => e.class_uid === 6006 && e.unmapped.tool === "read_text_file")!;
     expect(fileEvent.file.data_classifications[0]).toMatchObject({ confidentiality_id: 3 });
+
+    // `npm run audit -- query --label secret`: who was shown (or refused) secrets, across tenants.
+    const bySecret = queryEvents(await readBatches(env.AUDIT), { label: "secret" });
+    expect(bySecret.map((e) => [e.class_uid, e.unmapped.tool ?? e.finding_info.types[0]])).toEqual([
+      [6006, "write_file"],
+      [2004, "sensitive_data"],
+      [6006, "read_text_file"],
+      [2004, "sensitive_data"],
+    ]);
+    expect(queryEvents(await readBatches(env.AUDIT), { label: "payment-card", tenant: s.tenant })).toHaveLength(4);
+    expect(queryEvents(await readBatches(env.AUDIT), { label: "iban" })).toEqual([]);
   });
 });
 
