@@ -18,7 +18,7 @@ export const FLAGS = ["invisible-unicode", "injection-marker"] as const;
 export type ContentFlag = (typeof FLAGS)[number];
 
 /** Tag characters are astral (surrogate pairs \uDB40\uDC00-\uDC7F); the rest are single code units. */
-const INVISIBLE = /\uDB40[\uDC00-\uDC7F]|[\u202A-\u202E\u2066-\u2069\u200B\u2060\uFEFF]|[\u200C\u200D]{2,}/g;
+const INVISIBLE = /\uDB40[\uDC00-\uDC7F]|[\u202A-\u202E\u2066-\u2069]|[\u200B-\u200D\u2060\uFEFF]{2,}|[\u200B\u2060\uFEFF]/g;
 
 function escapeCodePoint(char: string): string {
   let out = "";
@@ -37,6 +37,10 @@ export function escapeInvisible(text: string): EscapedText {
   const out = text.replace(INVISIBLE, (char, offset: number) => {
     // A byte-order mark at the very start is an encoding marker, not hidden content.
     if (char === "\uFEFF" && offset === 0) return char;
+    if (char.startsWith("\uFEFF") && offset === 0) {
+      escaped += [...char].length - 1;
+      return char[0] + escapeCodePoint(char.slice(1));
+    }
     escaped += [...char].length;
     return escapeCodePoint(char);
   });
