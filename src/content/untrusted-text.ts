@@ -18,7 +18,8 @@ export const FLAGS = ["invisible-unicode", "injection-marker"] as const;
 export type ContentFlag = (typeof FLAGS)[number];
 
 /** Tag characters are astral (surrogate pairs \uDB40\uDC00-\uDC7F); the rest are single code units. */
-const INVISIBLE = /\uDB40[\uDC00-\uDC7F]|[\u202A-\u202E\u2066-\u2069]|[\u200B-\u200D\u2060\uFEFF]{2,}|[\u200B\u2060\uFEFF]/g;
+const INVISIBLE =
+  /\uDB40[\uDC00-\uDC7F]|[\u202A-\u202E\u2066-\u2069]|[\u200B-\u200D\u2060\uFEFF]{2,}|[\u200B\u2060\uFEFF]/g;
 
 function escapeCodePoint(char: string): string {
   let out = "";

@@ -17,7 +17,7 @@ const HOSTILE_INPUTS: Record<string, string> = {
   "long base64": repeat("QUJD"),
   "pem headers": repeat("-----BEGIN RSA PRIVATE KEY-----\n"),
   "at signs": repeat("a@"),
-  "local parts": repeat("abcdefghij.") + "@",
+  "local parts": `${repeat("abcdefghij.")}@`,
   digits: repeat("4"),
   "grouped digits": repeat("4111 "),
   "plus signs": repeat("+1 "),
