@@ -233,6 +233,7 @@ const FINDING_SEVERITY: Record<string, [number, string]> = {
   mass_deletion: [4, "High"],
   sensitive_data: [3, "Medium"],
   exfiltration: [4, "High"],
+  labelled_reads: [4, "High"],
 };
 
 function toFindingEvent(fact: FindingFact): OcsfEvent {
