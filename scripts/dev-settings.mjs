@@ -8,6 +8,31 @@
  */
 export const DEFAULT_PORT = 8787;
 
+/** The MCP Inspector's web UI (its default port), allowed in dev so it can be pointed at the server. */
+export const INSPECTOR_ORIGINS = ["http://localhost:6274", "http://127.0.0.1:6274"];
+
+/** `a,b` → bare origins, or an error naming the setting (the Worker's own parser says the same). */
+function parseOrigins(name, raw) {
+  return raw
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((origin) => {
+      let parsed;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed?.origin !== origin) {
+        throw new Error(
+          `${name} entries must be bare origins like http://127.0.0.1:3000 (got ${JSON.stringify(origin)})`,
+        );
+      }
+      return origin;
+    });
+}
+
 function parsePort(name, raw) {
   const port = Number(raw);
   if (!/^\d+$/.test(String(raw)) || port < 1 || port > 65535) {
@@ -20,11 +45,23 @@ function parsePort(name, raw) {
  * Takes `--port`/`--auth-port` (as `--port 8799` or `--port=8799`) out of `argv`, falling back to the
  * PORT / AUTH_PORT variables. Returns the URLs that follow from them and the arguments left over (for
  * wrangler), so `npm run dev -- --port 8799` never reaches wrangler twice.
+ *
+ * Browser origins: the Inspector's, plus `ALLOWED_ORIGINS` (comma-separated) from the environment or as
+ * wrangler's `--var ALLOWED_ORIGINS:<list>`. Both servers get the one list (the Worker as its variable,
+ * the authorization server for its CORS), so a browser client allowed by one is allowed by the other.
  */
 export function resolveDevSettings(argv = process.argv.slice(2), env = process.env) {
   const rest = [];
   const found = {};
+  const extraOrigins = env.ALLOWED_ORIGINS ? parseOrigins("ALLOWED_ORIGINS", env.ALLOWED_ORIGINS) : [];
   for (let i = 0; i < argv.length; i++) {
+    // wrangler's own `--var NAME:value` (or `--var=NAME:value`) for ALLOWED_ORIGINS is taken here.
+    const varValue = argv[i] === "--var" ? argv[i + 1] : argv[i].startsWith("--var=") ? argv[i].slice(6) : undefined;
+    if (varValue?.startsWith("ALLOWED_ORIGINS:")) {
+      extraOrigins.push(...parseOrigins("--var ALLOWED_ORIGINS", varValue.slice("ALLOWED_ORIGINS:".length)));
+      if (argv[i] === "--var") i++;
+      continue;
+    }
     const match = /^--(port|auth-port)(?:=(.*))?$/.exec(argv[i]);
     if (!match) {
       rest.push(argv[i]);
@@ -46,6 +83,7 @@ export function resolveDevSettings(argv = process.argv.slice(2), env = process.e
     origin,
     audience: `${origin}/mcp`,
     issuer: `http://127.0.0.1:${authPort}`,
+    allowedOrigins: [...new Set([...INSPECTOR_ORIGINS, ...extraOrigins])],
     rest,
   };
 }

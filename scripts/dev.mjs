@@ -4,7 +4,10 @@
  *   .wrangler/state), ENVIRONMENT=development (in-memory limits, http loopback URLs allowed), issuer and
  *   audience set for these ports, the dev key set inline.
  * - Authorization server on the next port (`--auth-port <n>` or AUTH_PORT): scripts/dev-auth/.
- * Other arguments go to `wrangler dev` (e.g. `npm run dev -- --var ALLOWED_ORIGINS:https://x`).
+ * - Browser origins: the MCP Inspector's web UI, plus `ALLOWED_ORIGINS` (environment, or
+ *   `--var ALLOWED_ORIGINS:<list>`), allowed by both servers alike (the Worker's Origin policy and CORS,
+ *   the authorization server's CORS on metadata, registration and token).
+ * Other arguments go to `wrangler dev` (e.g. `npm run dev -- --log-level debug`).
  */
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -21,7 +24,7 @@ try {
   console.error(error.message);
   process.exit(2);
 }
-const { port, authPort, audience, issuer, rest } = settings;
+const { port, authPort, audience, issuer, allowedOrigins, rest } = settings;
 const { jwks, privateJwk } = await loadOrCreateDevKeys();
 
 let authServer;
@@ -30,6 +33,7 @@ try {
     port: authPort,
     resource: audience,
     privateJwk,
+    allowedOrigins,
     // Beside the Worker's local state (`--persist-to` moves both), per issuer: a client registered with
     // one dev port's server is unknown to another's.
     clientsFile: join(
@@ -51,8 +55,8 @@ const vars = {
   // The same public key the authorization server publishes at its jwks_uri, inline so the Worker
   // verifies without a fetch (and `npm run token` tokens verify too).
   OAUTH_JWKS: JSON.stringify(jwks),
-  // The MCP Inspector's web UI, so it can be used against the dev server from a browser.
-  ALLOWED_ORIGINS: "http://localhost:6274,http://127.0.0.1:6274",
+  // The same list the authorization server allows (dev-settings.mjs).
+  ALLOWED_ORIGINS: allowedOrigins.join(","),
 };
 
 // Secrets go through a file in the git-ignored .dev-keys/, never the command line, where `ps` would show

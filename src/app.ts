@@ -1,8 +1,8 @@
 /**
  * The Worker's routes. POST /mcp runs the request pipeline (src/http/mcp-pipeline.ts: edge → IP block →
  * authenticate → body → admission → authorize → MCP); everything else here is the edge around it:
- * a request id, one log line and the audit events per request, the Origin policy and CORS for /mcp,
- * discovery (`/`, RFC 9728 metadata), health.
+ * a request id, one log line and the audit events per request, the Origin policy, CORS and preflights
+ * for every route a browser can call, discovery (`/`, RFC 9728 metadata), health.
  */
 import { Hono } from "hono";
 import type { RequestLog } from "./audit/audit-log";
@@ -13,15 +13,29 @@ import type { AppEnv } from "./http/app-env";
 import { browserOriginPolicy, requestIdentity } from "./http/edge";
 import { loadState, requireState } from "./http/isolate-state";
 import { handleMcpRequest } from "./http/mcp-pipeline";
-import { preflightHeaders } from "./http/origin";
 import { protectedResourceMetadata } from "./http/protected-resource-metadata";
 import { HttpError, jsonRpcErrorResponse, plainErrorResponse } from "./http/responses";
 import { serverInfo } from "./http/server-info";
+
+/** Every route this Worker serves (each also answers CORS preflights; edge.ts). */
+const ROUTES = [
+  "/",
+  "/healthz",
+  "/.well-known/oauth-protected-resource",
+  "/.well-known/oauth-protected-resource/mcp",
+  "/mcp",
+];
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use("*", requestIdentity());
+  // Before any route: a browser client calls metadata and discovery cross-origin too (with
+  // MCP-Protocol-Version, so preflighted), and a disallowed Origin gets 403 wherever it knocks. Mounted
+  // on each route first, so the request log and audit events name the route a refused or preflighted
+  // request was for; then for every other path.
+  for (const path of ROUTES) app.use(path, browserOriginPolicy());
+  app.use("*", browserOriginPolicy());
 
   app.onError((error, c) => {
     if (error instanceof HttpError) return error.response;
@@ -51,20 +65,15 @@ export function createApp(): Hono<AppEnv> {
     return new Response(JSON.stringify(protectedResourceMetadata(config)), {
       headers: {
         "content-type": "application/json",
-        "access-control-allow-origin": "*",
         "cache-control": "public, max-age=3600",
+        // The answer differs by Origin (CORS headers for allowed ones, 403 for others), so a shared cache
+        // must not hand one origin's copy to another.
+        vary: "Origin",
       },
     });
   };
   app.get("/.well-known/oauth-protected-resource", metadata);
   app.get("/.well-known/oauth-protected-resource/mcp", metadata);
-
-  app.use("/mcp", browserOriginPolicy());
-
-  app.options("/mcp", (c) => {
-    const origin = c.req.header("origin");
-    return new Response(null, { status: 204, headers: origin ? preflightHeaders(origin) : {} });
-  });
 
   // Stateless server: no SSE stream to resume and no session to delete (MCP transport spec).
   const methodNotAllowed = () =>

@@ -11,10 +11,13 @@
  *   sends none), and its access tokens are RFC 9068 JWTs with `aud` = that URL, `scope`, `client_id`,
  *   `auth_time` and the `roles` chosen at login.
  * No refresh tokens: step-up must go back through the authorization endpoint (a refresh cannot widen
- * scope, and MCP SDK clients try a refresh first when they hold one).
+ * scope, and MCP SDK clients try a refresh first when they hold one). Clients may still register the
+ * `refresh_token` grant type (the Inspector and mcp-remote do), but the metadata does not offer it.
+ * A scope the user refused is asked for again whenever a client requests it (a consent check of ours):
+ * oidc-provider would otherwise remember the refusal and silently issue the narrower grant.
  */
 import { randomBytes } from "node:crypto";
-import Provider, { errors } from "oidc-provider";
+import Provider, { errors, interactionPolicy } from "oidc-provider";
 import { createDevAdapter } from "./client-store.mjs";
 
 /** The resource server's scopes; `files:delete` is normally obtained by step-up. */
@@ -22,10 +25,40 @@ export const FILE_SCOPES = ["files:read", "files:write", "files:delete"];
 const ACCESS_TOKEN_TTL_SECONDS = 3600;
 
 /**
- * @param {{ issuer: string, resource: string, privateJwk: Record<string, unknown>, clientsFile?: string,
- *   grants: Map<string, { roles: string[], authTime: number }> }} options
+ * The default prompts plus one consent check, first in line: a new authorization request that asks for a
+ * scope an earlier grant of this session refused shows the sign-in page again. Not while resuming the
+ * interaction that just recorded that refusal (`result.consent` is set then), or it would never end.
  */
-export function createDevProvider({ issuer, resource, privateJwk, grants, clientsFile }) {
+function interactionPolicyAskingRefusedScopesAgain(resource) {
+  const policy = interactionPolicy.base();
+  policy.get("consent").checks.add(
+    new interactionPolicy.Check(
+      "refused_scopes_requested_again",
+      "a scope refused earlier is requested again",
+      (ctx) => {
+        const { oidc } = ctx;
+        if (oidc.result?.consent) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+        const refused = new Set([
+          ...oidc.grant.getRejectedOIDCScope().split(" "),
+          ...oidc.grant.getRejectedResourceScope(resource).split(" "),
+        ]);
+        refused.delete("");
+        return [...oidc.requestParamScopes].some((scope) => refused.has(scope))
+          ? interactionPolicy.Check.REQUEST_PROMPT
+          : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      },
+    ),
+    0,
+  );
+  return policy;
+}
+
+/**
+ * @param {{ issuer: string, resource: string, privateJwk: Record<string, unknown>, clientsFile?: string,
+ *   allowedOrigins: Set<string>,
+ *   grants: Map<string, { roles: string[], authTime: number, scopes: string[] }> }} options
+ */
+export function createDevProvider({ issuer, resource, privateJwk, grants, clientsFile, allowedOrigins }) {
   const provider = new Provider(issuer, {
     adapter: createDevAdapter({ clientsFile }),
     jwks: { keys: [privateJwk] },
@@ -83,9 +116,13 @@ export function createDevProvider({ issuer, resource, privateJwk, grants, client
       return { auth_time: chosen.authTime, ...(chosen.roles.length > 0 ? { roles: chosen.roles } : {}) };
     },
     issueRefreshToken: () => false,
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    // Browser-based clients (the MCP Inspector's web UI) call the token endpoint cross-origin.
-    clientBasedCORS: () => true,
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: interactionPolicyAskingRefusedScopesAgain(resource),
+    },
+    // Browser clients call the token endpoint cross-origin; server.mjs already refused any other origin,
+    // and the provider's own check agrees.
+    clientBasedCORS: (_ctx, origin) => allowedOrigins.has(origin),
     cookies: { keys: [randomBytes(32).toString("base64url")] },
     ttl: {
       AccessToken: ACCESS_TOKEN_TTL_SECONDS,
@@ -98,6 +135,14 @@ export function createDevProvider({ issuer, resource, privateJwk, grants, client
       ctx.type = "json";
       ctx.body = out;
     },
+  });
+  // oidc-provider lists `refresh_token` in grant_types_supported as soon as `issueRefreshToken` is set,
+  // even to "never"; the metadata says what is true: no refresh tokens are issued.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route === "discovery" && Array.isArray(ctx.body?.grant_types_supported)) {
+      ctx.body.grant_types_supported = ctx.body.grant_types_supported.filter((type) => type !== "refresh_token");
+    }
   });
   return provider;
 }

@@ -14,4 +14,6 @@ export function startDevAuthServer(options: {
   privateJwk: Record<string, unknown>;
   /** Keeps registered clients across restarts; memory only without it. */
   clientsFile?: string;
+  /** Browser origins its metadata, registration and token endpoints answer (CORS); none without it. */
+  allowedOrigins?: string[];
 }): Promise<DevAuthServer>;

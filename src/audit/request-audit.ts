@@ -10,7 +10,7 @@
  * per tool call (also for calls refused before the seam: scope, rate limit, unknown tool); one API
  * Activity event for any other MCP method or for a /mcp request refused before its method was known.
  */
-
+import { isOurOutage } from "../auth/auth-failure";
 import type { Principal } from "../auth/principal";
 import type { AuditFact, Decision, EventContext, FactOutcome, FileActivity } from "./audit-facts";
 import type { RequestFields, SecurityEvent } from "./audit-log";
@@ -149,7 +149,8 @@ export function createRequestAudit(
           kind: "authentication",
           uid: newId(),
           context: ctx,
-          outcome: principal ? "success" : authFailure?.reason === "key_set_unavailable" ? "unavailable" : "failure",
+          // Our outages are not failed authentications (the detectors count those per IP and subject).
+          outcome: principal ? "success" : authFailure && isOurOutage(authFailure.reason) ? "unavailable" : "failure",
           reason: principal ? undefined : authFailure?.reason,
           authTime: principal?.authTime,
         });

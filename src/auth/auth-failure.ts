@@ -5,6 +5,9 @@
  * `key_set_unavailable`, `api_key_store_unavailable` and `replay_cache_unavailable` are our outages, not
  * the caller's fault, and are answered with 503 instead of 401 (invariant 5, docs/architecture.md); a corrupt stored
  * API key record (`api_key_record_invalid`) is our bug and answered with 500.
+ * `key_set_unavailable_unknown_key` and `key_set_unavailable_bad_signature` are answered 503 too (the key
+ * set could not be fetched to confirm), but what failed is the caller's choice: a `kid` the keys we hold
+ * lack, a signature the key we hold for its `kid` rejects. They count against the caller like a 401.
  */
 export const AUTH_FAILURE_REASONS = [
   // The Authorization header itself.
@@ -28,6 +31,8 @@ export const AUTH_FAILURE_REASONS = [
   "invalid_tenant",
   "invalid_claims",
   "key_set_unavailable",
+  "key_set_unavailable_unknown_key",
+  "key_set_unavailable_bad_signature",
   // API keys.
   "malformed_api_key",
   "unknown_api_key",
@@ -63,6 +68,23 @@ export const AUTH_FAILURE_REASONS = [
 ] as const;
 
 export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
+
+/**
+ * Refusals for which only our outage is to blame: the caller pays nothing for them. Every other refusal
+ * costs the caller's IP a unit (src/http/authenticate.ts), 503s included, and is a failed authentication
+ * in the audit trail (and so for the failed-authentication detectors). docs/authentication.md, "Who pays
+ * for a refusal".
+ */
+export const OUR_OUTAGES: readonly AuthFailureReason[] = [
+  "key_set_unavailable",
+  "api_key_store_unavailable",
+  "replay_cache_unavailable",
+];
+
+/** Takes a string because logged reasons are strings; an unknown one is not an outage. */
+export function isOurOutage(reason: string): boolean {
+  return (OUR_OUTAGES as readonly string[]).includes(reason);
+}
 
 export type AuthResult<T> =
   | { readonly ok: true; readonly value: T }

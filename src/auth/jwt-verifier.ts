@@ -1,13 +1,26 @@
 /**
  * Bearer JWT → Principal, as an OAuth 2.0 resource server (RFC 9068 profile, RFC 8707 audience).
  *
- * Refused before any key is looked at: key-selection headers other than `kid` (`jku`, `jwk`, `x5u`,
- * `x5c` let the token choose its own key) and any `crit` header (we implement no extensions, RFC 7515
- * §4.1.11). Then jose checks the signature against the configured key set with an asymmetric allow-list,
- * `iss`, `aud`, `exp` (required), `nbf` and a small clock tolerance.
+ * Refused before any key is looked at (so such a token never costs a key-set fetch): anything that is not
+ * three base64url parts with a JSON object payload, key-selection headers other than `kid` (`jku`, `jwk`,
+ * `x5u`, `x5c` let the token choose its own key) and any `crit` header (we implement no extensions,
+ * RFC 7515 §4.1.11). Then jose checks the signature against the configured key set with an asymmetric
+ * allow-list, `iss`, `aud`, `exp` (required), `nbf` and a small clock tolerance.
+ *
+ * A key the key set holds past its trusted age (key-set.ts) never accepts a token: a token it verifies is
+ * answered "key set unavailable" (our outage), a signature it rejects is the caller's forgery
+ * (`key_set_unavailable_bad_signature`), and a claim that fails is a bad token whatever the key's age.
  */
 
-import { base64url, decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import {
+  base64url,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from "jose";
 import * as z from "zod";
 import type { Config } from "../config/config";
 import { toHex } from "../encoding/hex";
@@ -15,7 +28,7 @@ import { isValidTenantId } from "../sandbox/tenant-prefix";
 import { ALLOWED_JWS_ALGORITHMS } from "./algorithms";
 import { type AuthFailureReason, type AuthResult, authFailure } from "./auth-failure";
 import { type CredentialVerifier, looksLikeJwt } from "./credential-verifier";
-import { createKeyResolver, KeySetUnavailableError } from "./key-set";
+import { createKeyResolver, type KeyResolver, KeySetUnavailableError } from "./key-set";
 import type { Principal } from "./principal";
 
 const HOSTILE_KEY_HEADERS = ["jku", "jwk", "x5u", "x5c"] as const;
@@ -94,7 +107,20 @@ export function toPrincipal(payload: JWTPayload, names: ClaimNames): AuthResult<
   };
 }
 
-function inspectHeader(token: string): AuthFailureReason | undefined {
+/** True when the parts jose would only decode after fetching a key are well formed. */
+function wellFormedParts(token: string): boolean {
+  const parts = token.split(".");
+  if (parts.length !== 3) return false;
+  try {
+    decodeJwt(token); // the payload: base64url of a JSON object
+    // An empty signature is well formed (and simply wrong: bad_signature).
+    return /^[A-Za-z0-9_-]*$/.test(parts[2]!);
+  } catch {
+    return false;
+  }
+}
+
+function inspectToken(token: string): AuthFailureReason | undefined {
   let header: Record<string, unknown>;
   try {
     header = decodeProtectedHeader(token) as Record<string, unknown>;
@@ -106,12 +132,14 @@ function inspectHeader(token: string): AuthFailureReason | undefined {
   if (typeof header.alg !== "string" || !(ALLOWED_JWS_ALGORITHMS as readonly string[]).includes(header.alg)) {
     return "algorithm_not_allowed";
   }
+  if (!wellFormedParts(token)) return "malformed_token";
   return undefined;
 }
 
 /** Maps jose's stable error codes (never message text) to our reasons. */
 function toFailureReason(error: unknown): AuthFailureReason {
-  if (error instanceof KeySetUnavailableError) return "key_set_unavailable";
+  if (error instanceof KeySetUnavailableError)
+    return error.unknownKey ? "key_set_unavailable_unknown_key" : "key_set_unavailable";
   if (!(error instanceof errors.JOSEError)) return "malformed_token";
   switch (error.code) {
     case errors.JWTExpired.code:
@@ -142,17 +170,23 @@ function toFailureReason(error: unknown): AuthFailureReason {
 
 export function createJwtVerifier(
   config: Config,
-  keys: JWTVerifyGetKey = createKeyResolver(config.jwks, { timeoutMs: config.jwksTimeoutMs }),
+  keys: KeyResolver = createKeyResolver(config.jwks, { timeoutMs: config.jwksTimeoutMs }),
 ): CredentialVerifier {
   return {
     kind: "jwt",
     matches: looksLikeJwt,
     async verify(token, now) {
       if (token.length > MAX_TOKEN_LENGTH) return authFailure("malformed_token");
-      const headerProblem = inspectHeader(token);
-      if (headerProblem) return authFailure(headerProblem);
+      const tokenProblem = inspectToken(token);
+      if (tokenProblem) return authFailure(tokenProblem);
+      let trusted = true;
+      const getKey: JWTVerifyGetKey = async (header, input) => {
+        const resolved = await keys(header, input);
+        trusted = resolved.trusted;
+        return resolved.key;
+      };
       try {
-        const { payload } = await jwtVerify(token, keys, {
+        const { payload } = await jwtVerify(token, getKey, {
           issuer: config.issuer,
           audience: config.audience,
           algorithms: [...ALLOWED_JWS_ALGORITHMS],
@@ -160,9 +194,14 @@ export function createJwtVerifier(
           clockTolerance: config.clockToleranceSeconds,
           currentDate: now,
         });
-        return toPrincipal(payload, { tenantClaim: config.tenantClaim, rolesClaim: config.policy.rolesClaim });
+        const principal = toPrincipal(payload, {
+          tenantClaim: config.tenantClaim,
+          rolesClaim: config.policy.rolesClaim,
+        });
+        return principal.ok && !trusted ? authFailure("key_set_unavailable") : principal;
       } catch (error) {
-        return authFailure(toFailureReason(error));
+        const reason = toFailureReason(error);
+        return authFailure(!trusted && reason === "bad_signature" ? "key_set_unavailable_bad_signature" : reason);
       }
     },
   };

@@ -1,131 +1,256 @@
 /**
- * Where verification keys come from. A remote JWKS resolver is created once per isolate per URL and
- * shared between requests: it holds only public keys, and jose gives it a cache, a refetch cooldown and
- * a fetch timeout. Errors are sorted here into "the token names a key we do not have" (the caller's
- * problem, 401) and "we could not get the key set" (our outage, 503), by jose error code.
+ * Where verification keys come from: the inline `OAUTH_JWKS`, or the remote `OAUTH_JWKS_URL` with one
+ * cache per isolate per URL (public keys only, so sharing it between requests and tenants is safe).
  *
- * After a failed fetch the resolver rests for FAILURE_COOLDOWN_MS: only keys already cached are used and
- * anything else is answered "unavailable" at once. jose's own cooldown counts from the last *successful*
- * fetch, so without this every token with an unknown `kid` (which costs an attacker nothing) would make
- * another fetch to an identity provider that is already failing, each waiting out the timeout.
+ * The remote key set, and why it is ours rather than jose's `createRemoteJWKSet`: jose does not share an
+ * in-flight fetch on Workers, and its cooldown counts only from a successful fetch, so every token with
+ * a made-up `kid` (free to forge) opened its own fetch to an identity provider that was already failing.
+ * Here, per isolate:
+ * - one fetch at a time (single flight): a request that needs the set while a fetch is in flight waits
+ *   for it, at most until that fetch's timeout, then answers from the keys it holds;
+ * - after a failed fetch, FAILURE_COOLDOWN_MS with no fetch at all (answers from the keys held);
+ * - an unknown `kid` refetches at most every REFETCH_COOLDOWN_MS after a successful fetch (rotation);
+ * - keys are trusted for CACHE_MAX_AGE_MS after the fetch that brought them. Older keys never accept a
+ *   token, but they still judge one: a `kid` they lack, or a signature they reject, is the caller's
+ *   choice, not our outage (`ResolvedKey.trusted`, `KeySetUnavailableError.unknownKey`).
+ * jose still does everything about keys themselves: parsing the set, selecting by `kid`/`alg`, importing.
  *
- * The fetch and the clock are passed in (jose's `customFetch`; `now` for our cooldown), so tests and other
- * runtimes need not patch globals. jose's own cache age and refetch cooldown still read `Date.now()`: its
- * remote key set has no clock option.
+ * The fetch and the clock are passed in, so tests need no global patches and no faked timers.
  */
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  customFetch,
-  errors,
-  type FetchImplementation,
-  type JWTVerifyGetKey,
-  type RemoteJWKSet,
-} from "jose";
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 import type { JwksSource } from "../config/config";
+
+export type VerificationKey = Awaited<ReturnType<JWTVerifyGetKey>>;
+type KeyLookup = (...args: Parameters<JWTVerifyGetKey>) => Promise<VerificationKey>;
+
+/** The key for a token, and whether it may accept one (false: held past its age, only to judge). */
+export interface ResolvedKey {
+  readonly key: VerificationKey;
+  readonly trusted: boolean;
+}
+
+export type KeyResolver = (...args: Parameters<JWTVerifyGetKey>) => Promise<ResolvedKey>;
 
 export class KeySetUnavailableError extends Error {
   override readonly name = "KeySetUnavailableError";
   readonly code = "ERR_KEY_SET_UNAVAILABLE";
+  constructor(
+    /**
+     * The keys we hold lack the token's `kid` and the set could not be fetched to confirm it: the caller
+     * chose that `kid` (src/http/auth-refusals.ts counts it against the caller's IP). False when we hold
+     * no keys at all, since then nothing tells a made-up `kid` from a real one.
+     */
+    readonly unknownKey: boolean,
+    options?: ErrorOptions,
+  ) {
+    super("verification key set unavailable", options);
+  }
 }
-
-const CALLER_FAULT_CODES = new Set<string>([
-  errors.JWKSNoMatchingKey.code,
-  errors.JWKSMultipleMatchingKeys.code,
-  errors.JOSEAlgNotAllowed.code,
-]);
 
 export const FAILURE_COOLDOWN_MS = 5_000;
+export const REFETCH_COOLDOWN_MS = 30_000;
+export const CACHE_MAX_AGE_MS = 10 * 60_000;
+/** A key set is a few kilobytes; anything far larger is not one (and is not read into memory). */
+export const MAX_KEY_SET_BYTES = 256 * 1024;
+/** How long past its timeout an in-flight fetch is still waited for before it is given up as lost. */
+const SETTLE_GRACE_MS = 100;
 
-interface RemoteEntry {
-  readonly resolver: RemoteJWKSet;
-  /** Epoch ms of the last failed fetch, if any. */
-  failedAt: number | undefined;
-}
+/** The key-set fetch: `fetch`'s shape (default: the runtime's global `fetch`, looked up per call). */
+export type KeySetFetch = (url: string, init: RequestInit) => Promise<Response>;
 
 export interface KeySetOptions {
   readonly timeoutMs: number;
-  /** The JWKS fetch (default: the runtime's global `fetch`, looked up per call). */
-  readonly fetch?: FetchImplementation;
+  readonly fetch?: KeySetFetch;
   /** Epoch ms (default `Date.now`). */
   readonly now?: () => number;
 }
 
-const globalFetch: FetchImplementation = (url, options) => fetch(url, options);
+interface RemoteKeySet {
+  keys: KeyLookup | undefined;
+  /** Epoch ms of the fetch that brought `keys`. */
+  fetchedAt: number;
+  /** Bumped by every successful fetch, so a waiter can tell that a new set arrived. */
+  generation: number;
+  /** Epoch ms of the last failed fetch, if it failed after the last success. */
+  failedAt: number | undefined;
+  lastFailure: unknown;
+  inFlight: { readonly settled: Promise<void>; readonly startedAt: number } | undefined;
+}
+
+const globalFetch: KeySetFetch = (url, init) => fetch(url, init);
 
 // Module scope is safe here: the cache holds public keys only and is keyed by fetch and URL, so tenants
 // and requests cannot influence one another beyond warming the same public cache.
-const remoteEntries = new WeakMap<FetchImplementation, Map<string, RemoteEntry>>();
+const remoteKeySets = new WeakMap<KeySetFetch, Map<string, RemoteKeySet>>();
 
-function remoteEntry(url: URL, timeoutMs: number, fetchKeys: FetchImplementation): RemoteEntry {
-  let entries = remoteEntries.get(fetchKeys);
-  if (!entries) {
-    entries = new Map();
-    remoteEntries.set(fetchKeys, entries);
+function remoteKeySet(url: URL, timeoutMs: number, fetchKeys: KeySetFetch): RemoteKeySet {
+  let sets = remoteKeySets.get(fetchKeys);
+  if (!sets) {
+    sets = new Map();
+    remoteKeySets.set(fetchKeys, sets);
   }
   const cacheKey = `${timeoutMs} ${url.href}`;
-  let entry = entries.get(cacheKey);
-  if (!entry) {
-    entry = {
-      resolver: createRemoteJWKSet(url, {
-        [customFetch]: fetchKeys,
-        timeoutDuration: timeoutMs,
-        // Unknown `kid` triggers a refetch at most every 30 s (key rotation), never per request.
-        cooldownDuration: 30_000,
-        cacheMaxAge: 10 * 60_000,
-      }),
+  let set = sets.get(cacheKey);
+  if (!set) {
+    set = {
+      keys: undefined,
+      fetchedAt: 0,
+      generation: 0,
       failedAt: undefined,
+      lastFailure: undefined,
+      inFlight: undefined,
     };
-    entries.set(cacheKey, entry);
+    sets.set(cacheKey, set);
   }
-  return entry;
+  return set;
 }
 
-function unavailable(cause?: unknown): KeySetUnavailableError {
-  return new KeySetUnavailableError("verification key set unavailable", { cause });
+async function readCapped(response: Response): Promise<string> {
+  const declared = Number(response.headers.get("content-length"));
+  if (declared > MAX_KEY_SET_BYTES) throw new Error("key set response too large");
+  const reader = response.body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_KEY_SET_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error("key set response too large");
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
-/** During the failure cooldown: cached keys only, and no fetch. */
-async function fromCacheOnly(
-  entry: RemoteEntry,
+/** GET, no redirects (a redirect could hand key selection to someone else), a timeout, a size cap. */
+async function fetchKeySet(url: URL, fetchKeys: KeySetFetch, timeoutMs: number): Promise<KeyLookup> {
+  const response = await fetchKeys(url.href, {
+    method: "GET",
+    redirect: "manual",
+    signal: AbortSignal.timeout(timeoutMs),
+    headers: { accept: "application/json, application/jwk-set+json" },
+  });
+  if (response.status !== 200) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new Error(`key set answered HTTP ${response.status}`);
+  }
+  // createLocalJWKSet refuses anything that is not a key set.
+  return createLocalJWKSet(JSON.parse(await readCapped(response)) as JSONWebKeySet);
+}
+
+function sleep(ms: number): { done: Promise<void>; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, ms));
+  });
+  return { done, cancel: () => clearTimeout(timer) };
+}
+
+/**
+ * Brings the set up to date if a fetch is allowed now, joining the one in flight if there is one.
+ * Never throws: the outcome is in `set` (a new generation, or `failedAt`). Waits at most until the
+ * in-flight fetch's timeout (plus a little), because on Workers the request that started it may go away
+ * and leave its promise unsettled; such a fetch is then given up as failed.
+ */
+async function refresh(set: RemoteKeySet, url: URL, fetchKeys: KeySetFetch, timeoutMs: number, now: () => number) {
+  const started = now();
+  if (set.failedAt !== undefined && started - set.failedAt < FAILURE_COOLDOWN_MS) return;
+  if (set.inFlight && started - set.inFlight.startedAt > timeoutMs + SETTLE_GRACE_MS) {
+    set.inFlight = undefined;
+    set.failedAt = started;
+    set.lastFailure = new Error("key set fetch never settled");
+    return;
+  }
+  if (!set.inFlight) {
+    const settled: Promise<void> = fetchKeySet(url, fetchKeys, timeoutMs).then(
+      (keys) => {
+        set.keys = keys;
+        set.fetchedAt = now();
+        set.generation += 1;
+        set.failedAt = undefined;
+      },
+      (error: unknown) => {
+        set.failedAt = now();
+        set.lastFailure = error;
+      },
+    );
+    const inFlight = { settled, startedAt: started };
+    set.inFlight = inFlight;
+    void settled.finally(() => {
+      if (set.inFlight === inFlight) set.inFlight = undefined;
+    });
+  }
+  const { settled, startedAt } = set.inFlight;
+  const deadline = sleep(startedAt + timeoutMs + SETTLE_GRACE_MS - started);
+  await Promise.race([settled, deadline.done]);
+  deadline.cancel();
+}
+
+const NO_SUCH_KEY = Symbol("no such key");
+
+/** Our outage unless jose says the token names no (or no single) usable key. */
+async function lookup(
+  keys: KeyLookup,
   ...args: Parameters<JWTVerifyGetKey>
-): Promise<Awaited<ReturnType<JWTVerifyGetKey>>> {
-  const cached = entry.resolver.jwks();
-  if (!cached) throw unavailable();
+): Promise<VerificationKey | typeof NO_SUCH_KEY> {
   try {
-    return await createLocalJWKSet(cached)(...args);
+    return await keys(...args);
   } catch (error) {
-    // A kid we do not have might be a rotation we cannot fetch right now: our outage, not a bad token.
-    if (error instanceof errors.JOSEError && error.code === errors.JWKSNoMatchingKey.code) throw unavailable(error);
-    throw error;
+    if (error instanceof errors.JWKSNoMatchingKey) return NO_SUCH_KEY;
+    if (error instanceof errors.JWKSMultipleMatchingKeys) throw error; // the caller's ambiguous kid: 401
+    // A private or unusable key in the set: the identity provider's fault, never the caller's.
+    throw new KeySetUnavailableError(false, { cause: error });
   }
 }
 
-function remoteResolver(url: URL, options: KeySetOptions): JWTVerifyGetKey {
-  const entry = remoteEntry(url, options.timeoutMs, options.fetch ?? globalFetch);
-  const now = options.now ?? Date.now;
+function remoteResolver(url: URL, options: KeySetOptions): KeyResolver {
+  const fetchKeys = options.fetch ?? globalFetch;
+  const set = remoteKeySet(url, options.timeoutMs, fetchKeys);
+  // Looked up per call, never captured: a test's faked Date must reach a key set made before it.
+  const now = options.now ?? (() => Date.now());
+  const fresh = (at: number) => set.keys !== undefined && at - set.fetchedAt < CACHE_MAX_AGE_MS;
   return async (header, token) => {
-    if (entry.failedAt !== undefined && now() - entry.failedAt < FAILURE_COOLDOWN_MS)
-      return fromCacheOnly(entry, header, token);
-    try {
-      return await entry.resolver(header, token);
-    } catch (error) {
-      if (!(error instanceof errors.JOSEError && CALLER_FAULT_CODES.has(error.code))) entry.failedAt = now();
-      throw error;
+    const asked = now();
+    if (set.keys && fresh(asked)) {
+      const key = await lookup(set.keys, header, token);
+      if (key !== NO_SUCH_KEY) return { key, trusted: true };
+      // Fetched moments ago and the kid is not in it: the caller's kid, not a rotation we missed.
+      if (asked - set.fetchedAt < REFETCH_COOLDOWN_MS) throw new errors.JWKSNoMatchingKey();
     }
+    const generation = set.generation;
+    await refresh(set, url, fetchKeys, options.timeoutMs, now);
+    if (set.generation !== generation) {
+      // A set fetched after the question was asked is the definitive answer.
+      const key = await lookup(set.keys!, header, token);
+      if (key === NO_SUCH_KEY) throw new errors.JWKSNoMatchingKey();
+      return { key, trusted: true };
+    }
+    // No new set (resting, failed, or still in flight past our wait): judge by the keys we hold.
+    if (!set.keys) throw new KeySetUnavailableError(false, { cause: set.lastFailure });
+    const key = await lookup(set.keys, header, token);
+    if (key === NO_SUCH_KEY) throw new KeySetUnavailableError(true, { cause: set.lastFailure });
+    return { key, trusted: fresh(now()) };
   };
 }
 
-export function createKeyResolver(source: JwksSource, options: KeySetOptions): JWTVerifyGetKey {
-  const resolve =
-    source.kind === "remote" ? remoteResolver(source.url, options) : createLocalJWKSet(source.keys as never);
+function localResolver(keys: unknown): KeyResolver {
+  const lookupKeys = createLocalJWKSet(keys as JSONWebKeySet);
   return async (header, token) => {
-    try {
-      return await resolve(header, token);
-    } catch (error) {
-      if (error instanceof errors.JOSEError && CALLER_FAULT_CODES.has(error.code)) throw error;
-      // Network failure, timeout, non-200, unparsable key set: none of these is the caller's fault.
-      throw unavailable(error);
-    }
+    const key = await lookup(lookupKeys, header, token);
+    if (key === NO_SUCH_KEY) throw new errors.JWKSNoMatchingKey();
+    return { key, trusted: true };
   };
+}
+
+export function createKeyResolver(source: JwksSource, options: KeySetOptions): KeyResolver {
+  return source.kind === "remote" ? remoteResolver(source.url, options) : localResolver(source.keys);
 }

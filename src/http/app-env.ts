@@ -6,5 +6,11 @@ import type { IsolateState } from "./isolate-state";
 
 export type AppEnv = {
   Bindings: Env;
-  Variables: { log: RequestLog; audit: RequestAudit; state: IsolateState };
+  Variables: {
+    log: RequestLog;
+    audit: RequestAudit;
+    state: IsolateState;
+    /** Set by the Origin policy once it ran, so its catch-all registration skips a request already seen. */
+    originChecked: boolean;
+  };
 };

@@ -44,6 +44,11 @@ const NO_CREDENTIAL: AuthRefusal = { status: 401, error: undefined };
 const INVALID_REQUEST: AuthRefusal = { status: 401, error: "invalid_request" };
 const INVALID_TOKEN: AuthRefusal = { status: 401, error: "invalid_token" };
 const INVALID_DPOP_PROOF: AuthRefusal = { status: 401, error: "invalid_dpop_proof", challenge: "dpop" };
+const KEY_SET_UNAVAILABLE = {
+  status: 503,
+  errorCode: "jwks_unavailable",
+  message: "Authorization server keys are temporarily unavailable; retry later",
+} as const;
 
 export const AUTH_REFUSALS: Readonly<Record<AuthFailureReason, AuthRefusal>> = {
   missing_credential: NO_CREDENTIAL,
@@ -76,11 +81,11 @@ export const AUTH_REFUSALS: Readonly<Record<AuthFailureReason, AuthRefusal>> = {
   missing_tenant: INVALID_TOKEN,
   invalid_tenant: INVALID_TOKEN,
   invalid_claims: INVALID_TOKEN,
-  key_set_unavailable: {
-    status: 503,
-    errorCode: "jwks_unavailable",
-    message: "Authorization server keys are temporarily unavailable; retry later",
-  },
+  key_set_unavailable: KEY_SET_UNAVAILABLE,
+  // The same answer on the wire (a caller cannot tell which); unlike our outage alone, they cost the
+  // caller's IP (isOurOutage in src/auth/auth-failure.ts).
+  key_set_unavailable_unknown_key: KEY_SET_UNAVAILABLE,
+  key_set_unavailable_bad_signature: KEY_SET_UNAVAILABLE,
   malformed_api_key: INVALID_TOKEN,
   unknown_api_key: INVALID_TOKEN,
   api_key_secret_mismatch: INVALID_TOKEN,

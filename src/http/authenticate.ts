@@ -1,11 +1,13 @@
 /**
  * Authenticate: request → Principal (src/auth/authenticate-credential.ts), or the complete refusal from
  * the wire table (auth-refusals.ts): 401 with a challenge that points at our metadata, or 503 +
- * Retry-After for our own outage. A 401 costs the client IP one unit of its rate limit, so guessing
- * tokens is throttled like any flood (429 once it is over). Every refusal is a security event with its
- * reason code.
+ * Retry-After for our own outage. A refusal the caller chose costs the client IP one unit of its rate
+ * limit, so guessing tokens is throttled like any flood (429 once it is over, then the IP block): every
+ * 401, and the 503s that only stand in for a 401 we could not confirm (a made-up `kid` or a forged
+ * signature while the key set cannot be fetched). A 503 for our outage alone costs nothing. Every
+ * refusal is a security event with its reason code.
  */
-import type { AuthFailureReason } from "../auth/auth-failure";
+import { type AuthFailureReason, isOurOutage } from "../auth/auth-failure";
 import { authenticateCredential, type CredentialRequest } from "../auth/authenticate-credential";
 import { parseTlsClientAuth } from "../auth/client-certificate";
 import { schemeOf } from "../auth/credential-header";
@@ -79,11 +81,11 @@ export async function authenticate(edge: Edge): Promise<Principal> {
   }
   log.security({ type: "auth_failure", reason: result.reason });
   const refusal = toAuthRefusal(result.reason);
-  if (refusal.status !== 401) {
+  if (refusal.status === 500 || (refusal.status === 503 && isOurOutage(result.reason))) {
     log.set({ outcome: refusal.status === 503 ? "unavailable" : "server_error", errorCode: refusal.errorCode });
     throw new HttpError(refusalResponse(result.reason, edge));
   }
-  // Brute-forcing credentials costs the IP like any request: 429 once it is over, else the 401.
+  // Brute-forcing credentials costs the IP like any request: 429 once it is over, else the refusal.
   const counted = await countFailedAuthentication(state.limits, edge.ip, edge.defer);
   if (counted.kind === "uncounted") {
     // Our outage must not turn into "your token is fine" or into a 503 that hides the 401.
@@ -92,6 +94,10 @@ export async function authenticate(edge: Edge): Promise<Principal> {
     const headers = rateLimitHeaders(counted.windows, counted.now);
     throw tooManyRequests(log, "ip_auth_failures", counted.retryAt, counted.now, headers);
   }
-  log.set({ outcome: "denied", errorCode: result.reason });
+  log.set(
+    refusal.status === 503
+      ? { outcome: "unavailable", errorCode: refusal.errorCode }
+      : { outcome: "denied", errorCode: result.reason },
+  );
   throw new HttpError(refusalResponse(result.reason, edge));
 }

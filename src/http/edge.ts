@@ -2,8 +2,9 @@
  * The edge: what every request gets before anyone looks at a credential.
  *   - `requestIdentity`: a request id (`X-Request-Id`), exactly one request log line and the request's
  *     audit events (sent to the audit queue after the answer), for every route;
- *   - `browserOriginPolicy`: the isolate's config (503 naming the variable when it is broken), the
- *     Origin check (DNS-rebinding protection, 403) and CORS, for everything under /mcp;
+ *   - `browserOriginPolicy`: for every route a browser can call (/mcp, discovery, metadata, health,
+ *     unknown paths): the Origin check (DNS-rebinding protection, 403), CORS preflights and CORS headers;
+ *     on /mcp also the isolate's config (503 naming the variable when it is broken);
  *   - `openEdge`: for POST /mcp, the declared body size (413 without reading) and the request's own
  *     facts the later stages need (client IP, the waitUntil hook).
  */
@@ -16,8 +17,8 @@ import type { AppEnv } from "./app-env";
 import { assertDeclaredLengthWithin } from "./body";
 import type { IsolateState } from "./isolate-state";
 import { loadState, requireState } from "./isolate-state";
-import { corsHeaders, isOriginAllowed } from "./origin";
-import { HttpError, jsonRpcErrorResponse, withHeaders } from "./responses";
+import { corsHeaders, isOriginAllowed, preflightHeaders } from "./origin";
+import { HttpError, jsonRpcErrorResponse, plainErrorResponse, withHeaders } from "./responses";
 
 export function requestIdentity(): MiddlewareHandler<AppEnv> {
   return async function requestIdentityMiddleware(c, next) {
@@ -56,18 +57,42 @@ function nextTurn(): Promise<void> {
 
 export function browserOriginPolicy(): MiddlewareHandler<AppEnv> {
   return async function browserOriginPolicyMiddleware(c, next) {
+    if (c.get("originChecked")) return next();
+    c.set("originChecked", true);
     const log = c.get("log");
-    const state = requireState(c.env, log);
     const origin = c.req.header("origin") ?? null;
-    if (!isOriginAllowed(origin, state.config)) {
-      log.security({ type: "origin_refused", reason: "origin_not_allowed" });
-      log.set({ outcome: "denied", errorCode: "origin_not_allowed" });
-      throw new HttpError(jsonRpcErrorResponse(403, -32000, "Forbidden: this Origin is not allowed"));
+    const path = c.req.path;
+    // /mcp answers in JSON-RPC envelopes; every other path in the plain OAuth error shape.
+    const shape = path === "/mcp" ? "json-rpc" : "plain";
+    // Without an Origin (a server-side agent) only /mcp needs the config here; the other routes load it
+    // themselves, so /healthz can still report a broken one.
+    if (origin !== null || path === "/mcp") {
+      const state = requireState(c.env, log, shape);
+      if (!isOriginAllowed(origin, state.config)) {
+        log.security({ type: "origin_refused", reason: "origin_not_allowed" });
+        log.set({ outcome: "denied", errorCode: "origin_not_allowed" });
+        const message = "Forbidden: this Origin is not allowed";
+        throw new HttpError(
+          shape === "json-rpc"
+            ? jsonRpcErrorResponse(403, -32000, message)
+            : plainErrorResponse(403, "origin_not_allowed", `${message} (ALLOWED_ORIGINS lists the browser origins)`),
+        );
+      }
+      c.set("state", state);
     }
-    c.set("state", state);
+    if (c.req.method === "OPTIONS") {
+      // A preflight from an allowed origin, answered here for every path so a browser client can go on
+      // to read the real answer (a 404 or 405 included). Without Origin it is no preflight: just Allow.
+      const headers = origin === null ? { allow: allowedMethods(path) } : preflightHeaders(origin, path);
+      return new Response(null, { status: 204, headers });
+    }
     await next();
     if (origin !== null) c.res = withHeaders(c.res, corsHeaders(origin));
   };
+}
+
+function allowedMethods(path: string): string {
+  return path === "/mcp" ? "POST, OPTIONS" : "GET, OPTIONS";
 }
 
 /** One POST /mcp as the later stages see it. */

@@ -29,16 +29,25 @@ export function corsHeaders(origin: string): Record<string, string> {
 }
 
 /**
- * The request headers MCP clients send: credentials (`Authorization`, `DPoP`), the JSON body and the
- * streamable-HTTP `Accept`, and the protocol headers of both eras (`MCP-Protocol-Version`; 2026-07-28's
+ * The request headers MCP clients send, on every route they call: credentials (`Authorization`, `DPoP`),
+ * the JSON body and the streamable-HTTP `Accept`, and the protocol headers of both eras
+ * (`MCP-Protocol-Version`, which SDK clients also send on their metadata requests; 2026-07-28's
  * `Mcp-Method` and `Mcp-Name`).
  */
-export function preflightHeaders(origin: string): Record<string, string> {
+const CLIENT_HEADERS = "Authorization, DPoP, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name";
+
+/**
+ * What a preflight from an allowed origin is told, per route. On /mcp: POST, and GET and DELETE too
+ * (with GET's `Last-Event-ID`), so that a browser client's SSE or session-end attempt reads the 405 that
+ * says this server is stateless instead of failing as a network error. Everywhere else (discovery,
+ * metadata, health, unknown paths): GET.
+ */
+export function preflightHeaders(origin: string, path: string): Record<string, string> {
+  const mcp = path === "/mcp";
   return {
     ...corsHeaders(origin),
-    "access-control-allow-methods": "POST, OPTIONS",
-    "access-control-allow-headers":
-      "Authorization, DPoP, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name",
+    "access-control-allow-methods": mcp ? "GET, POST, DELETE, OPTIONS" : "GET, OPTIONS",
+    "access-control-allow-headers": mcp ? `${CLIENT_HEADERS}, Last-Event-ID` : CLIENT_HEADERS,
     "access-control-max-age": "600",
   };
 }

@@ -185,7 +185,7 @@ export function registerResources(server: Server, context: SeamContext): void {
             if (entry.type !== "file") continue;
             resources.push({
               uri: toResourceUri(entry.path),
-              name: entry.path.name,
+              name: entry.path.displayName,
               title: entry.path.display,
               mimeType: mediaTypeFor(entry.path.name),
               size: entry.size,

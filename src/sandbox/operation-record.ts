@@ -7,9 +7,11 @@
  * durably happened. It lives under the tenant's own key prefix, so an operation id from another tenant
  * finds nothing: no lookup by id alone ever crosses tenants. It holds paths and counts, never content.
  */
+
 import * as z from "zod";
 import { DependencyUnavailableError } from "../errors/tool-error";
 import type { CarriedDecisionInputs } from "../policy/gate";
+import { escapeInvisible } from "./invisible-characters";
 import { r2, type Storage } from "./storage";
 
 export type OperationKind = "delete" | "move" | "copy" | "restore";
@@ -66,8 +68,9 @@ export type OperationRecord = z.infer<typeof operationRecordSchema>;
 
 export const NO_PROGRESS: OperationProgress = { objects: 0, files: 0, bytes: 0, resumed: 0, skipped: 0 };
 
+/** As `SandboxPath.display`: invisible characters escaped, since get_operation shows the record as is. */
 export function display(relative: string | undefined): string | undefined {
-  return relative === undefined ? undefined : `/${relative}`;
+  return relative === undefined ? undefined : `/${escapeInvisible(relative)}`;
 }
 
 export function initialRecord(plan: TreeOperationPlan): OperationRecord {

@@ -12,8 +12,14 @@
  *   (fullwidth `．．`, `／`, `∕`): harmless to R2, but a trap for anything that syncs files to a disk.
  * - `.` segments, empty segments and a leading `/` are dropped; ``, `.`, `/` name the root.
  * - Bounded: R2 keys are at most 1024 bytes and the tenant prefix and trash folder need room.
+ * - Invisible characters (invisible-characters.ts: bidi controls, zero-width and other default-ignorable
+ *   code points) are refused only in names being created or written (`assertCreatableName`, called by
+ *   the sandbox wherever a name comes into being), so files that already have one stay readable,
+ *   movable and deletable. Such names are shown escaped (`display`, `displayName`: `\u{202E}`), and that
+ *   escaped form is accepted back as input for the same name.
  */
 import { ToolError } from "../errors/tool-error";
+import { codePointLabel, escapeInvisible, firstInvisible, unescapeInvisible } from "./invisible-characters";
 
 export const MAX_PATH_BYTES = 700;
 export const MAX_SEGMENT_BYTES = 255;
@@ -29,6 +35,7 @@ export type PathRule =
   | "segment_too_long"
   | "too_deep"
   | "root_not_allowed"
+  | "invisible_character"
   | "not_a_string";
 
 const RULE_MESSAGES: Record<PathRule, string> = {
@@ -41,6 +48,8 @@ const RULE_MESSAGES: Record<PathRule, string> = {
   segment_too_long: `must not have a name longer than ${MAX_SEGMENT_BYTES} bytes of UTF-8`,
   too_deep: `must not be more than ${MAX_PATH_DEPTH} levels deep`,
   root_not_allowed: "must name a file, not the root directory",
+  invisible_character:
+    "must not give a new name invisible or text-direction characters (bidi controls, zero-width or other default-ignorable characters)",
   not_a_string: "must be a string",
 };
 
@@ -48,8 +57,14 @@ export class PathRefusedError extends ToolError {
   constructor(
     readonly rule: PathRule,
     readonly parameter: string,
+    /** The offending character as `U+XXXX`, where one is to blame (never the path itself). */
+    readonly codePoint?: string,
   ) {
-    super("invalid_path", `Path in '${parameter}' ${RULE_MESSAGES[rule]} (rule: ${rule}).`, { rule, parameter });
+    super(
+      "invalid_path",
+      `Path in '${parameter}' ${RULE_MESSAGES[rule]}${codePoint ? `; it has ${codePoint}` : ""} (rule: ${rule}).`,
+      { rule, parameter, ...(codePoint ? { codePoint } : {}) },
+    );
   }
 }
 
@@ -90,13 +105,19 @@ export class SandboxPath {
     return this.segments.join("/");
   }
 
-  /** What callers see: `/a/b/c`, `/` for the root. */
+  /** What callers see: `/a/b/c`, `/` for the root; invisible characters escaped (`\u{202E}`). */
   get display(): string {
-    return `/${this.relative}`;
+    return `/${escapeInvisible(this.relative)}`;
   }
 
+  /** The stored name (for content types, sorting and keys); never shown to anyone as is. */
   get name(): string {
     return this.segments.at(-1) ?? "";
+  }
+
+  /** The name as callers see it, escaped like `display`. */
+  get displayName(): string {
+    return escapeInvisible(this.name);
   }
 
   parent(): SandboxPath {
@@ -132,13 +153,27 @@ function checkSegment(segment: string, parameter: string): void {
 }
 
 /**
+ * Refuses `path` as the name of something being created or written when a segment has an invisible
+ * character (invisible-characters.ts). Reading, listing, deleting and moving away from such a path stay
+ * allowed, so a file that already has such a name is never stranded.
+ */
+export function assertCreatableName(path: SandboxPath, parameter: string): void {
+  for (const segment of path.segments) {
+    const codePoint = firstInvisible(segment);
+    if (codePoint !== undefined)
+      throw new PathRefusedError("invisible_character", parameter, codePointLabel(codePoint));
+  }
+}
+
+/**
  * Pure. `parameter` names the tool argument, so refusals say which one was wrong.
  * `allowRoot: false` where a file is meant.
  */
 export function parseSandboxPath(raw: unknown, parameter: string, options: { allowRoot?: boolean } = {}): SandboxPath {
   if (typeof raw !== "string") throw new PathRefusedError("not_a_string", parameter);
   if (!raw.isWellFormed()) throw new PathRefusedError("invalid_unicode", parameter);
-  const text = raw.normalize("NFC");
+  // A listed name comes back with its invisible characters escaped; it means the stored name.
+  const text = unescapeInvisible(raw).normalize("NFC");
   if (CONTROL.test(text)) throw new PathRefusedError("control_character", parameter);
   if (text.includes("\\")) throw new PathRefusedError("backslash", parameter);
   if (encoder.encode(text).length > MAX_PATH_BYTES) throw new PathRefusedError("path_too_long", parameter);

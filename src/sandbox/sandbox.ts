@@ -45,7 +45,7 @@ import {
   withLabel,
 } from "./sandbox-content";
 import { type MoveReceipt, moveEntry } from "./sandbox-move";
-import { parseSandboxPath, SandboxPath } from "./sandbox-path";
+import { assertCreatableName, parseSandboxPath, SandboxPath } from "./sandbox-path";
 import {
   keepParent,
   listTrash,
@@ -357,6 +357,7 @@ export class Sandbox {
   ): Promise<EntryInfo> {
     if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
     requireAccess(this.#storage, ["write"], path);
+    assertCreatableName(path, "path");
     const key = this.#storage.keys.fileKey(path);
     const [, existing] = await Promise.all([this.#assertWritableFilePath(path), r2(() => this.#bucket.head(key))]);
     if (existing) requireAccess(this.#storage, ["overwrite"], path);
@@ -410,6 +411,7 @@ export class Sandbox {
   async createDirectory(path: SandboxPath): Promise<{ created: boolean }> {
     if (path.isRoot) return { created: false };
     requireAccess(this.#storage, ["write"], path);
+    assertCreatableName(path, "path");
     const existing = await this.#stat(path);
     if (existing?.type === "directory") return { created: false };
     if (existing?.type === "file") {
@@ -646,6 +648,8 @@ export class Sandbox {
     trashId: string,
     options: { path?: SandboxPath | undefined; destination?: SandboxPath | undefined } = {},
   ): Promise<RestoreReceipt | OperationReceipt> {
+    // Back where it was is allowed whatever its name (nothing is stranded); a new place is a new name.
+    if (options.destination) assertCreatableName(options.destination, "destination");
     const large = this.#operations
       ? (root: SandboxPath, destination: SandboxPath) =>
           this.#startOperation({ kind: "restore", source: root, destination, trashId })
@@ -679,6 +683,9 @@ export class Sandbox {
       throw new ToolError("invalid_path", `Nothing can be ${done} onto the root directory`, {
         parameter: "destination",
       });
+    // The source may have any name it already has (moving it away is how to rename it); the names
+    // below a moved directory are carried over, not chosen.
+    assertCreatableName(destination, "destination");
     if (!source.isSameOrAncestorOf(destination) && (await this.#stat(source))?.type === "directory") {
       if (await this.#isLargeTree(source)) {
         // In the background there is no "finish an interrupted call": the destination must be free.
@@ -707,6 +714,7 @@ export class Sandbox {
   /** Appends to a file (creating it if missing) with conditional puts, so concurrent appends all land. */
   append(path: SandboxPath, bytes: Uint8Array, contentType: string): Promise<AppendReceipt> {
     if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
+    assertCreatableName(path, "path");
     return appendToFile(this.#storage, path, bytes, {
       contentType,
       assertWritable: () => this.#assertWritableFilePath(path),

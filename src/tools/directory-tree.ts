@@ -11,6 +11,7 @@
 import * as z from "zod";
 import { compileGlobs, matchesSelfOrAncestor } from "../files/glob";
 import { MAX_WALK_VISITED } from "../files/limits";
+import { escapeInvisible } from "../sandbox/invisible-characters";
 import { cursorField, pathField } from "./schemas";
 import { touch } from "./tool-access";
 import { defineTool, type ToolOutput } from "./tool-definition";
@@ -75,7 +76,7 @@ export const directoryTree = defineTool({
       const key = segments.join("/");
       let children = directories.get(key);
       if (!children) {
-        const node: TreeNode = { name: segments.at(-1)!, type: "directory", children: [] };
+        const node: TreeNode = { name: escapeInvisible(segments.at(-1)!), type: "directory", children: [] };
         childrenOf(segments.slice(0, -1)).push(node);
         children = node.children!;
         directories.set(key, children);
@@ -88,7 +89,7 @@ export const directoryTree = defineTool({
         const segments = entry.path.segments.slice(depth);
         if (excludePatterns.length > 0 && matchesSelfOrAncestor(excluded, segments.join("/"))) continue;
         if (entry.type === "directory") childrenOf(segments);
-        else childrenOf(segments.slice(0, -1)).push({ name: entry.path.name, type: "file" });
+        else childrenOf(segments.slice(0, -1)).push({ name: entry.path.displayName, type: "file" });
       }
       return true;
     });

@@ -105,7 +105,7 @@ export const editFile = defineTool({
       }
       const edited = applyEditsThroughView(path.display, content.stored, content.view, edits);
       const after = edited.stored;
-      const diff = escapeInvisible(createUnifiedDiff(path.relative, content.view.text, edited.view)).text;
+      const diff = escapeInvisible(createUnifiedDiff(path.display.slice(1), content.view.text, edited.view)).text;
       const shown = diff === "" ? "(no changes)" : fenceDiff(diff);
       const meta = contentMeta(content.record);
       if (dryRun)

@@ -19,7 +19,7 @@ export type EntryOutput = z.infer<typeof entrySchema>;
 
 export function toEntryOutput(entry: EntryInfo): EntryOutput {
   return {
-    name: entry.path.name,
+    name: entry.path.displayName,
     path: entry.path.display,
     type: entry.type,
     size: entry.size,
@@ -29,7 +29,10 @@ export function toEntryOutput(entry: EntryInfo): EntryOutput {
   };
 }
 
-/** `[DIR] name` / `[FILE] name`, as the reference server lists entries. */
+/**
+ * `[DIR] name` / `[FILE] name`, as the reference server lists entries. Names are shown escaped
+ * (`\u{202E}`, docs/tools.md), as everywhere a caller sees a path.
+ */
 export function toListingLine(entry: EntryInfo): string {
-  return `${entry.type === "directory" ? "[DIR]" : "[FILE]"} ${entry.path.name}`;
+  return `${entry.type === "directory" ? "[DIR]" : "[FILE]"} ${entry.path.displayName}`;
 }

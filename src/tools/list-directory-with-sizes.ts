@@ -51,7 +51,7 @@ export const listDirectoryWithSizes = defineTool({
     const files = entries.filter((entry) => entry.type === "file");
     const totalSize = files.reduce((sum, entry) => sum + entry.size, 0);
     const lines = entries.map((entry) =>
-      `${entry.type === "directory" ? "[DIR] " : "[FILE]"} ${entry.path.name.padEnd(30)} ${entry.type === "file" ? formatSize(entry.size).padStart(10) : ""}`.trimEnd(),
+      `${entry.type === "directory" ? "[DIR] " : "[FILE]"} ${entry.path.displayName.padEnd(30)} ${entry.type === "file" ? formatSize(entry.size).padStart(10) : ""}`.trimEnd(),
     );
     if (lines.length === 0) lines.push(`(${path.display} is empty)`);
     lines.push(

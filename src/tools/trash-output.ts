@@ -1,5 +1,6 @@
 /** How trash entries are described in list_trash results (text and structuredContent). */
 import * as z from "zod";
+import { escapeInvisible } from "../sandbox/invisible-characters";
 import type { TrashItem } from "../sandbox/sandbox";
 
 export const trashItemSchema = z.object({
@@ -18,6 +19,6 @@ export function toTrashOutput(item: TrashItem): z.infer<typeof trashItemSchema> 
     type: item.type,
     size: item.size,
     ...(item.deletedAt ? { deletedAt: item.deletedAt } : {}),
-    ...(item.deletedPath ? { deletedPath: `/${item.deletedPath}` } : {}),
+    ...(item.deletedPath ? { deletedPath: `/${escapeInvisible(item.deletedPath)}` } : {}),
   };
 }

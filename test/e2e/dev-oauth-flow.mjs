@@ -11,22 +11,20 @@
  */
 
 import { strict as assert } from "node:assert";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { auth, Client, StreamableHTTPClientTransport, UnauthorizedError } from "@modelcontextprotocol/client";
 import { decodeJwt } from "jose";
+import { ROOT, startDevServer, waitUntilUp } from "./dev-server.mjs";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PORT = Number(process.env.E2E_PORT ?? 8813);
 const SERVER_URL = new URL(`http://127.0.0.1:${PORT}/mcp`);
 const ISSUER = `http://127.0.0.1:${PORT + 1}`;
 // Never listened on: the client reads the code from the authorization server's redirect.
 const REDIRECT_URL = "http://127.0.0.1:8815/callback";
 const SUBJECT = `e2e-${Date.now().toString(36)}`;
-const STARTUP_TIMEOUT_MS = 90_000;
 
 function log(message) {
   console.error(`[dev-oauth-flow] ${message}`);
@@ -34,50 +32,6 @@ function log(message) {
 
 // Its own local state (R2 objects, registered clients), so runs neither see nor leave anything in .wrangler/.
 const STATE_DIR = mkdtempSync(join(tmpdir(), "dev-oauth-flow-"));
-
-function startDevServer() {
-  const child = spawn("npm", ["run", "dev", "--", "--port", String(PORT), "--persist-to", STATE_DIR], {
-    cwd: ROOT,
-    // Its own process group, so stopping it stops wrangler and workerd too.
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PORT: undefined, AUTH_PORT: undefined },
-  });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
-  return {
-    child,
-    output: () => output,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", resolve);
-        process.kill(-child.pid, "SIGTERM");
-        setTimeout(() => {
-          if (child.exitCode === null) process.kill(-child.pid, "SIGKILL");
-        }, 5_000).unref();
-      }),
-  };
-}
-
-async function waitUntilUp(server) {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  for (;;) {
-    if (server.child.exitCode !== null) throw new Error(`npm run dev exited early:\n${server.output()}`);
-    try {
-      const [worker, as] = await Promise.all([
-        fetch(new URL("/healthz", SERVER_URL)),
-        fetch(`${ISSUER}/.well-known/oauth-authorization-server`),
-      ]);
-      if (worker.ok && as.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`npm run dev did not come up:\n${server.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** An in-memory OAuthClientProvider for a headless client: login_hint instead of a browser. */
 function createHeadlessProvider() {
@@ -259,11 +213,11 @@ async function apiKeyLifecycle() {
   log("API key: created with npm run keys, used by an MCP client, listed without its secret, revoked");
 }
 
-const server = startDevServer();
+const server = startDevServer({ port: PORT, stateDir: STATE_DIR });
 let failed = false;
 try {
   const started = Date.now();
-  await waitUntilUp(server);
+  await waitUntilUp(server, SERVER_URL.origin, ISSUER);
   log(`npm run dev up in ${Date.now() - started} ms`);
   const flowStarted = Date.now();
   await run();

@@ -9,7 +9,7 @@
  * refusals are about the attack and not about the harness.
  */
 import { env } from "cloudflare:workers";
-import { CompactSign, exportSPKI, FlattenedSign, type JWTPayload } from "jose";
+import { CompactSign, decodeJwt, exportSPKI, FlattenedSign, type JWTPayload } from "jose";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import type { AuthFailureReason } from "../../src/auth/auth-failure";
 import type { Env } from "../../src/env";
@@ -823,18 +823,36 @@ describe("claims: subject, tenant and scopes", () => {
 });
 
 describe("tampered and malformed tokens", () => {
-  const flipMiddle = (text: string) => {
-    const i = Math.floor(text.length / 2);
-    return `${text.slice(0, i)}${text[i] === "A" ? "B" : "A"}${text.slice(i + 1)}`;
+  /** The payload with one claim changed, still a well-formed JSON object. */
+  const tamperedClaim = (payload: string) => {
+    const claims = decodeJwt(`e30.${payload}.`);
+    return segment({ ...claims, scope: `${String(claims.scope)} ` });
   };
   it.each<Row>([
     {
-      name: "one payload character changed",
+      name: "one payload claim changed",
       attempt: async () => {
         const { h, p, s } = partsOf(await mint());
-        return bearer(`${h}.${flipMiddle(p)}.${s}`);
+        return bearer(`${h}.${tamperedClaim(p)}.${s}`);
       },
       expected: refused("bad_signature"),
+    },
+    {
+      // Refused as malformed before any key is looked up (so it never costs a key-set fetch).
+      name: "payload changed into something that is not JSON",
+      attempt: async () => {
+        const { h, s } = partsOf(await mint());
+        return bearer(`${h}.${segment("not json")}.${s}`);
+      },
+      expected: refused("malformed_token"),
+    },
+    {
+      name: "signature that is not base64url",
+      attempt: async () => {
+        const { h, p } = partsOf(await mint());
+        return bearer(`${h}.${p}.a+b/c`);
+      },
+      expected: refused("malformed_token"),
     },
     {
       name: "payload swapped in from another valid token",

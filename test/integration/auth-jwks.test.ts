@@ -9,15 +9,20 @@
  * never a 401 that tells the client to throw its (valid) token away. A token naming a key the issuer
  * does not publish, on the other hand, is the caller's problem: 401 unknown_key.
  *
- * jose's cooldown (`cooldownDuration`, 30 s here) counts from the last SUCCESSFUL fetch: an unknown `kid`
- * refetches only when that fetch is older than 30 s. The rotation tests move the clock with a faked
- * `Date` (timers stay real, so the fetch timeout still works).
+ * The refetch cooldown (30 s) counts from the last SUCCESSFUL fetch: an unknown `kid` refetches only when
+ * that fetch is older than 30 s. After a failed fetch nothing is fetched for FAILURE_COOLDOWN_MS, and only
+ * one fetch is ever in flight per isolate. The rotation tests move the clock with a faked `Date` (timers
+ * stay real, so the fetch timeout still works).
+ *
+ * Which 503s count against the caller's IP (docs/authentication.md): a made-up `kid` or a forged
+ * signature is the caller's choice even when the key set cannot be fetched to confirm it; a `kid` we hold
+ * (or no keys at all) during an outage is not.
  */
 import { env } from "cloudflare:workers";
 import { exportJWK } from "jose";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AuthFailureReason } from "../../src/auth/auth-failure";
-import { FAILURE_COOLDOWN_MS } from "../../src/auth/key-set";
+import { FAILURE_COOLDOWN_MS, REFETCH_COOLDOWN_MS } from "../../src/auth/key-set";
 import type { Env } from "../../src/env";
 import { createTestKey, jwksOf, type TestKey } from "../support/keys";
 import { captureLogs } from "../support/logs";
@@ -118,11 +123,12 @@ interface Outcome {
   readonly stored: boolean;
 }
 
-async function send(workerEnv: Env, token: string | undefined): Promise<Outcome> {
+async function send(workerEnv: Env, token: string | undefined, ip?: string): Promise<Outcome> {
   const path = `jwks/${crypto.randomUUID()}.txt`;
   const headers: Record<string, string> = {
     ...MCP_HEADERS,
     ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    ...(ip === undefined ? {} : { "cf-connecting-ip": ip }),
   };
   const logs = captureLogs();
   let response: Response;
@@ -170,14 +176,27 @@ function expectRefusedCommon(outcome: Outcome): void {
   expect(outcome.body.error?.code).toBe(-32000);
 }
 
-/** Our outage: 503 + Retry-After, no Bearer challenge (the token is not at fault). */
-function expectUnavailable(outcome: Outcome): void {
+/**
+ * The key set could not be had: 503 + Retry-After, no Bearer challenge. The reason in the security log
+ * says whether it was our outage alone or a made-up kid / forged signature we could not confirm.
+ */
+function expectUnavailable(
+  outcome: Outcome,
+  reason: Extract<AuthFailureReason, `key_set_unavailable${string}`> = "key_set_unavailable",
+): void {
   expectRefusedCommon(outcome);
   expect(outcome.response.status).toBe(503);
   expect(outcome.response.headers.get("retry-after")).toBe("5");
   expect(outcome.response.headers.get("www-authenticate")).toBeNull();
-  expect(outcome.security).toEqual([expect.objectContaining({ type: "auth_failure", reason: "key_set_unavailable" })]);
+  expect(outcome.security).toEqual([expect.objectContaining({ type: "auth_failure", reason })]);
   expect(outcome.requestLine).toMatchObject({ status: 503, outcome: "unavailable", errorCode: "jwks_unavailable" });
+}
+
+/** Refused from the IP's budget or block: 429, nothing verified. */
+function expectThrottled(outcome: Outcome): void {
+  expect(outcome.stored).toBe(false);
+  expect(outcome.response.status).toBe(429);
+  expect(Number(outcome.response.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
 }
 
 /** `error: null`: the challenge must carry no `error` parameter (no credential was sent). */
@@ -280,7 +299,8 @@ describe("key set unavailable → 503 with Retry-After, never 401", () => {
     expect(idp.calls()).toBe(2);
   });
 
-  // Judgment call (reported): jose does not serve stale keys once the 10-minute cache age has passed.
+  // Judgment call (reported): keys older than the 10-minute cache age never accept a token, not even
+  // during the failure cooldown; they only tell a made-up kid or a forged signature from our outage.
   it("after the cache has aged out, an outage is a 503 even for a previously known key", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const idp = host("stale-then-down", (call) =>
@@ -290,6 +310,169 @@ describe("key set unavailable → 503 with Retry-After, never 401", () => {
     advanceClock(11 * 60_000);
     expectUnavailable(await send(idp.env, await tokenFor(current)));
     expect(idp.calls()).toBe(2);
+    expectUnavailable(await send(idp.env, await tokenFor(current))); // resting: still not accepted, no fetch
+    expect(idp.calls()).toBe(2);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Issue 23: a burst of made-up kids against a key set that hangs
+
+/** A token with a made-up kid and a junk signature: free to make, no key or valid token needed. */
+async function forged(kid: string = crypto.randomUUID()): Promise<string> {
+  const payload = (await tokenFor(current)).split(".")[1];
+  const header = base64url(JSON.stringify({ alg: current.alg, kid, typ: "at+jwt" }));
+  return `${header}.${payload}.${base64url(crypto.getRandomValues(new Uint8Array(64)))}`;
+}
+
+/** A token under a kid we hold, but not signed by its key. */
+const forgedUnderKnownKid = () => mintToken({ key: unpublished, header: { kid: current.kid } });
+
+interface BurstResult {
+  readonly statuses: number[];
+  /** The security log's auth_failure reasons, one per request that reached authentication. */
+  readonly reasons: unknown[];
+  readonly rateLimited: unknown[];
+}
+
+/** Sends every token at once from one IP (logs captured once for all: the spies are global). */
+async function burst(workerEnv: Env, tokens: readonly string[], ip: string): Promise<BurstResult> {
+  const logs = captureLogs();
+  let responses: Response[];
+  try {
+    responses = await Promise.all(
+      tokens.map((token) =>
+        callWorker(
+          workerEnv,
+          new Request(`${ORIGIN}/mcp`, {
+            method: "POST",
+            headers: { ...MCP_HEADERS, authorization: `Bearer ${token}`, "cf-connecting-ip": ip },
+            body: JSON.stringify(toolCall("write_file", { path: "burst.txt", content: "x" })),
+          }),
+        ),
+      ),
+    );
+    await Promise.all(responses.map((response) => response.text()));
+  } finally {
+    logs.restore();
+  }
+  expect(strays).toEqual([]);
+  const security = logs.records().filter((record) => record.kind === "security");
+  return {
+    statuses: responses.map((response) => response.status),
+    reasons: security.filter((event) => event.type === "auth_failure").map((event) => event.reason),
+    rateLimited: security.filter((event) => event.type === "rate_limited").map((event) => event.reason),
+  };
+}
+
+const count = (values: readonly unknown[], value: unknown) => values.filter((v) => v === value).length;
+
+describe("a burst of made-up kids against a hanging key set", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+  });
+
+  /** The set is fetched once; once the refetch cooldown has passed, every further fetch hangs. */
+  async function warmThenHanging(name: string, overrides: Partial<Env> = {}): Promise<Host> {
+    const idp = host(name, (call, init) => (call === 1 ? Response.json(jwksOf(current)) : hang()(call, init)), {
+      OAUTH_JWKS_TIMEOUT_MS: "300",
+      ...overrides,
+    });
+    expectOk(await send(idp.env, await tokenFor(current)));
+    advanceClock(REFETCH_COOLDOWN_MS + 1_000); // a made-up kid may now be a rotation: worth one refetch
+    return idp;
+  }
+
+  it("30 concurrent made-up kids cost ONE fetch; each is a 503 naming the caller's choice", async () => {
+    const idp = await warmThenHanging("burst-one-fetch");
+    const tokens = await Promise.all(Array.from({ length: 30 }, () => forged()));
+    const result = await burst(idp.env, tokens, "198.51.100.30");
+    expect(idp.calls()).toBe(2); // the warm-up, and one refetch for the whole burst
+    expect(result.statuses).toEqual(Array(30).fill(503));
+    expect(result.reasons).toEqual(Array(30).fill("key_set_unavailable_unknown_key"));
+    // A valid token meanwhile: answered from the keys held, no fetch (the failure cooldown).
+    expectOk(await send(idp.env, await tokenFor(current), "198.51.100.31"));
+    expect(idp.calls()).toBe(2);
+  });
+
+  it("on a cold isolate too, a burst shares one fetch", async () => {
+    const idp = host("burst-cold", hang(), { OAUTH_JWKS_TIMEOUT_MS: "300" });
+    const tokens = await Promise.all(Array.from({ length: 30 }, () => forged()));
+    const result = await burst(idp.env, tokens, "198.51.100.32");
+    expect(idp.calls()).toBe(1);
+    expect(result.statuses).toEqual(Array(30).fill(503));
+    // No keys held at all: nothing tells a made-up kid from a real one, so nobody is blamed.
+    expect(result.reasons).toEqual(Array(30).fill("key_set_unavailable"));
+  });
+
+  it("the burst counts against the IP, so the IP block engages (10 per minute: 10 answers, then 429)", async () => {
+    const idp = await warmThenHanging("burst-ip-block", { RATE_LIMIT_IP_REQUESTS: "10" });
+    const attacker = "203.0.113.23";
+    const tokens = await Promise.all(Array.from({ length: 30 }, () => forged()));
+    const result = await burst(idp.env, tokens, attacker);
+    expect(idp.calls()).toBe(2);
+    expect(count(result.statuses, 503)).toBe(10);
+    expect(count(result.statuses, 429)).toBe(20);
+    expect(count(result.rateLimited, "ip_auth_failures")).toBe(20);
+    // Blocked: even a valid token from that IP is refused before any token work (and any fetch).
+    const valid = await send(idp.env, await tokenFor(current), attacker);
+    expectThrottled(valid);
+    expect(valid.security).toEqual([expect.objectContaining({ type: "rate_limited", reason: "ip_blocked" })]);
+    expect(idp.calls()).toBe(2);
+    // Another IP is not affected.
+    expectOk(await send(idp.env, await tokenFor(current), "203.0.113.24"));
+  });
+
+  it("a forged signature under a kid we hold counts too, once our keys are too old to accept anything", async () => {
+    const idp = host(
+      "forged-known-kid",
+      (call, init) => (call === 1 ? Response.json(jwksOf(current)) : hang()(call, init)),
+      { OAUTH_JWKS_TIMEOUT_MS: "300", RATE_LIMIT_IP_REQUESTS: "3" },
+    );
+    expectOk(await send(idp.env, await tokenFor(current)));
+    advanceClock(11 * 60_000);
+    const attacker = "203.0.113.40";
+    const tokens = await Promise.all(Array.from({ length: 6 }, () => forgedUnderKnownKid()));
+    const result = await burst(idp.env, tokens, attacker);
+    expect(idp.calls()).toBe(2);
+    expect(count(result.statuses, 503)).toBe(3);
+    expect(count(result.statuses, 429)).toBe(3);
+    expect(count(result.reasons, "key_set_unavailable_bad_signature")).toBe(6);
+  });
+
+  it("our outage alone never counts: a valid token under a kid we hold, or no keys at all, is never throttled", async () => {
+    const stale = host(
+      "outage-known-kid",
+      (call) => (call === 1 ? Response.json(jwksOf(current)) : new Response("down", { status: 502 })),
+      { RATE_LIMIT_IP_REQUESTS: "2" },
+    );
+    expectOk(await send(stale.env, await tokenFor(current), "192.0.2.50"));
+    advanceClock(11 * 60_000);
+    for (let i = 0; i < 5; i += 1) expectUnavailable(await send(stale.env, await tokenFor(current), "192.0.2.51"));
+
+    const cold = host("outage-cold", network(), { RATE_LIMIT_IP_REQUESTS: "2" });
+    for (let i = 0; i < 5; i += 1) expectUnavailable(await send(cold.env, await forged(), "192.0.2.52"));
+    expect(cold.calls()).toBe(1);
+  });
+
+  it("a token whose signature our old key accepts but whose claims fail is a plain 401 (the claims decide)", async () => {
+    const idp = host("stale-expired", (call) =>
+      call === 1 ? Response.json(jwksOf(current)) : new Response("down", { status: 502 }),
+    );
+    expectOk(await send(idp.env, await tokenFor(current)));
+    advanceClock(11 * 60_000);
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await mintToken({ key: current, claims: { iat: now - 600, exp: now - 300 } });
+    expectUnauthorized(await send(idp.env, expired), "expired");
+  });
+
+  it("malformed tokens are refused before any key lookup, so they never wait on a fetch", async () => {
+    const idp = await warmThenHanging("malformed-no-fetch");
+    const [header, payload] = (await forged()).split(".");
+    for (const token of [`${header}.${payload}.a+b/c`, `${header}.bm90LWpzb24.c2ln`, `${header}.${payload}`]) {
+      expectUnauthorized(await send(idp.env, token), "malformed_token");
+    }
+    expect(idp.calls()).toBe(1);
   });
 });
 
@@ -339,16 +522,19 @@ describe("key rotation and the 30 s refetch cooldown", () => {
     );
     expectOk(await send(idp.env, await tokenFor(current)));
     advanceClock(COOLDOWN_MS + 1_000);
-    expectUnavailable(await send(idp.env, await tokenFor(next)));
+    // "next" may be a real rotation we cannot fetch: 503, yet a kid we do not hold is the caller's choice.
+    expectUnavailable(await send(idp.env, await tokenFor(next)), "key_set_unavailable_unknown_key");
     expect(idp.calls()).toBe(2);
     expectOk(await send(idp.env, await tokenFor(current)));
     expect(idp.calls()).toBe(2);
-    // jose's cooldown counts from the last SUCCESSFUL fetch; ours rests FAILURE_COOLDOWN_MS after a
+    // The refetch cooldown counts from the last SUCCESSFUL fetch; the failure cooldown rests after a
     // failed one, so a flood of unknown kids (no valid credential needed) cannot hammer a failing issuer.
-    for (let i = 0; i < 5; i += 1) expectUnavailable(await send(idp.env, await tokenFor(unpublished)));
+    for (let i = 0; i < 5; i += 1) {
+      expectUnavailable(await send(idp.env, await tokenFor(unpublished)), "key_set_unavailable_unknown_key");
+    }
     expect(idp.calls()).toBe(2);
     advanceClock(FAILURE_COOLDOWN_MS + 1_000);
-    expectUnavailable(await send(idp.env, await tokenFor(unpublished)));
+    expectUnavailable(await send(idp.env, await tokenFor(unpublished)), "key_set_unavailable_unknown_key");
     expect(idp.calls()).toBe(3);
   });
 

@@ -2,98 +2,37 @@
  * The dev authorization server (scripts/dev-auth: oidc-provider, started by the global setup) against
  * the real Worker: RFC 8414 metadata, dynamic registration, authorization code + PKCE with `login_hint`
  * or the sign-in page, RFC 8707 `resource` at the token endpoint, and the resulting JWT accepted by the
- * Worker, which fetches the server's JWKS over loopback. A Worker configured for another audience (as
- * on another dev port) refuses the token and says why.
+ * Worker, which fetches the server's JWKS over loopback; CORS for browser clients on the endpoints they
+ * fetch, and the metadata offering no refresh tokens. A Worker configured for another audience (as on
+ * another dev port) refuses the token and says why. The sign-in page: dev-sign-in.test.ts.
  */
 import { env } from "cloudflare:workers";
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Env } from "../../src/env";
+import {
+  authorizationUrl,
+  exchange,
+  fetchMetadata,
+  ISSUER,
+  type Metadata,
+  pkce,
+  REDIRECT_URI,
+  register,
+  registeredClientId,
+} from "../support/dev-auth";
 import { createTestKey } from "../support/keys";
 import { AUDIENCE } from "../support/tokens";
 import { callWorker, makeEnv, postMcp, toolCall } from "../support/worker";
 
-const ISSUER = inject("devAuthIssuer");
-const REDIRECT_URI = "http://127.0.0.1:8819/callback";
-
-interface Metadata {
-  issuer: string;
-  authorization_endpoint: string;
-  token_endpoint: string;
-  registration_endpoint: string;
-  jwks_uri: string;
-  [name: string]: unknown;
-}
-
 let metadata: Metadata;
 let workerEnv: Env;
-
-function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-}
-
-async function pkce(): Promise<{ verifier: string; challenge: string }> {
-  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
-  return { verifier, challenge: base64url(digest) };
-}
-
-async function register(body: Record<string, unknown> = {}): Promise<Response> {
-  return fetch(metadata.registration_endpoint, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      client_name: "integration test",
-      redirect_uris: [REDIRECT_URI],
-      token_endpoint_auth_method: "none",
-      ...body,
-    }),
-  });
-}
-
-async function registeredClientId(body: Record<string, unknown> = {}): Promise<string> {
-  const response = await register(body);
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { client_id: string }).client_id;
-}
-
-function authorizationUrl(clientId: string, challenge: string, params: Record<string, string | undefined>): URL {
-  const url = new URL(metadata.authorization_endpoint);
-  const all: Record<string, string | undefined> = {
-    response_type: "code",
-    client_id: clientId,
-    redirect_uri: REDIRECT_URI,
-    scope: "files:read files:write",
-    state: crypto.randomUUID(),
-    code_challenge: challenge,
-    code_challenge_method: "S256",
-    resource: AUDIENCE,
-    ...params,
-  };
-  for (const [name, value] of Object.entries(all)) if (value !== undefined) url.searchParams.set(name, value);
-  return url;
-}
 
 /** One GET without cookies, as a script would: the login_hint shortcut answers with the final redirect. */
 async function authorizeWithHint(url: URL): Promise<URL> {
   const response = await fetch(url, { redirect: "manual" });
   expect(response.status, await response.clone().text()).toBe(303);
   return new URL(response.headers.get("location") ?? "");
-}
-
-async function exchange(clientId: string, code: string, verifier: string, resource: string | undefined = AUDIENCE) {
-  const form = new URLSearchParams({
-    grant_type: "authorization_code",
-    code,
-    client_id: clientId,
-    redirect_uri: REDIRECT_URI,
-    code_verifier: verifier,
-  });
-  if (resource) form.set("resource", resource);
-  return fetch(metadata.token_endpoint, { method: "POST", body: form });
 }
 
 async function accessTokenFor(subject: string, scope = "files:read files:write"): Promise<string> {
@@ -106,9 +45,7 @@ async function accessTokenFor(subject: string, scope = "files:read files:write")
 }
 
 beforeAll(async () => {
-  const response = await fetch(`${ISSUER}/.well-known/oauth-authorization-server`);
-  expect(response.status).toBe(200);
-  metadata = (await response.json()) as Metadata;
+  metadata = await fetchMetadata();
   // The Worker as `npm run dev` configures it, but with the remote JWKS path (http loopback is allowed
   // with ENVIRONMENT=development).
   workerEnv = makeEnv(await createTestKey("unused"), {
@@ -144,6 +81,122 @@ describe("metadata (RFC 8414)", () => {
     const jwks = (await (await fetch(metadata.jwks_uri)).json()) as { keys: Record<string, unknown>[] };
     expect(jwks.keys.length).toBeGreaterThan(0);
     for (const key of jwks.keys) expect(key).not.toHaveProperty("d");
+  });
+});
+
+describe("no refresh tokens, and the metadata says so", () => {
+  it("offers only the authorization code grant", () => {
+    expect(metadata.grant_types_supported).toEqual(["authorization_code"]);
+  });
+
+  it("still registers a client that lists refresh_token (as the Inspector does), and issues none", async () => {
+    const clientId = await registeredClientId({ grant_types: ["authorization_code", "refresh_token"] });
+    const { verifier, challenge } = await pkce();
+    const back = await authorizeWithHint(authorizationUrl(clientId, challenge, { login_hint: "no-refresh" }));
+    const response = await exchange(clientId, back.searchParams.get("code") ?? "", verifier);
+    expect(response.status).toBe(200);
+    expect(await response.json()).not.toHaveProperty("refresh_token");
+  });
+});
+
+describe("CORS for browser clients (the origins npm run dev allows)", () => {
+  const ALLOWED = "https://app.example.test";
+  const preflight = (path: string, origin: string, method: string) =>
+    fetch(`${ISSUER}${path}`, {
+      method: "OPTIONS",
+      headers: {
+        origin,
+        "access-control-request-method": method,
+        "access-control-request-headers": "content-type,mcp-protocol-version",
+      },
+    });
+
+  it.each([
+    ["/.well-known/oauth-authorization-server", "GET"],
+    ["/.well-known/openid-configuration", "GET"],
+    ["/jwks", "GET"],
+    ["/reg", "POST"],
+    ["/token", "POST"],
+  ])("answers the preflight for %s (%s) with the MCP headers", async (path, method) => {
+    const response = await preflight(path, ALLOWED, method);
+    expect(response.status).toBe(204);
+    expect(response.headers.get("access-control-allow-origin")).toBe(ALLOWED);
+    expect(response.headers.get("access-control-allow-methods")).toContain(method);
+    const allowed = (response.headers.get("access-control-allow-headers") ?? "").toLowerCase();
+    expect(allowed).toContain("mcp-protocol-version");
+    expect(allowed).toContain("content-type");
+    expect(response.headers.get("vary")).toContain("Origin");
+  });
+
+  it("echoes the allowed origin on metadata, registration and token answers (never *)", async () => {
+    const meta = await fetch(`${ISSUER}/.well-known/oauth-authorization-server`, {
+      headers: { origin: ALLOWED, "mcp-protocol-version": "2025-11-25" },
+    });
+    expect(meta.status).toBe(200);
+    expect(meta.headers.get("access-control-allow-origin")).toBe(ALLOWED);
+
+    const registration = await fetch(`${ISSUER}/reg`, {
+      method: "POST",
+      headers: { origin: ALLOWED, "content-type": "application/json" },
+      body: JSON.stringify({ redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: "none" }),
+    });
+    expect(registration.status).toBe(201);
+    expect(registration.headers.get("access-control-allow-origin")).toBe(ALLOWED);
+    const { client_id: clientId } = (await registration.json()) as { client_id: string };
+
+    const { verifier, challenge } = await pkce();
+    const back = await authorizeWithHint(authorizationUrl(clientId, challenge, { login_hint: "browser" }));
+    const form = new URLSearchParams({
+      grant_type: "authorization_code",
+      code: back.searchParams.get("code") ?? "",
+      client_id: clientId,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: verifier,
+      resource: AUDIENCE,
+    });
+    const token = await fetch(`${ISSUER}/token`, { method: "POST", headers: { origin: ALLOWED }, body: form });
+    expect(token.status).toBe(200);
+    expect(token.headers.get("access-control-allow-origin")).toBe(ALLOWED);
+    // An error answer is readable too, with its description.
+    const again = await fetch(`${ISSUER}/token`, { method: "POST", headers: { origin: ALLOWED }, body: form });
+    expect(again.status).toBe(400);
+    expect(again.headers.get("access-control-allow-origin")).toBe(ALLOWED);
+    expect(await again.json()).toMatchObject({ error: "invalid_grant", error_description: expect.any(String) });
+  });
+
+  it.each(["https://evil.example", "null", `${ALLOWED}.evil.example`])(
+    "refuses Origin %s with 403 and a description, preflight or not, registering nothing",
+    async (origin) => {
+      const answers = [
+        await preflight("/reg", origin, "POST"),
+        await preflight("/.well-known/oauth-authorization-server", origin, "GET"),
+        await fetch(`${ISSUER}/.well-known/oauth-authorization-server`, { headers: { origin } }),
+        await fetch(`${ISSUER}/reg`, {
+          method: "POST",
+          headers: { origin, "content-type": "application/json" },
+          body: JSON.stringify({ client_name: "from evil", redirect_uris: [REDIRECT_URI] }),
+        }),
+        await fetch(`${ISSUER}/token`, { method: "POST", headers: { origin }, body: "grant_type=authorization_code" }),
+      ];
+      for (const response of answers) {
+        expect(response.status).toBe(403);
+        expect(response.headers.get("access-control-allow-origin")).toBeNull();
+        expect(await response.json()).toMatchObject({
+          error: "origin_not_allowed",
+          error_description: expect.stringContaining("ALLOWED_ORIGINS"),
+        });
+      }
+    },
+  );
+
+  it("leaves the sign-in page and the authorization endpoint (navigations) alone", async () => {
+    const clientId = await registeredClientId();
+    const { challenge } = await pkce();
+    const response = await fetch(authorizationUrl(clientId, challenge, {}), {
+      headers: { origin: "https://evil.example" },
+      redirect: "manual",
+    });
+    expect(response.status).toBe(303);
   });
 });
 
@@ -261,95 +314,6 @@ describe("authorization with login_hint, token exchange with resource", () => {
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: "invalid_request" });
-  });
-});
-
-describe("the sign-in page", () => {
-  /** A browser's cookie jar over manual redirects. */
-  function createBrowser() {
-    const jar = new Map<string, string>();
-    return async (url: string | URL, init: RequestInit = {}): Promise<Response> => {
-      const headers = new Headers(init.headers);
-      headers.set("cookie", [...jar].map(([name, value]) => `${name}=${value}`).join("; "));
-      const response = await fetch(url, { ...init, headers, redirect: "manual" });
-      for (const line of response.headers.getSetCookie()) {
-        const [pair = ""] = line.split(";");
-        const at = pair.indexOf("=");
-        jar.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
-      }
-      return response;
-    };
-  }
-
-  it("lets a person pick subject, roles and scopes; the token carries exactly those", async () => {
-    const clientId = await registeredClientId({ client_name: '<img src=x onerror="alert(1)">' });
-    const { verifier, challenge } = await pkce();
-    const browse = createBrowser();
-    const start = await browse(authorizationUrl(clientId, challenge, { scope: "files:read files:write" }));
-    expect(start.status).toBe(303);
-    const pageUrl = new URL(start.headers.get("location") ?? "", ISSUER);
-    const page = await browse(pageUrl);
-    expect(page.status).toBe(200);
-    expect(page.headers.get("content-security-policy")).toContain("default-src 'none'");
-    const html = await page.text();
-    expect(html).toContain('value="files:read" checked');
-    expect(html).toContain('value="files:write" checked');
-    expect(html).not.toContain("<img src=x");
-    expect(html).toContain("&lt;img src=x");
-
-    const form = new URLSearchParams([
-      ["subject", "bob"],
-      ["roles", "editor"],
-      ["roles", "auditor extra"],
-      ["scope", "files:read"],
-      ["decision", "approve"],
-    ]);
-    let response = await browse(pageUrl, { method: "POST", body: form });
-    for (let hops = 0; response.status === 303 && hops < 5; hops++) {
-      const next = new URL(response.headers.get("location") ?? "", ISSUER);
-      if (next.origin !== ISSUER) break;
-      response = await browse(next);
-    }
-    const back = new URL(response.headers.get("location") ?? "");
-    expect(back.origin + back.pathname).toBe(REDIRECT_URI);
-    const tokens = (await (await exchange(clientId, back.searchParams.get("code") ?? "", verifier)).json()) as {
-      access_token: string;
-    };
-    const claims = decodeJwt(tokens.access_token);
-    expect(claims).toMatchObject({ sub: "bob", scope: "files:read", roles: ["editor", "auditor", "extra"] });
-  });
-
-  it("refuses a subject that cannot name a sandbox, and shows the page again", async () => {
-    const clientId = await registeredClientId();
-    const { challenge } = await pkce();
-    const browse = createBrowser();
-    const start = await browse(authorizationUrl(clientId, challenge, {}));
-    const pageUrl = new URL(start.headers.get("location") ?? "", ISSUER);
-    await browse(pageUrl);
-    const form = new URLSearchParams({ subject: "../other-tenant", scope: "files:read", decision: "approve" });
-    const response = await browse(pageUrl, { method: "POST", body: form });
-    expect(response.status).toBe(400);
-    const html = await response.text();
-    expect(html).toContain("The subject must be");
-    expect(html).toContain(`action="/interaction/${pageUrl.pathname.split("/").pop()}"`);
-  });
-
-  it("deny sends access_denied back to the client and issues nothing", async () => {
-    const clientId = await registeredClientId();
-    const { challenge } = await pkce();
-    const browse = createBrowser();
-    const start = await browse(authorizationUrl(clientId, challenge, {}));
-    const pageUrl = new URL(start.headers.get("location") ?? "", ISSUER);
-    await browse(pageUrl);
-    let response = await browse(pageUrl, { method: "POST", body: new URLSearchParams({ decision: "deny" }) });
-    for (let hops = 0; response.status === 303 && hops < 5; hops++) {
-      const next = new URL(response.headers.get("location") ?? "", ISSUER);
-      if (next.origin !== ISSUER) break;
-      response = await browse(next);
-    }
-    const back = new URL(response.headers.get("location") ?? "");
-    expect(back.searchParams.get("error")).toBe("access_denied");
-    expect(back.searchParams.get("code")).toBeNull();
   });
 });
 

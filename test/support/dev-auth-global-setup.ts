@@ -21,7 +21,13 @@ declare module "vitest" {
 export default async function setup({ provide }: TestProject): Promise<() => Promise<void>> {
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
   const privateJwk = { ...(await exportJWK(privateKey)), kid: "dev-auth-test", alg: "ES256", use: "sig" };
-  const server = await startDevAuthServer({ port: 0, resource: AUDIENCE, privateJwk });
+  // The origin makeEnv() allows on the Worker (test/support/worker.ts): one list for both servers, as in npm run dev.
+  const server = await startDevAuthServer({
+    port: 0,
+    resource: AUDIENCE,
+    privateJwk,
+    allowedOrigins: ["https://app.example.test"],
+  });
   provide("devAuthIssuer", server.issuer);
   return () => server.close();
 }

@@ -10,9 +10,43 @@ describe("resolveDevSettings", () => {
       origin: "http://127.0.0.1:8787",
       audience: "http://127.0.0.1:8787/mcp",
       issuer: "http://127.0.0.1:8788",
+      allowedOrigins: ["http://localhost:6274", "http://127.0.0.1:6274"],
       rest: [],
     });
   });
+
+  it("adds ALLOWED_ORIGINS from the environment and from wrangler's --var to the Inspector's, for both servers", () => {
+    const settings = resolveDevSettings(
+      [
+        "--var",
+        "ALLOWED_ORIGINS:https://a.example,http://127.0.0.1:9202",
+        "--var",
+        "X:y",
+        "--var=ALLOWED_ORIGINS:https://b.example",
+      ],
+      { ALLOWED_ORIGINS: "http://localhost:3000, http://127.0.0.1:6274" },
+    );
+    expect(settings.allowedOrigins).toEqual([
+      "http://localhost:6274",
+      "http://127.0.0.1:6274",
+      "http://localhost:3000",
+      "https://a.example",
+      "http://127.0.0.1:9202",
+      "https://b.example",
+    ]);
+    // dev.mjs passes the merged list to wrangler itself; a second --var would override it.
+    expect(settings.rest).toEqual(["--var", "X:y"]);
+  });
+
+  it.each(["http://127.0.0.1:3000/", "127.0.0.1:3000", "https://a.example/path", "*"])(
+    "refuses the ALLOWED_ORIGINS entry %s with a message naming the setting",
+    (entry) => {
+      expect(() => resolveDevSettings([], { ALLOWED_ORIGINS: entry })).toThrow(
+        /ALLOWED_ORIGINS entries must be bare origins/,
+      );
+      expect(() => resolveDevSettings(["--var", `ALLOWED_ORIGINS:${entry}`], {})).toThrow(/ALLOWED_ORIGINS/);
+    },
+  );
 
   it("takes the public origin (and so the audience) from DEV_PUBLIC_ORIGIN when a proxy fronts the Worker", () => {
     expect(

@@ -105,7 +105,7 @@ describe("CORS lists", () => {
         "mcp-name",
       ]),
     );
-    expect(response.headers.get("access-control-allow-methods")).toBe("POST, OPTIONS");
+    expect(response.headers.get("access-control-allow-methods")).toBe("GET, POST, DELETE, OPTIONS");
   });
 
   it("exposes exactly the non-safelisted headers the server sends, and no session header", async () => {
