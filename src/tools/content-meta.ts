@@ -6,6 +6,7 @@
  * boundary), `sensitiveHint` (`high` for secrets, `medium` for personal data, `low` otherwise) and
  * `maliciousActivityHint` (invisible characters or injection markers).
  */
+import { escapeInvisible as escapeInvisibleName } from "../sandbox/invisible-characters";
 import type { ContentRecord } from "../sandbox/sandbox";
 
 export const CONTENT_META_KEY = "r2-files/content";
@@ -23,7 +24,8 @@ export function contentMeta(records: ContentRecord | readonly ContentRecord[]): 
         maliciousActivityHint: suspicious,
       },
       files: list.map((record) => ({
-        path: record.path,
+        // Shown as every result shows names: invisible characters escaped (src/sandbox/invisible-characters.ts).
+        path: escapeInvisibleName(record.path),
         categories: record.label.categories,
         detectors: record.label.detectors,
         redacted: record.redacted,

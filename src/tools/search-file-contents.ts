@@ -25,6 +25,7 @@ import {
   MAX_WALK_VISITED,
 } from "../files/limits";
 import { compileLineMatcher, type LineMatcher, MAX_PATTERN_LENGTH } from "../files/line-matcher";
+import { escapeInvisible as escapeInvisibleName } from "../sandbox/invisible-characters";
 import type { ContentRecord, Sandbox, SandboxPath } from "../sandbox/sandbox";
 import { contentMeta, withMeta } from "./content-meta";
 import { cursorField, pathField } from "./schemas";
@@ -287,7 +288,7 @@ export const searchFileContents = defineTool({
     }
     const withMatches = new Set(state.found.map((match) => match.path));
     const shownRecords = state.records.filter(
-      (record) => withMatches.has(`/${record.path}`) || withMatches.has(record.path),
+      (record) => withMatches.has(`/${record.path}`) || withMatches.has(`/${escapeInvisibleName(record.path)}`),
     );
     return withMeta(
       textResult(lines.join("\n"), {
