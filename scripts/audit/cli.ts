@@ -3,7 +3,7 @@
  * scripts/audit.mjs so it runs the same verifier and query code as the Worker and the tests.
  *
  *   verify [--persist-to <dir> | --remote] [--public-key <file>] [--from-sequence <n>]
- *   query  --tenant <t> | --label <secret|pii|detector id|flag> [--subject <s>] [--path <glob>] [--since <iso>] [--until <iso>] [--persist-to <dir> | --remote]
+ *   query  --tenant <t> | --event <id> | --label <secret|pii|detector id|flag> [--subject <s>] [--path <glob>] [--since <iso>] [--until <iso>] [--persist-to <dir> | --remote]
  *   keygen                 a new Ed25519 private JWK on stdout (pipe into `wrangler secret put AUDIT_SIGNING_KEY`)
  *   public-key [--from <file>]   the public JWK of a private key (default: the dev key, or AUDIT_SIGNING_KEY)
  *
@@ -18,7 +18,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { getPlatformProxy, unstable_readConfig } from "wrangler";
 import { type PublicJwk, privateJwkSchema, publicJwkSchema } from "../../src/audit/signing-key";
-import { queryEvents } from "../../src/audit/trail-query";
+import { normalizePathGlob, queryEvents } from "../../src/audit/trail-query";
 import { readBatches, verifyBucket } from "../../src/audit/trail-reader";
 
 const ROOT = resolve(import.meta.dirname ?? ".", "..", "..");
@@ -116,6 +116,7 @@ async function query(argv: string[]): Promise<number> {
     options: {
       tenant: { type: "string" },
       label: { type: "string" },
+      event: { type: "string" },
       subject: { type: "string" },
       path: { type: "string" },
       since: { type: "string" },
@@ -124,12 +125,21 @@ async function query(argv: string[]): Promise<number> {
       remote: { type: "boolean" },
     },
   });
-  if (!values.tenant && !values.label) throw new UsageError("--tenant or --label is required");
+  if (!values.tenant && !values.event && !values.label) {
+    throw new UsageError("--tenant is required (or --event <id>, or --label <label>)");
+  }
+  let path: string | undefined;
+  if (values.path !== undefined) {
+    const normalized = normalizePathGlob(values.path);
+    for (const warning of normalized.warnings) console.error(`warning: ${warning}`);
+    path = normalized.glob;
+  }
   const filter = {
     tenant: values.tenant,
+    event: values.event,
     label: values.label,
     subject: values.subject,
-    path: values.path,
+    path,
     since: parseTime("since", values.since),
     until: parseTime("until", values.until),
   };
@@ -162,7 +172,7 @@ async function publicKey(argv: string[]): Promise<number> {
 }
 
 const USAGE = `usage: npm run audit -- verify [--persist-to <dir> | --remote] [--public-key <file>] [--from-sequence <n>]
-       npm run audit -- query --tenant <t> | --label <label> [--subject <s>] [--path <glob>] [--since <iso>] [--until <iso>] [--persist-to <dir> | --remote]
+       npm run audit -- query --tenant <t> | --event <id> | --label <label> [--subject <s>] [--path <glob>] [--since <iso>] [--until <iso>] [--persist-to <dir> | --remote]
        npm run audit -- keygen
        npm run audit -- public-key [--from <private-jwk-file>]`;
 

@@ -40,8 +40,11 @@ export interface RequestAudit {
   message(message: { method?: unknown; params?: unknown }): void;
   /** An authorization decision (scope or policy) and the rule that made it. */
   decided(decision: Decision): void;
-  /** One tool call, from the seam. */
-  file(input: FileActivityInput): void;
+  /**
+   * One tool call, from the seam. Returns the id its event will carry (`metadata.uid`), so the result
+   * can name it before the event is built (`npm run audit -- query --event <id>`).
+   */
+  file(input: FileActivityInput): string;
   observeFields(fields: RequestFields): void;
   observeSecurity(event: SecurityEvent & { rule?: string }): void;
   /** Builds the request's events (redacted); called once when the response is known. */
@@ -79,7 +82,12 @@ const SECURITY_RULES: Partial<Record<SecurityEvent["type"], (event: SecurityEven
 export function createRequestAudit(
   requestId: string,
   origin: RequestOrigin,
-  options: { now?: () => number; newId?: () => string } = {},
+  options: {
+    now?: () => number;
+    newId?: () => string;
+    /** A member of a JSON-RPC batch: the batch's own request records the authentication, once. */
+    batchMember?: boolean;
+  } = {},
 ): RequestAudit {
   const now = options.now ?? Date.now;
   const newId = options.newId ?? (() => crypto.randomUUID());
@@ -91,7 +99,7 @@ export function createRequestAudit(
   let toolName: string | undefined;
   let authFailure: { reason: string } | undefined;
   let decision: Decision | undefined;
-  const files: FileActivityInput[] = [];
+  const files: (FileActivityInput & { uid: string })[] = [];
   let finished = false;
 
   const context = (): EventContext => ({
@@ -129,7 +137,9 @@ export function createRequestAudit(
       decision = value;
     },
     file(input) {
-      files.push(input);
+      const uid = newId();
+      files.push({ ...input, uid });
+      return uid;
     },
     observeFields(update) {
       Object.assign(fields, update);
@@ -144,7 +154,7 @@ export function createRequestAudit(
       finished = true;
       const facts: AuditFact[] = [];
       const ctx = context();
-      if (principal || authFailure) {
+      if ((principal || authFailure) && !options.batchMember) {
         facts.push({
           kind: "authentication",
           uid: newId(),
@@ -159,7 +169,7 @@ export function createRequestAudit(
         const { activity, name } = activityOfTool(file.tool);
         facts.push({
           kind: "file",
-          uid: newId(),
+          uid: file.uid,
           context: ctx,
           tool: file.tool,
           activity: file.activity ?? activity,

@@ -12,6 +12,7 @@
  */
 import { ToolError } from "../errors/tool-error";
 import { notTextError } from "./line-window";
+import { formatBytes } from "./size-advice";
 
 export interface LineRange {
   readonly text: string;
@@ -130,7 +131,8 @@ export async function readLineRange(
     if (windowLines === 0) {
       throw new ToolError(
         "too_large",
-        `Line ${request.offset + 1} of ${display} is longer than ${bounds.maxBytes} bytes and cannot be returned`,
+        `Line ${request.offset + 1} of ${display} is longer than ${formatBytes(bounds.maxBytes)}, and line-based reads ` +
+          "cannot split a line. search_file_contents shows matching lines cut to 1000 characters.",
         { path: display, maxBytes: bounds.maxBytes },
       );
     }

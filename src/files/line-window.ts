@@ -6,6 +6,9 @@
  * server's head/tail).
  */
 import { ToolError } from "../errors/tool-error";
+import { formatBytes } from "./size-advice";
+
+const FEWER_LINES = "Ask for fewer lines, or read page by page with offset/limit.";
 
 const decodeOptions = { fatal: true, ignoreBOM: false };
 
@@ -44,10 +47,14 @@ export async function readHeadLines(
       for (const char of chunk) if (char === "\n") newlines++;
       if (newlines >= count) break;
       if (bytes > maxBytes) {
-        throw new ToolError("too_large", `The first ${count} lines of ${display} exceed ${maxBytes} bytes`, {
-          path: display,
-          maxBytes,
-        });
+        throw new ToolError(
+          "too_large",
+          `The first ${count} lines of ${display} exceed ${formatBytes(maxBytes)}. ${FEWER_LINES}`,
+          {
+            path: display,
+            maxBytes,
+          },
+        );
       }
     }
   } catch (error) {
@@ -88,10 +95,14 @@ export async function readTailLines(
     if (whole) return lines.slice(-count).join("\n");
     if (lines.length > count) return lines.slice(-count).join("\n");
     if (window >= maxBytes) {
-      throw new ToolError("too_large", `The last ${count} lines of ${display} exceed ${maxBytes} bytes`, {
-        path: display,
-        maxBytes,
-      });
+      throw new ToolError(
+        "too_large",
+        `The last ${count} lines of ${display} exceed ${formatBytes(maxBytes)}. ${FEWER_LINES}`,
+        {
+          path: display,
+          maxBytes,
+        },
+      );
     }
     window = Math.min(size, window * 4, maxBytes);
   }

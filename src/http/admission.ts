@@ -32,12 +32,28 @@ export interface Admission {
 
 const QUOTA_LABELS: Record<QuotaName, string> = { writes: "writes", deletes: "deletes", bytesWritten: "bytes written" };
 
+/** What else the caller can do today, per quota: whether a smaller call or parts could still fit. */
+function quotaAdvice(refusal: QuotaRefusal): string {
+  switch (refusal.name) {
+    case "bytesWritten": {
+      const left = Math.max(0, refusal.limit - refusal.used);
+      return left > 0
+        ? `${left} bytes remain today: a smaller write still fits (append_file adds to a file part by part). `
+        : "";
+    }
+    case "writes":
+      return "Every write_file and append_file call counts as one write, so writing in parts does not help. ";
+    case "deletes":
+      return "A recursive delete_file counts once whatever it removes. ";
+  }
+}
+
 export function quotaError(refusal: QuotaRefusal): ToolError {
   const resetsAt = new Date(refusal.resetsAt).toISOString();
   return new ToolError(
     "quota_exceeded",
     `Daily quota exhausted: ${QUOTA_LABELS[refusal.name]} (${refusal.used} of ${refusal.limit} used today, UTC). ` +
-      `This call was not run; the quota resets at ${resetsAt}.`,
+      `This call was not run. ${quotaAdvice(refusal)}The quota resets at ${resetsAt}.`,
     { quota: refusal.name, limit: refusal.limit, used: refusal.used, resetsAt },
   );
 }

@@ -32,9 +32,10 @@ export function corsHeaders(origin: string): Record<string, string> {
  * The request headers MCP clients send, on every route they call: credentials (`Authorization`, `DPoP`),
  * the JSON body and the streamable-HTTP `Accept`, and the protocol headers of both eras
  * (`MCP-Protocol-Version`, which SDK clients also send on their metadata requests; 2026-07-28's
- * `Mcp-Method` and `Mcp-Name`).
+ * `Mcp-Method`, `Mcp-Name` and the `Mcp-Param-*` headers our tools declare: src/mcp/param-headers.ts).
  */
-const CLIENT_HEADERS = "Authorization, DPoP, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name";
+const CLIENT_HEADERS =
+  "Authorization, DPoP, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Param-Path, Mcp-Param-Source, Mcp-Param-Destination";
 
 /**
  * What a preflight from an allowed origin is told, per route. On /mcp: POST, and GET and DELETE too

@@ -15,13 +15,13 @@
  * Headers are never trusted on their own: whatever the pipeline later reads from the body (the tool,
  * hence scope and cost) is what the headers were just checked to agree with.
  */
-import { classifyInboundRequest, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/server";
+import { classifyInboundRequest } from "@modelcontextprotocol/server";
+import { toToolListing } from "../mcp/mcp-server";
+import { checkParamHeaders, paramHeaderDeclarations } from "../mcp/param-headers";
+import { isModernRevision, isServedRevision, SERVED_REVISIONS } from "../mcp/protocol-revisions";
+import { findTool } from "../tools/registry";
 import type { JsonRpcMessage } from "./body";
 import { HttpError } from "./responses";
-
-/** The revisions this server speaks, newest first: 2026-07-28 and every 2025-era revision the SDK serves. */
-export const MODERN_REVISIONS: readonly string[] = ["2026-07-28"];
-export const SERVED_REVISIONS: readonly string[] = [...MODERN_REVISIONS, ...SUPPORTED_PROTOCOL_VERSIONS];
 
 /** 2026-07-28 error codes (schema constants HEADER_MISMATCH, UNSUPPORTED_PROTOCOL_VERSION). */
 export const HEADER_MISMATCH = -32020;
@@ -56,7 +56,7 @@ function badRequest(message: JsonRpcMessage, code: number, text: string, data?: 
 
 function unsupported(message: JsonRpcMessage, requested: string): HttpError {
   return badRequest(message, UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version", {
-    supported: SERVED_REVISIONS,
+    supported: [...SERVED_REVISIONS],
     requested,
   });
 }
@@ -98,12 +98,27 @@ function checkNameHeader(headers: Headers, message: JsonRpcMessage, method: stri
   if (decoded !== raw) throw mismatch(message, "Mcp-Name", `the Mcp-Name header does not match params.${field}`);
 }
 
+/** SEP-2243 Mcp-Param-* headers of a tools/call against the arguments they mirror (src/mcp/param-headers.ts). */
+function checkToolParamHeaders(headers: Headers, message: JsonRpcMessage): void {
+  const params = (message.params ?? {}) as { name?: unknown; arguments?: unknown };
+  const tool = typeof params.name === "string" ? findTool(params.name) : undefined;
+  // An unknown tool declares nothing; the call is refused as unknown later.
+  if (!tool) return;
+  const problem = checkParamHeaders(
+    paramHeaderDeclarations(toToolListing(tool).inputSchema),
+    params.arguments,
+    (name) => headerValue(headers, name),
+    decodeHeaderValue,
+  );
+  if (problem) throw mismatch(message, problem.header, problem.problem);
+}
+
 /** The era of this POST, or the complete 400 that refuses it. */
 export function checkProtocolHeaders(headers: Headers, message: JsonRpcMessage): ProtocolEra {
   const protocolVersionHeader = headerValue(headers, "mcp-protocol-version");
   const mcpMethodHeader = headerValue(headers, "mcp-method");
   const mcpNameHeader = headerValue(headers, "mcp-name");
-  if (protocolVersionHeader !== undefined && !SERVED_REVISIONS.includes(protocolVersionHeader)) {
+  if (protocolVersionHeader !== undefined && !isServedRevision(protocolVersionHeader)) {
     throw unsupported(message, protocolVersionHeader);
   }
   const outcome = classifyInboundRequest({
@@ -119,7 +134,7 @@ export function checkProtocolHeaders(headers: Headers, message: JsonRpcMessage):
   }
   if (outcome.kind === "legacy") return "legacy";
   const revision = outcome.classification.revision;
-  if (revision === undefined || !MODERN_REVISIONS.includes(revision)) throw unsupported(message, revision ?? "unknown");
+  if (revision === undefined || !isModernRevision(revision)) throw unsupported(message, revision ?? "unknown");
   // Notifications are exempt from the presence rules ("header requirements for notification POSTs are
   // not defined" in 2026-07-28).
   if (outcome.messageKind !== "request") return "modern";
@@ -129,5 +144,6 @@ export function checkProtocolHeaders(headers: Headers, message: JsonRpcMessage):
   }
   if (mcpMethodHeader === undefined) throw mismatch(message, "Mcp-Method", "the required Mcp-Method header is absent");
   checkNameHeader(headers, message, method);
+  if (method === "tools/call") checkToolParamHeaders(headers, message);
   return "modern";
 }

@@ -59,7 +59,8 @@ export function createStorageMeter(
         throw new ToolError(
           "quota_exceeded",
           `Storage quota exceeded: this needs ${delta} more bytes, but ${result.used - spare} of ${limitBytes} bytes are in use. ` +
-            "Nothing was written. Delete files to free space (files in the trash do not count).",
+            "Nothing was written, and writing it in parts (append_file) needs the same space. Delete files to free " +
+            "space (files in the trash do not count).",
           { quota: "storage", limit: limitBytes, used: result.used - spare },
         );
       }

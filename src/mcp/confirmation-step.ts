@@ -5,6 +5,7 @@
  * - the sealed state (verified by the SDK: MAC, expiry) must name this caller, tool, rule and arguments,
  *   else `confirmation_invalid` (a replay for another call) and nothing runs;
  * - accept with `confirm: true` runs the call, unless what would happen changed since (asked again);
+ * - an answer that does not fit the form (or none) is asked again once; a second one is a decline;
  * - decline, cancel or `confirm: false` → `confirmation_declined`, nothing changes.
  * A client that cannot be asked (2025-era protocol, or no form elicitation declared) gets
  * `confirmation_required` naming the rule. Reads for the summary (counting the trash) happen only after
@@ -109,7 +110,15 @@ export async function confirmCall(
         rule: decision.rule,
       });
     }
-    const { summaryHash: confirmedSummary, nonce } = round.state as { summaryHash?: unknown; nonce?: unknown };
+    const {
+      summaryHash: confirmedSummary,
+      nonce,
+      reasked,
+    } = round.state as {
+      summaryHash?: unknown;
+      nonce?: unknown;
+      reasked?: unknown;
+    };
     if (accepted?.confirm === true && confirmedSummary === summaryHash) {
       // Spent before the call runs: a second use of the same state is refused, and a store that cannot
       // answer refuses this one (503 from the seam), so it never runs twice.
@@ -123,11 +132,27 @@ export async function confirmCall(
       }
       return "confirmed";
     }
-    // No usable answer, or what would happen changed since the human saw it: ask again.
+    // No usable answer (missing, or content that does not fit the form), or what would happen changed
+    // since the human saw it: ask again, once. A client that cannot produce a fitting answer would
+    // otherwise loop until it gives up; the second unusable answer is a decline and nothing runs.
+    if (reasked === true) {
+      log.set({ decision: "confirm", rule: decision.rule });
+      throw new ToolError(
+        "confirmation_declined",
+        `No usable confirmation after asking twice (rule ${decision.rule}): nothing was changed. ` +
+          'The answer must be accept with {"confirm": true}; call again to be asked anew.',
+        { rule: decision.rule },
+      );
+    }
   }
   log.set({ decision: "confirm", rule: decision.rule, outcome: "ok" });
   return inputRequired({
     inputRequests: { [KEY]: inputRequired.elicit({ message: summary, requestedSchema: answerSchema }) },
-    requestState: await channel.codec.mint({ ...binding, summaryHash, nonce: newConfirmationNonce() }),
+    requestState: await channel.codec.mint({
+      ...binding,
+      summaryHash,
+      nonce: newConfirmationNonce(),
+      ...(round.state !== undefined ? { reasked: true as const } : {}),
+    }),
   });
 }

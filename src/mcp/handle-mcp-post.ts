@@ -28,10 +28,11 @@ import type { Policy } from "../policy/policy";
 import type { Sandbox } from "../sandbox/sandbox";
 import type { ToolCall } from "../tools/tool-call";
 import type { ToolDefinition } from "../tools/tool-definition";
+import type { CallOutcome } from "./call-failure";
 import { type ConfirmationChannel, declaresFormElicitation } from "./confirmation-step";
 import type { JsonRpcMessage } from "./json-rpc-message";
 import { createMcpServer } from "./mcp-server";
-import type { CallOutcome } from "./tool-seam";
+import { SERVED_REVISIONS } from "./protocol-revisions";
 
 export interface McpExchange {
   /** The POST whose body was already read; `message` is that body, parsed. */
@@ -96,13 +97,30 @@ async function serveLegacy(server: Server, request: Request, message: JsonRpcMes
   }
 }
 
+/**
+ * server/discover lists every revision served (src/mcp/protocol-revisions.ts), the same list -32022's
+ * `data.supported` carries. The SDK's own answer lists only the modern ones and cannot be configured
+ * otherwise (its discover handler is re-installed after the factory runs), so the list is set here, on
+ * a small JSON answer; everything else the SDK stamped (resultType, cache hints, server info) stays.
+ */
+async function withServedRevisions(response: Response): Promise<Response> {
+  if (response.status !== 200 || !response.headers.get("content-type")?.startsWith("application/json")) return response;
+  const body = (await response.json()) as { result?: { supportedVersions?: unknown } };
+  if (body.result && Array.isArray(body.result.supportedVersions))
+    body.result.supportedVersions = [...SERVED_REVISIONS];
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  return new Response(JSON.stringify(body), { status: response.status, headers });
+}
+
 async function serveModern(factory: () => Server, request: Request, message: JsonRpcMessage): Promise<Response> {
   // Created per request like the server: it holds no state worth sharing (nothing here publishes
   // list changes), and a per-request handler cannot mix up two callers' exchanges. Not closed here: the
   // exchange closes its own server when the answer is complete, and closing the handler would cut off
   // an answer that was upgraded to a stream (a handler sending progress before its result).
   const handler = createMcpHandler(factory, { legacy: "reject" });
-  return handler.fetch(request, { parsedBody: message });
+  const response = await handler.fetch(request, { parsedBody: message });
+  return message.method === "server/discover" ? withServedRevisions(response) : response;
 }
 
 export async function handleMcpPost(exchange: McpExchange): Promise<Response> {

@@ -21,8 +21,11 @@ import {
 } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import type { ToolDefinition } from "../tools/tool-definition";
+import { JsonRpcError } from "./call-failure";
+import { withParamHeaders } from "./param-headers";
+import { SERVED_REVISIONS } from "./protocol-revisions";
 import { registerResources } from "./resources";
-import { JsonRpcError, runTool, type SeamContext } from "./tool-seam";
+import { runTool, type SeamContext } from "./tool-seam";
 
 export const SERVER_INFO = { name: "r2-files-mcp", title: "R2 Files", version: "0.1.0" } as const;
 
@@ -56,7 +59,8 @@ export function toToolListing(tool: ToolDefinition): Tool {
       name: tool.name,
       title: tool.title,
       description: `${tool.description} Requires scope ${tool.scope}.`,
-      inputSchema: toJsonSchema(tool.input, "input"),
+      // path/source/destination mirrored into Mcp-Param-* headers (SEP-2243; src/mcp/param-headers.ts).
+      inputSchema: withParamHeaders(toJsonSchema(tool.input, "input")),
       ...(tool.output ? { outputSchema: toJsonSchema(tool.output, "output") as Tool["outputSchema"] } : {}),
       annotations: { title: tool.title, ...tool.annotations },
     };
@@ -69,6 +73,9 @@ function serverOptions(): ServerOptions {
   return {
     capabilities: { tools: { listChanged: false }, resources: { listChanged: false } },
     instructions: INSTRUCTIONS,
+    // initialize negotiates among the legacy part of this list (an unknown request gets its first entry),
+    // and the 2025-era transport accepts exactly these MCP-Protocol-Version headers.
+    supportedProtocolVersions: [...SERVED_REVISIONS],
     // resources/list and resources/read change with every write, so they get no hint; the template is static.
     cacheHints: {
       "tools/list": LIST_CACHE_HINT,

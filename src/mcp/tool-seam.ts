@@ -6,51 +6,26 @@
  * Because `mcp-server.ts` registers only this function as the `tools/call` handler, a new tool cannot
  * forget any step.
  *
- * Error mapping (invariant 3, docs/architecture.md):
- * - ToolError (caller's fault, incl. path refusals and invalid arguments) → result with `isError: true`
- *   and text `[code] message`, so the model can correct itself. Arguments are never echoed back.
- * - DependencyUnavailableError → JSON-RPC -32603 "temporarily unavailable"; the HTTP layer turns the
- *   response into 503 + Retry-After (invariant 5).
- * - Anything else → JSON-RPC -32603 with only the request id; the detail goes to the audit log.
+ * Failures go through the one mapper tools and resources share (call-failure.ts): a caller's fault is
+ * answered as a result with `isError: true` and text `[code] message`, so the model can correct itself.
  */
-
-import { type CallToolResult, type InputRequiredResult, ProtocolErrorCode } from "@modelcontextprotocol/server";
+import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import type { Decision as AuditDecision, FactOutcome } from "../audit/audit-facts";
 import type { RequestLog } from "../audit/audit-log";
 import { type ContentSummary, toCounts } from "../audit/content-facts";
 import type { RequestAudit } from "../audit/request-audit";
 import { activityOfTool, pathsOf } from "../audit/tool-activities";
 import type { Principal } from "../auth/principal";
-import { errorDetail } from "../errors/error-detail";
-import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import { ToolError } from "../errors/tool-error";
 import type { Caller, Decision, ToolDecision } from "../policy/decide";
 import { effectiveScopes } from "../policy/effective-scopes";
 import type { AccessGate } from "../policy/gate";
 import type { Policy } from "../policy/policy";
 import { describeRefusal } from "../policy/refusal";
 import type { Sandbox } from "../sandbox/sandbox";
-import { PathRefusedError } from "../sandbox/sandbox-path";
 import type { ToolCall } from "../tools/tool-call";
+import { type CallOutcome, mapCallFailure } from "./call-failure";
 import { type ConfirmationChannel, type ConfirmationRound, confirmCall } from "./confirmation-step";
-
-/**
- * A JSON-RPC error with exactly the message we choose. The SDK copies `code` and `message` of whatever a
- * handler throws into the error response; its own `McpError` would prefix "MCP error -32603:".
- */
-export class JsonRpcError extends Error {
-  override readonly name = "JsonRpcError";
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Set by the seam when a call failed on our side, read by the HTTP layer to pick the status code. */
-export interface CallOutcome {
-  failure?: "unavailable" | "internal";
-}
 
 export interface SeamContext {
   readonly principal: Principal;
@@ -74,6 +49,17 @@ export interface SeamContext {
    * scope and input checks, so the caller learns about its own mistakes first; nothing runs.
    */
   readonly refusal?: ToolError | undefined;
+}
+
+/**
+ * Where a tool result names its audit event (the File Hosting event's `metadata.uid`), so a user can find
+ * the call in the trail: `npm run audit -- query --event <id>`. Our own `_meta` prefix (MCP reserves
+ * `io.modelcontextprotocol/`).
+ */
+export const AUDIT_EVENT_META_KEY = "r2-files-mcp/auditEventId";
+
+function withAuditEvent<T extends CallToolResult>(result: T, eventId: string): T {
+  return { ...result, _meta: { ...result._meta, [AUDIT_EVENT_META_KEY]: eventId } };
 }
 
 function toErrorResult(error: ToolError): CallToolResult {
@@ -173,46 +159,24 @@ export async function runTool(
     });
     log.set({ outcome: "ok" });
     const bytesWritten = tool.cost?.(call.input).bytesWritten;
-    record("ok", {
+    const eventId = record("ok", {
       ...(activityOfTool(tool.name).activity === "download" ? { bytesRead: bytesReturned(output) } : {}),
       ...(bytesWritten !== undefined ? { bytesWritten } : {}),
     });
-    return output;
+    return withAuditEvent(output, eventId);
   } catch (error) {
-    if (error instanceof ToolError) {
-      if (error instanceof PathRefusedError) {
-        decision = { allowed: false, rule: `path:${error.rule}` };
-        log.security({ type: "path_refused", reason: error.rule, tool: tool.name });
-      } else if (error === context.refusal) {
-        decision = { allowed: false, rule: "quota:daily" };
-      } else if (typeof error.details.rule === "string") {
-        decision = { allowed: false, rule: error.details.rule };
-      }
-      log.set({ outcome: "tool_error", errorCode: error.code });
-      record(decision.allowed ? "tool_error" : "denied", { errorCode: error.code });
-      return toErrorResult(error);
-    }
-    if (error instanceof DependencyUnavailableError) {
-      record("unavailable", { errorCode: `${error.dependency}_unavailable` });
-      context.outcome.failure = "unavailable";
-      log.set({ outcome: "unavailable", errorCode: `${error.dependency}_unavailable` });
-      log.security({
-        type: "dependency_unavailable",
-        reason: error.dependency,
-        tool: tool.name,
-        detail: errorDetail(error.cause),
-      });
-      throw new JsonRpcError(ProtocolErrorCode.InternalError, "Storage is temporarily unavailable; retry later.");
-    }
-    context.outcome.failure = "internal";
-    record("server_error", { errorCode: "internal_error" });
-    log.set({ outcome: "server_error", errorCode: "internal_error" });
-    log.security({
-      type: "internal_error",
-      reason: "unhandled_exception",
-      tool: tool.name,
-      detail: errorDetail(error),
+    let eventId = "";
+    const fault = mapCallFailure(error, {
+      name: tool.name,
+      log,
+      outcome: context.outcome,
+      decision,
+      callerFault: "tool_error",
+      quotaRefusal: context.refusal,
+      record: (outcome, made, extra) => {
+        eventId = audit.file({ tool: tool.name, paths, outcome, decision: made, ...extra });
+      },
     });
-    throw new JsonRpcError(ProtocolErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
+    return withAuditEvent(toErrorResult(fault), eventId);
   }
 }

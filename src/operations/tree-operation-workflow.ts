@@ -24,7 +24,6 @@ import { ToolError } from "../errors/tool-error";
 import { createLimitsRuntime, type LimitsRuntime } from "../limits/limits-runtime";
 import { storageKey, tenantHash } from "../limits/redis-keys";
 import { createStorageMeter } from "../limits/storage-meter";
-import { gateFromCarried } from "../policy/gate";
 import {
   initialRecord,
   MAX_RECORDED_ERRORS,
@@ -32,7 +31,7 @@ import {
   type OperationProgress,
   type OperationRecord,
 } from "../sandbox/operation-record";
-import { Sandbox, type TreeOperationPlan } from "../sandbox/sandbox";
+import { OperationSteps, type TreeOperationPlan } from "../sandbox/sandbox";
 
 /** What the Workflow needs of the Worker's env (declared here, not from src/env.ts: no folder imports the app). */
 type Env = ConfigEnv & { readonly FILES: R2Bucket };
@@ -54,7 +53,7 @@ function limitsFor(env: Env): LimitsRuntime {
   return runtime;
 }
 
-async function sandboxFor(env: Env, plan: TreeOperationPlan): Promise<Sandbox> {
+async function stepsFor(env: Env, plan: TreeOperationPlan): Promise<OperationSteps> {
   const limits = limitsFor(env);
   const log = createRequestLog(plan.operationId);
   log.set({ tool: `operation:${plan.kind}` });
@@ -64,7 +63,8 @@ async function sandboxFor(env: Env, plan: TreeOperationPlan): Promise<Sandbox> {
     limits.config.storageBytes,
     log,
   );
-  return new Sandbox(env.FILES, plan.tenant, { meter, gate: gateFromCarried(plan.decision) });
+  // The caller's gate is built from what the plan carries (src/sandbox/background-operations.ts).
+  return new OperationSteps(env.FILES, plan, { meter });
 }
 
 type StepOutcome =
@@ -90,8 +90,8 @@ export class TreeOperationWorkflow extends WorkflowEntrypoint<Env, TreeOperation
       for (let page = 1; ; page++) {
         const cursor = after;
         const checked = await step.do(`preflight ${page}`, STEP, async () => {
-          const sandbox = await sandboxFor(this.env, plan);
-          const { next, refusal } = await sandbox.checkOperationPage(plan, cursor);
+          const steps = await stepsFor(this.env, plan);
+          const { next, refusal } = await steps.checkPage(cursor);
           return { next, refusal: refusal ? { code: refusal.code, message: refusal.message } : undefined };
         });
         if (checked.refusal) return await this.#finish(step, plan, record, "failed", checked.refusal);
@@ -103,9 +103,9 @@ export class TreeOperationWorkflow extends WorkflowEntrypoint<Env, TreeOperation
         const previous = record;
         const cursor = after;
         const outcome: StepOutcome = await step.do(`batch ${batch}`, STEP, async (): Promise<StepOutcome> => {
-          const sandbox = await sandboxFor(this.env, plan);
+          const steps = await stepsFor(this.env, plan);
           try {
-            const result = await sandbox.runOperationBatch(plan, cursor);
+            const result = await steps.runBatch(cursor);
             const next: OperationRecord = {
               ...previous,
               updatedAt: new Date().toISOString(),
@@ -113,7 +113,7 @@ export class TreeOperationWorkflow extends WorkflowEntrypoint<Env, TreeOperation
               errors: [...previous.errors, ...result.errors].slice(0, MAX_RECORDED_ERRORS),
               errorCount: previous.errorCount + result.errorCount,
             };
-            await sandbox.writeOperationRecord(plan, next);
+            await steps.writeRecord(next);
             return { ok: true, next: result.next, record: next };
           } catch (error) {
             // The caller's condition (e.g. the storage quota): retrying cannot help.
@@ -148,8 +148,8 @@ export class TreeOperationWorkflow extends WorkflowEntrypoint<Env, TreeOperation
     error?: OperationError,
   ): Promise<OperationRecord> {
     return step.do(`finish (${status})`, STEP, async () => {
-      const sandbox = await sandboxFor(this.env, plan);
-      if (status === "succeeded" || !error) await sandbox.finishOperation(plan);
+      const steps = await stepsFor(this.env, plan);
+      if (status === "succeeded" || !error) await steps.finish();
       const now = new Date().toISOString();
       const final: OperationRecord = {
         ...record,
@@ -163,7 +163,7 @@ export class TreeOperationWorkflow extends WorkflowEntrypoint<Env, TreeOperation
             }
           : {}),
       };
-      await sandbox.writeOperationRecord(plan, final);
+      await steps.writeRecord(final);
       return final;
     });
   }

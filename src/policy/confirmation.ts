@@ -34,6 +34,8 @@ export interface ConfirmationClaims extends ConfirmationBinding {
   readonly summaryHash: string;
   /** 128 random bits: what `UsedConfirmations` remembers once the confirmation ran its call. */
   readonly nonce: string;
+  /** Set on a state minted by asking a second time: an unusable answer to it is a decline (no third ask). */
+  readonly reasked?: true;
 }
 
 /**

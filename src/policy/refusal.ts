@@ -3,6 +3,7 @@
  * certificate, a smaller write, a confirmation), never another rule, another tenant or the document.
  * Paths are shown in the caller's own `/a/b` form; they are the caller's own arguments.
  */
+import { writeInParts } from "../files/size-advice";
 import type { Access } from "./access";
 import type { Decision } from "./decide";
 
@@ -23,7 +24,7 @@ export function describeRefusal(decision: Exclude<Decision, { effect: "allow" }>
     case "limit":
       return (
         `This call would write ${decision.bytes} bytes; your roles allow at most ${decision.maxWriteBytes} bytes per ` +
-        `write (rule ${decision.rule}).`
+        `write (rule ${decision.rule}). Nothing was written. ${writeInParts(decision.maxWriteBytes)}`
       );
     case "step-up": {
       const needs: string[] = [];

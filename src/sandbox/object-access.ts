@@ -18,6 +18,16 @@ export function transferAccesses(mode: TransferMode): { source: readonly Action[
     : { source: ["read"], target: ["write"] };
 }
 
+/**
+ * Whether an existing object at `target` may be compared with what would be put there: "an identical
+ * copy is already there" (a resumed move, copy or restore) against "something else is there" is an
+ * equality oracle on the target's content, so it is answered only to a caller who may `read` it (a
+ * directory marker holds no content). Otherwise an existing target is simply occupied.
+ */
+export function mayCompareWith(storage: Storage, target: SandboxPath, kind: "file" | "marker"): boolean {
+  return kind === "marker" || storage.gate.permits("read", target.relative);
+}
+
 /** Throws the gate's refusal unless the object deleted at `original` may be restored to `target`. */
 export function requireRestoreAccess(storage: Storage, original: SandboxPath, target: SandboxPath): void {
   requireAccess(storage, ["restore", "write"], target);

@@ -7,7 +7,6 @@
  * durably happened. It lives under the tenant's own key prefix, so an operation id from another tenant
  * finds nothing: no lookup by id alone ever crosses tenants. It holds paths and counts, never content.
  */
-
 import * as z from "zod";
 import { DependencyUnavailableError } from "../errors/tool-error";
 import type { CarriedDecisionInputs } from "../policy/gate";

@@ -18,9 +18,9 @@
  *   a copy reserves each file's bytes before its put and hands them back if the put does not happen.
  */
 import { ToolError } from "../errors/tool-error";
-import { type TransferMode, transferAccesses } from "./object-access";
+import { mayCompareWith, type TransferMode, transferAccesses } from "./object-access";
 import type { SandboxPath } from "./sandbox-path";
-import { keepParent, MAX_TREE_OBJECTS, TREE_CONCURRENCY } from "./sandbox-trash";
+import { keepParent } from "./sandbox-trash";
 import {
   copyCreateOnly,
   deleteIfUnchanged,
@@ -35,6 +35,7 @@ import {
   type Storage,
 } from "./storage";
 import type { StoredKind } from "./storage-keys";
+import { MAX_TREE_OBJECTS, TREE_CONCURRENCY } from "./tree-limits";
 
 const EXISTING_LIST_LIMIT = 1000;
 
@@ -115,7 +116,12 @@ export async function moveEntry(
     requireAccess(storage, required.source, plan.sourcePath);
     requireAccess(storage, required.target, plan.targetPath);
   }
-  const clashes = plans.filter((plan) => plan.existing && !isIdenticalCopy(plan.existing, plan.source));
+  const clashes = plans.filter(
+    (plan) =>
+      plan.existing &&
+      (!isIdenticalCopy(plan.existing, plan.source) ||
+        !mayCompareWith(storage, plan.targetPath, plan.from.endsWith("/") ? "marker" : "file")),
+  );
   const resumed = plans.length - clashes.length - plans.filter((plan) => !plan.existing).length;
   // Evidence of our own earlier attempt is an identical *file*: an identical directory marker is just
   // an empty object, which any directory of that name has. A source with no files left (only markers,

@@ -1,8 +1,10 @@
 /**
- * One tenant's view of the bucket: files and directories over flat R2 keys. Tools get a `Sandbox` and
- * nothing else from storage; the bucket is an ES private field, handed only to the sibling modules that
- * implement the larger operations (sandbox-trash.ts, sandbox-move.ts, sandbox-walk.ts, sharing
- * storage.ts), and every key comes from `TenantKeys`.
+ * One tenant's view of the bucket for one caller: the file API. Tools get a `Sandbox` and nothing else
+ * from storage; the bucket and the caller's policy gate are ES private fields, handed only to the sibling
+ * modules that implement the larger operations (sandbox-trash.ts, sandbox-restore.ts, sandbox-move.ts,
+ * sandbox-walk.ts, background-operations.ts for operations that continue in a Workflow, sharing
+ * storage.ts). Every key comes from `TenantKeys`, and every object touched is judged by the gate
+ * (src/policy/gate.ts) before its R2 access.
  *
  * Directory semantics (R2 has none, so they are defined once, here):
  * - A directory exists if it is the root, if its explicit marker `<dir>/` exists (create_directory), or
@@ -18,20 +20,19 @@
  */
 
 import type { RedactedView } from "../content/redacted-view";
-import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import { ToolError } from "../errors/tool-error";
 import { notTextError } from "../files/line-window";
 import type { AccessGate } from "../policy/gate";
+import {
+  isLargeTree,
+  type OperationReceipt,
+  type OperationRunner,
+  readOperation,
+  startOperation,
+} from "./background-operations";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor";
 import { transferAccesses } from "./object-access";
-import {
-  initialRecord,
-  newOperationId,
-  type OperationKind,
-  type OperationRecord,
-  readOperationRecord,
-  type TreeOperationPlan,
-  writeOperationRecord,
-} from "./operation-record";
+import type { OperationRecord } from "./operation-record";
 import { type AppendReceipt, appendToFile } from "./sandbox-append";
 import {
   type ContentRecord,
@@ -46,14 +47,11 @@ import {
 } from "./sandbox-content";
 import { type MoveReceipt, moveEntry } from "./sandbox-move";
 import { assertCreatableName, parseSandboxPath, SandboxPath } from "./sandbox-path";
+import { type RestoreReceipt, restoreFromTrash } from "./sandbox-restore";
 import {
-  keepParent,
   listTrash,
-  MAX_TREE_OBJECTS,
   newTrashId,
   purgeTrash,
-  type RestoreReceipt,
-  restoreFromTrash,
   type TrashItem,
   type TrashReceipt,
   trashDirectory,
@@ -62,11 +60,11 @@ import {
 import { type WalkSummary, type WalkVisitor, walkCursorAfterFile, walkSubtree } from "./sandbox-walk";
 import {
   asSeen,
+  createStorage,
   directoryInfo,
   type EntryInfo,
   fileInfo,
   isVisible,
-  listSubtree,
   normalizeEtag,
   r2,
   requireAccess,
@@ -74,9 +72,10 @@ import {
   type StorageMeter,
   UNMETERED,
 } from "./storage";
-import { createTenantKeys, isOperationId, type StoredKind } from "./storage-keys";
-import { type BatchResult, checkOperationPage, runTreeBatch } from "./tree-batch";
+import type { StoredKind } from "./storage-keys";
 
+export type { OperationReceipt, OperationRunner } from "./background-operations";
+export { OperationSteps } from "./background-operations";
 export type { OperationKind, OperationRecord, TreeOperationPlan } from "./operation-record";
 export { MAX_APPEND_RESULT_BYTES } from "./sandbox-append";
 export type { ContentRecord, ContentView } from "./sandbox-content";
@@ -115,27 +114,6 @@ export interface WriteOptions {
   readonly checkWriteBack?: boolean | undefined;
 }
 
-/**
- * Runs directory operations too large for one request in the background (a Cloudflare Workflow in
- * production, src/operations/). The sandbox decides when, writes the operation's record, and hands over
- * the plan; the runner only starts it and reports the engine's view of it.
- */
-export interface OperationRunner {
-  start(plan: TreeOperationPlan): Promise<void>;
-  /** True when the engine gave up on the operation (errored or terminated) before it could finish. */
-  hasStopped(operationId: string): Promise<boolean>;
-}
-
-/** What a tool answers at once when its directory operation continues in the background. */
-export interface OperationReceipt {
-  readonly operationId: string;
-  readonly kind: OperationKind;
-  readonly status: "running";
-  readonly source: SandboxPath;
-  readonly destination: SandboxPath | undefined;
-  readonly trashId: string | undefined;
-}
-
 export const MAX_LIST_PAGE = 1000;
 const MAX_CURSOR_LENGTH = 4096;
 
@@ -156,16 +134,12 @@ export class Sandbox {
     tenant: string,
     options: { gate: AccessGate; now?: () => number; meter?: StorageMeter; operations?: OperationRunner },
   ) {
-    this.#storage = {
-      bucket,
-      keys: createTenantKeys(tenant),
-      now: options.now ?? Date.now,
-      meter: options.meter ?? UNMETERED,
-      gate: options.gate,
+    this.#storage = createStorage(bucket, tenant, {
+      ...options,
       report: (record) => {
         this.#content.push(record);
       },
-    };
+    });
     this.#bucket = bucket;
     this.#tenant = tenant;
     this.#operations = options.operations;
@@ -356,8 +330,11 @@ export class Sandbox {
     options: WriteOptions = {},
   ): Promise<EntryInfo> {
     if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
-    requireAccess(this.#storage, ["write"], path);
     assertCreatableName(path, "path");
+    requireAccess(this.#storage, ["write"], path);
+    // A write conditional on an etag compares content (the etag is its MD5): success or `conflict` would
+    // tell whether a guess is right, so it needs `read` too.
+    if (options.ifMatch !== undefined) requireAccess(this.#storage, ["read"], path);
     const key = this.#storage.keys.fileKey(path);
     const [, existing] = await Promise.all([this.#assertWritableFilePath(path), r2(() => this.#bucket.head(key))]);
     if (existing) requireAccess(this.#storage, ["overwrite"], path);
@@ -410,8 +387,8 @@ export class Sandbox {
   /** Creates `path` and, implicitly, its parents. Succeeds quietly if it already is a directory. */
   async createDirectory(path: SandboxPath): Promise<{ created: boolean }> {
     if (path.isRoot) return { created: false };
-    requireAccess(this.#storage, ["write"], path);
     assertCreatableName(path, "path");
+    requireAccess(this.#storage, ["write"], path);
     const existing = await this.#stat(path);
     if (existing?.type === "directory") return { created: false };
     if (existing?.type === "file") {
@@ -533,109 +510,17 @@ export class Sandbox {
     return trashDirectory(this.#storage, path);
   }
 
-  /** More objects than one request handles (MAX_TREE_OBJECTS), and a runner to take them on. */
-  async #isLargeTree(path: SandboxPath): Promise<boolean> {
-    if (!this.#operations) return false; // the synchronous path then refuses with limit_reached
-    const { more } = await listSubtree(this.#storage, path, MAX_TREE_OBJECTS);
-    return more;
-  }
-
-  /** Writes the operation's record (so get_operation sees it at once), then starts it. */
-  async #startOperation(spec: {
-    kind: OperationKind;
-    source: SandboxPath;
-    destination?: SandboxPath;
-    trashId?: string;
-  }): Promise<OperationReceipt> {
-    const operations = this.#operations!;
-    const plan: TreeOperationPlan = {
-      operationId: newOperationId(this.#storage.now()),
-      tenant: this.#tenant,
-      kind: spec.kind,
-      source: spec.source.relative,
-      ...(spec.destination ? { destination: spec.destination.relative } : {}),
-      ...(spec.trashId ? { trashId: spec.trashId } : {}),
-      startedAt: new Date(this.#storage.now()).toISOString(),
-      // The caller and its policy travel with the operation: every step goes through the same gate.
-      decision: this.#storage.gate.carried,
-    };
-    await writeOperationRecord(this.#storage, initialRecord(plan));
-    try {
-      await operations.start(plan);
-    } catch (error) {
-      // Never leave a "running" record for an operation that does not exist.
-      await r2(() => this.#bucket.delete(this.#storage.keys.operationKey(plan.operationId)));
-      throw error instanceof DependencyUnavailableError
-        ? error
-        : new DependencyUnavailableError("workflows", { cause: error });
-    }
-    return {
-      operationId: plan.operationId,
-      kind: spec.kind,
-      status: "running",
-      source: spec.source,
-      destination: spec.destination,
-      trashId: spec.trashId,
-    };
-  }
-
   /** One background operation's record, if it belongs to this tenant; null otherwise. */
-  async readOperation(operationId: string): Promise<OperationRecord | null> {
-    if (!isOperationId(operationId)) {
-      throw new ToolError("invalid_arguments", "operationId is not one this server returned", {
-        parameter: "operationId",
-      });
-    }
-    const record = await readOperationRecord(this.#storage, operationId);
-    if (record?.status !== "running" || !this.#operations) return record;
-    if (!(await this.#operations.hasStopped(operationId))) return record;
-    return {
-      ...record,
-      status: "failed",
-      errors: [
-        ...record.errors,
-        {
-          code: "unavailable",
-          message:
-            "The operation stopped after repeated storage failures. Every object is either where it was or where it was going; call the tool again to finish.",
-        },
-      ],
-      errorCount: record.errorCount + 1,
-    };
+  readOperation(operationId: string): Promise<OperationRecord | null> {
+    return readOperation(this.#storage, this.#operations, operationId);
   }
 
-  // ---- Used by the background operation itself (src/operations/), never by tools. ----
-
-  /** One preflight page of a background operation: every object judged by the gate; see tree-batch.ts. */
-  checkOperationPage(
-    plan: TreeOperationPlan,
-    after: string | undefined,
-  ): Promise<{ next: string | undefined; refusal: ToolError | undefined }> {
-    this.#assertOwnPlan(plan);
-    return checkOperationPage(this.#storage, plan, after);
+  #isLargeTree(path: SandboxPath): Promise<boolean> {
+    return isLargeTree(this.#storage, this.#operations, path);
   }
 
-  /** One step of a background operation; see tree-batch.ts. */
-  runOperationBatch(plan: TreeOperationPlan, after: string | undefined): Promise<BatchResult> {
-    this.#assertOwnPlan(plan);
-    return runTreeBatch(this.#storage, plan, after);
-  }
-
-  writeOperationRecord(plan: TreeOperationPlan, record: OperationRecord): Promise<void> {
-    this.#assertOwnPlan(plan);
-    return writeOperationRecord(this.#storage, record);
-  }
-
-  /** After the last step: a deleted or moved directory's parent stays, as after a synchronous call. */
-  async finishOperation(plan: TreeOperationPlan): Promise<void> {
-    this.#assertOwnPlan(plan);
-    if (plan.kind === "delete" || plan.kind === "move") {
-      await keepParent(this.#storage, parseSandboxPath(plan.source, "source", { allowRoot: false }));
-    }
-  }
-
-  #assertOwnPlan(plan: TreeOperationPlan): void {
-    if (plan.tenant !== this.#tenant) throw new TypeError("operation plan belongs to another tenant");
+  #startOperation(spec: Parameters<typeof startOperation>[3]): Promise<OperationReceipt> {
+    return startOperation(this.#storage, this.#tenant, this.#operations!, spec);
   }
 
   listTrash(

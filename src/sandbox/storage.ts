@@ -15,7 +15,7 @@ import type { Action } from "../policy/access";
 import type { AccessGate } from "../policy/gate";
 import type { ContentRecord } from "./sandbox-content";
 import { parseSandboxPath, type SandboxPath } from "./sandbox-path";
-import type { StoredKind, TenantKeys } from "./storage-keys";
+import { createTenantKeys, type StoredKind, type TenantKeys } from "./storage-keys";
 
 export interface EntryInfo {
   readonly path: SandboxPath;
@@ -54,6 +54,27 @@ export interface Storage {
   readonly gate: AccessGate;
   /** Records what content a call read or wrote (labels, redactions; never text) for its audit events. */
   readonly report: (record: ContentRecord) => void;
+}
+
+/** The storage a sandbox (or a background step) works on for one tenant and one caller's gate. */
+export function createStorage(
+  bucket: R2Bucket,
+  tenant: string,
+  options: {
+    gate: AccessGate;
+    now?: (() => number) | undefined;
+    meter?: StorageMeter | undefined;
+    report?: ((record: ContentRecord) => void) | undefined;
+  },
+): Storage {
+  return {
+    bucket,
+    keys: createTenantKeys(tenant),
+    now: options.now ?? Date.now,
+    meter: options.meter ?? UNMETERED,
+    gate: options.gate,
+    report: options.report ?? (() => undefined),
+  };
 }
 
 /** Every action in `actions` on `path`, or a tool error naming the rule; nothing is touched on refusal. */

@@ -10,7 +10,7 @@
  * and reported; the operation goes on with the rest.
  */
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
-import { requireRestoreAccess, transferAccesses } from "./object-access";
+import { mayCompareWith, requireRestoreAccess, transferAccesses } from "./object-access";
 import {
   MAX_RECORDED_ERRORS,
   type OperationError,
@@ -234,7 +234,7 @@ function transferOne(mode: "move" | "copy"): Handler {
       created = "copy" in outcome;
       if (!created && !("copy" in outcome)) {
         const existing = outcome.existing;
-        if (!existing || !isIdenticalCopy(existing, body)) {
+        if (!existing || !isIdenticalCopy(existing, body) || !mayCompareWith(storage, target, item.kind)) {
           note(tally, {
             code: "already_exists",
             path: target.display,
@@ -278,7 +278,7 @@ const restoreOne: Handler = async (storage, plan, object, tally) => {
     created = "copy" in outcome;
     if (!("copy" in outcome) && parsed.kind === "file") {
       const existing = outcome.existing;
-      if (!existing || !isIdenticalCopy(existing, body)) {
+      if (!existing || !isIdenticalCopy(existing, body) || !mayCompareWith(storage, target, "file")) {
         note(tally, {
           code: "already_exists",
           path: target.display,

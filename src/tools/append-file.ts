@@ -7,6 +7,7 @@
 import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import { MAX_WRITE_BYTES } from "../files/limits";
+import { formatBytes } from "../files/size-advice";
 import { textContentType } from "../files/text-content-type";
 import { utf8ByteLength } from "../files/utf8-length";
 import { MAX_APPEND_RESULT_BYTES } from "../sandbox/sandbox";
@@ -47,10 +48,13 @@ export const appendFile = defineTool({
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
     const size = utf8ByteLength(content);
     if (size > MAX_WRITE_BYTES) {
-      throw new ToolError("too_large", `Content is ${size} bytes; one append is limited to ${MAX_WRITE_BYTES}.`, {
-        size,
-        maxBytes: MAX_WRITE_BYTES,
-      });
+      throw new ToolError(
+        "too_large",
+        `Content is ${size} bytes; one append_file call takes at most ${formatBytes(MAX_WRITE_BYTES)}. ` +
+          `Nothing was appended. Split it into parts of at most ${formatBytes(MAX_WRITE_BYTES)} and call ` +
+          "append_file once per part, in order.",
+        { size, maxBytes: MAX_WRITE_BYTES },
+      );
     }
     const receipt = await sandbox.append(path, encoder.encode(content), textContentType(path.name));
     return textResult(

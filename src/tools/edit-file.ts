@@ -16,6 +16,7 @@ import { escapeInvisible } from "../content/untrusted-text";
 import { applyEditsThroughView } from "../content/view-edits";
 import { ToolError } from "../errors/tool-error";
 import { MAX_TEXT_READ_BYTES, MAX_WRITE_BYTES } from "../files/limits";
+import { formatBytes } from "../files/size-advice";
 import { textContentType } from "../files/text-content-type";
 import { createUnifiedDiff, fenceDiff } from "../files/unified-diff";
 import { utf8ByteLength } from "../files/utf8-length";
@@ -114,7 +115,9 @@ export const editFile = defineTool({
       if (bytes.byteLength > MAX_WRITE_BYTES) {
         throw new ToolError(
           "too_large",
-          `The edited file would be ${bytes.byteLength} bytes; the limit is ${MAX_WRITE_BYTES}. Nothing was changed.`,
+          `The edited file would be ${bytes.byteLength} bytes; edit_file saves files of at most ` +
+            `${formatBytes(MAX_WRITE_BYTES)}. Nothing was changed. To add to the end of a larger file, use ` +
+            `append_file (parts of at most ${formatBytes(MAX_WRITE_BYTES)}).`,
           {
             size: bytes.byteLength,
             maxBytes: MAX_WRITE_BYTES,

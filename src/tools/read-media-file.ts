@@ -8,6 +8,7 @@ import * as z from "zod";
 import { toBase64 } from "../files/base64";
 import { MAX_MEDIA_READ_BYTES } from "../files/limits";
 import { FALLBACK_MEDIA_TYPE, mediaKind, mediaTypeFor } from "../files/media-type";
+import { readInPages } from "../files/size-advice";
 import { contentMeta } from "./content-meta";
 import { pathField } from "./schemas";
 import { tooLargeToRead } from "./text-read";
@@ -45,7 +46,12 @@ export const readMediaFile = defineTool({
     const file = await sandbox.openFile(path);
     if (file.info.size > MAX_MEDIA_READ_BYTES) {
       await file.body.cancel();
-      throw tooLargeToRead(path, file.info.size, MAX_MEDIA_READ_BYTES, "Media reads cannot be split.");
+      throw tooLargeToRead(
+        path,
+        file.info.size,
+        MAX_MEDIA_READ_BYTES,
+        `Media reads cannot be split; if it is text, ${readInPages().replace(/^Read it/, "read it")}`,
+      );
     }
     // Whatever the name says, UTF-8 text is returned as the caller's redacted view (as base64 too).
     const seen = sandbox.viewBytes(path, new Uint8Array(await new Response(file.body).arrayBuffer()));

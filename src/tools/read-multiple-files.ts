@@ -16,6 +16,7 @@ import {
   MAX_TEXT_READ_BYTES,
   MULTI_READ_CONCURRENCY,
 } from "../files/limits";
+import { formatBytes, readInPages } from "../files/size-advice";
 import type { ContentRecord, Sandbox } from "../sandbox/sandbox";
 import { PathRefusedError } from "../sandbox/sandbox-path";
 import { contentMeta, withMeta } from "./content-meta";
@@ -46,18 +47,18 @@ async function readOne(
     // Each file is the caller's redacted view (src/sandbox/sandbox-content.ts), as read_text_file shows it.
     const info = await sandbox.requireFile(path);
     if (info.size > MAX_TEXT_READ_BYTES) {
-      throw tooLargeToRead(path, info.size, MAX_TEXT_READ_BYTES, "Use read_text_file with head or tail.");
+      throw tooLargeToRead(path, info.size, MAX_TEXT_READ_BYTES, readInPages());
     }
     if (info.size > budget.left) {
       throw tooLargeToRead(
         path,
         info.size,
         budget.left,
-        `All files of one call share ${MAX_MULTI_READ_TOTAL_BYTES} bytes; read it separately.`,
+        `All files of one call share ${formatBytes(MAX_MULTI_READ_TOTAL_BYTES)}; read it separately. ${readInPages()}`,
       );
     }
     budget.left -= info.size; // reserved synchronously after the size is known, so parallel reads cannot overshoot
-    const content = await sandbox.readText(path, MAX_TEXT_READ_BYTES, "Use read_text_file with head or tail.");
+    const content = await sandbox.readText(path, MAX_TEXT_READ_BYTES, readInPages());
     records.push(content.record);
     return { path: display, content: content.shown };
   } catch (error) {

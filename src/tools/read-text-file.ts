@@ -8,6 +8,7 @@ import * as z from "zod";
 import { MAX_LINE_COUNT_BYTES, MAX_LINE_WINDOW_BYTES, MAX_TEXT_READ_BYTES } from "../files/limits";
 import { type LineRange, readLineRange } from "../files/line-range";
 import { readHeadLines, readTailLines } from "../files/line-window";
+import { readInPages } from "../files/size-advice";
 import { contentMeta, withMeta } from "./content-meta";
 import { pathField } from "./schemas";
 import { touch } from "./tool-access";
@@ -79,7 +80,7 @@ export const readTextFile = defineTool({
   access: ({ path }) => [touch("read", path, "path", { allowRoot: false })],
   async run({ path: raw, head, tail, offset, limit }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
-    const hint = "Use offset/limit, head or tail.";
+    const hint = readInPages();
     // Up to the whole-read cap, every form reads the one redacted view of the whole file (so a secret
     // spanning lines is redacted whichever lines are asked for); head, tail and pages are cut from it.
     const info = await sandbox.requireFile(path);

@@ -5,6 +5,7 @@
  */
 import { ToolError } from "../errors/tool-error";
 import { notTextError } from "../files/line-window";
+import { readInPages } from "../files/size-advice";
 import type { EntryInfo, Sandbox, SandboxPath } from "../sandbox/sandbox";
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -21,7 +22,7 @@ export async function readWholeText(
   sandbox: Sandbox,
   path: SandboxPath,
   maxBytes: number,
-  hint = "Use read_text_file with head or tail.",
+  hint = readInPages(),
 ): Promise<{ text: string; info: EntryInfo }> {
   const file = await sandbox.openFile(path);
   if (file.info.size > maxBytes) {

@@ -12,6 +12,7 @@ import { ToolError } from "../errors/tool-error";
 import { base64DecodedLength, parseBase64 } from "../files/base64";
 import { MAX_WRITE_BYTES } from "../files/limits";
 import { mediaTypeFor } from "../files/media-type";
+import { formatBytes, writeInParts } from "../files/size-advice";
 import { textContentType } from "../files/text-content-type";
 import { utf8ByteLength } from "../files/utf8-length";
 import { entrySchema, toEntryOutput } from "./entry-output";
@@ -62,10 +63,12 @@ export const writeFile = defineTool({
     // The decoded size is known from the text alone, so an oversized upload is refused before decoding.
     const size = encoding === "base64" ? base64DecodedLength(content) : utf8ByteLength(content);
     if (size > MAX_WRITE_BYTES) {
-      throw new ToolError("too_large", `Content is ${size} bytes; the limit is ${MAX_WRITE_BYTES}.`, {
-        size,
-        maxBytes: MAX_WRITE_BYTES,
-      });
+      throw new ToolError(
+        "too_large",
+        `Content is ${size} bytes; one write_file call takes at most ${formatBytes(MAX_WRITE_BYTES)}. ` +
+          `Nothing was written. ${writeInParts()}`,
+        { size, maxBytes: MAX_WRITE_BYTES },
+      );
     }
     const bytes = encoding === "base64" ? parseBase64(content) : encoder.encode(content);
     const written = await sandbox.writeFile(path, bytes, {

@@ -234,7 +234,7 @@ async function run(browser) {
   assert.ok(written.requestId, "X-Request-Id is exposed");
   const read = await call("read_text_file", { path: "browser/hello.md" });
   assert.equal(read.body.result.content[0].text, "hello from Chromium");
-  // The same read in the 2026-07-28 era: Mcp-Method and Mcp-Name must pass the preflight too.
+  // The same read in the 2026-07-28 era: Mcp-Method, Mcp-Name and Mcp-Param-Path must pass the preflight too.
   const modernRead = await call("read_text_file", { path: "browser/hello.md" }, { modern: true });
   assert.equal(modernRead.status, 200, JSON.stringify(modernRead.body));
   assert.equal(modernRead.body.result.content[0].text, "hello from Chromium");

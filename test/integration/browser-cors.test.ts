@@ -60,7 +60,13 @@ describe("preflights from an allowed origin", () => {
     expect(response.status).toBe(204);
     expect(listOf(response, "access-control-allow-methods")).toEqual(expect.arrayContaining(["get", "post", "delete"]));
     expect(listOf(response, "access-control-allow-headers")).toEqual(
-      expect.arrayContaining(["last-event-id", "authorization", "content-type", "mcp-protocol-version"]),
+      expect.arrayContaining([
+        "last-event-id",
+        "authorization",
+        "content-type",
+        "mcp-protocol-version",
+        "mcp-param-path",
+      ]),
     );
   });
 

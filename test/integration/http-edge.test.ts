@@ -85,13 +85,13 @@ describe("request bodies", () => {
     expect(response.status).toBe(400);
   });
 
-  it("refuses a declared body over the cap with 413 before authentication", async () => {
+  it("refuses a declared body past the id scan (4× the cap) with 413 before authentication", async () => {
     const logs = captureLogs();
     try {
       const response = await callWorker(workerEnv, "/mcp", {
         method: "POST",
-        headers: { ...MCP_HEADERS, "content-length": "5000" },
-        body: "x".repeat(5000),
+        headers: { ...MCP_HEADERS, "content-length": String(4 * 4096 + 1) },
+        body: "x".repeat(4 * 4096 + 1),
       });
       expect(response.status).toBe(413);
       expect((await jsonRpcError(response)).code).toBe(-32000);
@@ -101,7 +101,30 @@ describe("request bodies", () => {
     }
   });
 
-  it("cuts off a streamed body as soon as it passes the cap", async () => {
+  it("answers a call over the cap with a JSON-RPC error for that call, naming the cap and append_file", async () => {
+    // The SDKs put the id last: it is recovered from the body's end, the middle is read and dropped.
+    const call = {
+      method: "tools/call",
+      params: { name: "write_file", arguments: { path: "big.txt", content: "b".repeat(9000) } },
+      jsonrpc: "2.0",
+      id: 77,
+    };
+    const response = await postMcp(workerEnv, call, auth);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { id: unknown; error: { code: number; message: string } };
+    expect(body.id).toBe(77);
+    expect(body.error.code).toBe(-32000);
+    expect(body.error.message).toMatch(/at most 4096 bytes per request.*nothing was run.*append_file/);
+    expect(await env.FILES.head("files/edge-user/big.txt")).toBeNull();
+  });
+
+  it("authenticates before reading an oversized body: no token, 401", async () => {
+    const call = toolCall("write_file", { path: "anon.txt", content: "b".repeat(9000) });
+    const response = await postMcp(workerEnv, call, {});
+    expect(response.status).toBe(401);
+  });
+
+  it("cuts off a streamed body as soon as it passes the id scan (4× the cap), with 413", async () => {
     let pulled = 0;
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
@@ -120,7 +143,7 @@ describe("request bodies", () => {
       } as RequestInit),
     );
     expect(response.status).toBe(413);
-    expect(pulled).toBeLessThan(20);
+    expect(pulled).toBeLessThan(4 * 4 + 4);
   });
 
   it("refuses a body longer than its declared length when no HTTP framing enforced it", async () => {
@@ -143,7 +166,7 @@ describe("request bodies", () => {
         duplex: "half",
       } as RequestInit),
     );
-    expect(response.status).toBe(413);
+    expect((await jsonRpcError(response)).code).toBe(-32000);
     expect(await env.FILES.head("files/edge-user/liar.txt")).toBeNull();
   });
 

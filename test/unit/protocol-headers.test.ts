@@ -1,7 +1,8 @@
 /** The protocol-header stage as a pure function: era, unknown revisions, SEP-2243 agreement. */
 import { describe, expect, it } from "vitest";
-import { checkProtocolHeaders, decodeHeaderValue, SERVED_REVISIONS } from "../../src/http/protocol-headers";
+import { checkProtocolHeaders, decodeHeaderValue } from "../../src/http/protocol-headers";
 import { HttpError } from "../../src/http/responses";
+import { SERVED_REVISIONS } from "../../src/mcp/protocol-revisions";
 
 const META = {
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",

@@ -34,10 +34,28 @@ async function json(response, what) {
   return body;
 }
 
+/** SEP-2243: the arguments the server's tools mark with x-mcp-header, and their headers. */
+const MIRRORED = { path: "Mcp-Param-Path", source: "Mcp-Param-Source", destination: "Mcp-Param-Destination" };
+
+/** A header value: as is when plain printable ASCII, else the `=?base64?…?=` form of its UTF-8. */
+function headerSafe(value) {
+  if (/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value)) return value;
+  return `=?base64?${btoa(String.fromCharCode(...new TextEncoder().encode(value)))}?=`;
+}
+
 /**
  * One tools/call; returns what a client can read of the answer. `modern` sends it as 2026-07-28 does,
- * with `Mcp-Method` and `Mcp-Name` headers (more for the preflight to allow).
+ * with `Mcp-Method`, `Mcp-Name` and the `Mcp-Param-*` headers mirroring its path arguments (more for the
+ * preflight to allow).
  */
+function mirroredHeaders(args) {
+  const headers = {};
+  for (const [argument, header] of Object.entries(MIRRORED)) {
+    if (typeof args[argument] === "string") headers[header] = headerSafe(args[argument]);
+  }
+  return headers;
+}
+
 async function call(name, args, { modern = false } = {}) {
   const { mcpUrl, accessToken } = saved();
   const params = { name, arguments: args };
@@ -54,7 +72,7 @@ async function call(name, args, { modern = false } = {}) {
       "content-type": "application/json",
       accept: "application/json, text/event-stream",
       "mcp-protocol-version": modern ? MODERN_REVISION : PROTOCOL_VERSION,
-      ...(modern ? { "mcp-method": "tools/call", "mcp-name": name } : {}),
+      ...(modern ? { "mcp-method": "tools/call", "mcp-name": name, ...mirroredHeaders(args) } : {}),
       ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
     },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params }),

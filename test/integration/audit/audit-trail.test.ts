@@ -10,6 +10,7 @@ import { queueUnavailableCount } from "../../../src/audit/audit-producer";
 import { queryEvents } from "../../../src/audit/trail-query";
 import { readBatches, verifyBucket } from "../../../src/audit/trail-reader";
 import type { Env } from "../../../src/env";
+import { AUDIT_EVENT_META_KEY } from "../../../src/mcp/tool-seam";
 import {
   auditPublicJwk,
   clearAudit,
@@ -96,6 +97,24 @@ describe("audit trail through the Worker", () => {
     const touched = queryEvents(await readBatches(env.AUDIT), { tenant: "acme", path: "/payroll/**" });
     expect(touched.map((e) => e.unmapped.tool)).toEqual(["write_file", "read_text_file", "move_file", "delete_file"]);
     expect(queryEvents(await readBatches(env.AUDIT), { tenant: "other", path: "/payroll/**" })).toEqual([]);
+  });
+
+  it("each tool result names its audit event in _meta, and the trail finds the call by it", async () => {
+    const { client } = await session("acme-ids");
+    const written = await callTool(client, "write_file", { path: "ids/a.txt", content: "x" });
+    const refused = await callTool(client, "read_text_file", { path: "../escape.txt" });
+    const writtenId = written._meta?.[AUDIT_EVENT_META_KEY];
+    const refusedId = refused._meta?.[AUDIT_EVENT_META_KEY];
+    expect(writtenId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(refusedId).toMatch(/^[0-9a-f-]{36}$/);
+    await drain(workerEnv, queue);
+    const batches = await readBatches(env.AUDIT);
+    const [found] = queryEvents(batches, { event: String(writtenId) });
+    expect(found).toMatchObject({ metadata: { uid: writtenId }, unmapped: { tool: "write_file" } });
+    expect(found?.file.path).toBe("/ids/a.txt");
+    expect(queryEvents(batches, { event: String(refusedId) })[0]?.status).toBe("Failure");
+    // An id of another tenant's event is not found under this tenant.
+    expect(queryEvents(batches, { event: String(writtenId), tenant: "other" })).toEqual([]);
   });
 
   it("fails verification after one flipped byte in a stored batch", async () => {

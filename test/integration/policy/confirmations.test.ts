@@ -120,6 +120,24 @@ describe("confirm-purge on MCP 2026-07-28", () => {
     expect(await trashCount(tenant)).toBe(2);
   });
 
+  it.each<[string, ElicitResult]>([
+    ["content missing the required field", { action: "accept", content: {} }],
+    ["content of the wrong type", { action: "accept", content: { confirm: "yes" } }],
+  ])(
+    "an answer that does not fit the form (%s) is asked again once, then declined; nothing runs",
+    async (_name, answer) => {
+      const { tenant, token } = await withTrash(2);
+      const { client, prompts, exchanges } = await modernClient(token, answer);
+      const result = await client.callTool({ name: "empty_trash", arguments: {} });
+      expect(result.isError).toBe(true);
+      expect(errorCodeOf(result as never)).toBe("confirmation_declined");
+      expect(textOf(result as never)).toMatch(/after asking twice \(rule confirm-purge\): nothing was changed/);
+      expect(prompts).toHaveLength(2);
+      expect(exchanges.filter((exchange) => exchange.body.method === "tools/call")).toHaveLength(3);
+      expect(await trashCount(tenant)).toBe(2);
+    },
+  );
+
   it("a state confirmed for some trash entries cannot be replayed for other arguments or by another caller", async () => {
     const { tenant, token, trashIds } = await withTrash(2);
     const { client, exchanges } = await modernClient(token, { action: "accept", content: { confirm: true } });

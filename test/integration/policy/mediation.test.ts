@@ -280,17 +280,30 @@ describe("6. content hashes", () => {
     expect(everything(listing)).not.toContain(realEtag);
     const open = await callTool(editor.client, "list_directory_with_sizes", { path: "open" });
     expect((open.structuredContent as { entries: { etag?: string }[] }).entries[0]?.etag).toBeDefined();
-    // A write conditional on a guessed etag: refused as a conflict, without the current etag.
-    const conflict = await callTool(editor.client, "write_file", {
-      path: "payroll/2026.txt",
-      content: "guess",
-      ifMatch: "00000000000000000000000000000000",
-    });
-    expect(errorCodeOf(conflict)).toBe("conflict");
-    expect(everything(conflict)).not.toContain(realEtag);
+    // A write conditional on an etag compares content: it needs read, whatever the guess.
+    for (const ifMatch of ["00000000000000000000000000000000", realEtag]) {
+      const conditional = await callTool(editor.client, "write_file", {
+        path: "payroll/2026.txt",
+        content: "x",
+        ifMatch,
+      });
+      expect(errorCodeOf(conditional)).toBe("policy_denied");
+    }
     expect(errorCodeOf(await callTool(editor.client, "get_file_info", { path: "payroll/2026.txt" }))).toBe(
       "policy_denied",
     );
+    expect(await stored(tenant, "payroll/2026.txt")).toBe(SALARY);
+  });
+});
+
+describe("equality oracles", () => {
+  it("a copy onto a read-denied file does not say whether it holds the same content", async () => {
+    const tenant = await tenantWith({ "payroll/2026.txt": SALARY, "tmp/right.txt": SALARY, "tmp/wrong.txt": "x" });
+    const editor = await as(tenant, ["editor"]);
+    for (const guess of ["tmp/right.txt", "tmp/wrong.txt"]) {
+      const copied = await callTool(editor.client, "copy_file", { source: guess, destination: "payroll/2026.txt" });
+      expect(errorCodeOf(copied), guess).toBe("already_exists");
+    }
     expect(await stored(tenant, "payroll/2026.txt")).toBe(SALARY);
   });
 });

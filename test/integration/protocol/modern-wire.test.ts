@@ -7,6 +7,9 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Env } from "../../../src/env";
 import { INSTRUCTIONS, LIST_CACHE_HINT, SERVER_INFO } from "../../../src/mcp/mcp-server";
+import { MIRRORED_ARGUMENTS } from "../../../src/mcp/param-headers";
+import { LEGACY_REVISIONS, SERVED_REVISIONS } from "../../../src/mcp/protocol-revisions";
+import { AUDIT_EVENT_META_KEY } from "../../../src/mcp/tool-seam";
 import { TOOLS } from "../../../src/tools/registry";
 import { createTestKey, type TestKey } from "../../support/keys";
 import { mintToken } from "../../support/tokens";
@@ -47,6 +50,13 @@ interface ModernCall {
 /** A modern request as a conforming client sends it; `headers` overrides (undefined removes one). */
 function modernPost({ method, params = {}, headers = {}, revision = REVISION, token = fullToken }: ModernCall) {
   const name = typeof params.name === "string" ? params.name : undefined;
+  // SEP-2243: the arguments our tools mark with x-mcp-header, mirrored as a conforming client does.
+  const args = (params.arguments ?? {}) as Record<string, unknown>;
+  const mirrored = Object.fromEntries(
+    Object.entries(MIRRORED_ARGUMENTS)
+      .filter(([argument]) => method === "tools/call" && typeof args[argument] === "string")
+      .map(([argument, header]) => [`mcp-param-${header.toLowerCase()}`, args[argument] as string]),
+  );
   const all: Record<string, string | undefined> = {
     "content-type": "application/json",
     accept: "application/json, text/event-stream",
@@ -54,6 +64,7 @@ function modernPost({ method, params = {}, headers = {}, revision = REVISION, to
     "mcp-protocol-version": revision,
     "mcp-method": method,
     ...(name !== undefined ? { "mcp-name": name } : {}),
+    ...mirrored,
     ...headers,
   };
   const sent = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined)) as Record<
@@ -91,12 +102,12 @@ async function stored(path: string): Promise<boolean> {
 }
 
 describe("server/discover", () => {
-  it("advertises the revision, capabilities and instructions, with server info and a private cache hint", async () => {
+  it("advertises every served revision, capabilities and instructions, with server info and a private cache hint", async () => {
     const response = await modernPost({ method: "server/discover" });
     expect(response.status).toBe(200);
     const { result } = await answer(response);
     expect(result).toMatchObject({
-      supportedVersions: [REVISION],
+      supportedVersions: [...SERVED_REVISIONS],
       capabilities: { tools: { listChanged: false } },
       instructions: INSTRUCTIONS,
       resultType: "complete",
@@ -131,6 +142,7 @@ describe("results", () => {
     const { result } = await answer(response);
     expect(result?.resultType).toBe("complete");
     expect(result?._meta?.[SERVER_INFO_KEY]).toMatchObject({ name: SERVER_INFO.name });
+    expect(result?._meta?.[AUDIT_EVENT_META_KEY]).toMatch(/^[0-9a-f-]{36}$/);
     expect(result).not.toHaveProperty("ttlMs");
   });
 
@@ -176,7 +188,7 @@ describe("unknown protocol revisions → 400, -32022, the supported list", () =>
     expect(id).toBe(7);
     expect(error?.code).toBe(-32022);
     expect(error?.data).toMatchObject({ requested: revision });
-    expect(error?.data?.supported).toEqual(expect.arrayContaining([REVISION, "2025-11-25", "2025-06-18"]));
+    expect(error?.data?.supported).toEqual([...SERVED_REVISIONS]);
     expect(await stored(`v-${revision}.txt`)).toBe(false);
   });
 
@@ -194,7 +206,42 @@ describe("unknown protocol revisions → 400, -32022, the supported list", () =>
     expect(response.status).toBe(400);
     const { error } = await answer(response);
     expect(error?.code).toBe(-32022);
-    expect(error?.data).toMatchObject({ requested: "1999-01-01", supported: expect.arrayContaining([REVISION]) });
+    expect(error?.data).toMatchObject({ requested: "1999-01-01", supported: [...SERVED_REVISIONS] });
+  });
+
+  it("lists exactly what server/discover lists (one source of truth)", async () => {
+    const discovered = (await answer(await modernPost({ method: "server/discover" }))).result?.supportedVersions;
+    const refused = await answer(await modernPost({ method: "tools/list", revision: "2099-01-01" }));
+    expect(refused.error?.data?.supported).toEqual(discovered);
+  });
+});
+
+describe("initialize negotiates among the served 2025-era revisions", () => {
+  async function initialize(protocolVersion: string) {
+    const response = await callWorker(workerEnv, "/mcp", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${fullToken}`,
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion, capabilities: {}, clientInfo: { name: "raw-test", version: "1.0.0" } },
+      }),
+    });
+    return (await answer(response)).result?.protocolVersion;
+  }
+
+  it.each([...LEGACY_REVISIONS])("echoes %s", async (revision) => {
+    expect(await initialize(revision)).toBe(revision);
+  });
+
+  it("counter-offers the newest 2025-era revision for an unknown or modern one", async () => {
+    expect(await initialize("2099-01-01")).toBe(LEGACY_REVISIONS[0]);
+    expect(await initialize(REVISION)).toBe(LEGACY_REVISIONS[0]);
   });
 });
 
@@ -249,6 +296,75 @@ describe("standard headers must agree with the body (SEP-2243) → 400, -32020",
     expect(response.status).toBe(200);
     expect((await answer(response)).result?.isError).toBeFalsy();
     expect(await stored("agreeing.txt")).toBe(true);
+  });
+});
+
+describe("tool arguments mirrored into Mcp-Param-* headers (SEP-2243 x-mcp-header) → 400, -32020", () => {
+  it("tools/list marks path, source and destination with x-mcp-header", async () => {
+    const { result } = await answer(await modernPost({ method: "tools/list" }));
+    type Listed = { name: string; inputSchema: { properties: Record<string, Record<string, unknown>> } };
+    const tools = (result?.tools ?? []) as Listed[];
+    const property = (tool: string, argument: string) =>
+      tools.find((listed) => listed.name === tool)?.inputSchema.properties[argument];
+    expect(property("write_file", "path")?.["x-mcp-header"]).toBe("Path");
+    expect(property("move_file", "source")?.["x-mcp-header"]).toBe("Source");
+    expect(property("move_file", "destination")?.["x-mcp-header"]).toBe("Destination");
+    expect(property("write_file", "content")?.["x-mcp-header"]).toBeUndefined();
+  });
+
+  it.each([
+    ["Mcp-Param-Path is missing", { "mcp-param-path": undefined }],
+    ["Mcp-Param-Path names another path", { "mcp-param-path": "public/ok.txt" }],
+    ["Mcp-Param-Path is a malformed Base64 value", { "mcp-param-path": "=?base64?SGVsbG8?=" }],
+  ])("when %s, executing nothing", async (label, headers) => {
+    const path = `param-${label.replace(/\W+/g, "-")}.txt`;
+    const response = await writeCall(path, headers);
+    expect(response.status).toBe(400);
+    const { error } = await answer(response);
+    expect(error?.code).toBe(-32020);
+    expect(error?.data).toMatchObject({ mismatch: { header: "Mcp-Param-Path" } });
+    expect(await stored(path)).toBe(false);
+  });
+
+  it("a gateway's path rule on the header cannot be walked around: a move's destination must agree too", async () => {
+    await writeCall("move-me.txt");
+    const response = await modernPost({
+      method: "tools/call",
+      params: { name: "move_file", arguments: { source: "move-me.txt", destination: "payroll/x.txt" } },
+      headers: { "mcp-param-destination": "public/x.txt" },
+    });
+    expect(response.status).toBe(400);
+    expect((await answer(response)).error?.code).toBe(-32020);
+    expect(await stored("payroll/x.txt")).toBe(false);
+    expect(await stored("move-me.txt")).toBe(true);
+  });
+
+  it("accepts the Base64 form, and a path that is not plain ASCII", async () => {
+    const path = "notes/résumé.txt";
+    const encoded = `=?base64?${btoa(String.fromCharCode(...new TextEncoder().encode(path)))}?=`;
+    const response = await writeCall(path, { "mcp-param-path": encoded });
+    expect(response.status).toBe(200);
+    expect(await stored(path)).toBe(true);
+  });
+
+  it("2025-era calls need no Mcp-Param headers (they predate them)", async () => {
+    const response = await callWorker(workerEnv, "/mcp", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${fullToken}`,
+        "mcp-protocol-version": "2025-11-25",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 5,
+        method: "tools/call",
+        params: { name: "write_file", arguments: { path: "legacy-param.txt", content: "x" } },
+      }),
+    });
+    expect(response.status).toBe(200);
+    expect(await stored("legacy-param.txt")).toBe(true);
   });
 });
 

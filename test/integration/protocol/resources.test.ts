@@ -90,7 +90,14 @@ describe.each(CLIENT_MODES)("resources with %s", (mode) => {
     await expect(client.readResource("r2-files:///nope.txt")).rejects.toMatchObject({
       code: -32602,
       message: expect.stringContaining("[not_found]"),
+      data: { uri: "r2-files:///nope.txt" },
     });
+    await expect(client.readResource("test://elsewhere")).rejects.toMatchObject({
+      code: -32602,
+      data: { uri: "test://elsewhere" },
+    });
+    // Only a miss carries data.uri (the SDK's clients read `{ uri }` as "resource not found").
+    await expect(client.readResource("r2-files:///../x")).rejects.not.toHaveProperty("data.uri");
     const writeOnly = await tenantClient(mode, "files:write");
     await expect(writeOnly.client.listResources()).rejects.toMatchObject({ code: -32600 });
     await expect(writeOnly.client.readResource("r2-files:///d/x.txt")).rejects.toMatchObject({ code: -32600 });

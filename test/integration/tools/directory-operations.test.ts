@@ -8,7 +8,7 @@
 import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Sandbox, type TreeOperationPlan } from "../../../src/sandbox/sandbox";
+import { OperationSteps, type TreeOperationPlan } from "../../../src/sandbox/sandbox";
 import { faultyBucket } from "../../support/faulty-bucket";
 import { testGate } from "../../support/gate";
 import { createTestKey, type TestKey } from "../../support/keys";
@@ -215,11 +215,11 @@ describe("one step failing part-way on R2 (what the engine retries)", () => {
         decision: testGate().carried,
       };
       // The 25th put fails: some objects are done, some copied but not deleted, some untouched.
-      const broken = new Sandbox(faultyBucket(env.FILES, { failNth: { put: 25 } }), tenant, { gate: testGate() });
-      await expect(broken.runOperationBatch(plan, undefined)).rejects.toMatchObject({
+      const broken = new OperationSteps(faultyBucket(env.FILES, { failNth: { put: 25 } }), plan);
+      await expect(broken.runBatch(undefined)).rejects.toMatchObject({
         name: "DependencyUnavailableError",
       });
-      const retry = await new Sandbox(env.FILES, tenant, { gate: testGate() }).runOperationBatch(plan, undefined);
+      const retry = await new OperationSteps(env.FILES, plan).runBatch(undefined);
       expect(retry.next).toBeUndefined();
       expect(retry.errorCount).toBe(0);
       const list = async (prefix: string) => (await env.FILES.list({ prefix, limit: 1000 })).objects.map((o) => o.key);
