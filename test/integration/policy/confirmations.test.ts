@@ -270,6 +270,8 @@ describe("confirm-purge on MCP 2026-07-28", () => {
             "mcp-protocol-version": "2026-07-28",
             "mcp-method": "tools/call",
             "mcp-name": "append_file",
+            // SEP-2243: the path argument mirrored in its header, as the client sent it.
+            "mcp-param-path": "ledger/book.txt",
             authorization: `Bearer ${token}`,
           },
           body: JSON.stringify({ ...accepted, id: 77 }),
