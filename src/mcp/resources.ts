@@ -15,6 +15,7 @@
  * `data: { uri }` for a missing file, as the 2026-07-28 spec asks and the SDK sends in both eras;
  * an R2 outage is -32603 with HTTP 503).
  */
+
 import { ProtocolErrorCode, type Resource, type Server } from "@modelcontextprotocol/server";
 import type { Decision, FactOutcome } from "../audit/audit-facts";
 import { ToolError } from "../errors/tool-error";
@@ -25,9 +26,10 @@ import type { Access } from "../policy/access";
 import { effectiveScopes } from "../policy/effective-scopes";
 import { describeRefusal } from "../policy/refusal";
 import type { SandboxPath } from "../sandbox/sandbox";
+import { contentMeta } from "../tools/content-meta";
 import { touch } from "../tools/tool-access";
 import { JsonRpcError, mapCallFailure } from "./call-failure";
-import type { SeamContext } from "./tool-seam";
+import { contentSummaries, type SeamContext } from "./tool-seam";
 
 export const RESOURCE_SCHEME = "r2-files";
 const URI_PREFIX = `${RESOURCE_SCHEME}:///`;
@@ -131,7 +133,14 @@ async function guarded<T>(
     rule: verdict?.decision.rule ?? `scope:${READ_SCOPE}`,
   };
   const record = (outcome: FactOutcome, extra: { errorCode?: string; bytesRead?: number } = {}) =>
-    audit.file({ tool: kind, paths: [...paths], outcome, decision, ...extra });
+    audit.file({
+      tool: kind,
+      paths: [...paths],
+      outcome,
+      decision,
+      sensitivity: contentSummaries(context.sandbox),
+      ...extra,
+    });
   try {
     // Authorised at the edge like a tool call (src/http/authorize.ts, from `resourceCallOf`): the access
     // policy judges resources like the tools that read the same files, so a rule cannot be bypassed
@@ -217,17 +226,15 @@ export function registerResources(server: Server, context: SeamContext): void {
             `${path.display} is ${file.info.size} bytes; resources are read whole up to ${MAX_MEDIA_READ_BYTES}. Use read_text_file with offset/limit.`,
           );
         }
-        const bytes = new Uint8Array(await new Response(file.body).arrayBuffer());
+        // UTF-8 text is the caller's redacted view, as text or as a blob (src/sandbox/sandbox-content.ts).
+        const seen = sandbox.viewBytes(path, new Uint8Array(await new Response(file.body).arrayBuffer()));
+        const bytes = seen.bytes;
+        const meta = seen.record ? { _meta: contentMeta(seen.record) } : {};
         const mimeType = typeOf(path.name, file.info.contentType);
-        if (mediaKind(mimeType) === "text") {
-          try {
-            const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-            return { contents: [{ uri, mimeType, text }], bytesRead: bytes.byteLength };
-          } catch {
-            // Not UTF-8 after all: a blob carries any bytes.
-          }
+        if (mediaKind(mimeType) === "text" && seen.text !== undefined) {
+          return { contents: [{ uri, mimeType, text: seen.text }], bytesRead: bytes.byteLength, ...meta };
         }
-        return { contents: [{ uri, mimeType, blob: toBase64(bytes) }], bytesRead: bytes.byteLength };
+        return { contents: [{ uri, mimeType, blob: toBase64(bytes) }], bytesRead: bytes.byteLength, ...meta };
       },
       request.params.uri,
     ),

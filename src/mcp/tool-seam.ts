@@ -12,6 +12,7 @@
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import type { Decision as AuditDecision, FactOutcome } from "../audit/audit-facts";
 import type { RequestLog } from "../audit/audit-log";
+import { type ContentSummary, toCounts } from "../audit/content-facts";
 import type { RequestAudit } from "../audit/request-audit";
 import { activityOfTool, pathsOf } from "../audit/tool-activities";
 import type { Principal } from "../auth/principal";
@@ -95,6 +96,18 @@ function refusalError(decision: Exclude<Decision, { effect: "allow" }>, tool: st
   }
 }
 
+/** What the call's content held, for its audit events: labels and counts, never text. */
+export function contentSummaries(sandbox: Sandbox): ContentSummary[] {
+  return sandbox.contentRecords.map((record) => ({
+    path: record.path,
+    action: record.action,
+    categories: record.label.categories,
+    detectors: toCounts(record.label.detectors),
+    redacted: toCounts(record.redacted),
+    flags: record.label.flags,
+  }));
+}
+
 const FIRST_ROUND: ConfirmationRound = { state: undefined, responses: undefined };
 
 export async function runTool(
@@ -112,7 +125,7 @@ export async function runTool(
   };
   const paths = pathsOf(call.kind === "ready" ? call.input : call.rawArguments);
   const record = (outcome: FactOutcome, extra: { errorCode?: string; bytesRead?: number; bytesWritten?: number }) =>
-    audit.file({ tool: tool.name, paths, outcome, decision, ...extra });
+    audit.file({ tool: tool.name, paths, outcome, decision, sensitivity: contentSummaries(context.sandbox), ...extra });
   try {
     // The seam's own guarantees, whatever entry point reached it: the edge's decision must exist for
     // this very tool (a refusal is answered as the tool error naming its rule), and even an "allow" is

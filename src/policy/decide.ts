@@ -96,6 +96,10 @@ export function globsCover(paths: NonNullable<CompiledRule["paths"]>, path: stri
 
 export function matchesAccess(compiled: CompiledRule, access: Access): boolean {
   if (compiled.actions && !compiled.actions.has(access.action)) return false;
+  if (compiled.labels) {
+    const labels = access.labels;
+    if (!labels || ![...compiled.labels].some((term) => labels.has(term))) return false;
+  }
   if (!compiled.paths || access.path === null) return true;
   if (globsCover(compiled.paths, access.path)) return true;
   return access.subtree === true && compiled.paths.mayMatchBelow(access.path);
@@ -201,10 +205,28 @@ export function mayEverUse(policy: Policy, caller: Caller, scope: Scope, actions
       (compiled) =>
         compiled.rule.effect === "deny" &&
         compiled.paths === undefined &&
+        compiled.labels === undefined &&
         (compiled.actions === undefined || compiled.actions.has(action)) &&
         appliesToCaller(compiled, roles),
     );
   return !actions.every(deniedEverywhere);
+}
+
+/**
+ * The label terms whose spans `caller` sees redacted in content at `path`: the policy's default plus
+ * every matching `redact` rule's labels. Pure, like the decisions; the storage gate asks it once per
+ * object whose content leaves storage.
+ */
+export function redactionFor(policy: Policy, caller: Caller, path: string): ReadonlySet<string> {
+  const roles = effectiveRoles(policy, caller);
+  const terms = new Set(policy.defaultRedact);
+  for (const compiled of policy.rules) {
+    if (compiled.rule.effect !== "redact" || !appliesToCaller(compiled, roles)) continue;
+    const applies =
+      (!compiled.actions || compiled.actions.has("read")) && (!compiled.paths || globsCover(compiled.paths, path));
+    if (applies) for (const term of compiled.rule.labels) terms.add(term);
+  }
+  return terms;
 }
 
 /** What the storage gate refuses an object for; see `judgeObject`. */
@@ -231,7 +253,7 @@ export function judgeObject(
   let confirm: ObjectRefusal | undefined;
   for (const compiled of policy.rules) {
     const rule = compiled.rule;
-    if (rule.effect === "limit") continue;
+    if (rule.effect === "limit" || rule.effect === "redact") continue;
     if (!appliesToCaller(compiled, roles) || !matchesAccess(compiled, access)) continue;
     if (rule.effect === "confirm") {
       if (!confirmed) confirm ??= { effect: "confirm", rule: rule.id, conditions: [] };

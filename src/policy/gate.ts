@@ -17,7 +17,7 @@
  */
 import { ToolError } from "../errors/tool-error";
 import type { Action } from "./access";
-import { type Caller, judgeObject, type ObjectRefusal } from "./decide";
+import { type Caller, judgeObject, type ObjectRefusal, redactionFor } from "./decide";
 import { type Policy, parsePolicy, SCOPES_ONLY_POLICY } from "./policy";
 import type { PolicyDocument } from "./policy-document";
 import { describeRefusal } from "./refusal";
@@ -27,6 +27,13 @@ export interface AccessGate {
   require(action: Action, path: string): void;
   /** Whether `action` on `path` is allowed (for filtering what a result shows). */
   permits(action: Action, path: string): boolean;
+  /**
+   * The same judgement for content with these label terms (src/content/labels.ts): rules with `labels`
+   * apply. Asked where content is known: the file read, the content written.
+   */
+  requireContent(action: Action, path: string, labels: ReadonlySet<string>): void;
+  /** Label terms whose spans this caller sees redacted in content at `path` (docs/policy.md). */
+  redactionFor(path: string): ReadonlySet<string>;
   /**
    * The call was confirmed by a human (src/mcp/confirmation-step.ts): objects `confirm` rules cover are
    * allowed from now on, for this call and its background steps.
@@ -87,6 +94,12 @@ export function createAccessGate(policy: Policy, caller: Caller, now: number, co
       if (refusal) throw refusalError(refusal, judge("list", path) === null ? path : null);
     },
     permits: (action, path) => judge(action, path) === null,
+    requireContent(action, path, labels) {
+      if (labels.size === 0) return;
+      const refusal = judgeObject(policy, caller, { action, path, labels }, now, confirmed);
+      if (refusal) throw refusalError(refusal, judge("list", path) === null ? path : null);
+    },
+    redactionFor: (path) => redactionFor(policy, caller, path),
     markConfirmed() {
       confirmed = true;
       answers.clear();

@@ -14,6 +14,8 @@ export interface CompiledRule {
   readonly rule: PolicyRule;
   readonly actions: ReadonlySet<Action> | undefined;
   readonly paths: GlobSet | undefined;
+  /** The rule's `labels`: it applies only to content carrying one of them. */
+  readonly labels: ReadonlySet<string> | undefined;
 }
 
 export interface Policy {
@@ -22,6 +24,8 @@ export interface Policy {
   readonly defaultRoles: readonly string[];
   readonly toolsList: "permitted" | "all";
   readonly rules: readonly CompiledRule[];
+  /** Label terms redacted for everyone before `redact` rules add more (docs/policy.md, "Sensitive data"). */
+  readonly defaultRedact: ReadonlySet<string>;
   /** Whether the operator supplied a document (for logs and `/healthz`-style reports). */
   readonly source: "document" | "none";
   /**
@@ -37,6 +41,8 @@ export const SCOPES_ONLY_POLICY: Policy = {
   defaultRoles: [],
   toolsList: "all",
   rules: [],
+  // Without ACCESS_POLICY: secrets redacted in everything returned, personal data shown (and labelled).
+  defaultRedact: new Set(["secret"]),
   source: "none",
 };
 
@@ -66,7 +72,9 @@ function compile(raw: PolicyDocument): Policy {
       rule,
       actions: rule.actions ? new Set(rule.actions) : undefined,
       paths: rule.paths ? compileGlobSet(rule.paths, `rules[${index}] (${rule.id}).paths`) : undefined,
+      labels: rule.labels ? new Set(rule.labels) : undefined,
     })),
+    defaultRedact: new Set(document.defaultRedact),
     source: "document",
     document,
   };

@@ -13,7 +13,10 @@
  * - Storage quota: the appended bytes are reserved once before the first attempt and handed back if
  *   nothing was written.
  */
+
+import { readLabel, type SensitivityLabel, withLabel, withoutLabel } from "../content/labels";
 import { ToolError } from "../errors/tool-error";
+import { labelForWrite } from "./sandbox-content";
 import type { SandboxPath } from "./sandbox-path";
 import { asSeen, createOnly, type EntryInfo, fileInfo, r2, requireAccess, type Storage } from "./storage";
 
@@ -46,6 +49,24 @@ function bodyOf(existing: R2ObjectBody | null, added: Uint8Array): ReadableStrea
   return readable;
 }
 
+function appendedLabel(
+  metadata: Record<string, string> | undefined,
+  added: SensitivityLabel,
+  created: boolean,
+): Record<string, string> {
+  if (created) return withLabel(undefined, added);
+  const current = readLabel(metadata);
+  if (!current) return withoutLabel(metadata);
+  const detectors: Record<string, number> = { ...current.detectors };
+  for (const [id, count] of Object.entries(added.detectors)) detectors[id] = (detectors[id] ?? 0) + count;
+  return withLabel(metadata, {
+    version: current.version,
+    categories: [...new Set([...current.categories, ...added.categories])].sort(),
+    detectors: Object.fromEntries(Object.entries(detectors).sort(([a], [b]) => a.localeCompare(b))),
+    flags: [...new Set([...current.flags, ...added.flags])].sort(),
+  });
+}
+
 export async function appendToFile(
   storage: Storage,
   path: SandboxPath,
@@ -55,6 +76,9 @@ export async function appendToFile(
   const key = storage.keys.fileKey(path);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   requireAccess(storage, ["write"], path);
+  // The appended text is classified (and judged: "nobody writes a secret") on its own; the file's label
+  // becomes the union with its current one, or is dropped when there is none (classified on next read).
+  const addedLabel = labelForWrite(storage, path, added);
   await options.assertWritable();
   await storage.meter.adjust(added.byteLength);
   let landed = false;
@@ -83,7 +107,7 @@ export async function appendToFile(
         storage.bucket.put(key, bodyOf(existing, added), {
           onlyIf: existing ? { etagMatches: existing.etag } : createOnly(),
           httpMetadata: existing?.httpMetadata ?? { contentType: options.contentType },
-          ...(existing?.customMetadata ? { customMetadata: existing.customMetadata } : {}),
+          customMetadata: appendedLabel(existing?.customMetadata, addedLabel, existing === null),
         }),
       );
       if (written) {

@@ -18,7 +18,10 @@
  * Every R2 failure becomes `DependencyUnavailableError("r2")` (→ 503 + Retry-After, invariant 5);
  * R2 answering "precondition failed" is not a failure but a `conflict`/`already_exists` tool error.
  */
+
+import type { RedactedView } from "../content/redacted-view";
 import { ToolError } from "../errors/tool-error";
+import { notTextError } from "../files/line-window";
 import type { AccessGate } from "../policy/gate";
 import {
   isLargeTree,
@@ -32,6 +35,17 @@ import { decodeListingCursor, encodeListingCursor } from "./listing-cursor";
 import { transferAccesses } from "./object-access";
 import type { OperationRecord } from "./operation-record";
 import { type AppendReceipt, appendToFile } from "./sandbox-append";
+import {
+  type ContentRecord,
+  type ContentView,
+  checkOverwrite,
+  decodeText,
+  labelForWrite,
+  mergeRecords,
+  readContent,
+  viewOf,
+  withLabel,
+} from "./sandbox-content";
 import { type MoveReceipt, moveEntry } from "./sandbox-move";
 import { assertCreatableName, parseSandboxPath, SandboxPath } from "./sandbox-path";
 import { type RestoreReceipt, restoreFromTrash } from "./sandbox-restore";
@@ -65,6 +79,7 @@ export type { OperationReceipt, OperationRunner } from "./background-operations"
 export { OperationSteps } from "./background-operations";
 export type { OperationKind, OperationRecord, TreeOperationPlan } from "./operation-record";
 export { MAX_APPEND_RESULT_BYTES } from "./sandbox-append";
+export type { ContentRecord, ContentView } from "./sandbox-content";
 export { MAX_PURGE_OBJECTS, MAX_TREE_OBJECTS } from "./sandbox-trash";
 export type { WalkEntry } from "./sandbox-walk";
 export type { BatchResult } from "./tree-batch";
@@ -93,6 +108,11 @@ export interface WriteOptions {
   /** Write only if nothing exists at the path yet. */
   readonly createOnly?: boolean | undefined;
   readonly contentType?: string | undefined;
+  /**
+   * Refuse content carrying a placeholder of a secret redacted in the current file (default). edit_file
+   * turns it off: it has already applied its edits through the view and put every secret back.
+   */
+  readonly checkWriteBack?: boolean | undefined;
 }
 
 export const MAX_LIST_PAGE = 1000;
@@ -104,6 +124,7 @@ export class Sandbox {
   readonly #bucket: R2Bucket;
   readonly #tenant: string;
   readonly #operations: OperationRunner | undefined;
+  readonly #content: ContentRecord[] = [];
 
   /**
    * `gate` is the caller's policy gate (src/policy/gate.ts), required: there is no ungated sandbox, so no
@@ -114,10 +135,99 @@ export class Sandbox {
     tenant: string,
     options: { gate: AccessGate; now?: () => number; meter?: StorageMeter; operations?: OperationRunner },
   ) {
-    this.#storage = createStorage(bucket, tenant, options);
+    this.#storage = createStorage(bucket, tenant, {
+      ...options,
+      report: (record) => {
+        this.#content.push(record);
+      },
+    });
     this.#bucket = bucket;
     this.#tenant = tenant;
     this.#operations = options.operations;
+  }
+
+  /** What content this sandbox read or wrote so far (labels and redactions, never text), for the audit. */
+  get contentRecords(): readonly ContentRecord[] {
+    return this.#content;
+  }
+
+  /**
+   * The caller's view of a whole text file (sandbox-content.ts): classified, judged by label rules,
+   * redacted and escaped. `too_large` over `maxBytes`, `not_text` for anything but UTF-8 text.
+   */
+  readText(path: SandboxPath, maxBytes: number, hint: string): Promise<ContentView> {
+    if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
+    return readContent(
+      this.#storage,
+      path,
+      maxBytes,
+      (size) =>
+        new ToolError("too_large", `${path.display} is ${size} bytes; this read is capped at ${maxBytes}. ${hint}`, {
+          path: path.display,
+          size,
+          maxBytes,
+        }),
+      () => notTextError(path.display),
+      async () => {
+        await this.#requireFile(path); // throws the precise not_found / not_a_file
+        throw new ToolError("not_found", `No such file: ${path.display}`, { path: path.display });
+      },
+    );
+  }
+
+  /**
+   * A line-by-line view for scanning a file too large to view whole (search_file_contents): each line
+   * judged and redacted on its own, as a piece (see `viewText`). One record for the file, kept up to date.
+   */
+  lineViewer(path: SandboxPath): (line: string) => string {
+    let record: ContentRecord | undefined;
+    let index = -1;
+    return (line) => {
+      const seen = viewOf(this.#storage, path, line, "read", true);
+      record = record ? mergeRecords(record, seen.record) : seen.record;
+      if (index === -1) {
+        index = this.#content.length;
+        this.#content.push(record);
+      } else this.#content[index] = record;
+      return seen.shown;
+    };
+  }
+
+  /**
+   * Bytes read whole for a binary-capable result (read_media_file, resources/read): when they are UTF-8
+   * text they are the caller's view like any text read (so no tool returns unredacted content as
+   * base64); other bytes are not text and are returned as they are.
+   */
+  viewBytes(
+    path: SandboxPath,
+    bytes: Uint8Array,
+  ): { bytes: Uint8Array; text: string | undefined; record?: ContentRecord } {
+    const text = decodeText(bytes);
+    if (text === undefined) return { bytes, text: undefined };
+    const { view, shown, record } = viewOf(this.#storage, path, text);
+    this.#storage.report(record);
+    const changed = view.spans.length > 0;
+    return { bytes: changed ? new TextEncoder().encode(view.text) : bytes, text: shown, record };
+  }
+
+  /**
+   * The caller's view of text it holds for `path` (a page of a file too large to read whole): judged
+   * and redacted on its own. A piece may hold the body of a private key whose armour lines it does not,
+   * so with `piece` every line that is only base64 (40+ characters) is redacted as key material when
+   * the caller's policy redacts private keys.
+   */
+  viewText(
+    path: SandboxPath,
+    text: string,
+    options: { piece?: boolean } = {},
+  ): {
+    shown: string;
+    view: RedactedView;
+    record: ContentRecord;
+  } {
+    const { view, shown, record } = viewOf(this.#storage, path, text, "read", options.piece === true);
+    this.#storage.report(record);
+    return { view, shown, record };
   }
 
   /** Parses a caller's path; `parameter` names the tool argument in refusals. */
@@ -230,6 +340,9 @@ export class Sandbox {
     const key = this.#storage.keys.fileKey(path);
     const [, existing] = await Promise.all([this.#assertWritableFilePath(path), r2(() => this.#bucket.head(key))]);
     if (existing) requireAccess(this.#storage, ["overwrite"], path);
+    const bytes = typeof content === "string" || content instanceof Uint8Array ? content : new Uint8Array(content);
+    const label = labelForWrite(this.#storage, path, bytes);
+    if (existing && options.checkWriteBack !== false) await checkOverwrite(this.#storage, path, bytes);
     const size = typeof content === "string" ? new TextEncoder().encode(content).byteLength : content.byteLength;
     const delta = size - (existing?.size ?? 0);
     await this.#storage.meter.adjust(delta);
@@ -244,6 +357,7 @@ export class Sandbox {
         this.#bucket.put(key, content, {
           ...(onlyIf ? { onlyIf } : {}),
           ...(options.contentType ? { httpMetadata: { contentType: options.contentType } } : {}),
+          customMetadata: withLabel(undefined, label),
         }),
       );
     } catch (error) {

@@ -13,6 +13,7 @@
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import type { Action } from "../policy/access";
 import type { AccessGate } from "../policy/gate";
+import type { ContentRecord } from "./sandbox-content";
 import { parseSandboxPath, type SandboxPath } from "./sandbox-path";
 import { createTenantKeys, type StoredKind, type TenantKeys } from "./storage-keys";
 
@@ -51,13 +52,20 @@ export interface Storage {
    * checked here, by canonical path and action, before the R2 access that touches it.
    */
   readonly gate: AccessGate;
+  /** Records what content a call read or wrote (labels, redactions; never text) for its audit events. */
+  readonly report: (record: ContentRecord) => void;
 }
 
 /** The storage a sandbox (or a background step) works on for one tenant and one caller's gate. */
 export function createStorage(
   bucket: R2Bucket,
   tenant: string,
-  options: { gate: AccessGate; now?: (() => number) | undefined; meter?: StorageMeter | undefined },
+  options: {
+    gate: AccessGate;
+    now?: (() => number) | undefined;
+    meter?: StorageMeter | undefined;
+    report?: ((record: ContentRecord) => void) | undefined;
+  },
 ): Storage {
   return {
     bucket,
@@ -65,6 +73,7 @@ export function createStorage(
     now: options.now ?? Date.now,
     meter: options.meter ?? UNMETERED,
     gate: options.gate,
+    report: options.report ?? (() => undefined),
   };
 }
 
