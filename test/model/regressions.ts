@@ -35,9 +35,11 @@ const payrollReadDeny: ModelRule = { id: "payroll-read", effect: "deny", actions
 const PAYROLL = ["payroll/2026.txt", "payroll/2025.txt", "payroll/q/1.txt", "payroll/q/2.txt", "open/notes.md"];
 
 /** Bypasses the model found that the gate does not close yet: run, and expected to fail, until it does. */
-export const KNOWN_OPEN: readonly Regression[] = [
+export const KNOWN_OPEN: readonly Regression[] = [];
+
+export const REGRESSIONS: readonly Regression[] = [
   {
-    name: "forged search cursor: a search resumed inside a file the caller may not list names it",
+    name: "forged search cursor: a search resumed inside a file the caller may not list must not name it (found by the model)",
     scenario: scenario(
       ["open/a.txt", "open/b.md"],
       [{ id: "r0", effect: "deny", actions: ["list"], paths: ["open/*.txt"] }],
@@ -50,9 +52,6 @@ export const KNOWN_OPEN: readonly Regression[] = [
       { callerRoles: ["viewer"] },
     ),
   },
-];
-
-export const REGRESSIONS: readonly Regression[] = [
   {
     name: "equality oracles: a copy over a read-denied file, an overwrite conditional on a guessed etag",
     scenario: scenario(

@@ -9,13 +9,8 @@ import { DIRECTORY_NAMES, type Step, type StepKind } from "./scenario";
 
 const FRESH_NAMES = ["n1", "moved", "pay", "hr", "open", "x.txt", ".env"];
 
-/**
- * KNOWN OPEN (found 22:48 after merging main's work budgets into the gate): a search_file_contents
- * resumed from a forged cursor names a file the caller may not `list` (regression "forged search cursor"
- * in regressions.ts, marked failing). Random sequences leave forged cursors out until the gate closes it;
- * set this to true again then.
- */
-export const FORGED_SEARCH_CURSORS = false;
+/** Forged search_file_contents cursors in random sequences (a closed bypass: see regressions.ts). */
+export const FORGED_SEARCH_CURSORS = true;
 
 export interface Call {
   readonly method: "tools/call" | "resources/list" | "resources/read";
