@@ -3,7 +3,7 @@
  * scripts/audit.mjs so it runs the same verifier and query code as the Worker and the tests.
  *
  *   verify [--persist-to <dir> | --remote] [--public-key <file>] [--from-sequence <n>]
- *   query  --tenant <t> | --event <id> [--subject <s>] [--path <glob>] [--since <iso>] [--until <iso>] [--persist-to <dir> | --remote]
+ *   query  --tenant <t> | --event <id> | --label <secret|pii|detector id|flag> [--subject <s>] [--path <glob>] [--since <iso>] [--until <iso>] [--persist-to <dir> | --remote]
  *   keygen                 a new Ed25519 private JWK on stdout (pipe into `wrangler secret put AUDIT_SIGNING_KEY`)
  *   public-key [--from <file>]   the public JWK of a private key (default: the dev key, or AUDIT_SIGNING_KEY)
  *
@@ -115,6 +115,7 @@ async function query(argv: string[]): Promise<number> {
     args: argv,
     options: {
       tenant: { type: "string" },
+      label: { type: "string" },
       event: { type: "string" },
       subject: { type: "string" },
       path: { type: "string" },
@@ -124,7 +125,9 @@ async function query(argv: string[]): Promise<number> {
       remote: { type: "boolean" },
     },
   });
-  if (!values.tenant && !values.event) throw new UsageError("--tenant is required (or --event <id>)");
+  if (!values.tenant && !values.event && !values.label) {
+    throw new UsageError("--tenant is required (or --event <id>, or --label <label>)");
+  }
   let path: string | undefined;
   if (values.path !== undefined) {
     const normalized = normalizePathGlob(values.path);
@@ -134,6 +137,7 @@ async function query(argv: string[]): Promise<number> {
   const filter = {
     tenant: values.tenant,
     event: values.event,
+    label: values.label,
     subject: values.subject,
     path,
     since: parseTime("since", values.since),
@@ -168,7 +172,7 @@ async function publicKey(argv: string[]): Promise<number> {
 }
 
 const USAGE = `usage: npm run audit -- verify [--persist-to <dir> | --remote] [--public-key <file>] [--from-sequence <n>]
-       npm run audit -- query --tenant <t> | --event <id> [--subject <s>] [--path <glob>] [--since <iso>] [--until <iso>] [--persist-to <dir> | --remote]
+       npm run audit -- query --tenant <t> | --event <id> | --label <label> [--subject <s>] [--path <glob>] [--since <iso>] [--until <iso>] [--persist-to <dir> | --remote]
        npm run audit -- keygen
        npm run audit -- public-key [--from <private-jwk-file>]`;
 

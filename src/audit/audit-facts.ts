@@ -6,6 +6,8 @@
  */
 
 /** Who, from where, in which request: shared by every event of one request. */
+import type { ContentSummary } from "./content-facts";
+
 export interface EventContext {
   /** Milliseconds since the epoch (OCSF `timestamp_t`). */
   readonly time: number;
@@ -83,6 +85,8 @@ export interface FileFact {
   readonly outcome: FactOutcome;
   readonly errorCode?: string | undefined;
   readonly decision?: Decision | undefined;
+  /** What the content read or written held (labels, never text); see content-facts.ts. */
+  readonly sensitivity?: readonly ContentSummary[] | undefined;
 }
 
 export interface ApiFact {
@@ -114,6 +118,8 @@ export interface FindingFact {
   readonly windowSeconds: number;
   /** `metadata.uid`s of the events that crossed the threshold (the last few). */
   readonly evidence: readonly string[];
+  /** For `sensitive_data` findings: what the file held (labels, never text). */
+  readonly sensitivity?: ContentSummary | undefined;
 }
 
 export type AuditFact = AuthenticationFact | FileFact | ApiFact | FindingFact;

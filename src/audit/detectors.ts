@@ -10,6 +10,7 @@
  * | probing              | path, scope and policy refusals (not limits/quotas) | principal         |
  * | mass_deletion        | successful deletes                                  | tenant            |
  * | exfiltration         | bytes returned by successful reads                  | principal         |
+ * | labelled_reads       | files with secrets or personal data read            | principal         |
  * | new_location         | a country or ASN never seen for this principal      | principal         |
  *
  * Windows are sliding and keyed by event id, so a redelivered event is counted once.
@@ -25,6 +26,7 @@ export type DetectorName =
   | "probing"
   | "mass_deletion"
   | "exfiltration"
+  | "labelled_reads"
   | "new_location";
 
 /** Who and what one observation is about: the detector's subject and the event that produced it. */
@@ -147,6 +149,22 @@ export function observationsOf(events: readonly OcsfEvent[], settings: DetectorS
         limits: settings.bytesRead,
       });
     }
+    // Files read whose content carried secrets or personal data (shown or redacted): many in a short
+    // window is an agent sweeping for sensitive files.
+    const sensitivity = event.unmapped?.sensitivity;
+    const labelled = Array.isArray(sensitivity)
+      ? sensitivity.filter((s: Loose) => s?.action === "read" && Array.isArray(s.categories) && s.categories.length > 0)
+          .length
+      : 0;
+    if (labelled > 0 && principal) {
+      windows.push({
+        ...base,
+        detector: "labelled_reads",
+        subjectKey: `principal:${principal}`,
+        weight: labelled,
+        limits: settings.labelledReads,
+      });
+    }
   }
   return { windows, novelties };
 }
@@ -170,6 +188,8 @@ const TITLES: Record<
   probing: (o) => `${o.observed} refused calls by ${o.subjectKey.slice(10)} in ${o.limits!.windowSeconds} s (probing?)`,
   mass_deletion: (o) => `${o.observed} deletes in tenant ${o.subjectKey.slice(7)} in ${o.limits!.windowSeconds} s`,
   exfiltration: (o) => `${o.observed} bytes read by ${o.subjectKey.slice(10)} in ${o.limits!.windowSeconds} s`,
+  labelled_reads: (o) =>
+    `${o.observed} files with secrets or personal data read by ${o.subjectKey.slice(10)} in ${o.limits!.windowSeconds} s`,
   new_location: (o) => `${o.subjectKey.slice(10)} seen from a new ${o.value?.replace(":", " ")}`,
 };
 
@@ -179,6 +199,8 @@ const DESCRIPTIONS: Record<DetectorName, string> = {
   probing: "Path, scope or policy refusals for one principal reached the threshold: an agent probing its limits.",
   mass_deletion: "Deletes in one tenant reached the threshold: mass deletion by a person or a confused agent.",
   exfiltration: "Bytes read by one principal reached the threshold: possible exfiltration.",
+  labelled_reads:
+    "Files labelled secret or pii read by one principal reached the threshold: an agent sweeping for sensitive data.",
   new_location: "A principal authenticated from a country or network (ASN) it was never seen from before.",
 };
 

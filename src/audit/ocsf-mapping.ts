@@ -8,6 +8,7 @@
  * Pure: the clock and ids come in with the fact, so the same fact always maps to the same bytes
  * (golden files in test/unit/audit/goldens).
  */
+
 import type {
   ApiFact,
   AuditFact,
@@ -19,6 +20,7 @@ import type {
   FileFact,
   FindingFact,
 } from "./audit-facts";
+import { dataSecurityOf } from "./content-facts";
 
 export const OCSF_VERSION = "1.5.0";
 export const PRODUCT = { name: "r2-files-mcp", vendor_name: "r2-files-mcp", version: "0.1.0" } as const;
@@ -156,7 +158,10 @@ function toFileEvent(fact: FileFact): OcsfEvent {
     ...commonOf(fact.context),
     actor: actorOf(fact.context, fact.decision) ?? {},
     // File Hosting requires `file`; a call that names no path (list_trash) targets the tenant root.
-    file: fileObject(target ?? "/"),
+    file: {
+      ...fileObject(target ?? "/"),
+      ...(fact.sensitivity?.[0] ? { data_classifications: fact.sensitivity.map(dataSecurityOf) } : {}),
+    },
     ...(result !== undefined && fact.outcome === "ok" ? { file_result: fileObject(result) } : {}),
     unmapped: {
       tool: fact.tool,
@@ -164,6 +169,7 @@ function toFileEvent(fact: FileFact): OcsfEvent {
       ...(fact.bytesRead !== undefined ? { bytes_read: fact.bytesRead } : {}),
       ...(fact.bytesWritten !== undefined ? { bytes_written: fact.bytesWritten } : {}),
       ...(fact.context.credentialKind ? { credential_kind: fact.context.credentialKind } : {}),
+      ...(fact.sensitivity ? { sensitivity: fact.sensitivity } : {}),
     },
   } as OcsfEvent;
 }
@@ -232,7 +238,9 @@ function toApiEvent(fact: ApiFact): OcsfEvent {
 
 const FINDING_SEVERITY: ReadonlyMap<string, [number, string]> = new Map([
   ["mass_deletion", [4, "High"]],
+  ["sensitive_data", [3, "Medium"]],
   ["exfiltration", [4, "High"]],
+  ["labelled_reads", [4, "High"]],
 ]);
 
 function toFindingEvent(fact: FindingFact): OcsfEvent {
@@ -259,7 +267,14 @@ function toFindingEvent(fact: FindingFact): OcsfEvent {
     },
     ...(fact.subject !== undefined ? { actor: { user: { uid: fact.subject, type_id: 1, type: "User" } } } : {}),
     ...(fact.ip !== undefined ? { src_endpoint: { ip: fact.ip } } : {}),
+    ...(fact.sensitivity
+      ? {
+          data_security: dataSecurityOf(fact.sensitivity),
+          resources: [{ type: "file", name: `/${fact.sensitivity.path}` }],
+        }
+      : {}),
     unmapped: {
+      ...(fact.sensitivity ? { sensitivity: fact.sensitivity } : {}),
       subject_key: fact.subjectKey,
       observed: fact.observed,
       threshold: fact.threshold,

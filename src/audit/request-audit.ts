@@ -14,6 +14,7 @@ import { isOurOutage } from "../auth/auth-failure";
 import type { Principal } from "../auth/principal";
 import type { AuditFact, Decision, EventContext, FactOutcome, FileActivity } from "./audit-facts";
 import type { RequestFields, SecurityEvent } from "./audit-log";
+import { type ContentSummary, hasFindings, total } from "./content-facts";
 import { type OcsfEvent, toOcsfEvent } from "./ocsf-mapping";
 import { redactEvent } from "./redaction";
 import { activityOfTool, pathsOf } from "./tool-activities";
@@ -28,6 +29,7 @@ export interface FileActivityInput {
   readonly outcome: FactOutcome;
   readonly errorCode?: string | undefined;
   readonly decision?: Decision | undefined;
+  readonly sensitivity?: readonly ContentSummary[] | undefined;
 }
 
 export interface RequestAudit {
@@ -178,7 +180,35 @@ export function createRequestAudit(
           outcome: file.outcome,
           errorCode: file.errorCode,
           decision: file.decision ?? decision,
+          ...(file.sensitivity && file.sensitivity.length > 0 ? { sensitivity: file.sensitivity } : {}),
         });
+        const fileEvent = facts.at(-1)!.uid;
+        for (const summary of file.sensitivity ?? []) {
+          if (!hasFindings(summary)) continue;
+          const found = total(summary.detectors);
+          const redacted = total(summary.redacted);
+          facts.push({
+            kind: "finding",
+            uid: newId(),
+            time: ctx.time,
+            detector: "sensitive_data",
+            title: `Sensitive data ${summary.action === "write" ? "written" : "read"}: ${[...summary.categories, ...summary.flags].join(", ")}`,
+            description:
+              `${file.tool} ${summary.action === "write" ? "wrote" : "read"} /${summary.path}: ` +
+              `${summary.detectors.map((entry) => `${entry.id} ×${entry.count}`).join(", ") || "no detector findings"}` +
+              `${summary.flags.length > 0 ? `; flags ${summary.flags.join(", ")}` : ""}` +
+              `${summary.action === "read" ? `; ${redacted} span(s) redacted` : ""}; outcome ${file.outcome}.`,
+            subjectKey: `principal:${ctx.subject ?? "unknown"}`,
+            tenant: ctx.tenant,
+            subject: ctx.subject,
+            ip: ctx.ip,
+            observed: found,
+            threshold: 1,
+            windowSeconds: 0,
+            evidence: [fileEvent],
+            sensitivity: summary,
+          });
+        }
       }
       const method = fields.rpcMethod;
       const tool = fields.tool ?? toolName;

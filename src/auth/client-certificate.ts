@@ -69,11 +69,17 @@ export function checkClientCertificate(
   const bound = principal.certificateThumbprint;
   const demanded =
     bound !== undefined || policy.mode === "required" || (policy.mode === "bound" && certificate?.presented === true);
-  if (!demanded) return authSuccess(principal);
   const problem = unusable(certificate, policy);
+  if (!demanded) {
+    // Not demanded, but a usable certificate is still the one fact later stages may rely on (a
+    // `require-certificate` rule): recorded here, with the same checks as a demanded one.
+    return authSuccess(
+      problem || !certificate?.fingerprint ? principal : { ...principal, acceptedCertificate: certificate.fingerprint },
+    );
+  }
   if (problem) return authFailure(problem);
   if (bound !== undefined && bound !== certificate?.fingerprint) return authFailure("certificate_binding_mismatch");
-  return authSuccess(principal);
+  return authSuccess({ ...principal, acceptedCertificate: certificate?.fingerprint });
 }
 
 export function createClientCertificateBinding(policy: CertificatePolicy): CredentialBinding {

@@ -33,6 +33,13 @@ export interface Principal {
    */
   readonly certificateThumbprint: string | undefined;
   /**
+   * Lowercase hex SHA-256 of the client certificate authentication accepted on this request (presented,
+   * verified by the edge, not revoked, on MTLS_CERT_FINGERPRINTS when that is set), read once by the
+   * client-certificate binding; undefined when none was. The one reading of the certificate that
+   * anything after authentication relies on: a `require-certificate` rule is satisfied by this alone.
+   */
+  readonly acceptedCertificate?: string | undefined;
+  /**
    * RFC 9449 `cnf.jkt` (base64url JWK SHA-256 thumbprint): the DPoP key the token is bound to. Once
    * authentication returns, a valid proof signed with that key came with the request.
    */

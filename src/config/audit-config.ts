@@ -43,6 +43,8 @@ export interface DetectorSettings {
   readonly deletes: DetectorThreshold;
   /** Bytes returned by read tools per principal (exfiltration). */
   readonly bytesRead: DetectorThreshold;
+  /** Files with secrets or personal data read per principal (docs/sensitive-data.md). */
+  readonly labelledReads: DetectorThreshold;
   /** At most one alert per detector and subject within this many seconds. */
   readonly cooldownSeconds: number;
 }
@@ -65,6 +67,8 @@ export const DETECTOR_DEFAULTS = {
   AUDIT_DELETES_WINDOW_SECONDS: 600,
   AUDIT_BYTES_READ_THRESHOLD: 500 * MIB,
   AUDIT_BYTES_READ_WINDOW_SECONDS: 3600,
+  AUDIT_LABELLED_READS_THRESHOLD: 50,
+  AUDIT_LABELLED_READS_WINDOW_SECONDS: 600,
   AUDIT_ALERT_COOLDOWN_SECONDS: 3600,
 } as const;
 
@@ -79,6 +83,8 @@ const detectorSchema = z.object({
   AUDIT_DELETES_WINDOW_SECONDS: wholeNumber(10, 86_400, d.AUDIT_DELETES_WINDOW_SECONDS),
   AUDIT_BYTES_READ_THRESHOLD: wholeNumber(1, 2 ** 50, d.AUDIT_BYTES_READ_THRESHOLD),
   AUDIT_BYTES_READ_WINDOW_SECONDS: wholeNumber(60, 7 * 86_400, d.AUDIT_BYTES_READ_WINDOW_SECONDS),
+  AUDIT_LABELLED_READS_THRESHOLD: wholeNumber(1, 10_000, d.AUDIT_LABELLED_READS_THRESHOLD),
+  AUDIT_LABELLED_READS_WINDOW_SECONDS: wholeNumber(10, 86_400, d.AUDIT_LABELLED_READS_WINDOW_SECONDS),
   AUDIT_ALERT_COOLDOWN_SECONDS: wholeNumber(0, 7 * 86_400, d.AUDIT_ALERT_COOLDOWN_SECONDS),
 });
 
@@ -128,6 +134,10 @@ export function parseAuditConfig(env: AuditEnv, environment: Environment): Audit
       refusals: { threshold: t.AUDIT_REFUSALS_THRESHOLD, windowSeconds: t.AUDIT_REFUSALS_WINDOW_SECONDS },
       deletes: { threshold: t.AUDIT_DELETES_THRESHOLD, windowSeconds: t.AUDIT_DELETES_WINDOW_SECONDS },
       bytesRead: { threshold: t.AUDIT_BYTES_READ_THRESHOLD, windowSeconds: t.AUDIT_BYTES_READ_WINDOW_SECONDS },
+      labelledReads: {
+        threshold: t.AUDIT_LABELLED_READS_THRESHOLD,
+        windowSeconds: t.AUDIT_LABELLED_READS_WINDOW_SECONDS,
+      },
       cooldownSeconds: t.AUDIT_ALERT_COOLDOWN_SECONDS,
     },
   };

@@ -20,6 +20,7 @@ export type ToolErrorCode =
   | "not_text"
   | "edit_not_found"
   | "edit_ambiguous"
+  | "redacted_content"
   | "quota_exceeded"
   | "limit_reached"
   | "forbidden"

@@ -53,6 +53,11 @@ export interface ScanOptions {
   readonly workBudget?: number;
   /** Longest line (in characters) that may be tested; a longer one skips the file (`line_too_long`). */
   readonly maxTestChars?: number;
+  /**
+   * The caller's view of a line (sensitive spans redacted, invisible characters escaped): what is
+   * matched and what is returned, so a search never matches inside what the caller cannot see.
+   */
+  readonly view?: (line: string) => string;
 }
 
 const NEWLINE = 0x0a;
@@ -89,6 +94,7 @@ export async function scanContent(body: ReadableStream<Uint8Array>, options: Sca
     } catch {
       throw new NotTextSignal("not_text");
     }
+    if (options.view) text = options.view(text);
     const shown = clip(text, options.maxLineChars);
     for (const match of waiting) match.after.push(shown);
     while (waiting.length > 0 && waiting[0]!.after.length >= options.contextLines) waiting.shift();

@@ -8,32 +8,27 @@
  * or input requests. Either way nothing runs and no R2 access happens.
  */
 import type { RequestLog } from "../audit/audit-log";
-import { parseTlsClientAuth } from "../auth/client-certificate";
 import type { Principal } from "../auth/principal";
+import type { Access } from "../policy/access";
 import { type Caller, decide, type ToolDecision } from "../policy/decide";
 import type { Policy } from "../policy/policy";
 import { describeRefusal } from "../policy/refusal";
+import type { Scope } from "../policy/scopes";
 import type { ToolCall } from "../tools/tool-call";
 import { buildBearerChallenge, stepUpScope } from "./challenge";
 import { jsonRpcErrorResponse } from "./responses";
 
 /**
- * Whether this connection presented a client certificate Cloudflare's edge verified and that is not
- * revoked (mTLS; the same reading authentication uses, src/auth/client-certificate.ts).
+ * What the policy may know of the caller. The certificate is the one authentication accepted
+ * (`Principal.acceptedCertificate`), never a second reading of `request.cf`.
  */
-export function clientCertificateVerified(request: Request): boolean {
-  const cf = request.cf as { tlsClientAuth?: unknown } | undefined;
-  const certificate = parseTlsClientAuth(cf?.tlsClientAuth);
-  return certificate?.verified === true && !certificate.revoked;
-}
-
-export function toCaller(principal: Principal, certificateVerified: boolean): Caller {
+export function toCaller(principal: Principal): Caller {
   return {
     scopes: principal.scopes,
     roles: principal.roles,
     authTime: principal.authTime,
     acr: principal.acr,
-    certificateVerified,
+    certificateVerified: principal.acceptedCertificate !== undefined,
   };
 }
 
@@ -48,34 +43,53 @@ export interface AuthorizeOptions {
 }
 
 /**
- * One decision per tools/call (undefined for other messages and unknown tools, which the seam refuses).
- * A call with invalid arguments touches nothing, so only its scope is judged; the seam then reports the
+ * What the one authorize step judges: a tool call or a resource request (src/mcp/resources.ts,
+ * `resourceCallOf`), by name, the scope it needs and what it declares it will touch.
+ */
+export interface AuthorizableCall {
+  readonly name: string;
+  readonly scope: Scope;
+  readonly accesses: readonly Access[];
+}
+
+/**
+ * A tools/call as the authorize step sees it (undefined for unknown tools, which the seam refuses). A
+ * call with invalid arguments touches nothing, so only its scope is judged; the seam then reports the
  * arguments.
  */
-export function authorizeCall(call: ToolCall | undefined, options: AuthorizeOptions): ToolDecision | undefined {
+export function authorizableToolCall(call: ToolCall | undefined): AuthorizableCall | undefined {
   if (call === undefined || call.kind === "unknown") return undefined;
+  return { name: call.tool.name, scope: call.tool.scope, accesses: call.kind === "ready" ? call.accesses : [] };
+}
+
+/**
+ * The one place a call, tool or resource, is authorised: one decision naming its rule, logged. The seam
+ * refuses to run a call without this decision for that very call (tool-seam.ts, resources.ts).
+ */
+export function authorizeCall(call: AuthorizableCall | undefined, options: AuthorizeOptions): ToolDecision | undefined {
+  if (call === undefined) return undefined;
   const decision = decide(options.policy, {
     caller: options.caller,
-    scope: call.tool.scope,
-    accesses: call.kind === "ready" ? call.accesses : [],
+    scope: call.scope,
+    accesses: call.accesses,
     now: options.now,
     confirmed: options.confirmed,
   });
   const { log } = options;
-  log.set({ tool: call.tool.name, decision: decision.effect, rule: decision.rule });
+  log.set({ tool: call.name, decision: decision.effect, rule: decision.rule });
   if (decision.effect === "insufficient-scope") {
     log.security({
       type: "scope_refused",
       reason: "insufficient_scope",
       rule: decision.rule,
-      tool: call.tool.name,
+      tool: call.name,
       scope: decision.scope,
     });
   } else if (decision.effect !== "allow" && decision.effect !== "confirm") {
     // A confirmation is a question, not a refusal: the seam asks it (or refuses a client that cannot be asked).
-    log.security({ type: "policy_refused", reason: decision.effect, rule: decision.rule, tool: call.tool.name });
+    log.security({ type: "policy_refused", reason: decision.effect, rule: decision.rule, tool: call.name });
   }
-  return { tool: call.tool.name, decision };
+  return { tool: call.name, decision };
 }
 
 /** The 403 / 401 answers of a refused call, or undefined when the seam answers it. */

@@ -15,7 +15,9 @@ import { withVerifiedTokenCache } from "../auth/verified-token-cache";
 import { type Config, ConfigError, parseConfig } from "../config/config";
 import type { Env } from "../env";
 import { createLimitsRuntime, type LimitsRuntime } from "../limits/limits-runtime";
+import { createUpstashUsedConfirmations } from "../limits/upstash-confirmations";
 import { createUpstashReplayCache } from "../limits/upstash-replay-cache";
+import { createMemoryUsedConfirmations, type UsedConfirmations } from "../policy/confirmation";
 import { resourceMetadataUrlFor } from "./challenge";
 import { HttpError, serviceUnavailable } from "./responses";
 
@@ -24,6 +26,8 @@ export interface IsolateState {
   readonly authenticator: Authenticator;
   readonly resourceMetadataUrl: string;
   readonly limits: LimitsRuntime;
+  /** Confirmations already used (single-use): Upstash when configured, else per isolate (development). */
+  readonly usedConfirmations: UsedConfirmations;
 }
 
 // Keyed by the env object: one per isolate in production, one per test variant in tests.
@@ -56,6 +60,7 @@ function createIsolateState(env: Env): IsolateState {
     },
     resourceMetadataUrl: resourceMetadataUrlFor(config.audience),
     limits,
+    usedConfirmations: limits.redis ? createUpstashUsedConfirmations(limits.redis) : createMemoryUsedConfirmations(),
   };
 }
 

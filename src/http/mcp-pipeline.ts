@@ -9,31 +9,28 @@
  *   body          capped read, one JSON-RPC message (or a 2025-03-26 batch, each
  *                 member served below in turn: batch.ts), protocol headers
  *                 agreeing with it (413 / 400)                                   → ParsedMessage
- *   authorize     the tools/call parsed once, one policy decision naming its rule → ToolDecision
+ *   call          the tools/call (or resource request) parsed once              → ParsedCall
+ *   authorize     one policy decision naming its rule, tool or resource          → Authorized
  *   admission     rate limits and daily quotas, one limiter check (429 / 503)    → Admission
  *                 (decided after authorize, answered before it: a refused call still spends rate
  *                 limit, never quota)
  *   refuse        the decision's HTTP answers: 403 scope step-up, 401 RFC 9470 step-up
+ *   context       built once: the caller's storage gate, meter, sandbox, tools/list (call-context.ts)
  *   MCP           a fresh SDK server for this one message, against the caller's sandbox
  */
 import type { Context } from "hono";
 import type { Principal } from "../auth/principal";
-import { createStorageMeter } from "../limits/storage-meter";
 import { handleMcpPost } from "../mcp/handle-mcp-post";
-import { createWorkflowRunner } from "../operations/workflow-runner";
-import { mayEverUse } from "../policy/decide";
-import { Sandbox } from "../sandbox/sandbox";
-import { parseToolCall } from "../tools/tool-call";
 import { loadToolRegistry } from "../tools/tool-registry-loader";
 import { admit } from "./admission";
 import type { AppEnv } from "./app-env";
 import { authenticate } from "./authenticate";
-import { authorizeCall, clientCertificateVerified, httpRefusal, toCaller } from "./authorize";
 import { serveBatch } from "./batch";
 import { acceptMessage, type ParsedMessage, readBody } from "./body";
+import { authorizeMessage, openCallContext, parseCall, refuseOverHttp } from "./call-context";
 import { type Edge, openEdge } from "./edge";
 import { refuseBlockedIp } from "./ip-block";
-import { HttpError, withHeaders } from "./responses";
+import { withHeaders } from "./responses";
 
 export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
   const edge = openEdge(c);
@@ -41,7 +38,7 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
   const principal = await authenticate(edge);
   const body = await readBody(edge);
   // The tools (their schemas, the regex engine, diffing) load with the first request that gets this far,
-  // not at module load; from here on every stage may look a tool up.
+  // not at module load; every later stage looks tools up in what was loaded (loadedToolRegistry).
   await loadToolRegistry();
   if (body.kind === "batch") return serveBatch(edge, principal, body.messages, serveMessage);
   return serveMessage(edge, principal, acceptMessage(edge, body.message));
@@ -52,66 +49,14 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
  * member of a 2025-03-26 batch takes in turn (batch.ts), so a batch meets every decision a call does.
  */
 export async function serveMessage(edge: Edge, principal: Principal, parsed: ParsedMessage): Promise<Response> {
-  const { config, limits } = edge.state;
-  const { policy } = config;
-  const { tools: TOOLS, findTool } = await loadToolRegistry();
-  const call = parseToolCall(parsed.message, findTool);
-  const caller = toCaller(principal, clientCertificateVerified(edge.request));
-  const decision = authorizeCall(call, {
-    policy,
-    caller,
-    now: Math.floor(Date.now() / 1000),
-    confirmed: false,
-    log: edge.log,
-  });
-  // A confirm decision on a call that carries the answer will most likely run: charge it like one.
-  const answering =
-    decision?.decision.effect === "confirm" &&
-    typeof (parsed.message.params as { requestState?: unknown } | undefined)?.requestState === "string";
-  const refused = decision !== undefined && decision.decision.effect !== "allow" && !answering;
-  const admission = await admit(edge, principal, parsed, { chargeQuotas: !refused, call });
-  const refusal =
-    decision &&
-    httpRefusal(decision, {
-      resourceMetadataUrl: edge.state.resourceMetadataUrl,
-      grantedScopes: principal.scopes,
-      id: parsed.id,
-      headers: admission.headers,
-      log: edge.log,
-    });
-  if (refusal) throw new HttpError(refusal);
-
-  const meter = createStorageMeter(
-    limits.ledger,
-    admission.storageKey,
-    config.limits.storageBytes,
-    edge.log,
-    admission.storageReserved,
-  );
+  const call = parseCall(parsed);
+  const authorized = authorizeMessage(edge, principal, parsed, call);
+  // Decided after authorize, answered before its refusals: a refused call spends rate limit, never quota.
+  const admission = await admit(edge, principal, parsed, { chargeQuotas: !authorized.refused, call: call.tool });
+  refuseOverHttp(edge, principal, parsed, call, authorized, admission);
+  const { exchange, meter } = openCallContext(edge, principal, parsed, call, authorized, admission);
   try {
-    const response = await handleMcpPost({
-      request: edge.request,
-      message: parsed.message,
-      principal,
-      sandbox: new Sandbox(edge.env.FILES, principal.tenant, {
-        meter,
-        operations: createWorkflowRunner(edge.env.TREE_OPERATIONS),
-      }),
-      log: edge.log,
-      audit: edge.audit,
-      listed:
-        policy.toolsList === "permitted"
-          ? TOOLS.filter((tool) => mayEverUse(policy, caller, tool.scope, tool.actions))
-          : TOOLS,
-      call,
-      decision,
-      policy,
-      caller,
-      confirmationSecret: config.confirmationSecret,
-      refusal: admission.refusal,
-      defer: edge.defer,
-    });
-    return withHeaders(response, admission.headers);
+    return withHeaders(await handleMcpPost(exchange), admission.headers);
   } finally {
     // The unspent reservation and any freed bytes go back after the answer, not before it.
     edge.defer(meter.settle());

@@ -59,3 +59,8 @@ export function storageKey(tenantHashed: string): string {
 export async function dpopReplayKey(jkt: string, jti: string): Promise<string> {
   return `${PREFIX}:dpop:${await digest("dpop", `${jkt}\0${jti}`)}`;
 }
+
+/** Confirmations already used (src/policy/confirmation.ts): the nonce is random, so it is the key as is. */
+export function usedConfirmationKey(nonce: string): string {
+  return `${PREFIX}:confirmed:${nonce}`;
+}

@@ -14,7 +14,15 @@
 import { acceptedContent, type InputRequiredResult, inputRequired, inputResponse } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
-import { type ConfirmationCodec, hashArguments, hashSummary, isSameCall } from "../policy/confirmation";
+import {
+  CONFIRMATION_TTL_SECONDS,
+  type ConfirmationCodec,
+  hashArguments,
+  hashSummary,
+  isSameCall,
+  newConfirmationNonce,
+  type UsedConfirmations,
+} from "../policy/confirmation";
 import type { Decision } from "../policy/decide";
 import { describeAccesses, describeRefusal } from "../policy/refusal";
 import type { ToolCall } from "../tools/tool-call";
@@ -26,6 +34,8 @@ export interface ConfirmationChannel {
   readonly canAsk: boolean;
   /** Present when the policy has confirm rules (CONFIRMATION_SECRET). */
   readonly codec: ConfirmationCodec | undefined;
+  /** Spends an accepted confirmation, so it runs its call once. */
+  readonly used: UsedConfirmations;
 }
 
 /** What the client sent back on a retry (the handler's `ctx.mcpReq`). */
@@ -100,8 +110,28 @@ export async function confirmCall(
         rule: decision.rule,
       });
     }
-    const { summaryHash: confirmedSummary, reasked } = round.state as { summaryHash?: unknown; reasked?: unknown };
-    if (accepted?.confirm === true && confirmedSummary === summaryHash) return "confirmed";
+    const {
+      summaryHash: confirmedSummary,
+      nonce,
+      reasked,
+    } = round.state as {
+      summaryHash?: unknown;
+      nonce?: unknown;
+      reasked?: unknown;
+    };
+    if (accepted?.confirm === true && confirmedSummary === summaryHash) {
+      // Spent before the call runs: a second use of the same state is refused, and a store that cannot
+      // answer refuses this one (503 from the seam), so it never runs twice.
+      if (typeof nonce !== "string" || !(await channel.used.firstUse(nonce, CONFIRMATION_TTL_SECONDS))) {
+        log.security({ type: "policy_refused", reason: "confirmation_reused", rule: decision.rule, tool });
+        throw new ToolError(
+          "confirmation_invalid",
+          `This confirmation was already used (rule ${decision.rule}); nothing was changed. Call again to be asked.`,
+          { rule: decision.rule },
+        );
+      }
+      return "confirmed";
+    }
     // No usable answer (missing, or content that does not fit the form), or what would happen changed
     // since the human saw it: ask again, once. A client that cannot produce a fitting answer would
     // otherwise loop until it gives up; the second unusable answer is a decline and nothing runs.
@@ -121,6 +151,7 @@ export async function confirmCall(
     requestState: await channel.codec.mint({
       ...binding,
       summaryHash,
+      nonce: newConfirmationNonce(),
       ...(round.state !== undefined ? { reasked: true as const } : {}),
     }),
   });

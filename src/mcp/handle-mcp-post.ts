@@ -21,17 +21,18 @@ import type { RequestAudit } from "../audit/request-audit";
 import type { Principal } from "../auth/principal";
 import { RETRY_AFTER_SECONDS } from "../errors/retry-after";
 import type { ToolError } from "../errors/tool-error";
-import { confirmationCodec } from "../policy/confirmation";
+import { confirmationCodec, type UsedConfirmations } from "../policy/confirmation";
 import type { Caller, ToolDecision } from "../policy/decide";
+import type { AccessGate } from "../policy/gate";
 import type { Policy } from "../policy/policy";
 import type { Sandbox } from "../sandbox/sandbox";
 import type { ToolCall } from "../tools/tool-call";
 import type { ToolDefinition } from "../tools/tool-definition";
+import type { CallOutcome } from "./call-failure";
 import { type ConfirmationChannel, declaresFormElicitation } from "./confirmation-step";
 import type { JsonRpcMessage } from "./json-rpc-message";
 import { createMcpServer } from "./mcp-server";
 import { SERVED_REVISIONS } from "./protocol-revisions";
-import type { CallOutcome } from "./tool-seam";
 
 export interface McpExchange {
   /** The POST whose body was already read; `message` is that body, parsed. */
@@ -39,6 +40,8 @@ export interface McpExchange {
   readonly message: JsonRpcMessage;
   readonly principal: Principal;
   readonly sandbox: Sandbox;
+  /** The gate `sandbox` was built with (src/policy/gate.ts). */
+  readonly gate: AccessGate;
   readonly log: RequestLog;
   readonly audit: RequestAudit;
   /** What tools/list shows this caller (toolsList "permitted" filters it). */
@@ -50,6 +53,8 @@ export interface McpExchange {
   readonly caller: Caller;
   /** CONFIRMATION_SECRET, when the policy has confirm rules. */
   readonly confirmationSecret: string | undefined;
+  /** Where accepted confirmations are spent (single-use). */
+  readonly usedConfirmations: UsedConfirmations;
   /** A daily-quota refusal decided at the edge (src/http/admission.ts). */
   readonly refusal?: ToolError | undefined;
   /**
@@ -126,11 +131,13 @@ export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
     // Only a 2026-07-28 request can carry input_required, and only to a client that declared forms.
     canAsk: !legacy && declaresFormElicitation(params?._meta),
     codec: exchange.confirmationSecret === undefined ? undefined : confirmationCodec(exchange.confirmationSecret),
+    used: exchange.usedConfirmations,
   };
   const factory = () =>
     createMcpServer(exchange.listed, {
       principal: exchange.principal,
       sandbox: exchange.sandbox,
+      gate: exchange.gate,
       log: exchange.log,
       audit: exchange.audit,
       outcome,

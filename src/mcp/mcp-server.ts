@@ -21,10 +21,11 @@ import {
 } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import type { ToolDefinition } from "../tools/tool-definition";
+import { JsonRpcError } from "./call-failure";
 import { withParamHeaders } from "./param-headers";
 import { SERVED_REVISIONS } from "./protocol-revisions";
 import { registerResources } from "./resources";
-import { JsonRpcError, runTool, type SeamContext } from "./tool-seam";
+import { runTool, type SeamContext } from "./tool-seam";
 
 export const SERVER_INFO = { name: "r2-files-mcp", title: "R2 Files", version: "0.1.0" } as const;
 

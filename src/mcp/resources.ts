@@ -15,28 +15,28 @@
  * `data: { uri }` for a missing file, as the 2026-07-28 spec asks and the SDK sends in both eras;
  * an R2 outage is -32603 with HTTP 503).
  */
+
 import { ProtocolErrorCode, type Resource, type Server } from "@modelcontextprotocol/server";
 import type { Decision, FactOutcome } from "../audit/audit-facts";
-import { errorDetail } from "../errors/error-detail";
-import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import { ToolError } from "../errors/tool-error";
 import { toBase64 } from "../files/base64";
 import { MAX_MEDIA_READ_BYTES } from "../files/limits";
 import { FALLBACK_MEDIA_TYPE, mediaKind, mediaTypeFor } from "../files/media-type";
 import type { Access } from "../policy/access";
-import { decide } from "../policy/decide";
 import { effectiveScopes } from "../policy/effective-scopes";
 import { describeRefusal } from "../policy/refusal";
 import type { SandboxPath } from "../sandbox/sandbox";
-import { PathRefusedError } from "../sandbox/sandbox-path";
+import { contentMeta } from "../tools/content-meta";
 import { touch } from "../tools/tool-access";
-import { JsonRpcError, type SeamContext } from "./tool-seam";
+import { JsonRpcError, mapCallFailure } from "./call-failure";
+import { contentSummaries, type SeamContext } from "./tool-seam";
 
 export const RESOURCE_SCHEME = "r2-files";
 const URI_PREFIX = `${RESOURCE_SCHEME}:///`;
 /** Files per resources/list page, and stored objects one page may walk past to find them. */
 export const RESOURCE_PAGE = 100;
 const RESOURCE_PAGE_VISITS = 1000;
-const READ_SCOPE = "files:read";
+const READ_SCOPE = "files:read" as const;
 
 export const RESOURCE_TEMPLATE = {
   uriTemplate: `${URI_PREFIX}{+path}`,
@@ -69,6 +69,34 @@ export function parseResourceUri(uri: string): string {
   }
 }
 
+/**
+ * A resource request as the one authorize step judges it (src/http/authorize.ts): the `files:read`
+ * scope, and what it touches, as the tools that read the same files declare it (`read` the file for
+ * resources/read, `list` the root for resources/list, whose entries the storage gate filters). A URI that
+ * does not parse touches nothing; the seam then reports it. Undefined for any other method.
+ */
+export function resourceCallOf(message: {
+  readonly method?: unknown;
+  readonly params?: unknown;
+}): { readonly name: string; readonly scope: "files:read"; readonly accesses: readonly Access[] } | undefined {
+  const { method } = message;
+  if (method === "resources/list") return { name: method, scope: READ_SCOPE, accesses: [{ action: "list", path: "" }] };
+  if (method === "resources/templates/list") return { name: method, scope: READ_SCOPE, accesses: [] };
+  if (method !== "resources/read") return undefined;
+  const uri = (message.params as { uri?: unknown } | undefined)?.uri;
+  try {
+    if (typeof uri !== "string") return { name: method, scope: READ_SCOPE, accesses: [] };
+    return {
+      name: method,
+      scope: READ_SCOPE,
+      accesses: [touch("read", parseResourceUri(uri), "uri", { allowRoot: false })],
+    };
+  } catch (error) {
+    if (error instanceof ToolError) return { name: method, scope: READ_SCOPE, accesses: [] };
+    throw error;
+  }
+}
+
 /** The path an audit event names: canonical when the URI parses, else the raw URI (capped) as evidence. */
 function auditPath(uri: string): string {
   try {
@@ -93,124 +121,100 @@ async function guarded<T>(
   context: SeamContext,
   kind: string,
   paths: readonly string[],
-  access: () => readonly Access[],
   work: () => Promise<T & { bytesRead?: number }>,
   /** The URI a resources/read asked for: a miss echoes it as `data.uri`. */
   requestedUri?: string,
 ): Promise<T> {
   const { log, audit } = context;
   log.set({ tool: kind });
-  let decision: Decision = { allowed: true, rule: `scope:${READ_SCOPE}` };
+  const verdict = context.decision;
+  let decision: Decision = {
+    allowed: verdict?.decision.effect === "allow",
+    rule: verdict?.decision.rule ?? `scope:${READ_SCOPE}`,
+  };
   const record = (outcome: FactOutcome, extra: { errorCode?: string; bytesRead?: number } = {}) =>
-    audit.file({ tool: kind, paths: [...paths], outcome, decision, ...extra });
+    audit.file({
+      tool: kind,
+      paths: [...paths],
+      outcome,
+      decision,
+      sensitivity: contentSummaries(context.sandbox),
+      ...extra,
+    });
   try {
+    // Authorised at the edge like a tool call (src/http/authorize.ts, from `resourceCallOf`): the access
+    // policy judges resources like the tools that read the same files, so a rule cannot be bypassed
+    // through resources. No decision for this very request is a bug, and runs nothing.
+    if (verdict === undefined || verdict.tool !== kind) throw new Error(`no policy decision for ${kind}`);
+    const made = verdict.decision;
+    if (made.effect === "insufficient-scope" || made.effect === "not-entitled") {
+      throw new ToolError("forbidden", `Reading resources needs the ${READ_SCOPE} scope.`, { rule: made.rule });
+    }
+    if (made.effect !== "allow") {
+      throw new ToolError("policy_denied", describeRefusal(made, kind), { rule: made.rule });
+    }
     if (!effectiveScopes(context.policy, context.caller).has(READ_SCOPE)) {
       decision = { allowed: false, rule: `scope:${READ_SCOPE}` };
       log.security({ type: "scope_refused", reason: "insufficient_scope", tool: kind, scope: READ_SCOPE });
       throw new ToolError("forbidden", `Reading resources needs the ${READ_SCOPE} scope.`);
-    }
-    // The access policy judges resources like the tools that read the same files (read_*: `read`,
-    // listings: `list`), so a rule cannot be bypassed through resources/read. Resources are decided here,
-    // not at the edge: a step-up or confirmation rule refuses them as an error naming the rule.
-    const verdict = decide(context.policy, {
-      caller: context.caller,
-      scope: READ_SCOPE,
-      accesses: access(),
-      now: Math.floor(Date.now() / 1000),
-      confirmed: false,
-    });
-    log.set({ decision: verdict.effect, rule: verdict.rule });
-    if (verdict.effect !== "allow") {
-      decision = { allowed: false, rule: verdict.rule };
-      log.security({ type: "policy_refused", reason: verdict.effect, rule: verdict.rule, tool: kind });
-      throw new ToolError("policy_denied", describeRefusal(verdict, kind), { rule: verdict.rule });
     }
     const { bytesRead, ...result } = await work();
     log.set({ outcome: "ok" });
     record("ok", bytesRead !== undefined ? { bytesRead } : {});
     return result as T;
   } catch (error) {
-    if (error instanceof ToolError) {
-      if (error instanceof PathRefusedError) {
-        decision = { allowed: false, rule: `path:${error.rule}` };
-        log.security({ type: "path_refused", reason: error.rule, tool: kind });
-      }
-      record(decision.allowed ? "client_error" : "denied", { errorCode: error.code });
-      log.set({ outcome: "client_error", errorCode: error.code });
-      // A miss is -32602 whose data is exactly `{ uri }` (2026-07-28 resources, SEP-2164; what the SDK's
-      // ResourceNotFoundError sends in both eras, and how its clients recognise one).
-      if (error.code === "not_found" && requestedUri !== undefined) {
-        throw new JsonRpcError(ProtocolErrorCode.InvalidParams, `[${error.code}] ${error.message}`, {
-          uri: requestedUri,
-        });
-      }
-      const code = error.code === "forbidden" ? ProtocolErrorCode.InvalidRequest : ProtocolErrorCode.InvalidParams;
-      throw new JsonRpcError(code, `[${error.code}] ${error.message}`);
-    }
-    if (error instanceof DependencyUnavailableError) {
-      record("unavailable", { errorCode: `${error.dependency}_unavailable` });
-      context.outcome.failure = "unavailable";
-      log.set({ outcome: "unavailable", errorCode: `${error.dependency}_unavailable` });
-      log.security({
-        type: "dependency_unavailable",
-        reason: error.dependency,
-        tool: kind,
-        detail: errorDetail(error.cause),
+    const fault = mapCallFailure(error, {
+      name: kind,
+      log,
+      outcome: context.outcome,
+      decision,
+      callerFault: "client_error",
+      record: (outcome, made, extra) =>
+        void audit.file({ tool: kind, paths: [...paths], outcome, decision: made, ...extra }),
+    });
+    // A miss is -32602 whose data is exactly `{ uri }` (2026-07-28 resources, SEP-2164; what the SDK's
+    // ResourceNotFoundError sends in both eras, and how its clients recognise one).
+    if (fault.code === "not_found" && requestedUri !== undefined) {
+      throw new JsonRpcError(ProtocolErrorCode.InvalidParams, `[${fault.code}] ${fault.message}`, {
+        uri: requestedUri,
       });
-      throw new JsonRpcError(ProtocolErrorCode.InternalError, "Storage is temporarily unavailable; retry later.");
     }
-    context.outcome.failure = "internal";
-    record("server_error", { errorCode: "internal_error" });
-    log.set({ outcome: "server_error", errorCode: "internal_error" });
-    log.security({ type: "internal_error", reason: "unhandled_exception", tool: kind, detail: errorDetail(error) });
-    throw new JsonRpcError(ProtocolErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
+    const code = fault.code === "forbidden" ? ProtocolErrorCode.InvalidRequest : ProtocolErrorCode.InvalidParams;
+    throw new JsonRpcError(code, `[${fault.code}] ${fault.message}`);
   }
 }
 
 export function registerResources(server: Server, context: SeamContext): void {
   const { sandbox } = context;
   server.setRequestHandler("resources/list", (request) =>
-    guarded(
-      context,
-      "resources/list",
-      ["/"],
-      () => [{ action: "list", path: "", subtree: true }],
-      async () => {
-        const root = sandbox.resolve("/", "path");
-        const resources: Resource[] = [];
-        const cursor = request.params?.cursor;
-        const summary = await sandbox.walk(root, { cursor, maxVisited: RESOURCE_PAGE_VISITS }, (entries) => {
-          for (const entry of entries) {
-            if (entry.type !== "file") continue;
-            resources.push({
-              uri: toResourceUri(entry.path),
-              name: entry.path.displayName,
-              title: entry.path.display,
-              mimeType: mediaTypeFor(entry.path.name),
-              size: entry.size,
-            });
-          }
-          return resources.length < RESOURCE_PAGE;
-        });
-        return { resources, ...(summary.nextCursor ? { nextCursor: summary.nextCursor } : {}) };
-      },
-    ),
+    guarded(context, "resources/list", ["/"], async () => {
+      const root = sandbox.resolve("/", "path");
+      const resources: Resource[] = [];
+      const cursor = request.params?.cursor;
+      const summary = await sandbox.walk(root, { cursor, maxVisited: RESOURCE_PAGE_VISITS }, (entries) => {
+        for (const entry of entries) {
+          if (entry.type !== "file") continue;
+          resources.push({
+            uri: toResourceUri(entry.path),
+            name: entry.path.displayName,
+            title: entry.path.display,
+            mimeType: mediaTypeFor(entry.path.name),
+            size: entry.size,
+          });
+        }
+        return resources.length < RESOURCE_PAGE;
+      });
+      return { resources, ...(summary.nextCursor ? { nextCursor: summary.nextCursor } : {}) };
+    }),
   );
   server.setRequestHandler("resources/templates/list", () =>
-    guarded(
-      context,
-      "resources/templates/list",
-      [],
-      () => [],
-      async () => ({ resourceTemplates: [RESOURCE_TEMPLATE] }),
-    ),
+    guarded(context, "resources/templates/list", [], async () => ({ resourceTemplates: [RESOURCE_TEMPLATE] })),
   );
   server.setRequestHandler("resources/read", (request) =>
     guarded(
       context,
       "resources/read",
       [auditPath(request.params.uri)],
-      () => [touch("read", parseResourceUri(request.params.uri), "uri", { allowRoot: false })],
       async () => {
         const path = sandbox.resolve(parseResourceUri(request.params.uri), "uri", { allowRoot: false });
         const uri = toResourceUri(path);
@@ -222,17 +226,15 @@ export function registerResources(server: Server, context: SeamContext): void {
             `${path.display} is ${file.info.size} bytes; resources are read whole up to ${MAX_MEDIA_READ_BYTES}. Use read_text_file with offset/limit.`,
           );
         }
-        const bytes = new Uint8Array(await new Response(file.body).arrayBuffer());
+        // UTF-8 text is the caller's redacted view, as text or as a blob (src/sandbox/sandbox-content.ts).
+        const seen = sandbox.viewBytes(path, new Uint8Array(await new Response(file.body).arrayBuffer()));
+        const bytes = seen.bytes;
+        const meta = seen.record ? { _meta: contentMeta(seen.record) } : {};
         const mimeType = typeOf(path.name, file.info.contentType);
-        if (mediaKind(mimeType) === "text") {
-          try {
-            const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-            return { contents: [{ uri, mimeType, text }], bytesRead: bytes.byteLength };
-          } catch {
-            // Not UTF-8 after all: a blob carries any bytes.
-          }
+        if (mediaKind(mimeType) === "text" && seen.text !== undefined) {
+          return { contents: [{ uri, mimeType, text: seen.text }], bytesRead: bytes.byteLength, ...meta };
         }
-        return { contents: [{ uri, mimeType, blob: toBase64(bytes) }], bytesRead: bytes.byteLength };
+        return { contents: [{ uri, mimeType, blob: toBase64(bytes) }], bytesRead: bytes.byteLength, ...meta };
       },
       request.params.uri,
     ),

@@ -6,54 +6,32 @@
  * Because `mcp-server.ts` registers only this function as the `tools/call` handler, a new tool cannot
  * forget any step.
  *
- * Error mapping (invariant 3, docs/architecture.md):
- * - ToolError (caller's fault, incl. path refusals and invalid arguments) → result with `isError: true`
- *   and text `[code] message`, so the model can correct itself. Arguments are never echoed back.
- * - DependencyUnavailableError → JSON-RPC -32603 "temporarily unavailable"; the HTTP layer turns the
- *   response into 503 + Retry-After (invariant 5).
- * - Anything else → JSON-RPC -32603 with only the request id; the detail goes to the audit log.
+ * Failures go through the one mapper tools and resources share (call-failure.ts): a caller's fault is
+ * answered as a result with `isError: true` and text `[code] message`, so the model can correct itself.
  */
-import { type CallToolResult, type InputRequiredResult, ProtocolErrorCode } from "@modelcontextprotocol/server";
+import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import type { Decision as AuditDecision, FactOutcome } from "../audit/audit-facts";
 import type { RequestLog } from "../audit/audit-log";
+import { type ContentSummary, toCounts } from "../audit/content-facts";
 import type { RequestAudit } from "../audit/request-audit";
 import { activityOfTool, pathsOf } from "../audit/tool-activities";
 import type { Principal } from "../auth/principal";
-import { errorDetail } from "../errors/error-detail";
-import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import { ToolError } from "../errors/tool-error";
 import type { Caller, Decision, ToolDecision } from "../policy/decide";
 import { effectiveScopes } from "../policy/effective-scopes";
+import type { AccessGate } from "../policy/gate";
 import type { Policy } from "../policy/policy";
 import { describeRefusal } from "../policy/refusal";
 import type { Sandbox } from "../sandbox/sandbox";
-import { PathRefusedError } from "../sandbox/sandbox-path";
 import type { ToolCall } from "../tools/tool-call";
+import { type CallOutcome, mapCallFailure } from "./call-failure";
 import { type ConfirmationChannel, type ConfirmationRound, confirmCall } from "./confirmation-step";
-
-/**
- * A JSON-RPC error with exactly the message we choose. The SDK copies `code` and `message` of whatever a
- * handler throws into the error response; its own `McpError` would prefix "MCP error -32603:".
- */
-export class JsonRpcError extends Error {
-  override readonly name = "JsonRpcError";
-  constructor(
-    readonly code: number,
-    message: string,
-    /** Sent as the error's `data` (the SDK copies it when present). */
-    readonly data?: Record<string, unknown>,
-  ) {
-    super(message);
-  }
-}
-
-/** Set by the seam when a call failed on our side, read by the HTTP layer to pick the status code. */
-export interface CallOutcome {
-  failure?: "unavailable" | "internal";
-}
 
 export interface SeamContext {
   readonly principal: Principal;
   readonly sandbox: Sandbox;
+  /** The caller's storage gate (the sandbox's): told when a human confirmed the call. */
+  readonly gate: AccessGate;
   readonly log: RequestLog;
   readonly audit: RequestAudit;
   readonly outcome: CallOutcome;
@@ -118,6 +96,18 @@ function refusalError(decision: Exclude<Decision, { effect: "allow" }>, tool: st
   }
 }
 
+/** What the call's content held, for its audit events: labels and counts, never text. */
+export function contentSummaries(sandbox: Sandbox): ContentSummary[] {
+  return sandbox.contentRecords.map((record) => ({
+    path: record.path,
+    action: record.action,
+    categories: record.label.categories,
+    detectors: toCounts(record.label.detectors),
+    redacted: toCounts(record.redacted),
+    flags: record.label.flags,
+  }));
+}
+
 const FIRST_ROUND: ConfirmationRound = { state: undefined, responses: undefined };
 
 export async function runTool(
@@ -135,7 +125,7 @@ export async function runTool(
   };
   const paths = pathsOf(call.kind === "ready" ? call.input : call.rawArguments);
   const record = (outcome: FactOutcome, extra: { errorCode?: string; bytesRead?: number; bytesWritten?: number }) =>
-    audit.file({ tool: tool.name, paths, outcome, decision, ...extra });
+    audit.file({ tool: tool.name, paths, outcome, decision, sensitivity: contentSummaries(context.sandbox), ...extra });
   try {
     // The seam's own guarantees, whatever entry point reached it: the edge's decision must exist for
     // this very tool (a refusal is answered as the tool error naming its rule), and even an "allow" is
@@ -158,6 +148,7 @@ export async function runTool(
     if (policyDecision.effect === "confirm") {
       const step = await confirmCall(call, policyDecision, context, round);
       if (step !== "confirmed") return step;
+      context.gate.markConfirmed();
       decision = { allowed: true, rule: policyDecision.rule };
       log.set({ decision: "allow", rule: policyDecision.rule });
     }
@@ -174,40 +165,18 @@ export async function runTool(
     });
     return withAuditEvent(output, eventId);
   } catch (error) {
-    if (error instanceof ToolError) {
-      if (error instanceof PathRefusedError) {
-        decision = { allowed: false, rule: `path:${error.rule}` };
-        log.security({ type: "path_refused", reason: error.rule, tool: tool.name });
-      } else if (error === context.refusal) {
-        decision = { allowed: false, rule: "quota:daily" };
-      } else if (typeof error.details.rule === "string") {
-        decision = { allowed: false, rule: error.details.rule };
-      }
-      log.set({ outcome: "tool_error", errorCode: error.code });
-      const eventId = record(decision.allowed ? "tool_error" : "denied", { errorCode: error.code });
-      return withAuditEvent(toErrorResult(error), eventId);
-    }
-    if (error instanceof DependencyUnavailableError) {
-      record("unavailable", { errorCode: `${error.dependency}_unavailable` });
-      context.outcome.failure = "unavailable";
-      log.set({ outcome: "unavailable", errorCode: `${error.dependency}_unavailable` });
-      log.security({
-        type: "dependency_unavailable",
-        reason: error.dependency,
-        tool: tool.name,
-        detail: errorDetail(error.cause),
-      });
-      throw new JsonRpcError(ProtocolErrorCode.InternalError, "Storage is temporarily unavailable; retry later.");
-    }
-    context.outcome.failure = "internal";
-    record("server_error", { errorCode: "internal_error" });
-    log.set({ outcome: "server_error", errorCode: "internal_error" });
-    log.security({
-      type: "internal_error",
-      reason: "unhandled_exception",
-      tool: tool.name,
-      detail: errorDetail(error),
+    let eventId = "";
+    const fault = mapCallFailure(error, {
+      name: tool.name,
+      log,
+      outcome: context.outcome,
+      decision,
+      callerFault: "tool_error",
+      quotaRefusal: context.refusal,
+      record: (outcome, made, extra) => {
+        eventId = audit.file({ tool: tool.name, paths, outcome, decision: made, ...extra });
+      },
     });
-    throw new JsonRpcError(ProtocolErrorCode.InternalError, `Internal error (request ${log.requestId}).`);
+    return withAuditEvent(toErrorResult(fault), eventId);
   }
 }

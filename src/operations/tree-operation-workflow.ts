@@ -12,6 +12,10 @@
  *   stops, `failed` with that error as `stoppedBy`, and its progress counts exactly the objects handled
  *   before it, those of the step it stopped in included.
  * - Storage quota: the operation runs with the tenant's storage meter, as the synchronous tools do.
+ * - Access policy: the plan carries the caller and the policy its call was decided under; every step
+ *   runs against a sandbox with that caller's gate (src/policy/gate.ts). Before the first batch, the
+ *   preflight steps judge every object the operation will touch, and one refused object fails the whole
+ *   operation with nothing changed, as the synchronous call would have been refused.
  */
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { createRequestLog } from "../audit/audit-log";
@@ -28,7 +32,7 @@ import {
   type OperationProgress,
   type OperationRecord,
 } from "../sandbox/operation-record";
-import { Sandbox, type TreeOperationPlan } from "../sandbox/sandbox";
+import { OperationSteps, type TreeOperationPlan } from "../sandbox/sandbox";
 
 /** What the Workflow needs of the Worker's env (declared here, not from src/env.ts: no folder imports the app). */
 type Env = ConfigEnv & { readonly FILES: R2Bucket };
@@ -50,7 +54,7 @@ function limitsFor(env: Env): LimitsRuntime {
   return runtime;
 }
 
-async function sandboxFor(env: Env, plan: TreeOperationPlan): Promise<Sandbox> {
+async function stepsFor(env: Env, plan: TreeOperationPlan): Promise<OperationSteps> {
   const limits = limitsFor(env);
   const log = createRequestLog(plan.operationId);
   log.set({ tool: `operation:${plan.kind}` });
@@ -60,7 +64,8 @@ async function sandboxFor(env: Env, plan: TreeOperationPlan): Promise<Sandbox> {
     limits.config.storageBytes,
     log,
   );
-  return new Sandbox(env.FILES, plan.tenant, { meter });
+  // The caller's gate is built from what the plan carries (src/sandbox/background-operations.ts).
+  return new OperationSteps(env.FILES, plan, { meter });
 }
 
 type StepOutcome =
@@ -83,13 +88,25 @@ export class TreeOperationWorkflow extends WorkflowEntrypoint<Env, TreeOperation
     let record = initialRecord(plan);
     let after: string | undefined;
     try {
+      for (let page = 1; ; page++) {
+        const cursor = after;
+        const checked = await step.do(`preflight ${page}`, STEP, async () => {
+          const steps = await stepsFor(this.env, plan);
+          const { next, refusal } = await steps.checkPage(cursor);
+          return { next, refusal: refusal ? { code: refusal.code, message: refusal.message } : undefined };
+        });
+        if (checked.refusal) return await this.#finish(step, plan, record, "failed", checked.refusal);
+        if (checked.next === undefined) break;
+        after = checked.next;
+      }
+      after = undefined;
       for (let batch = 1; ; batch++) {
         const previous = record;
         const cursor = after;
         const outcome: StepOutcome = await step.do(`batch ${batch}`, STEP, async (): Promise<StepOutcome> => {
-          const sandbox = await sandboxFor(this.env, plan);
+          const steps = await stepsFor(this.env, plan);
           try {
-            const result = await sandbox.runOperationBatch(plan, cursor);
+            const result = await steps.runBatch(cursor);
             const next: OperationRecord = {
               ...previous,
               updatedAt: new Date().toISOString(),
@@ -97,7 +114,7 @@ export class TreeOperationWorkflow extends WorkflowEntrypoint<Env, TreeOperation
               errors: [...previous.errors, ...result.errors].slice(0, MAX_RECORDED_ERRORS),
               errorCount: previous.errorCount + result.errorCount,
             };
-            await sandbox.writeOperationRecord(plan, next);
+            await steps.writeRecord(next);
             // Stopped part-way on the caller's condition: what was done is in the record already.
             if (result.stopped) return { ok: false, error: result.stopped, record: next };
             return { ok: true, next: result.next, record: next };
@@ -134,8 +151,8 @@ export class TreeOperationWorkflow extends WorkflowEntrypoint<Env, TreeOperation
     error?: OperationError,
   ): Promise<OperationRecord> {
     return step.do(`finish (${status})`, STEP, async () => {
-      const sandbox = await sandboxFor(this.env, plan);
-      if (status === "succeeded" || !error) await sandbox.finishOperation(plan);
+      const steps = await stepsFor(this.env, plan);
+      if (status === "succeeded" || !error) await steps.finish();
       const now = new Date().toISOString();
       const final: OperationRecord = {
         ...record,
@@ -150,7 +167,7 @@ export class TreeOperationWorkflow extends WorkflowEntrypoint<Env, TreeOperation
             }
           : {}),
       };
-      await sandbox.writeOperationRecord(plan, final);
+      await steps.writeRecord(final);
       return final;
     });
   }

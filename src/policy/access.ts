@@ -21,4 +21,10 @@ export interface Access {
   readonly subtree?: boolean;
   /** Bytes the caller brings in (write/overwrite); what `limit` rules measure. */
   readonly bytes?: number;
+  /**
+   * The label terms of the content touched (categories, detector ids, flags: src/content/labels.ts),
+   * known only where content is: at the storage gate. Rules with `labels` match only accesses that carry
+   * one of theirs; before the content is seen (the call-level decision) they do not apply yet.
+   */
+  readonly labels?: ReadonlySet<string>;
 }

@@ -6,9 +6,11 @@
  * client), the tool, a SHA-256 of the parsed arguments (canonical JSON, keys sorted), the policy rule and
  * a SHA-256 of the exact text the human saw; the seam accepts an answer only when all of them match the
  * call it is looking at, so a confirmation cannot be replayed for other arguments, another tool or
- * another caller. Stateless: there is no store, so within its expiry the identical call may be confirmed
- * by the same state again; when what would happen has changed (more trash to purge), the text's hash
- * differs and the human is asked again.
+ * another caller. Single-use: the payload carries a random nonce, and an accepted confirmation is spent
+ * (`UsedConfirmations.firstUse`, SET NX with the state's lifetime on Upstash) before the call runs, so a
+ * replayed state is refused and a store that cannot answer refuses the call (503), never runs it twice.
+ * When what would happen has changed (more trash to purge), the text's hash differs and the human is
+ * asked again.
  */
 import { createRequestStateCodec, type RequestStateCodec } from "@modelcontextprotocol/server";
 import { hexDigest } from "../encoding/hex";
@@ -30,8 +32,42 @@ export interface ConfirmationBinding {
 export interface ConfirmationClaims extends ConfirmationBinding {
   /** `hashSummary` of the text the human was asked to confirm. */
   readonly summaryHash: string;
+  /** 128 random bits: what `UsedConfirmations` remembers once the confirmation ran its call. */
+  readonly nonce: string;
   /** Set on a state minted by asking a second time: an unusable answer to it is a decline (no third ask). */
   readonly reasked?: true;
+}
+
+/**
+ * Confirmations already used. `firstUse` records `nonce` for `ttlSeconds` and answers true only the
+ * first time; an unreachable store throws `DependencyUnavailableError("upstash")` (the call is refused
+ * with 503, never run without the check). Upstash in production (src/limits/upstash-confirmations.ts),
+ * in memory per isolate with ENVIRONMENT=development (below).
+ */
+export interface UsedConfirmations {
+  firstUse(nonce: string, ttlSeconds: number): Promise<boolean>;
+}
+
+/** Per isolate, bounded: past `maxEntries` the oldest (soonest to expire) entry goes first. */
+export function createMemoryUsedConfirmations(now: () => number = Date.now, maxEntries = 10_000): UsedConfirmations {
+  const used = new Map<string, number>();
+  return {
+    async firstUse(nonce, ttlSeconds) {
+      const at = now();
+      const until = used.get(nonce);
+      if (until !== undefined && until > at) return false;
+      used.delete(nonce);
+      used.set(nonce, at + ttlSeconds * 1000);
+      if (used.size > maxEntries) used.delete(used.keys().next().value as string);
+      return true;
+    },
+  };
+}
+
+export function newConfirmationNonce(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 export type ConfirmationCodec = RequestStateCodec<ConfirmationClaims>;

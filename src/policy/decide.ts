@@ -84,10 +84,24 @@ export function appliesToCaller(compiled: CompiledRule, roles: readonly string[]
   return true;
 }
 
+/**
+ * Whether a rule's globs cover a path. A glob ending in a double star over a directory also covers the
+ * directory itself (docs/policy.md, "Paths"): the path is tried as a directory too, with a trailing
+ * slash, which such a glob matches and a single star, or a pattern naming files below, does not. So
+ * listing, moving or deleting the directory a rule names is that rule's business.
+ */
+export function globsCover(paths: NonNullable<CompiledRule["paths"]>, path: string): boolean {
+  return paths.matches(path) || (path !== "" && paths.matches(`${path}/`));
+}
+
 export function matchesAccess(compiled: CompiledRule, access: Access): boolean {
   if (compiled.actions && !compiled.actions.has(access.action)) return false;
+  if (compiled.labels) {
+    const labels = access.labels;
+    if (!labels || ![...compiled.labels].some((term) => labels.has(term))) return false;
+  }
   if (!compiled.paths || access.path === null) return true;
-  if (compiled.paths.matches(access.path)) return true;
+  if (globsCover(compiled.paths, access.path)) return true;
   return access.subtree === true && compiled.paths.mayMatchBelow(access.path);
 }
 
@@ -191,8 +205,75 @@ export function mayEverUse(policy: Policy, caller: Caller, scope: Scope, actions
       (compiled) =>
         compiled.rule.effect === "deny" &&
         compiled.paths === undefined &&
+        compiled.labels === undefined &&
         (compiled.actions === undefined || compiled.actions.has(action)) &&
         appliesToCaller(compiled, roles),
     );
   return !actions.every(deniedEverywhere);
+}
+
+/**
+ * The label terms whose spans `caller` sees redacted in content at `path`: the policy's default plus
+ * every matching `redact` rule's labels. Pure, like the decisions; the storage gate asks it once per
+ * object whose content leaves storage.
+ */
+export function redactionFor(policy: Policy, caller: Caller, path: string): ReadonlySet<string> {
+  const roles = effectiveRoles(policy, caller);
+  const terms = new Set(policy.defaultRedact);
+  for (const compiled of policy.rules) {
+    if (compiled.rule.effect !== "redact" || !appliesToCaller(compiled, roles)) continue;
+    const applies =
+      (!compiled.actions || compiled.actions.has("read")) && (!compiled.paths || globsCover(compiled.paths, path));
+    if (applies) for (const term of compiled.rule.labels) terms.add(term);
+  }
+  return terms;
+}
+
+/** What the storage gate refuses an object for; see `judgeObject`. */
+export type ObjectRefusal = Extract<Decision, { effect: "deny" | "require-certificate" | "step-up" | "confirm" }>;
+
+/**
+ * The storage gate's judgement of one object access (src/policy/gate.ts): the path rules that hold
+ * whatever the call declared. `deny` refuses, `require-certificate` needs a certificate authentication
+ * accepted, `step-up` needs the login the call was made with to satisfy it, `confirm` needs the call to
+ * have been confirmed by a human (asked once per call, before it runs, from its declared accesses; an
+ * object a confirm rule covers in an unconfirmed call is refused). Scopes and `limit` (bytes are a
+ * call's, not an object's) are the call's decision. Undefined: the access may proceed.
+ */
+export function judgeObject(
+  policy: Policy,
+  caller: Caller,
+  access: Access,
+  now: number,
+  confirmed = false,
+): ObjectRefusal | undefined {
+  const roles = effectiveRoles(policy, caller);
+  let certificate: ObjectRefusal | undefined;
+  let stepUp: ObjectRefusal | undefined;
+  let confirm: ObjectRefusal | undefined;
+  for (const compiled of policy.rules) {
+    const rule = compiled.rule;
+    if (rule.effect === "limit" || rule.effect === "redact") continue;
+    if (!appliesToCaller(compiled, roles) || !matchesAccess(compiled, access)) continue;
+    if (rule.effect === "confirm") {
+      if (!confirmed) confirm ??= { effect: "confirm", rule: rule.id, conditions: [] };
+      continue;
+    }
+    if (rule.effect === "deny") return { effect: "deny", rule: rule.id, action: access.action, path: access.path };
+    if (rule.effect === "require-certificate") {
+      if (!caller.certificateVerified) certificate ??= { effect: "require-certificate", rule: rule.id };
+      continue;
+    }
+    const ageOk = authAgeSatisfied(rule.maxAuthAgeSeconds, caller, now);
+    const acrOk = acrSatisfied(rule.acrValues, caller);
+    if (!ageOk || !acrOk) {
+      stepUp ??= {
+        effect: "step-up",
+        rule: rule.id,
+        maxAgeSeconds: ageOk ? undefined : rule.maxAuthAgeSeconds,
+        acrValues: acrOk ? undefined : rule.acrValues,
+      };
+    }
+  }
+  return certificate ?? stepUp ?? confirm;
 }

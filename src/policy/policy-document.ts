@@ -4,10 +4,13 @@
  * operator would never notice. docs/policy.md is the reference for every field.
  */
 import * as z from "zod";
+import { DETECTOR_CATEGORIES } from "../content/detectors/index";
+import { CATEGORIES } from "../content/finding";
+import { FLAGS } from "../content/untrusted-text";
 import { ACTIONS } from "./access";
 import { SCOPES } from "./scopes";
 
-export const RULE_EFFECTS = ["deny", "step-up", "require-certificate", "confirm", "limit"] as const;
+export const RULE_EFFECTS = ["deny", "step-up", "require-certificate", "confirm", "limit", "redact"] as const;
 export type RuleEffect = (typeof RULE_EFFECTS)[number];
 
 const name = z
@@ -27,6 +30,20 @@ const glob = z
     "paths are relative to the tenant root: write 'archive/**', not '/archive/**'",
   );
 
+/**
+ * What a rule's `labels` may name (docs/policy.md, "Sensitive data"): a category (`secret`, `pii`), a
+ * detector id (`aws-access-key-id`, `payment-card`, …) or a content flag (`invisible-unicode`,
+ * `injection-marker`). An unknown name is refused: a misspelt label would silently match nothing.
+ */
+export const LABEL_TERMS: readonly string[] = [...CATEGORIES, ...DETECTOR_CATEGORIES.keys(), ...FLAGS];
+const labelTerm = z
+  .string()
+  .refine(
+    (term) => LABEL_TERMS.includes(term),
+    "must be secret, pii, a detector id or a content flag (docs/policy.md)",
+  );
+const labelList = z.array(labelTerm).min(1).max(32);
+
 const baseRule = {
   id: ruleId,
   description: z.string().max(500).optional(),
@@ -38,6 +55,11 @@ const baseRule = {
   roles: roleList.optional(),
   /** The rule does not apply to callers holding one of these roles. */
   unlessRoles: roleList.optional(),
+  /**
+   * The rule applies only to content carrying one of these labels: the file read (its content as
+   * classified now), or the content written. Judged where content is touched, at the storage gate.
+   */
+  labels: labelList.optional(),
 };
 
 const ruleSchema = z.discriminatedUnion("effect", [
@@ -55,6 +77,9 @@ const ruleSchema = z.discriminatedUnion("effect", [
   z.strictObject({ ...baseRule, effect: z.literal("require-certificate") }),
   z.strictObject({ ...baseRule, effect: z.literal("confirm") }),
   z.strictObject({ ...baseRule, effect: z.literal("limit"), maxWriteBytes: z.int().min(0) }),
+  // Never refuses: the spans of these labels are shown as `[REDACTED:<detector>]` to the callers and
+  // paths the rule matches.
+  z.strictObject({ ...baseRule, effect: z.literal("redact"), labels: labelList }),
 ]);
 
 export const policyDocumentSchema = z
@@ -70,6 +95,11 @@ export const policyDocumentSchema = z
     /** Roles assumed for a credential that carries none; default: none (scopes alone decide). */
     defaultRoles: roleList.optional(),
     toolsList: z.enum(["permitted", "all"]).default("all"),
+    /**
+     * Labels redacted for every caller and path, before any `redact` rule adds more. The default hides
+     * secrets and shows personal data (labelled and audited); `[]` shows everything not redacted by a rule.
+     */
+    defaultRedact: z.array(labelTerm).max(32).default(["secret"]),
     rules: z.array(ruleSchema).max(200).default([]),
   })
   .superRefine((document, context) => {

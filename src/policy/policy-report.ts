@@ -67,6 +67,36 @@ function label(decision: Decision): string {
   }
 }
 
+/**
+ * What the storage gate makes of operations involving `path` as one of their objects (docs/policy.md,
+ * "What each action covers"): moving or copying it away needs `read` there (and `delete`, `move` for a
+ * move), putting something there needs `write`, restoring an entry deleted there to another place needs
+ * `read` there, and listings show it (with its etag only where `read` is allowed).
+ */
+export function describeOperations(policy: Policy, caller: Caller, path: string, now: number): string[] {
+  const judge = (scope: Scope, accesses: readonly Action[]) =>
+    label(
+      decide(policy, {
+        caller,
+        scope,
+        accesses: accesses.map((action) => ({ action, path })),
+        now,
+        confirmed: false,
+      }),
+    );
+  const listed = judge("files:read", ["list"]);
+  const etag = judge("files:read", ["read"]);
+  const listing =
+    listed !== "allowed" ? "left out of listings" : etag === "allowed" ? "listed with its etag" : "listed without etag";
+  return [
+    `moving it away: ${judge("files:write", ["read", "delete", "move"])}`,
+    `copying it away: ${judge("files:write", ["read"])}`,
+    `restoring it elsewhere: ${judge("files:write", ["read"])}`,
+    `moving or restoring onto it: ${judge("files:write", ["write", "move", "restore"])}`,
+    listing,
+  ];
+}
+
 function sampleCallers(policy: Policy): { name: string; roles: string[] }[] {
   const roles = [...policy.roles.keys()].map((role) => ({ name: `role ${role}`, roles: [role] }));
   const fallback =
@@ -120,6 +150,7 @@ export function reportDecisions(policy: Policy, options: ReportOptions, now: num
       const where = path === null ? "(the trash)" : `/${path}`;
       const parts = [...groups].map(([key, actions]) => `${actions.join(" ")}: ${key}`);
       lines.push(`  ${where.padEnd(28)} ${parts.join("; ")}`);
+      if (path !== null) lines.push(`  ${"".padEnd(28)} ${describeOperations(policy, caller, path, now).join("; ")}`);
     }
   }
   return lines;

@@ -14,6 +14,8 @@ export interface CompiledRule {
   readonly rule: PolicyRule;
   readonly actions: ReadonlySet<Action> | undefined;
   readonly paths: GlobSet | undefined;
+  /** The rule's `labels`: it applies only to content carrying one of them. */
+  readonly labels: ReadonlySet<string> | undefined;
 }
 
 export interface Policy {
@@ -22,8 +24,15 @@ export interface Policy {
   readonly defaultRoles: readonly string[];
   readonly toolsList: "permitted" | "all";
   readonly rules: readonly CompiledRule[];
+  /** Label terms redacted for everyone before `redact` rules add more (docs/policy.md, "Sensitive data"). */
+  readonly defaultRedact: ReadonlySet<string>;
   /** Whether the operator supplied a document (for logs and `/healthz`-style reports). */
   readonly source: "document" | "none";
+  /**
+   * The validated document this policy was compiled from (globs NFC-normalised), so a background
+   * operation can carry the policy its call was decided under (src/sandbox/operation-record.ts).
+   */
+  readonly document?: PolicyDocument | undefined;
 }
 
 export const SCOPES_ONLY_POLICY: Policy = {
@@ -32,12 +41,28 @@ export const SCOPES_ONLY_POLICY: Policy = {
   defaultRoles: [],
   toolsList: "all",
   rules: [],
+  // Without ACCESS_POLICY: secrets redacted in everything returned, personal data shown (and labelled).
+  defaultRedact: new Set(["secret"]),
   source: "none",
 };
 
 export type PolicyParseResult = { ok: true; policy: Policy } | { ok: false; problem: string };
 
-function compile(document: PolicyDocument): Policy {
+/**
+ * Stored paths are NFC (src/sandbox/sandbox-path.ts), so a glob pasted in decomposed form (NFD, as macOS
+ * writes it) would never match; rule globs are normalised once, here, at load.
+ */
+function normalise(document: PolicyDocument): PolicyDocument {
+  return {
+    ...document,
+    rules: document.rules.map((rule) =>
+      rule.paths ? { ...rule, paths: rule.paths.map((p) => p.normalize("NFC")) } : rule,
+    ),
+  };
+}
+
+function compile(raw: PolicyDocument): Policy {
+  const document = normalise(raw);
   return {
     rolesClaim: document.rolesClaim,
     roles: new Map(Object.entries(document.roles).map(([role, scopes]) => [role, new Set(scopes)])),
@@ -46,9 +71,12 @@ function compile(document: PolicyDocument): Policy {
     rules: document.rules.map((rule, index) => ({
       rule,
       actions: rule.actions ? new Set(rule.actions) : undefined,
-      paths: rule.paths ? compileGlobSet(rule.paths, `rules[${index}].paths`) : undefined,
+      paths: rule.paths ? compileGlobSet(rule.paths, `rules[${index}] (${rule.id}).paths`) : undefined,
+      labels: rule.labels ? new Set(rule.labels) : undefined,
     })),
+    defaultRedact: new Set(document.defaultRedact),
     source: "document",
+    document,
   };
 }
 

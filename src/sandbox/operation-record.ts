@@ -7,9 +7,9 @@
  * durably happened. It lives under the tenant's own key prefix, so an operation id from another tenant
  * finds nothing: no lookup by id alone ever crosses tenants. It holds paths and counts, never content.
  */
-
 import * as z from "zod";
 import { DependencyUnavailableError } from "../errors/tool-error";
+import type { CarriedDecisionInputs } from "../policy/gate";
 import { escapeInvisible } from "./invisible-characters";
 import { r2, type Storage } from "./storage";
 
@@ -28,6 +28,11 @@ export interface TreeOperationPlan {
   /** delete: the entry the tree goes to; restore: the entry it comes from. */
   readonly trashId?: string | undefined;
   readonly startedAt: string;
+  /**
+   * Who asked, and under which policy (src/policy/gate.ts): each step builds the caller's gate from it,
+   * so the background operation is held to the same rules as the call that started it.
+   */
+  readonly decision: CarriedDecisionInputs;
 }
 
 export const MAX_RECORDED_ERRORS = 20;

@@ -13,9 +13,12 @@
  * - Storage quota: the appended bytes are reserved once before the first attempt and handed back if
  *   nothing was written.
  */
+
+import { readLabel, type SensitivityLabel, withLabel, withoutLabel } from "../content/labels";
 import { ToolError } from "../errors/tool-error";
+import { labelForWrite } from "./sandbox-content";
 import type { SandboxPath } from "./sandbox-path";
-import { createOnly, type EntryInfo, fileInfo, r2, type Storage } from "./storage";
+import { asSeen, createOnly, type EntryInfo, fileInfo, r2, requireAccess, type Storage } from "./storage";
 
 /** Largest file append_file produces: each append rewrites the whole object, so growth by appends is bounded. */
 export const MAX_APPEND_RESULT_BYTES = 64 * 1024 * 1024;
@@ -46,6 +49,24 @@ function bodyOf(existing: R2ObjectBody | null, added: Uint8Array): ReadableStrea
   return readable;
 }
 
+function appendedLabel(
+  metadata: Record<string, string> | undefined,
+  added: SensitivityLabel,
+  created: boolean,
+): Record<string, string> {
+  if (created) return withLabel(undefined, added);
+  const current = readLabel(metadata);
+  if (!current) return withoutLabel(metadata);
+  const detectors: Record<string, number> = { ...current.detectors };
+  for (const [id, count] of Object.entries(added.detectors)) detectors[id] = (detectors[id] ?? 0) + count;
+  return withLabel(metadata, {
+    version: current.version,
+    categories: [...new Set([...current.categories, ...added.categories])].sort(),
+    detectors: Object.fromEntries(Object.entries(detectors).sort(([a], [b]) => a.localeCompare(b))),
+    flags: [...new Set([...current.flags, ...added.flags])].sort(),
+  });
+}
+
 export async function appendToFile(
   storage: Storage,
   path: SandboxPath,
@@ -54,6 +75,10 @@ export async function appendToFile(
 ): Promise<AppendReceipt> {
   const key = storage.keys.fileKey(path);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  requireAccess(storage, ["write"], path);
+  // The appended text is classified (and judged: "nobody writes a secret") on its own; the file's label
+  // becomes the union with its current one, or is dropped when there is none (classified on next read).
+  const addedLabel = labelForWrite(storage, path, added);
   await options.assertWritable();
   await storage.meter.adjust(added.byteLength);
   let landed = false;
@@ -61,6 +86,14 @@ export async function appendToFile(
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       if (attempt > 0) await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, 2 * attempt));
       const existing = await r2(() => storage.bucket.get(key));
+      if (existing) {
+        try {
+          requireAccess(storage, ["overwrite"], path);
+        } catch (error) {
+          await existing.body.cancel();
+          throw error;
+        }
+      }
       if (existing && existing.size + added.byteLength > MAX_APPEND_RESULT_BYTES) {
         await existing.body.cancel();
         throw new ToolError(
@@ -74,12 +107,13 @@ export async function appendToFile(
         storage.bucket.put(key, bodyOf(existing, added), {
           onlyIf: existing ? { etagMatches: existing.etag } : createOnly(),
           httpMetadata: existing?.httpMetadata ?? { contentType: options.contentType },
-          ...(existing?.customMetadata ? { customMetadata: existing.customMetadata } : {}),
+          customMetadata: appendedLabel(existing?.customMetadata, addedLabel, existing === null),
         }),
       );
       if (written) {
         landed = true;
-        return { file: fileInfo(path, written), created: existing === null, retries: attempt };
+        // The new etag is an MD5 over the old content too: shown only to a caller who may read it.
+        return { file: asSeen(storage, fileInfo(path, written)), created: existing === null, retries: attempt };
       }
     }
   } finally {

@@ -18,8 +18,9 @@
  *   a copy reserves each file's bytes before its put and hands them back if the put does not happen.
  */
 import { ToolError } from "../errors/tool-error";
+import { mayCompareWith, type TransferMode, transferAccesses } from "./object-access";
 import type { SandboxPath } from "./sandbox-path";
-import { keepParent, MAX_TREE_OBJECTS, TREE_CONCURRENCY } from "./sandbox-trash";
+import { keepParent } from "./sandbox-trash";
 import {
   copyCreateOnly,
   deleteIfUnchanged,
@@ -30,9 +31,11 @@ import {
   listWholeSubtree,
   r2,
   rebase,
+  requireAccess,
   type Storage,
 } from "./storage";
 import type { StoredKind } from "./storage-keys";
+import { MAX_TREE_OBJECTS, TREE_CONCURRENCY } from "./tree-limits";
 
 const EXISTING_LIST_LIMIT = 1000;
 
@@ -47,6 +50,8 @@ export interface MoveReceipt {
 }
 
 interface MovePlan {
+  readonly sourcePath: SandboxPath;
+  readonly targetPath: SandboxPath;
   readonly from: string;
   readonly to: string;
   readonly source: R2Object;
@@ -55,7 +60,7 @@ interface MovePlan {
   readonly targetDisplay: string;
 }
 
-export type TransferMode = "move" | "copy";
+export type { TransferMode };
 
 const VERB = {
   move: { done: "moved", doing: "being moved", base: "move" },
@@ -92,6 +97,9 @@ export async function moveEntry(
       { parameter: "destination" },
     );
   }
+  // The named paths first, so that whether something exists there is not answered to a caller refused it.
+  requireAccess(storage, transferAccesses(mode).source, source);
+  requireAccess(storage, transferAccesses(mode).target, destination);
   const info = await checks.stat(source);
   if (!info) throw new ToolError("not_found", `No such file or directory: ${source.display}`, { path: source.display });
   const kind: StoredKind = info.type === "file" ? "file" : "marker";
@@ -101,7 +109,19 @@ export async function moveEntry(
     info.type === "file"
       ? await planFile(storage, source, destination)
       : await planDirectory(storage, source, destination, mode);
-  const clashes = plans.filter((plan) => plan.existing && !isIdenticalCopy(plan.existing, plan.source));
+  // Every object, at its own source and target, before anything changes: a subtree holding one object
+  // the caller may not read (or a target it may not write) is refused whole.
+  const required = transferAccesses(mode);
+  for (const plan of plans) {
+    requireAccess(storage, required.source, plan.sourcePath);
+    requireAccess(storage, required.target, plan.targetPath);
+  }
+  const clashes = plans.filter(
+    (plan) =>
+      plan.existing &&
+      (!isIdenticalCopy(plan.existing, plan.source) ||
+        !mayCompareWith(storage, plan.targetPath, plan.from.endsWith("/") ? "marker" : "file")),
+  );
   const resumed = plans.length - clashes.length - plans.filter((plan) => !plan.existing).length;
   // Evidence of our own earlier attempt is an identical *file*: an identical directory marker is just
   // an empty object, which any directory of that name has. A source with no files left (only markers,
@@ -144,7 +164,18 @@ async function planFile(storage: Storage, source: SandboxPath, destination: Sand
     r2(() => storage.bucket.head(to)),
   ]);
   if (!object) throw new ToolError("not_found", `No such file: ${source.display}`, { path: source.display });
-  return [{ from, to, source: object, existing, display: source.display, targetDisplay: destination.display }];
+  return [
+    {
+      sourcePath: source,
+      targetPath: destination,
+      from,
+      to,
+      source: object,
+      existing,
+      display: source.display,
+      targetDisplay: destination.display,
+    },
+  ];
 }
 
 async function planDirectory(
@@ -168,6 +199,8 @@ async function planDirectory(
     });
   const existing = new Map(present.objects.map((stored) => [stored.object.key, stored.object]));
   return targets.map(({ stored, target, to }) => ({
+    sourcePath: stored.path,
+    targetPath: target,
     from: stored.object.key,
     to,
     source: stored.object,

@@ -1,8 +1,10 @@
 /**
- * One tenant's view of the bucket: files and directories over flat R2 keys. Tools get a `Sandbox` and
- * nothing else from storage; the bucket is an ES private field, handed only to the sibling modules that
- * implement the larger operations (sandbox-trash.ts, sandbox-move.ts, sandbox-walk.ts, sharing
- * storage.ts), and every key comes from `TenantKeys`.
+ * One tenant's view of the bucket for one caller: the file API. Tools get a `Sandbox` and nothing else
+ * from storage; the bucket and the caller's policy gate are ES private fields, handed only to the sibling
+ * modules that implement the larger operations (sandbox-trash.ts, sandbox-restore.ts, sandbox-move.ts,
+ * sandbox-walk.ts, background-operations.ts for operations that continue in a Workflow, sharing
+ * storage.ts). Every key comes from `TenantKeys`, and every object touched is judged by the gate
+ * (src/policy/gate.ts) before its R2 access.
  *
  * Directory semantics (R2 has none, so they are defined once, here):
  * - A directory exists if it is the root, if its explicit marker `<dir>/` exists (create_directory), or
@@ -16,29 +18,41 @@
  * Every R2 failure becomes `DependencyUnavailableError("r2")` (→ 503 + Retry-After, invariant 5);
  * R2 answering "precondition failed" is not a failure but a `conflict`/`already_exists` tool error.
  */
-import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+
+import type { RedactedView } from "../content/redacted-view";
+import { ToolError } from "../errors/tool-error";
+import { notTextError } from "../files/line-window";
+import type { AccessGate } from "../policy/gate";
+import {
+  isLargeTree,
+  type OperationReceipt,
+  type OperationRunner,
+  readOperation,
+  startOperation,
+} from "./background-operations";
 import { checkPathFits } from "./key-budget";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor";
-import {
-  initialRecord,
-  newOperationId,
-  type OperationKind,
-  type OperationRecord,
-  readOperationRecord,
-  type TreeOperationPlan,
-  writeOperationRecord,
-} from "./operation-record";
+import { transferAccesses } from "./object-access";
+import type { OperationRecord } from "./operation-record";
 import { type AppendReceipt, appendToFile } from "./sandbox-append";
+import {
+  type ContentRecord,
+  type ContentView,
+  checkOverwrite,
+  decodeText,
+  labelForWrite,
+  mergeRecords,
+  readContent,
+  viewOf,
+  withLabel,
+} from "./sandbox-content";
 import { type MoveReceipt, moveEntry } from "./sandbox-move";
 import { assertCreatableName, parseSandboxPath, SandboxPath } from "./sandbox-path";
+import { type RestoreReceipt, restoreFromTrash } from "./sandbox-restore";
 import {
-  keepParent,
   listTrash,
-  MAX_TREE_OBJECTS,
   newTrashId,
   purgeTrash,
-  type RestoreReceipt,
-  restoreFromTrash,
   type TrashItem,
   type TrashReceipt,
   trashDirectory,
@@ -46,21 +60,26 @@ import {
 } from "./sandbox-trash";
 import { type WalkSummary, type WalkVisitor, walkCursorAfterFile, walkSubtree } from "./sandbox-walk";
 import {
+  asSeen,
+  createStorage,
   directoryInfo,
   type EntryInfo,
   fileInfo,
-  listSubtree,
+  isVisible,
   normalizeEtag,
   r2,
+  requireAccess,
   type Storage,
   type StorageMeter,
   UNMETERED,
 } from "./storage";
-import { createTenantKeys, isOperationId, type StoredKind } from "./storage-keys";
-import { type BatchResult, runTreeBatch } from "./tree-batch";
+import type { StoredKind } from "./storage-keys";
 
+export type { OperationReceipt, OperationRunner } from "./background-operations";
+export { OperationSteps } from "./background-operations";
 export type { OperationKind, OperationRecord, TreeOperationPlan } from "./operation-record";
 export { MAX_APPEND_RESULT_BYTES } from "./sandbox-append";
+export type { ContentRecord, ContentView } from "./sandbox-content";
 export { MAX_PURGE_OBJECTS, MAX_TREE_OBJECTS } from "./sandbox-trash";
 export type { WalkEntry } from "./sandbox-walk";
 export type { BatchResult } from "./tree-batch";
@@ -89,27 +108,11 @@ export interface WriteOptions {
   /** Write only if nothing exists at the path yet. */
   readonly createOnly?: boolean | undefined;
   readonly contentType?: string | undefined;
-}
-
-/**
- * Runs directory operations too large for one request in the background (a Cloudflare Workflow in
- * production, src/operations/). The sandbox decides when, writes the operation's record, and hands over
- * the plan; the runner only starts it and reports the engine's view of it.
- */
-export interface OperationRunner {
-  start(plan: TreeOperationPlan): Promise<void>;
-  /** True when the engine gave up on the operation (errored or terminated) before it could finish. */
-  hasStopped(operationId: string): Promise<boolean>;
-}
-
-/** What a tool answers at once when its directory operation continues in the background. */
-export interface OperationReceipt {
-  readonly operationId: string;
-  readonly kind: OperationKind;
-  readonly status: "running";
-  readonly source: SandboxPath;
-  readonly destination: SandboxPath | undefined;
-  readonly trashId: string | undefined;
+  /**
+   * Refuse content carrying a placeholder of a secret redacted in the current file (default). edit_file
+   * turns it off: it has already applied its edits through the view and put every secret back.
+   */
+  readonly checkWriteBack?: boolean | undefined;
 }
 
 export const MAX_LIST_PAGE = 1000;
@@ -121,21 +124,110 @@ export class Sandbox {
   readonly #bucket: R2Bucket;
   readonly #tenant: string;
   readonly #operations: OperationRunner | undefined;
+  readonly #content: ContentRecord[] = [];
 
+  /**
+   * `gate` is the caller's policy gate (src/policy/gate.ts), required: there is no ungated sandbox, so no
+   * tool and no background step can reach this tenant's objects without the caller's policy.
+   */
   constructor(
     bucket: R2Bucket,
     tenant: string,
-    options: { now?: () => number; meter?: StorageMeter; operations?: OperationRunner } = {},
+    options: { gate: AccessGate; now?: () => number; meter?: StorageMeter; operations?: OperationRunner },
   ) {
-    this.#storage = {
-      bucket,
-      keys: createTenantKeys(tenant),
-      now: options.now ?? Date.now,
-      meter: options.meter ?? UNMETERED,
-    };
+    this.#storage = createStorage(bucket, tenant, {
+      ...options,
+      report: (record) => {
+        this.#content.push(record);
+      },
+    });
     this.#bucket = bucket;
     this.#tenant = tenant;
     this.#operations = options.operations;
+  }
+
+  /** What content this sandbox read or wrote so far (labels and redactions, never text), for the audit. */
+  get contentRecords(): readonly ContentRecord[] {
+    return this.#content;
+  }
+
+  /**
+   * The caller's view of a whole text file (sandbox-content.ts): classified, judged by label rules,
+   * redacted and escaped. `too_large` over `maxBytes`, `not_text` for anything but UTF-8 text.
+   */
+  readText(path: SandboxPath, maxBytes: number, hint: string): Promise<ContentView> {
+    if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
+    return readContent(
+      this.#storage,
+      path,
+      maxBytes,
+      (size) =>
+        new ToolError("too_large", `${path.display} is ${size} bytes; this read is capped at ${maxBytes}. ${hint}`, {
+          path: path.display,
+          size,
+          maxBytes,
+        }),
+      () => notTextError(path.display),
+      async () => {
+        await this.#requireFile(path); // throws the precise not_found / not_a_file
+        throw new ToolError("not_found", `No such file: ${path.display}`, { path: path.display });
+      },
+    );
+  }
+
+  /**
+   * A line-by-line view for scanning a file too large to view whole (search_file_contents): each line
+   * judged and redacted on its own, as a piece (see `viewText`). One record for the file, kept up to date.
+   */
+  lineViewer(path: SandboxPath): (line: string) => string {
+    let record: ContentRecord | undefined;
+    let index = -1;
+    return (line) => {
+      const seen = viewOf(this.#storage, path, line, "read", true);
+      record = record ? mergeRecords(record, seen.record) : seen.record;
+      if (index === -1) {
+        index = this.#content.length;
+        this.#content.push(record);
+      } else this.#content[index] = record;
+      return seen.shown;
+    };
+  }
+
+  /**
+   * Bytes read whole for a binary-capable result (read_media_file, resources/read): when they are UTF-8
+   * text they are the caller's view like any text read (so no tool returns unredacted content as
+   * base64); other bytes are not text and are returned as they are.
+   */
+  viewBytes(
+    path: SandboxPath,
+    bytes: Uint8Array,
+  ): { bytes: Uint8Array; text: string | undefined; record?: ContentRecord } {
+    const text = decodeText(bytes);
+    if (text === undefined) return { bytes, text: undefined };
+    const { view, shown, record } = viewOf(this.#storage, path, text);
+    this.#storage.report(record);
+    const changed = view.spans.length > 0;
+    return { bytes: changed ? new TextEncoder().encode(view.text) : bytes, text: shown, record };
+  }
+
+  /**
+   * The caller's view of text it holds for `path` (a page of a file too large to read whole): judged
+   * and redacted on its own. A piece may hold the body of a private key whose armour lines it does not,
+   * so with `piece` every line that is only base64 (40+ characters) is redacted as key material when
+   * the caller's policy redacts private keys.
+   */
+  viewText(
+    path: SandboxPath,
+    text: string,
+    options: { piece?: boolean } = {},
+  ): {
+    shown: string;
+    view: RedactedView;
+    record: ContentRecord;
+  } {
+    const { view, shown, record } = viewOf(this.#storage, path, text, "read", options.piece === true);
+    this.#storage.report(record);
+    return { view, shown, record };
   }
 
   /** Parses a caller's path; `parameter` names the tool argument in refusals. */
@@ -144,7 +236,26 @@ export class Sandbox {
     return checkPathFits(parseSandboxPath(raw, parameter, options), this.#storage.keys.encodedTenant, parameter);
   }
 
+  /** What is at `path`: needs `list` on it; the etag is shown only with `read`. */
   async stat(path: SandboxPath): Promise<EntryInfo | null> {
+    requireAccess(this.#storage, ["list"], path);
+    const info = await this.#stat(path);
+    return info && asSeen(this.#storage, info);
+  }
+
+  /** Whether the caller may read `path` (for tools that leave out, rather than refuse, what it may not). */
+  mayRead(path: SandboxPath): boolean {
+    return this.#storage.gate.permits("read", path.relative) && isVisible(this.#storage, path);
+  }
+
+  async requireFile(path: SandboxPath): Promise<EntryInfo> {
+    requireAccess(this.#storage, ["list"], path);
+    return asSeen(this.#storage, await this.#requireFile(path));
+  }
+
+  // Internal lookups behind an access the caller was already judged for (the file it writes, the
+  // directory it lists); they answer only "what kind of thing is here", for precise errors.
+  async #stat(path: SandboxPath): Promise<EntryInfo | null> {
     if (path.isRoot) return directoryInfo(path);
     const prefix = this.#storage.keys.directoryPrefix(path);
     const [object, listing] = await Promise.all([
@@ -157,16 +268,16 @@ export class Sandbox {
     return null;
   }
 
-  async requireFile(path: SandboxPath): Promise<EntryInfo> {
-    const info = await this.stat(path);
+  async #requireFile(path: SandboxPath): Promise<EntryInfo> {
+    const info = await this.#stat(path);
     if (!info) throw new ToolError("not_found", `No such file: ${path.display}`, { path: path.display });
     if (info.type !== "file")
       throw new ToolError("not_a_file", `${path.display} is a directory, not a file`, { path: path.display });
     return info;
   }
 
-  async requireDirectory(path: SandboxPath): Promise<EntryInfo> {
-    const info = await this.stat(path);
+  async #requireDirectory(path: SandboxPath): Promise<EntryInfo> {
+    const info = await this.#stat(path);
     if (!info) throw new ToolError("not_found", `No such directory: ${path.display}`, { path: path.display });
     if (info.type !== "directory") {
       throw new ToolError("not_a_directory", `${path.display} is a file, not a directory`, { path: path.display });
@@ -176,9 +287,10 @@ export class Sandbox {
 
   async openFile(path: SandboxPath, range?: ByteRange): Promise<OpenedFile> {
     if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
+    requireAccess(this.#storage, ["read"], path);
     const object = await r2(() => this.#bucket.get(this.#storage.keys.fileKey(path), range ? { range } : {}));
     if (!object) {
-      await this.requireFile(path); // throws the precise not_found / not_a_file
+      await this.#requireFile(path); // throws the precise not_found / not_a_file
       throw new ToolError("not_found", `No such file: ${path.display}`, { path: path.display });
     }
     const returned = object.range as { offset?: number; length?: number } | undefined;
@@ -221,8 +333,16 @@ export class Sandbox {
   ): Promise<EntryInfo> {
     if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
     assertCreatableName(path, "path");
+    requireAccess(this.#storage, ["write"], path);
+    // A write conditional on an etag compares content (the etag is its MD5): success or `conflict` would
+    // tell whether a guess is right, so it needs `read` too.
+    if (options.ifMatch !== undefined) requireAccess(this.#storage, ["read"], path);
     const key = this.#storage.keys.fileKey(path);
     const [, existing] = await Promise.all([this.#assertWritableFilePath(path), r2(() => this.#bucket.head(key))]);
+    if (existing) requireAccess(this.#storage, ["overwrite"], path);
+    const bytes = typeof content === "string" || content instanceof Uint8Array ? content : new Uint8Array(content);
+    const label = labelForWrite(this.#storage, path, bytes);
+    if (existing && options.checkWriteBack !== false) await checkOverwrite(this.#storage, path, bytes);
     const size = typeof content === "string" ? new TextEncoder().encode(content).byteLength : content.byteLength;
     const delta = size - (existing?.size ?? 0);
     await this.#storage.meter.adjust(delta);
@@ -237,6 +357,7 @@ export class Sandbox {
         this.#bucket.put(key, content, {
           ...(onlyIf ? { onlyIf } : {}),
           ...(options.contentType ? { httpMetadata: { contentType: options.contentType } } : {}),
+          customMetadata: withLabel(undefined, label),
         }),
       );
     } catch (error) {
@@ -245,20 +366,23 @@ export class Sandbox {
     }
     if (written) return fileInfo(path, written);
     await this.#storage.meter.adjust(-delta);
-    // R2 returns null only when the precondition failed: tell the caller what is there now.
+    // R2 returns null only when the precondition failed: tell the caller what is there now, its etag
+    // (an MD5 of the content) only to a caller who may read it.
     const current = await r2(() => this.#bucket.head(key));
+    const currentEtag = current && this.#storage.gate.permits("read", path.relative) ? current.etag : undefined;
+    const shown: Record<string, string> = currentEtag !== undefined ? { currentEtag } : {};
     if (options.createOnly) {
       throw new ToolError("already_exists", `${path.display} already exists; nothing was written`, {
         path: path.display,
-        ...(current ? { currentEtag: current.etag } : {}),
+        ...shown,
       });
     }
     throw new ToolError(
       "conflict",
       current
-        ? `${path.display} changed since etag ${normalizeEtag(options.ifMatch ?? "")} (now ${current.etag}); nothing was written. Read it again and retry.`
+        ? `${path.display} changed since etag ${normalizeEtag(options.ifMatch ?? "")}${currentEtag !== undefined ? ` (now ${currentEtag})` : ""}; nothing was written. Read it again and retry.`
         : `${path.display} no longer exists; nothing was written`,
-      { path: path.display, ...(current ? { currentEtag: current.etag } : {}) },
+      { path: path.display, ...shown },
     );
   }
 
@@ -266,7 +390,8 @@ export class Sandbox {
   async createDirectory(path: SandboxPath): Promise<{ created: boolean }> {
     if (path.isRoot) return { created: false };
     assertCreatableName(path, "path");
-    const existing = await this.stat(path);
+    requireAccess(this.#storage, ["write"], path);
+    const existing = await this.#stat(path);
     if (existing?.type === "directory") return { created: false };
     if (existing?.type === "file") {
       throw new ToolError("not_a_directory", `${path.display} is a file, not a directory`, { path: path.display });
@@ -283,6 +408,7 @@ export class Sandbox {
     if (options.cursor !== undefined && options.cursor.length > MAX_CURSOR_LENGTH) {
       throw new ToolError("invalid_arguments", "cursor is not one this server returned", { parameter: "cursor" });
     }
+    requireAccess(this.#storage, ["list"], path);
     const scope = `dir:${path.relative}`;
     const r2Cursor = options.cursor === undefined ? undefined : decodeListingCursor(scope, options.cursor);
     const limit = Math.min(Math.max(options.limit ?? MAX_LIST_PAGE, 1), MAX_LIST_PAGE);
@@ -293,16 +419,20 @@ export class Sandbox {
       this.#bucket.list({ prefix, delimiter: "/", limit, ...(r2Cursor ? { cursor: r2Cursor } : {}) }),
     );
     const entries: EntryInfo[] = [];
+    // What the caller may not `list` is left out silently; etags only of what it may `read`.
+    const show = (entry: EntryInfo) => {
+      if (isVisible(this.#storage, entry.path)) entries.push(asSeen(this.#storage, entry));
+    };
     for (const dir of listing.delimitedPrefixes) {
-      entries.push(directoryInfo(path.child(dir.slice(prefix.length, -1))));
+      show(directoryInfo(path.child(dir.slice(prefix.length, -1))));
     }
     for (const object of listing.objects) {
       if (object.key === prefix) continue; // this directory's own marker
-      entries.push(fileInfo(path.child(object.key.slice(prefix.length)), object));
+      show(fileInfo(path.child(object.key.slice(prefix.length)), object));
     }
     entries.sort((a, b) => (a.path.name < b.path.name ? -1 : a.path.name > b.path.name ? 1 : 0));
     if (r2Cursor === undefined && entries.length === 0 && !listing.truncated) {
-      await this.requireDirectory(path); // empty page: is it an empty directory, a file, or nothing?
+      await this.#requireDirectory(path); // empty page: is it an empty directory, a file, or nothing?
     }
     return { entries, nextCursor: listing.truncated ? encodeListingCursor(scope, listing.cursor) : undefined };
   }
@@ -342,8 +472,13 @@ export class Sandbox {
     options: { cursor?: string | undefined; maxVisited: number },
     visit: WalkVisitor,
   ): Promise<WalkSummary> {
-    if (!base.isRoot) await this.requireDirectory(base);
-    return walkSubtree(this.#storage, base, options, visit);
+    requireAccess(this.#storage, ["list"], base);
+    if (!base.isRoot) await this.#requireDirectory(base);
+    // What the caller may not `list` is left out silently, as in a directory listing.
+    return walkSubtree(this.#storage, base, options, (entries) => {
+      const seen = entries.filter((entry) => isVisible(this.#storage, entry.path));
+      return seen.length === 0 || visit(seen);
+    });
   }
 
   /** A walk cursor that continues just after the file at `path` below `base`. */
@@ -360,9 +495,10 @@ export class Sandbox {
     options: { recursive?: boolean | undefined } = {},
   ): Promise<TrashReceipt | OperationReceipt> {
     if (path.isRoot) throw new ToolError("invalid_path", "The root directory cannot be deleted", { path: "/" });
-    const info = await this.stat(path);
+    requireAccess(this.#storage, ["delete"], path);
+    const info = await this.#stat(path);
     if (!info) throw new ToolError("not_found", `No such file or directory: ${path.display}`, { path: path.display });
-    if (info.type === "file") return trashFile(this.#storage, path, () => this.requireFile(path));
+    if (info.type === "file") return trashFile(this.#storage, path, () => this.#requireFile(path));
     if (!options.recursive) {
       throw new ToolError(
         "not_a_file",
@@ -376,98 +512,17 @@ export class Sandbox {
     return trashDirectory(this.#storage, path);
   }
 
-  /** More objects than one request handles (MAX_TREE_OBJECTS), and a runner to take them on. */
-  async #isLargeTree(path: SandboxPath): Promise<boolean> {
-    if (!this.#operations) return false; // the synchronous path then refuses with limit_reached
-    const { more } = await listSubtree(this.#storage, path, MAX_TREE_OBJECTS);
-    return more;
-  }
-
-  /** Writes the operation's record (so get_operation sees it at once), then starts it. */
-  async #startOperation(spec: {
-    kind: OperationKind;
-    source: SandboxPath;
-    destination?: SandboxPath;
-    trashId?: string;
-  }): Promise<OperationReceipt> {
-    const operations = this.#operations!;
-    const plan: TreeOperationPlan = {
-      operationId: newOperationId(this.#storage.now()),
-      tenant: this.#tenant,
-      kind: spec.kind,
-      source: spec.source.relative,
-      ...(spec.destination ? { destination: spec.destination.relative } : {}),
-      ...(spec.trashId ? { trashId: spec.trashId } : {}),
-      startedAt: new Date(this.#storage.now()).toISOString(),
-    };
-    await writeOperationRecord(this.#storage, initialRecord(plan));
-    try {
-      await operations.start(plan);
-    } catch (error) {
-      // Never leave a "running" record for an operation that does not exist.
-      await r2(() => this.#bucket.delete(this.#storage.keys.operationKey(plan.operationId)));
-      throw error instanceof DependencyUnavailableError
-        ? error
-        : new DependencyUnavailableError("workflows", { cause: error });
-    }
-    return {
-      operationId: plan.operationId,
-      kind: spec.kind,
-      status: "running",
-      source: spec.source,
-      destination: spec.destination,
-      trashId: spec.trashId,
-    };
-  }
-
   /** One background operation's record, if it belongs to this tenant; null otherwise. */
-  async readOperation(operationId: string): Promise<OperationRecord | null> {
-    if (!isOperationId(operationId)) {
-      throw new ToolError("invalid_arguments", "operationId is not one this server returned", {
-        parameter: "operationId",
-      });
-    }
-    const record = await readOperationRecord(this.#storage, operationId);
-    if (record?.status !== "running" || !this.#operations) return record;
-    if (!(await this.#operations.hasStopped(operationId))) return record;
-    return {
-      ...record,
-      status: "failed",
-      errors: [
-        ...record.errors,
-        {
-          code: "unavailable",
-          message:
-            "The operation stopped after repeated storage failures. Every object is either where it was or where it was going; call the tool again to finish.",
-        },
-      ],
-      errorCount: record.errorCount + 1,
-    };
+  readOperation(operationId: string): Promise<OperationRecord | null> {
+    return readOperation(this.#storage, this.#operations, operationId);
   }
 
-  // ---- Used by the background operation itself (src/operations/), never by tools. ----
-
-  /** One step of a background operation; see tree-batch.ts. */
-  runOperationBatch(plan: TreeOperationPlan, after: string | undefined): Promise<BatchResult> {
-    this.#assertOwnPlan(plan);
-    return runTreeBatch(this.#storage, plan, after);
+  #isLargeTree(path: SandboxPath): Promise<boolean> {
+    return isLargeTree(this.#storage, this.#operations, path);
   }
 
-  writeOperationRecord(plan: TreeOperationPlan, record: OperationRecord): Promise<void> {
-    this.#assertOwnPlan(plan);
-    return writeOperationRecord(this.#storage, record);
-  }
-
-  /** After the last step: a deleted or moved directory's parent stays, as after a synchronous call. */
-  async finishOperation(plan: TreeOperationPlan): Promise<void> {
-    this.#assertOwnPlan(plan);
-    if (plan.kind === "delete" || plan.kind === "move") {
-      await keepParent(this.#storage, parseSandboxPath(plan.source, "source", { allowRoot: false }));
-    }
-  }
-
-  #assertOwnPlan(plan: TreeOperationPlan): void {
-    if (plan.tenant !== this.#tenant) throw new TypeError("operation plan belongs to another tenant");
+  #startOperation(spec: Parameters<typeof startOperation>[3]): Promise<OperationReceipt> {
+    return startOperation(this.#storage, this.#tenant, this.#operations!, spec);
   }
 
   listTrash(
@@ -518,11 +573,15 @@ export class Sandbox {
     // The source may have any name it already has (moving it away is how to rename it); the names
     // below a moved directory are carried over, not chosen.
     assertCreatableName(destination, "destination");
-    if (!source.isSameOrAncestorOf(destination) && (await this.stat(source))?.type === "directory") {
+    if (!source.isSameOrAncestorOf(destination) && (await this.#stat(source))?.type === "directory") {
       if (await this.#isLargeTree(source)) {
         // In the background there is no "finish an interrupted call": the destination must be free.
+        // The named paths are judged now; every object below them by the operation's first step,
+        // before it changes anything (src/sandbox/tree-batch.ts, `checkOperationPage`).
+        requireAccess(this.#storage, transferAccesses(mode).source, source);
+        requireAccess(this.#storage, transferAccesses(mode).target, destination);
         await this.#assertWritable(destination, "marker");
-        if (await this.stat(destination)) {
+        if (await this.#stat(destination)) {
           throw new ToolError("already_exists", `${destination.display} already exists; nothing was ${done}.`, {
             path: destination.display,
           });
@@ -534,7 +593,7 @@ export class Sandbox {
       this.#storage,
       source,
       destination,
-      { stat: (path) => this.stat(path), assertWritable: this.#assertWritable },
+      { stat: (path) => this.#stat(path), assertWritable: this.#assertWritable },
       mode,
     );
   }

@@ -11,8 +11,11 @@
  * docs/tools.md.
  */
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import type { Action } from "../policy/access";
+import type { AccessGate } from "../policy/gate";
+import type { ContentRecord } from "./sandbox-content";
 import { parseSandboxPath, type SandboxPath } from "./sandbox-path";
-import type { StoredKind, TenantKeys } from "./storage-keys";
+import { createTenantKeys, type StoredKind, type TenantKeys } from "./storage-keys";
 
 export interface EntryInfo {
   readonly path: SandboxPath;
@@ -44,6 +47,59 @@ export interface Storage {
   readonly keys: TenantKeys;
   readonly now: () => number;
   readonly meter: StorageMeter;
+  /**
+   * The caller's policy gate (src/policy/gate.ts): every object touched on the caller's behalf is
+   * checked here, by canonical path and action, before the R2 access that touches it.
+   */
+  readonly gate: AccessGate;
+  /** Records what content a call read or wrote (labels, redactions; never text) for its audit events. */
+  readonly report: (record: ContentRecord) => void;
+}
+
+/** The storage a sandbox (or a background step) works on for one tenant and one caller's gate. */
+export function createStorage(
+  bucket: R2Bucket,
+  tenant: string,
+  options: {
+    gate: AccessGate;
+    now?: (() => number) | undefined;
+    meter?: StorageMeter | undefined;
+    report?: ((record: ContentRecord) => void) | undefined;
+  },
+): Storage {
+  return {
+    bucket,
+    keys: createTenantKeys(tenant),
+    now: options.now ?? Date.now,
+    meter: options.meter ?? UNMETERED,
+    gate: options.gate,
+    report: options.report ?? (() => undefined),
+  };
+}
+
+/** Every action in `actions` on `path`, or a tool error naming the rule; nothing is touched on refusal. */
+export function requireAccess(storage: Storage, actions: readonly Action[], path: SandboxPath): void {
+  for (const action of actions) storage.gate.require(action, path.relative);
+}
+
+/**
+ * Whether a listing may show `path` at all: the caller may `list` it and every directory above it (a
+ * name below a hidden directory would reveal the directory's name).
+ */
+export function isVisible(storage: Storage, path: SandboxPath): boolean {
+  return (
+    storage.gate.permits("list", path.relative) &&
+    path.ancestors().every((ancestor) => storage.gate.permits("list", ancestor.relative))
+  );
+}
+
+/**
+ * An entry as the caller may see it: its etag is R2's MD5 of the content, so it is shown only to a
+ * caller who may `read` the object (a short secret could otherwise be confirmed by guessing).
+ */
+export function asSeen(storage: Storage, info: EntryInfo): EntryInfo {
+  if (info.etag === undefined || storage.gate.permits("read", info.path.relative)) return info;
+  return { ...info, etag: undefined };
 }
 
 export async function r2<T>(operation: () => Promise<T>): Promise<T> {

@@ -10,6 +10,7 @@
  * and reported; the operation goes on with the rest.
  */
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import { mayCompareWith, requireRestoreAccess, transferAccesses } from "./object-access";
 import {
   MAX_RECORDED_ERRORS,
   type OperationError,
@@ -24,6 +25,7 @@ import {
   isIdenticalCopy,
   r2,
   rebase,
+  requireAccess,
   type Storage,
   toStoredObject,
 } from "./storage";
@@ -114,7 +116,87 @@ export async function runTreeBatch(
   };
 }
 
+/** Objects one preflight step checks (one R2 listing page). */
+export const PREFLIGHT_PAGE_OBJECTS = 1000;
+
+/**
+ * What the policy gate requires of one object of a background operation, as for the synchronous tools:
+ * `delete` to trash it; `read` (+ `delete`, `move`) at its source and `write` (+ `move`) at its target to
+ * move or copy it; `restore` + `write` at its target and `read` at its original path to restore it
+ * elsewhere. Throws the gate's ToolError. Objects outside what the plan covers need nothing.
+ */
+export function checkOperationObject(storage: Storage, plan: TreeOperationPlan, object: R2Object): void {
+  if (plan.kind === "restore") {
+    const parsed = storage.keys.parseTrashKey(object.key);
+    if (!parsed) return;
+    let path: SandboxPath;
+    try {
+      path = parseSandboxPath(parsed.pathText, "stored key", { allowRoot: false });
+    } catch {
+      return; // not written by this server: never restored
+    }
+    if (!sourceOf(plan).isSameOrAncestorOf(path)) return;
+    requireRestoreAccess(storage, path, rebase(path, sourceOf(plan), destinationOf(plan), "destination"));
+    return;
+  }
+  const item = toStoredObject(storage.keys, sourceOf(plan), object);
+  if (plan.kind === "delete") {
+    requireAccess(storage, ["delete"], item.path);
+    return;
+  }
+  const required = transferAccesses(plan.kind);
+  requireAccess(storage, required.source, item.path);
+  requireAccess(storage, required.target, rebase(item.path, sourceOf(plan), destinationOf(plan), "destination"));
+}
+
+/**
+ * The preflight of a background operation: one page of the objects it will touch, each judged by the
+ * gate before the first batch changes anything, so an operation that would touch a denied object is
+ * refused whole, as the synchronous call would be. `refusal` is the first object's refusal, if any.
+ */
+export async function checkOperationPage(
+  storage: Storage,
+  plan: TreeOperationPlan,
+  after: string | undefined,
+): Promise<{ next: string | undefined; refusal: ToolError | undefined }> {
+  const prefix = listedPrefix(storage, plan);
+  const page = await r2(() =>
+    storage.bucket.list({
+      prefix,
+      limit: PREFLIGHT_PAGE_OBJECTS,
+      ...(after !== undefined ? { startAfter: prefix + after } : {}),
+    }),
+  );
+  for (const object of page.objects) {
+    try {
+      checkOperationObject(storage, plan, object);
+    } catch (error) {
+      if (error instanceof ToolError) return { next: undefined, refusal: error };
+      throw error;
+    }
+  }
+  const last = page.objects.at(-1);
+  return { next: page.truncated && last ? last.key.slice(prefix.length) : undefined, refusal: undefined };
+}
+
 type Handler = (storage: Storage, plan: TreeOperationPlan, object: R2Object, tally: Tally) => Promise<void>;
+
+/**
+ * Each object is judged again where it is touched: something that appeared after the preflight is held
+ * to the same rules; a refused object stays where it is and is reported, like one that changed.
+ */
+function gated(handle: Handler): Handler {
+  return async (storage, plan, object, tally) => {
+    try {
+      checkOperationObject(storage, plan, object);
+    } catch (error) {
+      if (!(error instanceof ToolError)) throw error;
+      note(tally, { code: error.code, message: error.message });
+      return;
+    }
+    await handle(storage, plan, object, tally);
+  };
+}
 
 const sourceOf = (plan: TreeOperationPlan) => parseSandboxPath(plan.source, "source", { allowRoot: false });
 const destinationOf = (plan: TreeOperationPlan) =>
@@ -168,7 +250,7 @@ function transferOne(mode: "move" | "copy"): Handler {
       created = "copy" in outcome;
       if (!created && !("copy" in outcome)) {
         const existing = outcome.existing;
-        if (!existing || !isIdenticalCopy(existing, body)) {
+        if (!existing || !isIdenticalCopy(existing, body) || !mayCompareWith(storage, target, item.kind)) {
           note(tally, {
             code: "already_exists",
             path: target.display,
@@ -212,7 +294,7 @@ const restoreOne: Handler = async (storage, plan, object, tally) => {
     created = "copy" in outcome;
     if (!("copy" in outcome) && parsed.kind === "file") {
       const existing = outcome.existing;
-      if (!existing || !isIdenticalCopy(existing, body)) {
+      if (!existing || !isIdenticalCopy(existing, body) || !mayCompareWith(storage, target, "file")) {
         note(tally, {
           code: "already_exists",
           path: target.display,
@@ -230,8 +312,8 @@ const restoreOne: Handler = async (storage, plan, object, tally) => {
 };
 
 const HANDLERS: Record<TreeOperationPlan["kind"], Handler> = {
-  delete: trashOne,
-  move: transferOne("move"),
-  copy: transferOne("copy"),
-  restore: restoreOne,
+  delete: gated(trashOne),
+  move: gated(transferOne("move")),
+  copy: gated(transferOne("copy")),
+  restore: gated(restoreOne),
 };

@@ -34,11 +34,12 @@ export const copyFile = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   cost: () => ({ units: 2, writes: 1 }),
   actions: ["read", "write"],
-  // Either side may be a directory: the source is read and the destination created, each as a subtree
-  // (create-only, so never an overwrite).
+  // Either side may be a directory: the named paths are decided up front, and the storage gate judges
+  // every object copied (`read` at its source, `write` at its target) before anything is copied, as
+  // for move_file; judged as subtrees here, `**/.env` would refuse every copy.
   access: ({ source, destination }) => [
-    touch("read", source, "source", { allowRoot: false, subtree: true }),
-    touch("write", destination, "destination", { allowRoot: false, subtree: true }),
+    touch("read", source, "source", { allowRoot: false }),
+    touch("write", destination, "destination", { allowRoot: false }),
   ],
   async run({ source: rawSource, destination: rawDestination }, { sandbox }) {
     const source = sandbox.resolve(rawSource, "source", { allowRoot: false });

@@ -65,7 +65,7 @@ export const directoryTree = defineTool({
   cost: () => ({ units: 5 }),
   actions: ["list"],
   // It shows everything below the path.
-  access: ({ path }) => [touch("list", path, "path", { subtree: true })],
+  access: ({ path }) => [touch("list", path, "path")],
   async run({ path: raw, excludePatterns, cursor }, { sandbox }): Promise<ToolOutput> {
     const base = sandbox.resolve(raw, "path");
     const meter = createWorkMeter(WALK_WORK_BUDGET);

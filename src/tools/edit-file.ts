@@ -12,17 +12,19 @@
  *   a success means the put landed on the very version the edits were applied to.
  */
 import * as z from "zod";
+import { escapeInvisible } from "../content/untrusted-text";
+import { applyEditsThroughView } from "../content/view-edits";
 import { ToolError } from "../errors/tool-error";
 import { MAX_TEXT_READ_BYTES, MAX_WRITE_BYTES } from "../files/limits";
 import { formatBytes } from "../files/size-advice";
 import { textContentType } from "../files/text-content-type";
-import { applyEdits, MAX_EDIT_NEW_LINES, MAX_EDIT_OLD_LINES } from "../files/text-edits";
+import { MAX_EDIT_NEW_LINES, MAX_EDIT_OLD_LINES } from "../files/text-edits";
 import { createUnifiedDiff, fenceDiff } from "../files/unified-diff";
 import { utf8ByteLength } from "../files/utf8-length";
 import { normalizeEtag } from "../sandbox/sandbox";
+import { contentMeta, withMeta } from "./content-meta";
 import { entrySchema, toEntryOutput } from "./entry-output";
 import { etagField, pathField } from "./schemas";
-import { readWholeText } from "./text-read";
 import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
@@ -69,27 +71,32 @@ export const editFile = defineTool({
     dryRun
       ? { units: 1 }
       : { units: 1, writes: 1, bytesWritten: edits.reduce((sum, edit) => sum + utf8ByteLength(edit.newText), 0) },
-  actions: ["read", "overwrite"],
-  access: ({ path, edits, dryRun }) =>
-    dryRun
-      ? [touch("read", path, "path", { allowRoot: false })]
-      : [
-          touch("overwrite", path, "path", {
-            allowRoot: false,
-            bytes: edits.reduce((sum, edit) => sum + utf8ByteLength(edit.newText), 0),
-          }),
-        ],
+  actions: ["read", "write", "overwrite"],
+  // An edit answers with a diff and with whether each oldText is in the file: it reads the file, dry
+  // run or not, so it needs `read` as well as `write` and `overwrite`.
+  access: ({ path, edits, dryRun }) => {
+    const read = touch("read", path, "path", { allowRoot: false });
+    if (dryRun) return [read];
+    const bytes = edits.reduce((sum, edit) => sum + utf8ByteLength(edit.newText), 0);
+    return [
+      read,
+      touch("write", path, "path", { allowRoot: false, bytes }),
+      touch("overwrite", path, "path", { allowRoot: false, bytes }),
+    ];
+  },
   async run({ path: raw, edits, dryRun, ifMatch }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
     const expected = ifMatch === undefined ? undefined : normalizeEtag(ifMatch);
     for (let attempt = 1; ; attempt++) {
-      const { text: before, info } = await readWholeText(
-        sandbox,
+      // The caller edits the view it can read: oldText is matched there, redacted spans cannot be touched
+      // and come back byte for byte (src/content/view-edits.ts); the diff is between views.
+      const content = await sandbox.readText(
         path,
         MAX_TEXT_READ_BYTES,
         "Files this large cannot be edited; rewrite them in parts.",
       );
-      if (expected !== undefined && info.etag !== expected) {
+      const info = content.info;
+      if (expected !== undefined && info.etag !== expected && content.etagBeforeLabel !== expected) {
         throw new ToolError(
           "conflict",
           `${path.display} changed since etag ${expected} (now ${info.etag}); nothing was changed. Read it again and retry.`,
@@ -99,10 +106,13 @@ export const editFile = defineTool({
           },
         );
       }
-      const after = applyEdits(before, edits).text;
-      const diff = createUnifiedDiff(path.display.slice(1), before, after);
+      const edited = applyEditsThroughView(path.display, content.stored, content.view, edits);
+      const after = edited.stored;
+      const diff = escapeInvisible(createUnifiedDiff(path.display.slice(1), content.view.text, edited.view)).text;
       const shown = diff === "" ? "(no changes)" : fenceDiff(diff);
-      if (dryRun) return textResult(shown, { path: path.display, diff, dryRun: true, attempts: attempt });
+      const meta = contentMeta(content.record);
+      if (dryRun)
+        return withMeta(textResult(shown, { path: path.display, diff, dryRun: true, attempts: attempt }), meta);
       const bytes = encoder.encode(after);
       if (bytes.byteLength > MAX_WRITE_BYTES) {
         throw new ToolError(
@@ -119,15 +129,19 @@ export const editFile = defineTool({
       try {
         const written = await sandbox.writeFile(path, bytes, {
           ifMatch: info.etag,
+          checkWriteBack: false,
           contentType: info.contentType ?? textContentType(path.name),
         });
-        return textResult(`${shown}\nSaved ${path.display} (etag ${written.etag})`, {
-          path: path.display,
-          diff,
-          dryRun: false,
-          file: toEntryOutput(written),
-          attempts: attempt,
-        });
+        return withMeta(
+          textResult(`${shown}\nSaved ${path.display} (etag ${written.etag})`, {
+            path: path.display,
+            diff,
+            dryRun: false,
+            file: toEntryOutput(written),
+            attempts: attempt,
+          }),
+          meta,
+        );
       } catch (error) {
         const lostRace = error instanceof ToolError && error.code === "conflict";
         if (!lostRace || expected !== undefined) throw error;

@@ -5,7 +5,7 @@
  */
 import * as z from "zod";
 import { cursorField } from "./schemas";
-import { anywhere } from "./tool-access";
+import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 import { toTrashOutput, trashItemSchema } from "./trash-output";
 
@@ -24,8 +24,9 @@ export const listTrash = defineTool({
   output: z.object({ items: z.array(trashItemSchema), nextCursor: z.string().optional() }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   actions: ["list"],
-  // The trash shows original paths from anywhere in the tree.
-  access: () => [anywhere("list")],
+  // The trash shows original paths from anywhere in the tree; the storage gate leaves out each entry
+  // whose original path the caller may not list, so only the root is decided up front.
+  access: () => [touch("list", "", "path")],
   async run({ trashId, cursor }, { sandbox }) {
     const page = await sandbox.listTrash({ trashId, cursor });
     const items = page.items.map(toTrashOutput);

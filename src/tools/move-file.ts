@@ -30,7 +30,7 @@ export const moveFile = defineTool({
   // Not idempotent: a repeated move finds the source gone (not_found) rather than the same success.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   cost: () => ({ units: 2, writes: 1 }),
-  actions: ["move", "read", "write"],
+  actions: ["move", "read", "delete", "write"],
   // Either side may be a directory with contents: `move` is checked on both as whole subtrees. A move
   // also reads its source and writes its destination, so a rule that forbids reading a file (a secret)
   // or writing a path holds for moves too: renaming `.env` to `notes.txt` must not launder a `read` deny.
@@ -40,6 +40,7 @@ export const moveFile = defineTool({
   access: ({ source, destination }) => [
     touch("move", source, "source", { allowRoot: false, subtree: true }),
     touch("read", source, "source", { allowRoot: false }),
+    touch("delete", source, "source", { allowRoot: false }),
     touch("move", destination, "destination", { allowRoot: false, subtree: true }),
     touch("write", destination, "destination", { allowRoot: false }),
   ],

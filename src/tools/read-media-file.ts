@@ -9,6 +9,7 @@ import { toBase64 } from "../files/base64";
 import { MAX_MEDIA_READ_BYTES } from "../files/limits";
 import { FALLBACK_MEDIA_TYPE, mediaKind, mediaTypeFor } from "../files/media-type";
 import { readInPages } from "../files/size-advice";
+import { contentMeta } from "./content-meta";
 import { pathField } from "./schemas";
 import { tooLargeToRead } from "./text-read";
 import { touch } from "./tool-access";
@@ -52,21 +53,19 @@ export const readMediaFile = defineTool({
         `Media reads cannot be split; if it is text, ${readInPages().replace(/^Read it/, "read it")}`,
       );
     }
-    const bytes = new Uint8Array(await new Response(file.body).arrayBuffer());
+    // Whatever the name says, UTF-8 text is returned as the caller's redacted view (as base64 too).
+    const seen = sandbox.viewBytes(path, new Uint8Array(await new Response(file.body).arrayBuffer()));
+    const bytes = seen.bytes;
+    const meta = seen.record ? { _meta: contentMeta(seen.record) } : {};
     const mimeType = typeOf(path.name, file.info.contentType);
     const kind = mediaKind(mimeType);
     if (kind === "image" || kind === "audio") {
-      return { content: [{ type: kind, data: toBase64(bytes), mimeType }] };
+      return { content: [{ type: kind, data: toBase64(bytes), mimeType }], ...meta };
     }
     const uri = resourceUri(path.segments);
-    if (kind === "text") {
-      try {
-        const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-        return { content: [{ type: "resource", resource: { uri, mimeType, text } }] };
-      } catch {
-        // Not UTF-8 after all: fall through to a blob, which carries any bytes.
-      }
+    if (kind === "text" && seen.text !== undefined) {
+      return { content: [{ type: "resource", resource: { uri, mimeType, text: seen.text } }], ...meta };
     }
-    return { content: [{ type: "resource", resource: { uri, mimeType, blob: toBase64(bytes) } }] };
+    return { content: [{ type: "resource", resource: { uri, mimeType, blob: toBase64(bytes) } }], ...meta };
   },
 });

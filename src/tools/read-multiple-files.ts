@@ -16,10 +16,10 @@ import {
   MAX_TEXT_READ_BYTES,
   MULTI_READ_CONCURRENCY,
 } from "../files/limits";
-import { notTextError } from "../files/line-window";
 import { formatBytes, readInPages } from "../files/size-advice";
-import type { Sandbox } from "../sandbox/sandbox";
+import type { ContentRecord, Sandbox } from "../sandbox/sandbox";
 import { PathRefusedError } from "../sandbox/sandbox-path";
+import { contentMeta, withMeta } from "./content-meta";
 import { pathField } from "./schemas";
 import { tooLargeToRead } from "./text-read";
 import { touch } from "./tool-access";
@@ -32,34 +32,35 @@ const resultSchema = z.object({
 });
 type FileResult = z.infer<typeof resultSchema>;
 
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-
-async function readOne(sandbox: Sandbox, raw: string, index: number, budget: { left: number }): Promise<FileResult> {
+async function readOne(
+  sandbox: Sandbox,
+  raw: string,
+  index: number,
+  budget: { left: number },
+  records: ContentRecord[],
+): Promise<FileResult> {
   // A path we refused is named by its position, not echoed back.
   let display = `paths[${index}]`;
   try {
     const path = sandbox.resolve(raw, "paths", { allowRoot: false });
     display = path.display;
-    const file = await sandbox.openFile(path);
-    const size = file.info.size;
-    if (size > MAX_TEXT_READ_BYTES || size > budget.left) {
-      await file.body.cancel();
-      throw size > MAX_TEXT_READ_BYTES
-        ? tooLargeToRead(path, size, MAX_TEXT_READ_BYTES, readInPages())
-        : tooLargeToRead(
-            path,
-            size,
-            budget.left,
-            `All files of one call share ${formatBytes(MAX_MULTI_READ_TOTAL_BYTES)}; read it separately. ${readInPages()}`,
-          );
+    // Each file is the caller's redacted view (src/sandbox/sandbox-content.ts), as read_text_file shows it.
+    const info = await sandbox.requireFile(path);
+    if (info.size > MAX_TEXT_READ_BYTES) {
+      throw tooLargeToRead(path, info.size, MAX_TEXT_READ_BYTES, readInPages());
     }
-    budget.left -= size; // reserved synchronously after the size is known, so parallel reads cannot overshoot
-    const bytes = await new Response(file.body).arrayBuffer();
-    try {
-      return { path: display, content: decoder.decode(bytes) };
-    } catch {
-      throw notTextError(display);
+    if (info.size > budget.left) {
+      throw tooLargeToRead(
+        path,
+        info.size,
+        budget.left,
+        `All files of one call share ${formatBytes(MAX_MULTI_READ_TOTAL_BYTES)}; read it separately. ${readInPages()}`,
+      );
     }
+    budget.left -= info.size; // reserved synchronously after the size is known, so parallel reads cannot overshoot
+    const content = await sandbox.readText(path, MAX_TEXT_READ_BYTES, readInPages());
+    records.push(content.record);
+    return { path: display, content: content.shown };
   } catch (error) {
     if (error instanceof ToolError) return { path: display, error: { code: error.code, message: error.message } };
     throw error;
@@ -93,11 +94,12 @@ export const readMultipleFiles = defineTool({
   async run({ paths }, { sandbox }) {
     const results: FileResult[] = new Array(paths.length);
     const budget = { left: MAX_MULTI_READ_TOTAL_BYTES };
+    const records: ContentRecord[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < paths.length) {
         const index = next++;
-        results[index] = await readOne(sandbox, paths[index]!, index, budget);
+        results[index] = await readOne(sandbox, paths[index]!, index, budget, records);
       }
     };
     await Promise.all(Array.from({ length: Math.min(MULTI_READ_CONCURRENCY, paths.length) }, worker));
@@ -109,6 +111,6 @@ export const readMultipleFiles = defineTool({
           : `${result.path}:\n${result.content}\n`,
       )
       .join("\n---\n");
-    return textResult(text, { files: results });
+    return withMeta(textResult(text, { files: results }), contentMeta(records));
   },
 });

@@ -9,12 +9,25 @@ import { MAX_LINE_COUNT_BYTES, MAX_LINE_WINDOW_BYTES, MAX_TEXT_READ_BYTES } from
 import { type LineRange, readLineRange } from "../files/line-range";
 import { readHeadLines, readTailLines } from "../files/line-window";
 import { readInPages } from "../files/size-advice";
+import { contentMeta, withMeta } from "./content-meta";
 import { pathField } from "./schemas";
-import { readWholeText } from "./text-read";
 import { touch } from "./tool-access";
 import { defineTool, textResult } from "./tool-definition";
 
 const lineCount = z.number().int().positive().max(100_000);
+
+function pagedResult(range: LineRange) {
+  return {
+    content: [
+      { type: "text" as const, text: range.text },
+      { type: "text" as const, text: describeRange(range) },
+    ],
+  };
+}
+
+function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new Blob([bytes]).stream();
+}
 
 function describeRange(range: LineRange): string {
   const first = range.offset + 1;
@@ -67,6 +80,39 @@ export const readTextFile = defineTool({
   access: ({ path }) => [touch("read", path, "path", { allowRoot: false })],
   async run({ path: raw, head, tail, offset, limit }, { sandbox }) {
     const path = sandbox.resolve(raw, "path", { allowRoot: false });
+    const hint = readInPages();
+    // Up to the whole-read cap, every form reads the one redacted view of the whole file (so a secret
+    // spanning lines is redacted whichever lines are asked for); head, tail and pages are cut from it.
+    const info = await sandbox.requireFile(path);
+    if (info.size <= MAX_TEXT_READ_BYTES) {
+      const content = await sandbox.readText(path, MAX_TEXT_READ_BYTES, hint);
+      const shown = new TextEncoder().encode(content.shown);
+      const meta = contentMeta(content.record);
+      if (offset !== undefined || limit !== undefined) {
+        const range = await readLineRange(
+          bytesStream(shown),
+          { offset: offset ?? 0, limit, size: shown.byteLength },
+          { maxBytes: MAX_LINE_WINDOW_BYTES, countBytes: MAX_LINE_COUNT_BYTES },
+          path.display,
+        );
+        return withMeta(pagedResult(range), meta);
+      }
+      if (head !== undefined) {
+        return withMeta(
+          textResult(await readHeadLines(bytesStream(shown), head, MAX_LINE_WINDOW_BYTES, path.display)),
+          meta,
+        );
+      }
+      if (tail !== undefined) {
+        const suffix = async (length: number) => shown.subarray(shown.byteLength - length);
+        return withMeta(
+          textResult(await readTailLines(suffix, shown.byteLength, tail, MAX_LINE_WINDOW_BYTES, path.display)),
+          meta,
+        );
+      }
+      return withMeta(textResult(content.shown), meta);
+    }
+    // Larger files are read in pieces from storage; each piece is judged and redacted on its own.
     if (offset !== undefined || limit !== undefined) {
       const file = await sandbox.openFile(path);
       const range = await readLineRange(
@@ -75,26 +121,26 @@ export const readTextFile = defineTool({
         { maxBytes: MAX_LINE_WINDOW_BYTES, countBytes: MAX_LINE_COUNT_BYTES },
         path.display,
       );
-      return {
-        content: [
-          { type: "text", text: range.text },
-          { type: "text", text: describeRange(range) },
-        ],
-      };
+      const seen = sandbox.viewText(path, range.text, { piece: true });
+      return withMeta(pagedResult({ ...range, text: seen.shown }), contentMeta(seen.record));
     }
     if (head !== undefined) {
       const file = await sandbox.openFile(path);
-      return textResult(await readHeadLines(file.body, head, MAX_LINE_WINDOW_BYTES, path.display));
+      const seen = sandbox.viewText(path, await readHeadLines(file.body, head, MAX_LINE_WINDOW_BYTES, path.display), {
+        piece: true,
+      });
+      return withMeta(textResult(seen.shown), contentMeta(seen.record));
     }
     if (tail !== undefined) {
-      const info = await sandbox.requireFile(path);
       const readSuffix = async (length: number) => {
         const file = await sandbox.openFile(path, { suffix: length });
         return new Uint8Array(await new Response(file.body).arrayBuffer());
       };
-      return textResult(await readTailLines(readSuffix, info.size, tail, MAX_LINE_WINDOW_BYTES, path.display));
+      const text = await readTailLines(readSuffix, info.size, tail, MAX_LINE_WINDOW_BYTES, path.display);
+      const seen = sandbox.viewText(path, text, { piece: true });
+      return withMeta(textResult(seen.shown), contentMeta(seen.record));
     }
-    const { text } = await readWholeText(sandbox, path, MAX_TEXT_READ_BYTES, readInPages());
-    return textResult(text);
+    const content = await sandbox.readText(path, MAX_TEXT_READ_BYTES, hint);
+    return withMeta(textResult(content.shown), contentMeta(content.record));
   },
 });

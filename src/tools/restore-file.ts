@@ -37,13 +37,18 @@ export const restoreFile = defineTool({
   // Not idempotent: the entry leaves the trash, so a second call finds nothing to restore.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   cost: () => ({ units: 2, writes: 1 }),
-  actions: ["restore"],
+  actions: ["restore", "write"],
   // Where it lands is known only from the destination or path given; otherwise anywhere it came from.
+  // A restore also writes where it lands, and, to another destination, reads the original; the storage
+  // gate judges every object (the original paths are known only once the trash is read).
   access: ({ path, destination }) => {
-    if (destination !== undefined)
-      return [touch("restore", destination, "destination", { allowRoot: false, subtree: true })];
-    if (path !== undefined) return [touch("restore", path, "path", { allowRoot: false, subtree: true })];
-    return [anywhere("restore")];
+    const target = destination ?? path;
+    const parameter = destination !== undefined ? "destination" : "path";
+    if (target === undefined) return [anywhere("restore")];
+    return [
+      touch("restore", target, parameter, { allowRoot: false, subtree: true }),
+      touch("write", target, parameter, { allowRoot: false }),
+    ];
   },
   async run({ trashId, path: rawPath, destination: rawDestination }, { sandbox }) {
     const path = rawPath === undefined ? undefined : sandbox.resolve(rawPath, "path", { allowRoot: false });

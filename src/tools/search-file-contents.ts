@@ -9,6 +9,7 @@
  * twice, as long as the files do not change in between. Files that are not UTF-8 text are skipped and
  * named. The trash is under another prefix, so it is never searched.
  */
+
 import * as z from "zod";
 import { ToolError } from "../errors/tool-error";
 import { type ContentMatch, scanContent } from "../files/content-scan";
@@ -20,6 +21,7 @@ import {
   MAX_CONTENT_SCAN_BYTES,
   MAX_CONTENT_SCAN_FILES,
   MAX_CONTEXT_LINES,
+  MAX_TEXT_READ_BYTES,
   MAX_WALK_VISITED,
   WALK_OBJECT_UNITS,
   WALK_WORK_BUDGET,
@@ -31,7 +33,9 @@ import {
   MAX_REGEX_PROGRAM_SIZE,
   REGEX_WORK_BUDGET,
 } from "../files/line-matcher";
-import type { Sandbox, SandboxPath } from "../sandbox/sandbox";
+import { escapeInvisible as escapeInvisibleName } from "../sandbox/invisible-characters";
+import type { ContentRecord, Sandbox, SandboxPath } from "../sandbox/sandbox";
+import { contentMeta, withMeta } from "./content-meta";
 import { cursorField, pathField } from "./schemas";
 import { decodeSearchCursor, encodeSearchCursor, type SearchPosition } from "./search-cursor";
 import { touch } from "./tool-access";
@@ -58,6 +62,8 @@ interface SearchState {
   readonly maxMatches: number;
   readonly found: MatchOut[];
   readonly skipped: { path: string; reason: string }[];
+  /** What each searched file's content held (labels, redactions), for `_meta` and the audit. */
+  readonly records: ContentRecord[];
   bytes: number;
   /** Matching work spent (a regex's characters × program size; see line-matcher.ts). */
   work: number;
@@ -98,20 +104,41 @@ async function searchFile(
     state.stop = { reason: exhausted, position: { kind: "file", path, ...start } };
     return;
   }
-  let file: Awaited<ReturnType<Sandbox["openFile"]>>;
+  // What is searched is the caller's view of the file (src/sandbox/sandbox-content.ts): a match never
+  // falls inside a redacted span, and snippets show what read_text_file shows. Files up to the
+  // whole-read cap are viewed whole (offsets and lines are the view's); larger ones line by line.
+  let file: { body: ReadableStream<Uint8Array>; size: number };
+  let view: ((line: string) => string) | undefined;
   try {
-    if (start.offset > 0) {
-      const info = await sandbox.requireFile(path);
-      if (start.offset >= info.size) return; // shrank since the last page: nothing left to read
+    const info = await sandbox.requireFile(path);
+    if (start.offset > 0 && start.offset >= info.size) return; // shrank since the last page: nothing left to read
+    if (info.size <= MAX_TEXT_READ_BYTES) {
+      const content = await sandbox.readText(path, MAX_TEXT_READ_BYTES, "");
+      state.records.push(content.record);
+      const shown = new TextEncoder().encode(content.shown);
+      if (start.offset >= shown.byteLength) return;
+      file = { body: new Blob([shown.subarray(start.offset)]).stream(), size: shown.byteLength };
+    } else {
+      const opened = await sandbox.openFile(path, start.offset > 0 ? { offset: start.offset } : undefined);
+      file = { body: opened.body, size: opened.info.size };
+      view = sandbox.lineViewer(path);
     }
-    file = await sandbox.openFile(path, start.offset > 0 ? { offset: start.offset } : undefined);
   } catch (error) {
     // Deleted (or replaced by a directory) since it was listed: nothing to search.
     if (error instanceof ToolError && (error.code === "not_found" || error.code === "not_a_file")) return;
+    // Not text: skipped, as the streamed scan reports it.
+    if (error instanceof ToolError && error.code === "not_text") {
+      if (state.skipped.length < MAX_SKIPPED_LISTED) state.skipped.push({ path: path.display, reason: "not_text" });
+      return;
+    }
+    // Refused by a label rule (the content is what is refused): left out, like a file it may not read.
+    if (error instanceof ToolError && (error.code === "policy_denied" || error.code === "confirmation_required"))
+      return;
     throw error;
   }
   state.files++;
   const result = await scanContent(file.body, {
+    ...(view ? { view } : {}),
     offset: start.offset,
     line: start.line,
     matches: state.matcher.test,
@@ -123,7 +150,7 @@ async function searchFile(
     byteBudget: MAX_CONTENT_SCAN_BYTES - state.bytes,
     maxLineChars: MAX_CONTENT_LINE_CHARS,
     maxLineBytes: MAX_CONTENT_LINE_BYTES,
-    size: file.info.size,
+    size: file.size,
   });
   state.bytes += result.bytesRead;
   state.work += result.work;
@@ -159,6 +186,8 @@ async function searchDirectory(
         state.walkMeter.spend(WALK_OBJECT_UNITS);
         for (const entry of entries) {
           if (entry.type !== "file") continue;
+          // Files the caller may not read are left out silently, as a listing leaves out what it may not list.
+          if (!sandbox.mayRead(entry.path)) continue;
           if (include && !include(entry.path.segments.slice(depth).join("/"))) continue;
           batch.push(entry.path);
         }
@@ -244,8 +273,9 @@ export const searchFileContents = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   cost: () => ({ units: 5 }),
   actions: ["read"],
-  // It reads the contents of every file below the path.
-  access: ({ path }) => [touch("read", path, "path", { subtree: true })],
+  // It reads the contents of files below the path: the storage gate judges each one and the search
+  // leaves out what the caller may not read (or list), so only the named path is decided up front.
+  access: ({ path }) => [touch("read", path, "path")],
   async run(input, { sandbox }) {
     const base = sandbox.resolve(input.path, "path");
     const matcher = compileLineMatcher(input.pattern, { regex: input.regex, caseSensitive: input.caseSensitive });
@@ -264,6 +294,7 @@ export const searchFileContents = defineTool({
       maxMatches: input.maxMatches,
       found: [],
       skipped: [],
+      records: [],
       bytes: 0,
       work: 0,
       files: 0,
@@ -295,14 +326,21 @@ export const searchFileContents = defineTool({
         `(search stopped early because ${STOP_TEXT[state.stop.reason]}; results are incomplete: call again with cursor "${nextCursor}" for more)`,
       );
     }
-    return textResult(lines.join("\n"), {
-      path: base.display,
-      matches: state.found,
-      filesSearched: state.files,
-      bytesScanned: state.bytes,
-      skipped: state.skipped,
-      truncated: state.stop !== undefined,
-      ...(state.stop ? { truncatedBy: state.stop.reason, nextCursor } : {}),
-    });
+    const withMatches = new Set(state.found.map((match) => match.path));
+    const shownRecords = state.records.filter(
+      (record) => withMatches.has(`/${record.path}`) || withMatches.has(`/${escapeInvisibleName(record.path)}`),
+    );
+    return withMeta(
+      textResult(lines.join("\n"), {
+        path: base.display,
+        matches: state.found,
+        filesSearched: state.files,
+        bytesScanned: state.bytes,
+        skipped: state.skipped,
+        truncated: state.stop !== undefined,
+        ...(state.stop ? { truncatedBy: state.stop.reason, nextCursor } : {}),
+      }),
+      contentMeta(shownRecords),
+    );
   },
 });

@@ -47,8 +47,8 @@ export const searchFiles = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   cost: () => ({ units: 5 }),
   actions: ["list"],
-  // Its matches can lie anywhere below the path.
-  access: ({ path }) => [touch("list", path, "path", { subtree: true })],
+  // Its matches can lie anywhere below the path: the storage gate leaves out what the caller may not list.
+  access: ({ path }) => [touch("list", path, "path")],
   async run({ path: raw, pattern, excludePatterns, cursor }, { sandbox }) {
     const base = sandbox.resolve(raw, "path");
     const meter = createWorkMeter(WALK_WORK_BUDGET);

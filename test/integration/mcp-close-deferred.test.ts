@@ -9,9 +9,11 @@ import { createRequestAudit, requestOriginOf } from "../../src/audit/request-aud
 import type { Principal } from "../../src/auth/principal";
 import { toCaller } from "../../src/http/authorize";
 import { handleMcpPost } from "../../src/mcp/handle-mcp-post";
+import { createMemoryUsedConfirmations } from "../../src/policy/confirmation";
 import { SCOPES_ONLY_POLICY } from "../../src/policy/policy";
 import { Sandbox } from "../../src/sandbox/sandbox";
 import { TOOLS } from "../../src/tools/registry";
+import { testGate } from "../support/gate";
 import { MCP_HEADERS } from "../support/worker";
 
 const principal: Principal = {
@@ -28,6 +30,7 @@ const principal: Principal = {
 };
 
 function exchange(defer?: (work: Promise<unknown>) => void) {
+  const gate = testGate();
   const message = { jsonrpc: "2.0", id: 7, method: "tools/list", params: {} };
   const request = new Request("https://files.example.test/mcp", {
     method: "POST",
@@ -39,14 +42,16 @@ function exchange(defer?: (work: Promise<unknown>) => void) {
     audit: createRequestAudit("req-close", requestOriginOf(request)),
     message,
     principal,
-    sandbox: new Sandbox(env.FILES, principal.tenant),
+    sandbox: new Sandbox(env.FILES, principal.tenant, { gate }),
+    gate,
     log: createRequestLog("req-close", Date.now, () => {}),
     listed: TOOLS,
     call: undefined,
     decision: undefined,
     policy: SCOPES_ONLY_POLICY,
-    caller: toCaller(principal, false),
+    caller: toCaller(principal),
     confirmationSecret: undefined,
+    usedConfirmations: createMemoryUsedConfirmations(),
     defer,
   };
 }

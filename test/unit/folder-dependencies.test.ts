@@ -65,12 +65,15 @@ describe("folder dependencies", () => {
   it("keeps config and errors free of our other folders, and the sandbox free of HTTP, MCP and limits", () => {
     const graph = folderGraph();
     // The one exception: ACCESS_POLICY is parsed by the pure policy folder, which itself depends on
-    // nothing but the glob matcher (files), errors and encoding (checked below).
+    // nothing but the glob matcher (files), errors, encoding and the pure sensitive-data folder (content:
+    // the label names a rule's `labels` may use), checked below.
     expect([...(graph.get("config") ?? [])]).toEqual(["policy"]);
     expect([...(graph.get("errors") ?? [])]).toEqual([]);
     for (const forbidden of ["http", "mcp", "limits", "tools", "app"]) {
       expect(graph.get("sandbox")?.has(forbidden) ?? false, forbidden).toBe(false);
     }
-    expect([...(graph.get("policy") ?? [])].sort()).toEqual(["encoding", "errors", "files"]);
+    expect([...(graph.get("policy") ?? [])].sort()).toEqual(["content", "encoding", "errors", "files"]);
+    // content is pure too: no storage, no HTTP, no policy.
+    expect([...(graph.get("content") ?? [])].sort()).toEqual(["errors", "files"]);
   });
 });

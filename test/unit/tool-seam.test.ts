@@ -12,12 +12,14 @@ import { createRequestAudit } from "../../src/audit/request-audit";
 import type { Principal } from "../../src/auth/principal";
 import { toCaller } from "../../src/http/authorize";
 import { runTool, type SeamContext } from "../../src/mcp/tool-seam";
+import { createMemoryUsedConfirmations } from "../../src/policy/confirmation";
 import type { ToolDecision } from "../../src/policy/decide";
 import { parsePolicy, SCOPES_ONLY_POLICY } from "../../src/policy/policy";
 import { Sandbox } from "../../src/sandbox/sandbox";
 import { findTool } from "../../src/tools/registry";
 import { parseToolCall, type ToolCall } from "../../src/tools/tool-call";
 import type { ToolDefinition } from "../../src/tools/tool-definition";
+import { testGate } from "../support/gate";
 
 function principal(tenant: string, scopes: string[], roles: string[] = []): Principal {
   return {
@@ -62,16 +64,18 @@ function seam(
   );
   const who = principal(tenant, scopes, options.roles);
   const audit = createRequestAudit("req-seam", {}, { now: () => 0 });
+  const gate = testGate();
   const context: Omit<SeamContext, "call"> = {
     principal: who,
-    sandbox: new Sandbox(env.FILES, tenant),
+    sandbox: new Sandbox(env.FILES, tenant, { gate }),
+    gate,
     log,
     audit,
     outcome: {},
     decision,
     policy: options.policy ?? SCOPES_ONLY_POLICY,
-    caller: toCaller(who, false),
-    channel: { canAsk: false, codec: undefined },
+    caller: toCaller(who),
+    channel: { canAsk: false, codec: undefined, used: createMemoryUsedConfirmations() },
   };
   return { context: { ...context, call: undefined }, lines, audit };
 }

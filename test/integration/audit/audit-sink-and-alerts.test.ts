@@ -203,6 +203,19 @@ describe("detectors", () => {
       (n: number) => base(n, { unmapped: { bytes_read: 1000 } }),
     ],
     [
+      "labelled_reads",
+      { AUDIT_LABELLED_READS_THRESHOLD: "5" },
+      5,
+      (n: number) =>
+        base(n, {
+          unmapped: {
+            sensitivity: [
+              { path: `f${n}.env`, action: "read", categories: ["secret"], detectors: [], redacted: [], flags: [] },
+            ],
+          },
+        }),
+    ],
+    [
       "failed_auth_subject",
       { AUDIT_FAILED_AUTH_THRESHOLD: "5" },
       5,

@@ -219,6 +219,77 @@ describe("confirm-purge on MCP 2026-07-28", () => {
     expect(await trashCount(tenant)).toBe(1);
   });
 
+  it("a confirmation is single-use: the accepted call replayed with the same state is refused", async () => {
+    const tenant = `conf${counter++}x${Date.now().toString(36)}`;
+    const ledgerEnv = makeEnv(key, {
+      ACCESS_POLICY: JSON.stringify({
+        ...EXAMPLE_POLICY,
+        rules: [
+          ...EXAMPLE_POLICY.rules,
+          { id: "confirm-ledger", effect: "confirm", actions: ["write"], paths: ["ledger/**"] },
+        ],
+      }),
+    });
+    const token = await adminToken(tenant);
+    const exchanges: { body: Record<string, unknown> }[] = [];
+    const send = async (request: Request) => {
+      const body =
+        request.method === "POST" ? (JSON.parse(await request.clone().text()) as Record<string, unknown>) : {};
+      exchanges.push({ body });
+      return callWorker(ledgerEnv, request);
+    };
+    const client = new Client(
+      { name: "confirming-agent", version: "2.0.0" },
+      { versionNegotiation: { mode: { pin: "2026-07-28" } }, capabilities: { elicitation: { form: {} } } },
+    );
+    client.setRequestHandler("elicitation/create", () => ({ action: "accept", content: { confirm: true } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(AUDIENCE), {
+        fetch: (url, init) => send(new Request(url, init)),
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
+    const first = await client.callTool({
+      name: "append_file",
+      arguments: { path: "ledger/book.txt", content: "+100\n" },
+    });
+    expect(first.isError).toBeFalsy();
+    const accepted = exchanges.filter((exchange) => exchange.body.method === "tools/call").at(-1)?.body;
+    expect((accepted?.params as { requestState?: string } | undefined)?.requestState).toMatch(/^v1\./);
+
+    const logs = captureLogs();
+    let replayed: { result?: { isError?: boolean; content: { text: string }[] } };
+    try {
+      const response = await callWorker(
+        ledgerEnv,
+        new Request(AUDIENCE, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            "mcp-protocol-version": "2026-07-28",
+            "mcp-method": "tools/call",
+            "mcp-name": "append_file",
+            // SEP-2243: the path argument mirrored in its header, as the client sent it.
+            "mcp-param-path": "ledger/book.txt",
+            authorization: `Bearer ${token}`,
+          },
+          body: JSON.stringify({ ...accepted, id: 77 }),
+        }),
+      );
+      replayed = (await response.json()) as typeof replayed;
+    } finally {
+      logs.restore();
+    }
+    expect(replayed.result?.isError).toBe(true);
+    expect(replayed.result?.content[0]?.text).toMatch(/^\[confirmation_invalid\] This confirmation was already used/);
+    expect(logs.records()).toContainEqual(
+      expect.objectContaining({ kind: "security", type: "policy_refused", reason: "confirmation_reused" }),
+    );
+    // Appended once, not twice.
+    expect(await (await env.FILES.get(`files/${tenant}/ledger/book.txt`))?.text()).toBe("+100\n");
+  });
+
   it("a client that declared no elicitation gets a tool error naming the rule", async () => {
     const { tenant, token } = await withTrash(1);
     const { client } = await modernClient(token, undefined);

@@ -73,7 +73,16 @@ describe("require-certificate", () => {
       result: { isError: boolean };
     };
     expect(failed.result.isError).toBe(true);
-    const verified = (await (await readFinance({ tlsClientAuth: { certVerified: "SUCCESS" } })).json()) as {
+    const verified = (await (
+      await readFinance({
+        tlsClientAuth: {
+          certPresented: "1",
+          certVerified: "SUCCESS",
+          certRevoked: "0",
+          certFingerprintSHA256: "ab".repeat(32),
+        },
+      })
+    ).json()) as {
       result: { isError?: boolean; content: { text: string }[] };
     };
     expect(verified.result.isError).toBeFalsy();

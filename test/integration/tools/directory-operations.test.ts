@@ -9,8 +9,9 @@ import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ToolError } from "../../../src/errors/tool-error";
-import { Sandbox, type TreeOperationPlan } from "../../../src/sandbox/sandbox";
+import { OperationSteps, type TreeOperationPlan } from "../../../src/sandbox/sandbox";
 import { faultyBucket } from "../../support/faulty-bucket";
+import { testGate } from "../../support/gate";
 import { createTestKey, type TestKey } from "../../support/keys";
 import { callTool, errorCodeOf, textOf } from "../../support/mcp-client";
 import { openSession, type TenantSession } from "../../support/session";
@@ -212,13 +213,14 @@ describe("one step failing part-way on R2 (what the engine retries)", () => {
         source: "tree",
         ...(kind === "delete" ? { trashId: "0000000001-abc" } : { destination: "out" }),
         startedAt: new Date().toISOString(),
+        decision: testGate().carried,
       };
       // The 25th put fails: some objects are done, some copied but not deleted, some untouched.
-      const broken = new Sandbox(faultyBucket(env.FILES, { failNth: { put: 25 } }), tenant);
-      await expect(broken.runOperationBatch(plan, undefined)).rejects.toMatchObject({
+      const broken = new OperationSteps(faultyBucket(env.FILES, { failNth: { put: 25 } }), plan);
+      await expect(broken.runBatch(undefined)).rejects.toMatchObject({
         name: "DependencyUnavailableError",
       });
-      const retry = await new Sandbox(env.FILES, tenant).runOperationBatch(plan, undefined);
+      const retry = await new OperationSteps(env.FILES, plan).runBatch(undefined);
       expect(retry.next).toBeUndefined();
       expect(retry.errorCount).toBe(0);
       const list = async (prefix: string) => (await env.FILES.list({ prefix, limit: 1000 })).objects.map((o) => o.key);
@@ -264,8 +266,9 @@ describe("an operation that stops early on the caller's condition", () => {
         destination: kind === "copy" ? "out" : "back",
         ...(kind === "restore" ? { trashId } : {}),
         startedAt: new Date().toISOString(),
+        decision: testGate().carried,
       };
-      const result = await new Sandbox(env.FILES, tenant, { meter }).runOperationBatch(plan, undefined);
+      const result = await new OperationSteps(env.FILES, plan, { meter }).runBatch(undefined);
       expect(result.stopped).toMatchObject({ code: "quota_exceeded" });
       expect(result.next).toBeUndefined();
       const landed = (await env.FILES.list({ prefix: `files/${tenant}/${plan.destination}/`, limit: 1000 })).objects;

@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Sandbox, type StorageMeter } from "../../../src/sandbox/sandbox";
 import { faultyBucket } from "../../support/faulty-bucket";
+import { testGate } from "../../support/gate";
 import { createTestKey, type TestKey } from "../../support/keys";
 import { callTool, errorCodeOf, textOf } from "../../support/mcp-client";
 import { openSession, reopen, type TenantSession } from "../../support/session";
@@ -351,7 +352,7 @@ describe("storage meter", () => {
     const tenant = `meter${Date.now().toString(36)}`;
     await env.FILES.put(`files/${tenant}/d/a.txt`, "12345");
     await env.FILES.put(`files/${tenant}/d/b.txt`, "123");
-    const sandbox = new Sandbox(env.FILES, tenant, { meter });
+    const sandbox = new Sandbox(env.FILES, tenant, { meter, gate: testGate() });
     const dir = sandbox.resolve("d", "path");
     await sandbox.move(dir, sandbox.resolve("e", "path"));
     expect(deltas).toEqual([]);

@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { WALK_OBJECT_UNITS, WALK_WORK_BUDGET } from "../../../src/files/limits";
 import { Sandbox } from "../../../src/sandbox/sandbox";
+import { testGate } from "../../support/gate";
 import { createTestKey, type TestKey } from "../../support/keys";
 import { callTool, errorCodeOf, textOf } from "../../support/mcp-client";
 import { openSession, type TenantSession } from "../../support/session";
@@ -275,7 +276,7 @@ describe("a large directory", () => {
   });
 
   it("a walk stops at its visit cap with a cursor, resumes without repeats, and reports each directory once", async () => {
-    const sandbox = new Sandbox(env.FILES, s.tenant);
+    const sandbox = new Sandbox(env.FILES, s.tenant, { gate: testGate() });
     const root = sandbox.resolve("/", "path");
     const seen: string[] = [];
     let cursor: string | undefined;

@@ -29,6 +29,7 @@ describe("parseAuditConfig", () => {
       refusals: { threshold: 20, windowSeconds: 300 },
       deletes: { threshold: 100, windowSeconds: 600 },
       bytesRead: { threshold: DETECTOR_DEFAULTS.AUDIT_BYTES_READ_THRESHOLD, windowSeconds: 3600 },
+      labelledReads: { threshold: 50, windowSeconds: 600 },
       cooldownSeconds: 3600,
     });
   });

@@ -24,7 +24,7 @@ async function binding(overrides: Partial<ConfirmationBinding> = {}): Promise<Co
 describe("confirmation request state", () => {
   it("round-trips through the SDK codec for the same call, with the summary's hash", async () => {
     const codec = confirmationCodec(SECRET);
-    const claims = { ...(await binding()), summaryHash: await hashSummary("Permanently delete 2 items?") };
+    const claims = { ...(await binding()), summaryHash: await hashSummary("Permanently delete 2 items?"), nonce: "n1" };
     const state = await codec.mint(claims);
     const opened = await codec.verify(state, undefined as never);
     expect(opened).toEqual(claims);
@@ -32,7 +32,7 @@ describe("confirmation request state", () => {
   });
 
   it("refuses a state sealed with another secret", async () => {
-    const state = await confirmationCodec(SECRET).mint({ ...(await binding()), summaryHash: "x" });
+    const state = await confirmationCodec(SECRET).mint({ ...(await binding()), summaryHash: "x", nonce: "n1" });
     await expect(confirmationCodec(`${SECRET}-other`).verify(state, undefined as never)).rejects.toThrow();
   });
 

@@ -399,7 +399,8 @@ describe("globs at the tenant root and in depth", () => {
   it.each<[string, Action, boolean | "subtree", string]>([
     ["README.md", "read", false, "top-md"],
     ["notes/README.md", "read", false, "allow"],
-    ["docs", "write", false, "allow"],
+    // `docs/**` covers `docs` itself (docs/policy.md, "Paths").
+    ["docs", "write", false, "docs-tree"],
     ["docs/a/b.txt", "write", false, "docs-tree"],
     ["docs/a/b.txt", "read", false, "allow"],
     ["docs", "write", "subtree", "docs-tree"],

@@ -73,7 +73,7 @@ describe("parsePolicy", () => {
     [
       "a glob that expands too far",
       { ...base, rules: [{ id: "a", effect: "deny", paths: ["{a,b}".repeat(10)] }] },
-      "rules[0].paths[0]",
+      "rules[0] (a).paths[0]",
     ],
     ["an id with spaces", { ...base, rules: [{ id: "no dotenv", effect: "deny" }] }, "rules.0.id"],
     ["toolsList 'some'", { ...base, toolsList: "some" }, "toolsList"],

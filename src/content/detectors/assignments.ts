@@ -1,0 +1,299 @@
+/**
+ * Credentials written as configuration: a database URL with a password in it, and an assignment to a
+ * password/secret/token-named key (`DB_PASSWORD=…`, `"client_secret": "…"`, `apiKey: '…'`).
+ *
+ * Only the value is reported (the placeholder then keeps `password=` readable). Precision comes from
+ * refusing what configuration files are full of: variable references (`${DB_PASSWORD}`, `process.env.X`,
+ * `{{ secret }}`), placeholders (`changeme`, `<password>`, `xxxx`), code (`password = userPassword`,
+ * `getToken()`), prose, and values of low entropy (under 3 bits per character, or shorter than 8).
+ */
+import { shannonEntropy } from "../checksums";
+import type { Detector, Finding, ScanContext } from "../finding";
+import { charClass, isIn, runEnd, runStart } from "./char-classes";
+
+const IDENTIFIER = charClass("A-Za-z0-9_.-");
+const MAX_IDENTIFIER = 64;
+const MAX_VALUE = 256;
+const MIN_VALUE = 8;
+const MIN_ENTROPY = 3;
+
+const SECRET_WORDS = new Set(["password", "passwd", "pwd", "pass", "passphrase", "secret", "token"]);
+/** `<word> key` pairs that name a secret (`api_key`, `secretKey`, `PRIVATE_KEY`). */
+const KEY_QUALIFIERS = new Set(["api", "secret", "private", "access", "auth", "signing", "encryption", "master"]);
+const JOINED_KEYS = new Set(["apikey", "secretkey", "privatekey", "accesskey", "authkey"]);
+/** Token-named fields that hold no secret: pagination cursors and counts. */
+const NOT_SECRET_TOKENS = new Set([
+  "next",
+  "page",
+  "continuation",
+  "cancellation",
+  "sync",
+  "max",
+  "total",
+  "num",
+  "count",
+]);
+const PLACEHOLDER_WORDS = [
+  "example",
+  "changeme",
+  "change_me",
+  "placeholder",
+  "your_",
+  "your-",
+  "yourpass",
+  "redacted",
+  "xxxx",
+  "****",
+  "dummy",
+  "sample",
+  "replace",
+  "insert",
+  "todo",
+  "fixme",
+  "...",
+  "…",
+  // A value that names what it is (`my-idp-secret`, `TOKEN_STRING`, `test-password-1`) is an example.
+  "secret",
+  "password",
+  "passwd",
+  "token",
+  "test",
+  "my-",
+  "my_",
+];
+
+/** `DB_PASSWORD` → ["db","password"]; `clientSecret` → ["client","secret"]. */
+function components(identifier: string): string[] {
+  return identifier
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .split(/[\s_.-]+/)
+    .filter((part) => part !== "")
+    .map((part) => part.toLowerCase());
+}
+
+export function namesSecret(identifier: string): boolean {
+  const parts = components(identifier);
+  const last = parts.at(-1);
+  const previous = parts.at(-2);
+  if (last === undefined) return false;
+  if (last === "token") return previous === undefined || !NOT_SECRET_TOKENS.has(previous);
+  if (SECRET_WORDS.has(last) || JOINED_KEYS.has(last)) return true;
+  return last === "key" && previous !== undefined && KEY_QUALIFIERS.has(previous);
+}
+
+/** A value that is a reference, a placeholder, code or prose rather than a literal secret. */
+export function isPlaceholderValue(value: string, quoted: boolean): boolean {
+  // References: `${X}`, `$X`, `%X%`, `%s`, `{{ x }}`, `<password>`, `[secret]`, `(x)`.
+  if (/^[$&<[({`]|^\{\{|^%[A-Za-z_]\w*%$|^%(?:\(\w+\))?[sd]$/.test(value) || /[\s()<>]|\$\{/.test(value)) return true;
+  // Paths: `PWD=/home/ci`, `key: ./certs/server.key`.
+  if (/^(?:\/|~\/|\.\.?\/|[A-Za-z]:\\)/.test(value)) return true;
+  // Unquoted property paths and generated names: `result.groups?.password`, `env?.TOKEN`, `Schema$1`.
+  if (
+    !quoted &&
+    (/^[A-Za-z_$][A-Za-z_$]*(?:\??\.[A-Za-z_$][A-Za-z_$]*)+$/.test(value) ||
+      /^[A-Za-z_]\w*\$\d*$/.test(value) ||
+      /^(?:this|self)\./.test(value) ||
+      value.includes("=="))
+  ) {
+    return true;
+  }
+  const lower = value.toLowerCase();
+  if (PLACEHOLDER_WORDS.some((word) => lower.includes(word))) return true;
+  if (/^(.)\1+$/.test(value)) return true;
+  // Unquoted letters-only or dotted names are code: `password = userPassword`, `token: config.token`.
+  if (!quoted && /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/.test(value) && !/\d/.test(value)) return true;
+  if (
+    /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value) &&
+    /^(?:process|os|env|config|settings|this|self)\./i.test(value)
+  ) {
+    return true;
+  }
+  return false;
+}
+
+/** Lower case, upper case, digits, other: a word or an enum constant (`MAXCOUNT`) has one class. */
+function characterClasses(value: string): number {
+  return (
+    Number(/[a-z]/.test(value)) +
+    Number(/[A-Z]/.test(value)) +
+    Number(/\d/.test(value)) +
+    Number(/[^A-Za-z\d]/.test(value))
+  );
+}
+
+function isLiteralSecret(value: string, quoted: boolean): boolean {
+  return (
+    value.length >= MIN_VALUE &&
+    characterClasses(value) >= 2 &&
+    value.length <= MAX_VALUE &&
+    !isPlaceholderValue(value, quoted) &&
+    shannonEntropy(value) >= MIN_ENTROPY
+  );
+}
+
+function skipSpaces(text: string, from: number, max: number): number {
+  let index = from;
+  while (index < from + max && (text[index] === " " || text[index] === "\t")) index++;
+  return index;
+}
+
+/** Identifier endings of every name `namesSecret` accepts: the cheap test before parsing the name. */
+const NAME_ENDINGS = charClass("dsetnyDSETNY");
+const NAME_SUFFIXES = ["password", "passwd", "pwd", "pass", "passphrase", "secret", "token", "key"];
+
+/**
+ * Triggered on the operator (`=`, `:`), not the name: indexOf over one character is the fastest search
+ * V8 has, and most operators are rejected by looking at one character before them.
+ */
+/** Whether `text` just before `end` spells `word` (lower-case ASCII), ignoring case, without allocating. */
+function endsWithWord(text: string, end: number, word: string): boolean {
+  if (end < word.length) return false;
+  for (let index = 1; index <= word.length; index++) {
+    if ((text.charCodeAt(end - index) | 0x20) !== word.charCodeAt(word.length - index)) return false;
+  }
+  return true;
+}
+
+const EQUALS = 61;
+const COLON = 58;
+const SPACE = 32;
+const TAB = 9;
+const DOUBLE_QUOTE = 34;
+const SINGLE_QUOTE = 39;
+
+function checkAssignment(context: ScanContext, operator: number, emit: (finding: Finding) => void): number | undefined {
+  const { text } = context;
+  const op = text.charCodeAt(operator);
+  const next = text.charCodeAt(operator + 1);
+  const previous = text.charCodeAt(operator - 1);
+  let valueFrom: number;
+  if (op === EQUALS) {
+    // `==`, `!=`, `<=`, `>=` compare; `:=` is handled from its colon.
+    if (
+      next === EQUALS ||
+      previous === EQUALS ||
+      previous === 33 ||
+      previous === 60 ||
+      previous === 62 ||
+      previous === COLON
+    ) {
+      return undefined;
+    }
+    valueFrom = next === 62 ? operator + 2 : operator + 1;
+  } else {
+    if (next === COLON || previous === COLON) return undefined;
+    valueFrom = next === EQUALS ? operator + 2 : operator + 1;
+  }
+  let idEnd = operator;
+  while (idEnd > 0 && operator - idEnd < 4) {
+    const code = text.charCodeAt(idEnd - 1);
+    if (code !== SPACE && code !== TAB) break;
+    idEnd--;
+  }
+  const quoteCode = text.charCodeAt(idEnd - 1);
+  if (quoteCode === DOUBLE_QUOTE || quoteCode === SINGLE_QUOTE) idEnd--;
+  if (idEnd === 0 || !isIn(text, idEnd - 1, NAME_ENDINGS)) return undefined;
+  let named = false;
+  for (const suffix of NAME_SUFFIXES) {
+    if (endsWithWord(text, idEnd, suffix)) {
+      named = true;
+      break;
+    }
+  }
+  if (!named) return undefined;
+  const idStart = runStart(text, idEnd, IDENTIFIER, MAX_IDENTIFIER + 1);
+  if (idEnd - idStart > MAX_IDENTIFIER || !namesSecret(text.slice(idStart, idEnd))) return undefined;
+
+  const at = skipSpaces(text, valueFrom, 4);
+  const quote = text[at];
+  let valueStart: number;
+  let valueEnd: number;
+  if (quote === '"' || quote === "'" || quote === "`") {
+    valueStart = at + 1;
+    const close = text.indexOf(quote, valueStart);
+    if (close === -1 || close - valueStart > MAX_VALUE) return valueStart;
+    valueEnd = close;
+  } else {
+    valueStart = at;
+    valueEnd = valueStart;
+    while (valueEnd < text.length && valueEnd - valueStart <= MAX_VALUE && !VALUE_STOP.test(text[valueEnd]!)) {
+      valueEnd++;
+    }
+  }
+  const value = text.slice(valueStart, valueEnd);
+  if (value.includes("\n")) return valueStart;
+  // An unquoted value followed by an index or a call is an expression: `os.environ["X"]`, `getenv("X")`.
+  if (quote !== '"' && quote !== "'" && quote !== "`" && (text[valueEnd] === "[" || text[valueEnd] === "("))
+    return valueEnd;
+  if (isLiteralSecret(value, quote === '"' || quote === "'" || quote === "`")) {
+    emit({ detector: "password-assignment", category: "secret", start: valueStart, end: valueEnd });
+  }
+  return valueEnd;
+}
+
+const VALUE_STOP = /[\s,;})[\]"'`]/;
+
+function assignmentDetector(operator: "=" | ":"): Detector {
+  return {
+    ids: ["password-assignment"],
+    category: "secret",
+    trigger: operator,
+    check: (context, at, _matched, emit) => checkAssignment(context, at, emit),
+  };
+}
+
+export const passwordAssignments: readonly Detector[] = [assignmentDetector("="), assignmentDetector(":")];
+
+const USER_CHARS = charClass("A-Za-z0-9_.~%+!$&*=-");
+const PASSWORD_STOP = /[@/\s"'`<>]/;
+const SCHEME_CHARS = charClass("A-Za-z+");
+const DATABASE_SCHEMES = new Set([
+  "postgres",
+  "postgresql",
+  "mysql",
+  "mariadb",
+  "mongodb",
+  "mongodb+srv",
+  "redis",
+  "rediss",
+  "amqp",
+  "amqps",
+  "mssql",
+  "sqlserver",
+  "cockroachdb",
+  "clickhouse",
+]);
+const URL_PLACEHOLDERS = new Set(["password", "pass", "passwd", "pwd", "secret", "pw"]);
+
+export const databaseUrl: Detector = {
+  ids: ["database-url"],
+  category: "secret",
+  trigger: "://",
+  check(context, at, matched, emit) {
+    const { text } = context;
+    const scheme = text.slice(runStart(text, at, SCHEME_CHARS, 17), at).toLowerCase();
+    if (!DATABASE_SCHEMES.has(scheme)) return undefined;
+    const userStart = at + matched.length;
+    const userEnd = runEnd(text, userStart, USER_CHARS, 129);
+    if (text[userEnd] !== ":" || userEnd - userStart > 128) return userEnd;
+    const passwordStart = userEnd + 1;
+    let passwordEnd = passwordStart;
+    while (
+      passwordEnd < text.length &&
+      passwordEnd - passwordStart <= MAX_VALUE &&
+      !PASSWORD_STOP.test(text[passwordEnd]!)
+    ) {
+      passwordEnd++;
+    }
+    if (text[passwordEnd] !== "@" || passwordEnd === passwordStart) return passwordEnd;
+    const password = text.slice(passwordStart, passwordEnd);
+    const user = text.slice(userStart, userEnd);
+    const placeholder =
+      password === user ||
+      URL_PLACEHOLDERS.has(password.toLowerCase()) ||
+      /^(?:[:$<{]|%[A-Za-z_]|[x*]+$)/i.test(password) ||
+      PLACEHOLDER_WORDS.some((word) => password.toLowerCase().includes(word));
+    if (!placeholder) emit({ detector: "database-url", category: "secret", start: passwordStart, end: passwordEnd });
+    return passwordEnd;
+  },
+};
