@@ -28,30 +28,35 @@
  *                                      for before/after figures with the same harness
  *
  * Prints figures and never fails on time: the exit code is non-zero only when a server cannot start or
- * a request kind gets no proper answer at all. Ports 8871 (product) and 8872 (bare Worker), 8873 (the
- * product's inspector with --profile), 8874 (the scanner with --dlp), loopback only; BENCH_*_PORT override.
+ * a request kind gets no proper answer at all. Ports 8871 (product) and 8872 (bare Worker), 8873 and
+ * 8875 (their inspectors with --profile and in the goal run), 8874 (the scanner with --dlp), loopback
+ * only; BENCH_*_PORT override.
  */
 import { cpus, loadavg } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createCredentials } from "./lib/credentials.mjs";
 import { benchDlp, formatDlp } from "./lib/dlp.mjs";
+import { formatGoals } from "./lib/goals.mjs";
 import { formatHostile, runHostile } from "./lib/hostile.mjs";
 import { createClient } from "./lib/load.mjs";
-import { formatProfile, profileWorker } from "./lib/profile.mjs";
+import { formatProfile, formatProfileRatio, profileWorker } from "./lib/profile.mjs";
 import { formatTable, runRounds } from "./lib/rounds.mjs";
 import { BARE_AUTHORIZATION, createScenarios, seedRequest, toolCallRequest, writeRequest } from "./lib/scenarios.mjs";
 import { startWranglerDev } from "./lib/servers.mjs";
 import { formatSoak, runSoak } from "./lib/soak.mjs";
-import { formatStartup, measureStartup } from "./lib/startup.mjs";
+import { formatFloor, formatStartup, measureStartup } from "./lib/startup.mjs";
 import { countRoundTrips, formatRoundTrips, startUpstash } from "./lib/upstash.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PRODUCT_PORT = Number(process.env.BENCH_PRODUCT_PORT ?? 8871);
 const BARE_PORT = Number(process.env.BENCH_BARE_PORT ?? 8872);
 const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 8873);
+const BARE_INSPECTOR_PORT = Number(process.env.BENCH_BARE_INSPECTOR_PORT ?? 8875);
 const DLP_PORT = Number(process.env.BENCH_DLP_PORT ?? 8874);
+// wrangler.toml's max_batch_timeout for the audit queue: how long a queued event may wait for its batch.
+const AUDIT_BATCH_TIMEOUT_SECONDS = 5;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -169,6 +174,7 @@ async function benchRounds(credentials, { rounds, latencyCount, throughputCount,
             .join(" ")}, ${cpus().length} CPUs`,
       );
       console.log(`wrangler dev printed ${product.outputLines()} lines for the product`);
+      return summaries;
     } finally {
       productClient.close();
       bareClient.close();
@@ -263,41 +269,150 @@ async function benchUpstash(credentials) {
   }
 }
 
-async function benchProfile(credentials, kind) {
+/**
+ * Profiles the product and the bare Worker at the same time (same load, same sampling, the same
+ * moments of machine load) for one request kind; the product's profile runs on for the audit queue's
+ * batch timeout so the consumer's work for that load is inside it.
+ */
+async function profileBoth(credentials, scenario, seconds) {
+  return withServers(
+    credentials,
+    {},
+    async (product, started) => {
+      const bare = await startWranglerDev({
+        root: ROOT,
+        name: "bare",
+        port: BARE_PORT,
+        config: "bench/wrangler.toml",
+        inspectorPort: BARE_INSPECTOR_PORT,
+      });
+      started.push(bare);
+      const productClient = createClient(product.port, 8);
+      const bareClient = createClient(bare.port, 8);
+      try {
+        await seed(productClient, { authorization: `Bearer ${credentials.token}` }, "product");
+        await seed(bareClient, BARE_AUTHORIZATION, "bare");
+        // Warm both isolates (module init, JWKS import, caches) before sampling.
+        for (let i = 0; i < 200; i++) {
+          await productClient.send(scenario.product(i));
+          await bareClient.send(scenario.bare(i));
+        }
+        const plan = { ok: scenario.ok, seconds, concurrency: 8 };
+        const [productProfile, bareProfile] = await Promise.all([
+          profileWorker({
+            ...plan,
+            bundleDir: PRODUCT_ROOT,
+            inspectorPort: INSPECTOR_PORT,
+            send: productClient.send,
+            make: scenario.product,
+            drainSeconds: AUDIT_BATCH_TIMEOUT_SECONDS + 1,
+          }),
+          profileWorker({
+            ...plan,
+            bundleDir: join(ROOT, "bench"),
+            inspectorPort: BARE_INSPECTOR_PORT,
+            send: bareClient.send,
+            make: scenario.bare,
+          }),
+        ]);
+        return { product: productProfile, bare: bareProfile };
+      } finally {
+        productClient.close();
+        bareClient.close();
+      }
+    },
+    INSPECTOR_PORT,
+  );
+}
+
+async function benchProfile(credentials, kind, seconds) {
   const scenario = createScenarios(credentials).find((s) => s.name.startsWith(kind));
   if (!scenario) {
     console.error(`--profile: no request kind starts with "${kind}"`);
     process.exit(2);
   }
-  const seconds = positive(values.seconds, "--seconds");
-  return withServers(
-    credentials,
-    {},
-    async (product) => {
-      const client = createClient(product.port, 8);
-      try {
-        await seed(client, { authorization: `Bearer ${credentials.token}` }, "product");
-        // Warm the isolate (module init, JWKS import, caches) before sampling.
-        for (let i = 0; i < 200; i++) await client.send(scenario.product(i));
-        const profile = await profileWorker({
-          cwd: PRODUCT_ROOT,
-          inspectorPort: INSPECTOR_PORT,
-          send: client.send,
-          make: scenario.product,
-          ok: scenario.ok,
-          seconds,
-          concurrency: 8,
-        });
-        console.log(formatProfile(scenario.name, profile));
-        console.log(
-          `product: ${PRODUCT_ROOT === ROOT ? "this checkout" : PRODUCT_ROOT}, LOG_LEVEL=${values["log-level"]}`,
-        );
-      } finally {
-        client.close();
-      }
+  const profiles = await profileBoth(credentials, scenario, seconds);
+  console.log(formatProfile(`${scenario.name}, product`, profiles.product));
+  console.log(formatProfile(`${scenario.name}, bare Worker`, profiles.bare, 8));
+  console.log(formatProfileRatio(scenario.name, profiles.product, profiles.bare));
+  console.log(`product: ${PRODUCT_ROOT === ROOT ? "this checkout" : PRODUCT_ROOT}, LOG_LEVEL=${values["log-level"]}`);
+  return profiles;
+}
+
+/** Every goal of the performance issue, from this run's figures (printed, never enforced). */
+function issueGoals({ summaries, profiles, startup }) {
+  const read = summaries.find((s) => s.name === "read_text_file 4 KiB");
+  const rounds = (f) => `median of per-round ratios [${f.ratioMin.toFixed(2)}-${f.ratioMax.toFixed(2)}]`;
+  const cpuRatio = profiles.product.perRequestMs / profiles.bare.perRequestMs;
+  const requestPath = profiles.product.perRequestMs - profiles.product.consumerPerRequestMs;
+  return [
+    {
+      goal: "Worker CPU per read_text_file 4 KiB / bare",
+      measured: cpuRatio,
+      target: 2,
+      unit: "x",
+      detail:
+        `${profiles.product.perRequestMs.toFixed(2)} vs ${profiles.bare.perRequestMs.toFixed(2)} ms (CPU profiles, consumer included; ` +
+        `request path alone ${(requestPath / profiles.bare.perRequestMs).toFixed(2)}x)`,
     },
-    INSPECTOR_PORT,
-  );
+    {
+      goal: "startup CPU",
+      measured: startup.activeMs,
+      target: 30,
+      unit: "ms",
+      detail:
+        `median of ${startup.actives.length} (lowest ${Math.min(...startup.actives).toFixed(1)} ms), wrangler check startup; ` +
+        `the fixed dependencies alone ${startup.floor.activeMs.toFixed(1)} ms`,
+    },
+    { goal: "bundle gzip", measured: startup.gzipBytes / 1024, target: 300, unit: "KiB", detail: "deploy bundle" },
+    {
+      goal: "read_text_file 4 KiB c=1 p50 / bare",
+      measured: read.p50.ratio,
+      target: 1.25,
+      unit: "x",
+      detail: rounds(read.p50),
+    },
+    {
+      goal: "read_text_file 4 KiB c=1 p99 / bare",
+      measured: read.p99.ratio,
+      target: 1.5,
+      unit: "x",
+      detail: rounds(read.p99),
+    },
+    {
+      goal: `read_text_file 4 KiB c=${concurrency} throughput / bare`,
+      measured: read.rps.ratio,
+      target: 0.7,
+      unit: "x",
+      higherIsBetter: true,
+      detail: `${rounds(read.rps)}; the audit consumer runs in the same wrangler dev process`,
+    },
+    {
+      goal: "4 MiB text read with sensitive-data scanning / without",
+      target: 1.5,
+      unit: "x",
+      missing:
+        "no same-run read without scanning: a security control has no off switch (the scanner's own cost: --dlp, where present)",
+    },
+  ];
+}
+
+/** The product's startup, then the floor's: what the fixed dependencies cost without any of our code. */
+async function benchStartup(runs) {
+  const startup = await measureStartup({ root: PRODUCT_ROOT, runs });
+  console.log(formatStartup(startup));
+  startup.floor = await measureStartup({ root: ROOT, runs, config: "bench/floor.wrangler.toml" });
+  console.log(formatFloor(startup, startup.floor));
+  return startup;
+}
+
+/** After the rounds: the read profile of both Workers, the startup figures, then the goal table. */
+async function benchGoals(credentials, summaries, { profileSeconds, startupRuns }) {
+  progress("profiling read_text_file 4 KiB on the product and the bare Worker");
+  const profiles = await benchProfile(credentials, "read_text_file", profileSeconds);
+  progress(`startup CPU (${startupRuns} run(s) of wrangler check startup)`);
+  const startup = await benchStartup(startupRuns);
+  console.log(formatGoals(issueGoals({ summaries, profiles, startup })));
 }
 
 async function benchHostile(credentials, only) {
@@ -355,22 +470,30 @@ try {
       await server.stop();
     }
   } else if (values.startup) {
-    console.log(formatStartup(await measureStartup({ root: PRODUCT_ROOT, runs: values.smoke ? 1 : 5 })));
+    const runs = values.rounds ? positive(values.rounds, "--rounds") : 5;
+    await benchStartup(runs);
   } else if (values.upstash) {
     await benchUpstash(credentials);
   } else if (values.hostile) {
     await benchHostile(credentials, positionals[0]);
   } else if (values.profile) {
-    await benchProfile(credentials, positionals[0] ?? "read_text_file");
+    await benchProfile(credentials, positionals[0] ?? "read_text_file", positive(values.seconds, "--seconds"));
   } else if (values.soak) {
     const count = positionals[0] ? positive(positionals[0], "soak request count") : 30_000;
     await benchSoak(credentials, { count, seconds: 300, concurrency: 16 });
   } else if (values.smoke) {
-    await benchRounds(credentials, { rounds: 1, latencyCount: 40, throughputCount: 320, concurrency });
+    const summaries = await benchRounds(credentials, {
+      rounds: 1,
+      latencyCount: 40,
+      throughputCount: 320,
+      concurrency,
+    });
     await benchSoak(credentials, { count: 2_000, seconds: 20, concurrency: 16 });
+    await benchGoals(credentials, summaries, { profileSeconds: 3, startupRuns: 1 });
   } else {
     const rounds = values.rounds ? positive(values.rounds, "--rounds") : 5;
-    await benchRounds(credentials, { rounds, latencyCount: 200, throughputCount: 800, concurrency });
+    const summaries = await benchRounds(credentials, { rounds, latencyCount: 200, throughputCount: 800, concurrency });
+    await benchGoals(credentials, summaries, { profileSeconds: 10, startupRuns: 5 });
   }
 } catch (error) {
   console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);

@@ -3,15 +3,27 @@
  * the audit queue's consumer (src/audit-consumer.ts).
  */
 import { createApp } from "./app";
-import { createAuditConsumer } from "./audit-consumer";
 import type { Env } from "./env";
 
 export { TreeOperationWorkflow } from "./operations/tree-operation-workflow";
 
 const app = createApp();
-const queue = createAuditConsumer();
+
+// The consumer (trail writer, signing, detectors, SIEM sink and their schemas) is loaded with the first
+// queue batch, not at module load: most isolates only ever serve requests. Same bundle, evaluated once;
+// a failed load throws, so the batch is retried (and dead-lettered), never acknowledged unwritten.
+let consumer: Promise<(batch: MessageBatch<unknown>, env: Env) => Promise<void>> | undefined;
+function auditConsumer() {
+  if (!consumer) {
+    consumer = import("./audit-consumer").then(({ createAuditConsumer }) => createAuditConsumer());
+    consumer.catch(() => {
+      consumer = undefined;
+    });
+  }
+  return consumer;
+}
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
-  queue: (batch, env) => queue(batch, env),
+  queue: async (batch, env) => (await auditConsumer())(batch, env),
 } satisfies ExportedHandler<Env>;

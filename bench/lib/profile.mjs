@@ -6,9 +6,15 @@
  * inclusive time by src/ file (what a function and everything it calls cost). Figures are per answered
  * request. Only the Worker's isolate is seen (not wrangler's proxy or the local queue broker), and an
  * attached inspector makes console lines dearer than they are: read shares, compare before/after.
+ *
+ * The bare Worker is profiled the same way (same load, same sampling), so the two per-request figures
+ * make a ratio. The product's audit queue consumer runs in the same isolate: sampling goes on for
+ * `drainSeconds` after the load stops so the batches the load queued are consumed inside the profile,
+ * and samples with a consumer-only file on their stack are also summed on their own line.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { SourceMapConsumer } from "source-map-js";
 import WebSocket from "ws";
 import { attributeProfile } from "./cpu-profile.mjs";
@@ -43,22 +49,58 @@ export async function connectInspector(inspectorPort) {
   return { command, close: () => ws.close() };
 }
 
-/** The source map of the newest dev bundle wrangler wrote under `cwd`/.wrangler/tmp. */
-export async function devBundleMap(cwd) {
-  const tmp = join(cwd, ".wrangler", "tmp");
+/**
+ * Files only the audit queue consumer runs (src/index.ts's `queue` handler and what only it imports):
+ * a sample with one of these on its stack is the consumer's work, not the request path's.
+ */
+const CONSUMER_ONLY = [
+  "src/audit-consumer.ts",
+  "src/audit/alert-webhook.ts",
+  "src/audit/detector-store.ts",
+  "src/audit/detectors.ts",
+  "src/audit/http-delivery.ts",
+  "src/audit/siem-sink.ts",
+  "src/audit/signing-key.ts",
+  "src/audit/trail-writer.ts",
+  "src/audit/trail-format.ts",
+];
+const isConsumerSource = (source) => CONSUMER_ONLY.some((file) => source.endsWith(file));
+
+/** The newest dev bundle wrangler wrote under `dir`/.wrangler/tmp: its source map, where that is, its name. */
+async function devBundle(dir) {
+  const tmp = join(dir, ".wrangler", "tmp");
   const dirs = (await readdir(tmp)).filter((d) => d.startsWith("dev-")).map((d) => join(tmp, d));
   const dated = await Promise.all(dirs.map(async (dir) => ({ dir, at: (await stat(dir)).mtimeMs })));
   const newest = dated.sort((a, b) => b.at - a.at)[0];
   if (!newest) throw new Error(`no wrangler dev bundle under ${tmp}`);
-  return new SourceMapConsumer(JSON.parse(await readFile(join(newest.dir, "index.js.map"), "utf8")));
+  // The bundle is named after the entry point (index.js for src/index.ts, bare-worker.js for the bare Worker).
+  const mapFile = (await readdir(newest.dir)).find((f) => f.endsWith(".js.map"));
+  if (!mapFile) throw new Error(`no source map in ${newest.dir}`);
+  const map = new SourceMapConsumer(JSON.parse(await readFile(join(newest.dir, mapFile), "utf8")));
+  return { map, mapPath: join(newest.dir, mapFile), bundleFile: mapFile.slice(0, -".map".length) };
+}
+
+/** The source map of the newest dev bundle wrangler wrote under `cwd`/.wrangler/tmp. */
+export async function devBundleMap(cwd) {
+  return (await devBundle(cwd)).map;
 }
 
 /**
- * @param {{ cwd: string, inspectorPort: number, send: (r: any) => Promise<any>, make: (i: number) => any,
- *   ok: (r: any) => boolean, seconds: number, concurrency: number }} plan
+ * @param {{ bundleDir: string, inspectorPort: number, send: (r: any) => Promise<any>, make: (i: number) => any,
+ *   ok: (r: any) => boolean, seconds: number, concurrency: number, drainSeconds?: number }} plan
+ *   bundleDir: where wrangler dev keeps its .wrangler/tmp (the config file's directory)
  */
-export async function profileWorker({ cwd, inspectorPort, send, make, ok, seconds, concurrency }) {
-  const map = await devBundleMap(cwd);
+export async function profileWorker({
+  bundleDir,
+  inspectorPort,
+  send,
+  make,
+  ok,
+  seconds,
+  concurrency,
+  drainSeconds = 0,
+}) {
+  const { map, mapPath, bundleFile } = await devBundle(bundleDir);
   const inspector = await connectInspector(inspectorPort);
   let answered = 0;
   let failed = 0;
@@ -78,14 +120,33 @@ export async function profileWorker({ cwd, inspectorPort, send, make, ok, second
         }
       }),
     );
+    if (drainSeconds > 0) await sleep(drainSeconds * 1000);
     result = await inspector.command("Profiler.stop");
   } finally {
     inspector.close();
   }
-  return { answered, failed, seconds, ...attributeProfile(result.profile, map, { files: true }) };
+  // BENCH_PROFILE_OUT=dir keeps the raw profile (open it in Chrome DevTools, or read it function by function).
+  if (process.env.BENCH_PROFILE_OUT) {
+    await mkdir(process.env.BENCH_PROFILE_OUT, { recursive: true });
+    await writeFile(join(process.env.BENCH_PROFILE_OUT, `${bundleFile}.cpuprofile`), JSON.stringify(result.profile));
+    await writeFile(join(process.env.BENCH_PROFILE_OUT, `${bundleFile}.map`), await readFile(mapPath));
+  }
+  const attributed = attributeProfile(result.profile, map, {
+    files: true,
+    isSide: isConsumerSource,
+    bundleFile,
+  });
+  return {
+    answered,
+    failed,
+    seconds,
+    ...attributed,
+    perRequestMs: attributed.active / Math.max(1, answered),
+    consumerPerRequestMs: attributed.side / Math.max(1, answered),
+  };
 }
 
-export function formatProfile(name, { answered, failed, seconds, active, self, inclusive }, top = 20) {
+export function formatProfile(name, { answered, failed, seconds, active, side, self, inclusive }, top = 20) {
   const per = (ms) => `${(ms / Math.max(1, answered)).toFixed(3).padStart(7)} ms`;
   const share = (ms) => `${((100 * ms) / active).toFixed(1).padStart(5)}%`;
   const rows = (map) =>
@@ -96,9 +157,24 @@ export function formatProfile(name, { answered, failed, seconds, active, self, i
   return [
     `${name}: ${answered} answered (${failed} without a proper answer) in ${seconds} s; ` +
       `the Worker's CPU ${per(active).trim()} per request`,
+    `  of which the audit queue consumer: ${per(side).trim()} per request (${share(side).trim()}); ` +
+      `the request path: ${per(active - side).trim()}`,
     "self time (package, src/ file, or the runtime's own work):",
     ...rows(self),
     "inclusive time by src/ file (the file's functions and everything they call):",
     ...rows(inclusive),
+  ].join("\n");
+}
+
+/** The product's Worker CPU per request against the bare Worker's, profiled the same way in one run. */
+export function formatProfileRatio(name, product, bare) {
+  const ms = (n) => `${n.toFixed(3)} ms`;
+  const requestPath = product.perRequestMs - product.consumerPerRequestMs;
+  return [
+    `${name}, Worker CPU per request (CPU profile of each isolate, same load and sampling):`,
+    `  product ${ms(product.perRequestMs)} (request path ${ms(requestPath)} + audit consumer ${ms(product.consumerPerRequestMs)}), ` +
+      `bare Worker ${ms(bare.perRequestMs)}`,
+    `  ratio ${(product.perRequestMs / bare.perRequestMs).toFixed(2)}x with the consumer, ` +
+      `${(requestPath / bare.perRequestMs).toFixed(2)}x the request path alone`,
   ].join("\n");
 }

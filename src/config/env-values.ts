@@ -38,13 +38,17 @@ export function parseSecureUrl(name: string, raw: string, environment: Environme
  * worth stopping for; unset or blank takes `fallback`.
  */
 export const wholeNumber = (min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((raw) => (raw === undefined || raw === "" ? String(fallback) : raw))
-    .pipe(z.string().regex(/^\d+$/, "must be a whole number").transform(Number))
-    .pipe(z.number().min(min, `must be between ${min} and ${max}`).max(max, `must be between ${min} and ${max}`));
+  // z.lazy: the nine schemas of the chain are built when the variable is first parsed, not when a
+  // config module is loaded (a cold start would otherwise build them for some twenty variables).
+  z.lazy(() =>
+    z
+      .string()
+      .trim()
+      .optional()
+      .transform((raw) => (raw === undefined || raw === "" ? String(fallback) : raw))
+      .pipe(z.string().regex(/^\d+$/, "must be a whole number").transform(Number))
+      .pipe(z.number().min(min, `must be between ${min} and ${max}`).max(max, `must be between ${min} and ${max}`)),
+  );
 
 /** One variable through `wholeNumber`. */
 export function parseWholeNumber(name: string, raw: string | undefined, min: number, max: number, fallback: number) {

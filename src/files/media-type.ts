@@ -35,8 +35,16 @@ const SOURCE_CODE_TYPES = {
   "application/x-sh": ["sh"],
 };
 
-const registry = new Mime(standardTypes, REFERENCE_EXTRAS);
-registry.define(SOURCE_CODE_TYPES, true);
+// Built on first use, not at module load: the table has about a thousand entries and most requests
+// (and every cold start) never look a type up. Once built it is the same for every request and tenant.
+let registry: Mime | undefined;
+function mimeRegistry(): Mime {
+  if (!registry) {
+    registry = new Mime(standardTypes, REFERENCE_EXTRAS);
+    registry.define(SOURCE_CODE_TYPES, true);
+  }
+  return registry;
+}
 
 /**
  * Text formats registered under application/ without a +json/+xml/+yaml suffix. Unregistered `x-`
@@ -63,7 +71,7 @@ const TEXTUAL_SUFFIXES = ["+json", "+xml", "+yaml"];
 
 /** The media type for a path or file name, by its extension (case-insensitive). */
 export function mediaTypeFor(path: string): string {
-  return registry.getType(path) ?? FALLBACK_MEDIA_TYPE;
+  return mimeRegistry().getType(path) ?? FALLBACK_MEDIA_TYPE;
 }
 
 export function mediaKind(type: string): MediaKind {

@@ -16,8 +16,8 @@ import { createWorkflowRunner } from "../operations/workflow-runner";
 import { type Caller, mayEverUse, type ToolDecision } from "../policy/decide";
 import { createAccessGate } from "../policy/gate";
 import { Sandbox } from "../sandbox/sandbox";
-import { findTool, TOOLS } from "../tools/registry";
 import { parseToolCall, type ToolCall } from "../tools/tool-call";
+import { loadedToolRegistry } from "../tools/tool-registry-loader";
 import type { Admission } from "./admission";
 import { type AuthorizableCall, authorizableToolCall, authorizeCall, httpRefusal, toCaller } from "./authorize";
 import type { ParsedMessage } from "./body";
@@ -32,7 +32,7 @@ export interface ParsedCall {
 }
 
 export function parseCall(parsed: ParsedMessage): ParsedCall {
-  const tool = parseToolCall(parsed.message, findTool);
+  const tool = parseToolCall(parsed.message, loadedToolRegistry().findTool);
   return { tool, authorizable: tool ? authorizableToolCall(tool) : resourceCallOf(parsed.message) };
 }
 
@@ -112,10 +112,11 @@ export function openCallContext(
     meter,
     operations: createWorkflowRunner(edge.env.TREE_OPERATIONS),
   });
+  const { tools } = loadedToolRegistry();
   const listed =
     policy.toolsList === "permitted"
-      ? TOOLS.filter((tool) => mayEverUse(policy, authorized.caller, tool.scope, tool.actions))
-      : TOOLS;
+      ? tools.filter((tool) => mayEverUse(policy, authorized.caller, tool.scope, tool.actions))
+      : tools;
   const exchange: McpExchange = {
     request: edge.request,
     message: parsed.message,

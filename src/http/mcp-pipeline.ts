@@ -21,6 +21,7 @@
 import type { Context } from "hono";
 import type { Principal } from "../auth/principal";
 import { handleMcpPost } from "../mcp/handle-mcp-post";
+import { loadToolRegistry } from "../tools/tool-registry-loader";
 import { admit } from "./admission";
 import type { AppEnv } from "./app-env";
 import { authenticate } from "./authenticate";
@@ -36,6 +37,9 @@ export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
   await refuseBlockedIp(edge);
   const principal = await authenticate(edge);
   const body = await readBody(edge);
+  // The tools (their schemas, the regex engine, diffing) load with the first request that gets this far,
+  // not at module load; every later stage looks tools up in what was loaded (loadedToolRegistry).
+  await loadToolRegistry();
   if (body.kind === "batch") return serveBatch(edge, principal, body.messages, serveMessage);
   return serveMessage(edge, principal, acceptMessage(edge, body.message));
 }

@@ -19,7 +19,7 @@ import { classifyInboundRequest } from "@modelcontextprotocol/server";
 import { toToolListing } from "../mcp/mcp-server";
 import { checkParamHeaders, paramHeaderDeclarations } from "../mcp/param-headers";
 import { isModernRevision, isServedRevision, SERVED_REVISIONS } from "../mcp/protocol-revisions";
-import { findTool } from "../tools/registry";
+import { loadedToolRegistry } from "../tools/tool-registry-loader";
 import type { JsonRpcMessage } from "./body";
 import { HttpError } from "./responses";
 
@@ -101,7 +101,7 @@ function checkNameHeader(headers: Headers, message: JsonRpcMessage, method: stri
 /** SEP-2243 Mcp-Param-* headers of a tools/call against the arguments they mirror (src/mcp/param-headers.ts). */
 function checkToolParamHeaders(headers: Headers, message: JsonRpcMessage): void {
   const params = (message.params ?? {}) as { name?: unknown; arguments?: unknown };
-  const tool = typeof params.name === "string" ? findTool(params.name) : undefined;
+  const tool = typeof params.name === "string" ? loadedToolRegistry().findTool(params.name) : undefined;
   // An unknown tool declares nothing; the call is refused as unknown later.
   if (!tool) return;
   const problem = checkParamHeaders(

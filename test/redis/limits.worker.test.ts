@@ -10,10 +10,12 @@
  * window is empty and its sliding-window approximation cannot move a boundary during a test.
  */
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { classifyUpstashRequest } from "../../bench/lib/upstash-classes.mjs";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
 import { nextUtcMidnight, utcDay } from "../../src/limits/decisions";
 import { quotaKey, storageKey, tenantHash } from "../../src/limits/redis-keys";
+import { SETTLE_SCRIPT, STORAGE_SCRIPT } from "../../src/limits/upstash-scripts";
 import { createTestKey, type TestKey } from "../support/keys";
 import { captureLogs } from "../support/logs";
 import { callTool, connectClient, errorCodeOf } from "../support/mcp-client";
@@ -39,6 +41,33 @@ async function redis(...command: (string | number)[]): Promise<unknown> {
     body: JSON.stringify(command),
   });
   return ((await res.json()) as { result?: unknown }).result;
+}
+
+async function sha1Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The requests the bridge saw since the last reset-count, classed by their commands as the benchmark
+ * classes them (request path, settlement after the answer, audit consumer): by what they carry, not by
+ * when they arrived, so deferred work that reaches the bridge early is still told apart.
+ */
+async function requestClasses(): Promise<Record<"requestPath" | "settlement" | "audit", number>> {
+  const res = await fetch(`${controlUrl}/requests`, { headers: auth });
+  const { requests } = (await res.json()) as { requests: string[][][] };
+  const sources = new Map([
+    [SETTLE_SCRIPT, await sha1Hex(SETTLE_SCRIPT)],
+    [STORAGE_SCRIPT, await sha1Hex(STORAGE_SCRIPT)],
+  ]);
+  const scripts = {
+    settleSha: sources.get(SETTLE_SCRIPT) ?? "",
+    storageSha: sources.get(STORAGE_SCRIPT) ?? "",
+    sha1: (text: string) => sources.get(text) ?? "unknown script",
+  };
+  const classes = { requestPath: 0, settlement: 0, audit: 0 };
+  for (const commands of requests) classes[classifyUpstashRequest(commands, scripts)]++;
+  return classes;
 }
 
 let key: TestKey;
@@ -219,6 +248,7 @@ describe("rate limits in Redis", () => {
     const overwrite = await write("new.txt");
     expect(overwrite).toMatchObject({ status: 200, requests: 2 });
     expect(overwrite.deferredPendingAtAnswer).toBeGreaterThanOrEqual(1);
+    expect(await requestClasses()).toEqual({ requestPath: 1, settlement: 1, audit: 0 });
     expect(await used()).toBe(4096);
     // A delete: one request before the answer, the freed bytes released after it.
     const removed = await callWorkerCounting(env, toolCall("delete_file", { path: "new.txt" }), {
@@ -228,6 +258,27 @@ describe("rate limits in Redis", () => {
     expect(removed).toMatchObject({ status: 200, requests: 2 });
     expect(removed.deferredPendingAtAnswer).toBeGreaterThanOrEqual(1);
     expect(await used()).toBe(0);
+  });
+
+  it("a same-size overwrite: one Upstash request by the answer, every time; the unused reservation after it", async () => {
+    const env = redisEnv({ RATE_LIMIT_PRINCIPAL_UNITS: "50" });
+    const sub = `olga-${Date.now()}`;
+    const olga = { authorization: `Bearer ${await mintToken({ key, claims: { sub } })}` };
+    const meterKey = storageKey(await tenantHash(sub));
+    const content = "o".repeat(4096);
+    const overwrite = () => callWorkerCounting(env, toolCall("write_file", { path: "same.txt", content }), olga);
+    // The first write creates the file; the second warms the release script (NOSCRIPT → EVAL once per Redis).
+    await overwrite();
+    await overwrite();
+    for (let i = 0; i < 5; i++) {
+      const answer = await overwrite();
+      expect(answer).toMatchObject({ status: 200, requests: 2 });
+      // The answer waits for the limits script only (it reserves the write's growth bound); the 4096
+      // bytes not grown go back in ctx.waitUntil, still pending when the answer was back.
+      expect(await requestClasses()).toEqual({ requestPath: 1, settlement: 1, audit: 0 });
+      expect(answer.deferredPendingAtAnswer).toBeGreaterThanOrEqual(1);
+    }
+    expect(Number(await redis("get", meterKey))).toBe(4096);
   });
 
   it("a refused write hands its storage reservation back with the other charges", async () => {

@@ -1,8 +1,12 @@
 /** The protocol-header stage as a pure function: era, unknown revisions, SEP-2243 agreement. */
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { checkProtocolHeaders, decodeHeaderValue } from "../../src/http/protocol-headers";
 import { HttpError } from "../../src/http/responses";
 import { SERVED_REVISIONS } from "../../src/mcp/protocol-revisions";
+import { loadToolRegistry } from "../../src/tools/tool-registry-loader";
+
+// The pipeline loads the tools before the header check; so does this test.
+beforeAll(() => loadToolRegistry());
 
 const META = {
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",

@@ -17,7 +17,7 @@ declare module "vitest" {
     upstashUrl: string;
     /** Random per-run bearer token; the bridge rejects anything else with 401. */
     upstashToken: string;
-    /** Control API: POST pause|hang|resume|reset-count|flushall|script-flush, GET count. */
+    /** Control API: POST pause|hang|resume|reset-count|flushall|script-flush, GET count|requests. */
     bridgeControlUrl: string;
     /** The redis-server port, for Node-side tests that start a private bridge. */
     redisPort: number;

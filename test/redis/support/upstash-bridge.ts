@@ -224,6 +224,8 @@ export async function startUpstashBridge({
   const held = new Set<ServerResponse>();
   let mode: Mode = "up";
   let count = 0;
+  /** The commands of every request since the last reset-count, in arrival order (GET requests). */
+  let log: (readonly Argv[])[] = [];
 
   const setMode = (next: Mode) => {
     mode = next;
@@ -303,11 +305,13 @@ export async function startUpstashBridge({
       }
       if (path === "/") {
         const argv = toArgv(body);
+        log.push([argv]);
         onRequest?.([argv]);
         const outcome = await run(redis, argv, base64);
         return sendJson(res, "error" in outcome ? 400 : 200, outcome);
       }
       const commands = toCommandList(body);
+      log.push(commands);
       onRequest?.(commands);
       if (path === "/pipeline") {
         return sendJson(res, 200, await Promise.all(commands.map((argv) => run(redis, argv, base64))));
@@ -322,7 +326,8 @@ export async function startUpstashBridge({
 
   /**
    * POST pause | hang | resume | reset-count | flushall | script-flush, GET count; all answer
-   * {"mode", "count"}. script-flush empties Redis' script cache and the digest map, so the next
+   * {"mode", "count"}; GET requests also answers "requests": each request's commands since the last
+   * reset-count (what a test classifies as request path or settlement, bench/lib/upstash-classes.mjs). script-flush empties Redis' script cache and the digest map, so the next
    * EVALSHA gets NOSCRIPT again (the "fresh bridge" fallback path). Same bearer token as Upstash.
    */
   async function handleControl(req: IncomingMessage, res: ServerResponse, action: string) {
@@ -339,6 +344,7 @@ export async function startUpstashBridge({
         break;
       case "POST reset-count":
         count = 0;
+        log = [];
         break;
       case "POST flushall":
         await send(redis, ["flushall"]);
@@ -349,6 +355,8 @@ export async function startUpstashBridge({
         break;
       case "GET count":
         break;
+      case "GET requests":
+        return sendJson(res, 200, { mode, count, requests: log });
       default:
         return sendJson(res, 404, { error: `unknown control action ${req.method} ${action}` });
     }
@@ -377,6 +385,7 @@ export async function startUpstashBridge({
     requestCount: () => count,
     resetCount: () => {
       count = 0;
+      log = [];
     },
     async stop() {
       if (stopped) return;
