@@ -113,7 +113,9 @@ describe("a 2025-03-26 batch of reads, a refused write and a notification", () =
 
 describe("a batch cannot exceed a limit a single call could not", () => {
   it("each member spends the principal's rate limit: past it, members are refused, not run", async () => {
-    const workerEnv = makeEnv(key, { RATE_LIMIT_PRINCIPAL_UNITS: "3" });
+    // A day-long window: a window boundary between members (the in-memory limiter's windows are aligned
+    // to the clock) would let the sliding weight round member 4 through on a slow machine.
+    const workerEnv = makeEnv(key, { RATE_LIMIT_PRINCIPAL_UNITS: "3", RATE_LIMIT_PRINCIPAL_WINDOW_SECONDS: "86400" });
     const token = await mintToken({ key, claims: { sub: TENANT, scope: "files:read", jti: "rl" } });
     const response = await postBatch(
       workerEnv,
