@@ -3,9 +3,9 @@
  * continues in the background (a Workflow, src/operations/) when a runner is available, and is refused
  * with `limit_reached` otherwise; see docs/tools.md, "Caps, and why".
  *
- * Kept in a module of its own so that tests can lower the threshold for the whole Worker (the request
- * path and the Workflow alike) with one `vi.mock`, e.g. test/model/policy-model.test.ts, which needs
- * background operations on trees of a handful of objects.
+ * Kept in a module of its own so that a test project can lower the threshold for the whole Worker (the
+ * request path and the Workflow alike) by resolving this one module to another: vitest.config.ts does so
+ * for test/model/ (the policy model test), which needs background operations on trees of a few objects.
  */
 
 /** Objects (files and markers) one recursive delete, move, copy or restore handles in the foreground. */
