@@ -45,6 +45,8 @@ export interface RequestAudit {
    * can name it before the event is built (`npm run audit -- query --event <id>`).
    */
   file(input: FileActivityInput): string;
+  /** Bytes of content returned by this request's successful reads (QUOTA_DAILY_BYTES_READ counts them). */
+  bytesRead(): number;
   observeFields(fields: RequestFields): void;
   observeSecurity(event: SecurityEvent & { rule?: string }): void;
   /** Builds the request's events (redacted); called once when the response is known. */
@@ -140,6 +142,9 @@ export function createRequestAudit(
       const uid = newId();
       files.push({ ...input, uid });
       return uid;
+    },
+    bytesRead() {
+      return files.reduce((sum, file) => sum + (file.outcome === "ok" ? (file.bytesRead ?? 0) : 0), 0);
     },
     observeFields(update) {
       Object.assign(fields, update);

@@ -28,6 +28,7 @@ export interface LimitsEnv {
   QUOTA_DAILY_WRITES?: string;
   QUOTA_DAILY_DELETES?: string;
   QUOTA_DAILY_BYTES_WRITTEN?: string;
+  QUOTA_DAILY_BYTES_READ?: string;
   QUOTA_STORAGE_BYTES?: string;
 }
 
@@ -47,11 +48,13 @@ export interface ThrottlePolicy {
   readonly strikeMemoryMs: number;
 }
 
-/** Per tenant and UTC day. */
+/** Per UTC day: writes, deletes and bytes written per tenant; bytes read per principal. */
 export interface DailyQuotas {
   readonly writes: number;
   readonly deletes: number;
   readonly bytesWritten: number;
+  /** Bytes of content returned to one principal (the exfiltration budget). */
+  readonly bytesRead: number;
 }
 
 export type LimitsBackend =
@@ -90,6 +93,7 @@ const schema = z.object({
   QUOTA_DAILY_WRITES: wholeNumber(1, 1e9, 5_000),
   QUOTA_DAILY_DELETES: wholeNumber(1, 1e9, 1_000),
   QUOTA_DAILY_BYTES_WRITTEN: wholeNumber(1, 2 ** 50, GIB),
+  QUOTA_DAILY_BYTES_READ: wholeNumber(1, 2 ** 50, GIB),
   QUOTA_STORAGE_BYTES: wholeNumber(1, 2 ** 50, 5 * GIB),
 });
 
@@ -131,7 +135,12 @@ export function parseLimitsConfig(env: LimitsEnv, environment: Environment): Lim
       maxMs: v.THROTTLE_MAX_BLOCK_SECONDS * 1000,
       strikeMemoryMs: v.THROTTLE_STRIKE_MEMORY_SECONDS * 1000,
     },
-    daily: { writes: v.QUOTA_DAILY_WRITES, deletes: v.QUOTA_DAILY_DELETES, bytesWritten: v.QUOTA_DAILY_BYTES_WRITTEN },
+    daily: {
+      writes: v.QUOTA_DAILY_WRITES,
+      deletes: v.QUOTA_DAILY_DELETES,
+      bytesWritten: v.QUOTA_DAILY_BYTES_WRITTEN,
+      bytesRead: v.QUOTA_DAILY_BYTES_READ,
+    },
     storageBytes: v.QUOTA_STORAGE_BYTES,
   };
 }

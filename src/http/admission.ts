@@ -10,7 +10,7 @@
  */
 import type { Principal } from "../auth/principal";
 import { ToolError } from "../errors/tool-error";
-import { checkAdmission } from "../limits/admission-check";
+import { checkAdmission, type ReadMeter } from "../limits/admission-check";
 import type { QuotaName, QuotaRefusal } from "../limits/decisions";
 import type { ToolCall } from "../tools/tool-call";
 import type { ParsedMessage } from "./body";
@@ -28,9 +28,24 @@ export interface Admission {
   readonly storageKey: string;
   /** Storage growth the admission check already reserved (bytes); the meter spends it, then settles. */
   readonly storageReserved: number;
+  /** Where the bytes this call returns are added after the answer (a content read that may run). */
+  readonly readMeter: ReadMeter | undefined;
 }
 
-const QUOTA_LABELS: Record<QuotaName, string> = { writes: "writes", deletes: "deletes", bytesWritten: "bytes written" };
+const QUOTA_LABELS: Record<QuotaName, string> = {
+  writes: "writes",
+  deletes: "deletes",
+  bytesWritten: "bytes written",
+  bytesRead: "bytes read",
+};
+
+/** The variable an operator raises (docs/configuration.md), named in the refusal. */
+const QUOTA_SETTINGS: Record<QuotaName, string> = {
+  writes: "QUOTA_DAILY_WRITES",
+  deletes: "QUOTA_DAILY_DELETES",
+  bytesWritten: "QUOTA_DAILY_BYTES_WRITTEN",
+  bytesRead: "QUOTA_DAILY_BYTES_READ",
+};
 
 /** What else the caller can do today, per quota: whether a smaller call or parts could still fit. */
 function quotaAdvice(refusal: QuotaRefusal): string {
@@ -45,6 +60,8 @@ function quotaAdvice(refusal: QuotaRefusal): string {
       return "Every write_file and append_file call counts as one write, so writing in parts does not help. ";
     case "deletes":
       return "A recursive delete_file counts once whatever it removes. ";
+    case "bytesRead":
+      return "This budget is per principal: every call that reads files or resources is refused until it resets; writes are not. ";
   }
 }
 
@@ -53,8 +70,9 @@ export function quotaError(refusal: QuotaRefusal): ToolError {
   return new ToolError(
     "quota_exceeded",
     `Daily quota exhausted: ${QUOTA_LABELS[refusal.name]} (${refusal.used} of ${refusal.limit} used today, UTC). ` +
-      `This call was not run. ${quotaAdvice(refusal)}The quota resets at ${resetsAt}.`,
-    { quota: refusal.name, limit: refusal.limit, used: refusal.used, resetsAt },
+      `This call was not run. ${quotaAdvice(refusal)}The quota resets at ${resetsAt} (its limit is ` +
+      `${QUOTA_SETTINGS[refusal.name]}).`,
+    { quota: refusal.name, setting: QUOTA_SETTINGS[refusal.name], limit: refusal.limit, used: refusal.used, resetsAt },
   );
 }
 
@@ -77,6 +95,8 @@ export async function admit(
     readonly chargeQuotas: boolean;
     /** The tools/call of this message, parsed once (src/tools/tool-call.ts). */
     readonly call: ToolCall | undefined;
+    /** A `files:read` tool or resource request: spends the principal's QUOTA_DAILY_BYTES_READ. */
+    readonly readsContent: boolean;
   },
 ): Promise<Admission> {
   const { log, state } = edge;
@@ -87,6 +107,7 @@ export async function admit(
     tenant: principal.tenant,
     cost: options.chargeQuotas ? requestCost(options.call) : { units: 1 },
     operation: options.chargeQuotas ? operationOf(options.call) : "read",
+    readsContent: options.chargeQuotas && options.readsContent,
     defer: edge.defer,
   });
   switch (outcome.kind) {
@@ -100,7 +121,13 @@ export async function admit(
     }
     case "degraded_allow":
       log.security({ type: "degraded_decision", reason: "allowed_read" });
-      return { headers: {}, refusal: undefined, storageKey: outcome.storageKey, storageReserved: 0 };
+      return {
+        headers: {},
+        refusal: undefined,
+        storageKey: outcome.storageKey,
+        storageReserved: 0,
+        readMeter: undefined,
+      };
     case "rate_limited": {
       const headers = rateLimitHeaders(outcome.windows, outcome.now);
       throw tooManyRequests(log, outcome.which, outcome.retryAt, outcome.now, headers, parsed.id);
@@ -111,6 +138,7 @@ export async function admit(
         refusal: outcome.quotaRefusal ? quotaError(outcome.quotaRefusal) : undefined,
         storageKey: outcome.storageKey,
         storageReserved: outcome.storageReserved,
+        readMeter: outcome.readMeter,
       };
   }
 }

@@ -20,6 +20,8 @@
  */
 import type { Context } from "hono";
 import type { Principal } from "../auth/principal";
+import { type ReadMeter, settleBytesRead } from "../limits/admission-check";
+import { LimiterUnavailableError } from "../limits/limiter";
 import { handleMcpPost } from "../mcp/handle-mcp-post";
 import { loadToolRegistry } from "../tools/tool-registry-loader";
 import { admit } from "./admission";
@@ -31,6 +33,15 @@ import { authorizeMessage, openCallContext, parseCall, refuseOverHttp } from "./
 import { type Edge, openEdge } from "./edge";
 import { refuseBlockedIp } from "./ip-block";
 import { withHeaders } from "./responses";
+
+async function settleReadBytes(edge: Edge, meter: ReadMeter, bytes: number): Promise<void> {
+  try {
+    await settleBytesRead(edge.state.limits, meter, bytes);
+  } catch (error) {
+    if (!(error instanceof LimiterUnavailableError)) throw error;
+    edge.log.security({ type: "degraded_decision", reason: "bytes_read_lost" });
+  }
+}
 
 export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
   const edge = openEdge(c);
@@ -52,7 +63,11 @@ export async function serveMessage(edge: Edge, principal: Principal, parsed: Par
   const call = parseCall(parsed);
   const authorized = authorizeMessage(edge, principal, parsed, call);
   // Decided after authorize, answered before its refusals: a refused call spends rate limit, never quota.
-  const admission = await admit(edge, principal, parsed, { chargeQuotas: !authorized.refused, call: call.tool });
+  const admission = await admit(edge, principal, parsed, {
+    chargeQuotas: !authorized.refused,
+    call: call.tool,
+    readsContent: call.authorizable?.scope === "files:read",
+  });
   refuseOverHttp(edge, principal, parsed, call, authorized, admission);
   const { exchange, meter } = openCallContext(edge, principal, parsed, call, authorized, admission);
   try {
@@ -60,5 +75,7 @@ export async function serveMessage(edge: Edge, principal: Principal, parsed: Par
   } finally {
     // The unspent reservation and any freed bytes go back after the answer, not before it.
     edge.defer(meter.settle());
+    // The bytes of content this call returned count against the principal's daily read budget.
+    if (admission.readMeter) edge.defer(settleReadBytes(edge, admission.readMeter, edge.audit.bytesRead()));
   }
 }

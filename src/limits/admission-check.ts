@@ -19,7 +19,7 @@ import {
 } from "./decisions";
 import { LimiterUnavailableError, type LimitRequest } from "./limiter";
 import type { LimitsRuntime } from "./limits-runtime";
-import { ipKey, principalKey, quotaKey, storageKey, tenantHash } from "./redis-keys";
+import { ipKey, principalHash, principalKey, principalQuotaKey, quotaKey, storageKey, tenantHash } from "./redis-keys";
 
 /** ctx.waitUntil: the limiter settles refusals after the answer (see limiter.ts). */
 export type Defer = (work: Promise<unknown>) => void;
@@ -77,7 +77,21 @@ export interface AdmissionInput {
     readonly bytesWritten?: number;
   };
   readonly operation: Operation;
+  /**
+   * The call may return file content (a `files:read` tool or resource request): it is refused once the
+   * principal's bytes read today reached QUOTA_DAILY_BYTES_READ. It is charged 1 byte here (the check
+   * is "used + 1 > limit"); what it returns is added after the answer (`settleBytesRead`).
+   */
+  readonly readsContent?: boolean;
   readonly defer?: Defer;
+}
+
+/** Where a call's bytes read are added after the answer (today's counter of its principal). */
+export interface ReadMeter {
+  readonly key: string;
+  readonly expiresAt: number;
+  /** Bytes already charged at admission (1 when the call was admitted as a content read). */
+  readonly charged: number;
 }
 
 export type AdmissionOutcome =
@@ -100,14 +114,17 @@ export type AdmissionOutcome =
       readonly storageKey: string;
       /** Storage growth already reserved by the check (bytes); the meter spends it, then hands back the rest. */
       readonly storageReserved: number;
+      /** Present when the call was charged as a content read and may run. */
+      readonly readMeter: ReadMeter | undefined;
     };
 
 export async function checkAdmission(runtime: LimitsRuntime, input: AdmissionInput): Promise<AdmissionOutcome> {
   const { config } = runtime;
-  const [ipK, principalK, tenantK] = await Promise.all([
+  const [ipK, principalK, tenantK, principalH] = await Promise.all([
     ipKey(input.ip),
     principalKey(input.identity.kind, input.identity.id),
     tenantHash(input.tenant),
+    principalHash(input.identity.kind, input.identity.id),
   ]);
   const now = runtime.now();
   const blockedUntil = runtime.blocks.blockedUntil(principalK, now);
@@ -115,18 +132,26 @@ export async function checkAdmission(runtime: LimitsRuntime, input: AdmissionInp
   const charges = (["writes", "deletes", "bytesWritten"] as const)
     .map((name) => ({ name, amount: input.cost[name] ?? 0 }))
     .filter((charge) => charge.amount > 0);
+  // Slack past midnight so a clock a little behind still finds yesterday's counter expired on time.
+  const quotaExpiresAt = nextUtcMidnight(now) + 3_600_000;
+  const readKey = principalQuotaKey(principalH, now, "bytesRead");
+  const readCharge = input.readsContent
+    ? [{ key: readKey, request: { name: "bytesRead" as const, limit: config.daily.bytesRead, amount: 1 } }]
+    : [];
   const check = await runCheck(runtime, {
     windows: [
       // The IP counts requests (flood and brute-force guard); the principal's fair share counts cost units.
       { key: ipK, request: { policy: config.ip, units: 1 } },
       { key: principalK, request: { policy: config.principal, units: clampUnits(input.cost.units, config.principal) } },
     ],
-    quotas: charges.map(({ name, amount }) => ({
-      key: quotaKey(tenantK, now, name),
-      request: { name, limit: config.daily[name], amount },
-    })),
-    // Slack past midnight so a clock a little behind still finds yesterday's counter expired on time.
-    quotaExpiresAt: nextUtcMidnight(now) + 3_600_000,
+    quotas: [
+      ...charges.map(({ name, amount }) => ({
+        key: quotaKey(tenantK, now, name),
+        request: { name, limit: config.daily[name], amount },
+      })),
+      ...readCharge,
+    ],
+    quotaExpiresAt,
     // A write's growth is at most the bytes it writes (new size − old size ≤ new size): reserve that
     // upper bound now, in the same round trip; the meter settles the difference after the call.
     ...(input.operation === "write" && (input.cost.bytesWritten ?? 0) > 0
@@ -158,6 +183,21 @@ export async function checkAdmission(runtime: LimitsRuntime, input: AdmissionInp
         quotaRefusal: decision.quotaRefusal,
         storageKey: storageKey(tenantK),
         storageReserved: check!.storageReserved ?? 0,
+        readMeter:
+          input.readsContent && !decision.quotaRefusal
+            ? { key: readKey, expiresAt: quotaExpiresAt, charged: 1 }
+            : undefined,
       };
   }
+}
+
+/**
+ * After the answer: adds the bytes a call returned (beyond the 1 charged at admission) to its principal's
+ * counter. One limiter call, only when more than was charged was returned. An outage loses the figure
+ * (logged by the caller as a degraded decision): the budget errs generous for that one call, never blocks.
+ */
+export async function settleBytesRead(runtime: LimitsRuntime, meter: ReadMeter, bytesReturned: number): Promise<void> {
+  const extra = Math.trunc(bytesReturned) - meter.charged;
+  if (!(extra > 0)) return;
+  await runtime.limiter.addToQuota(meter.key, extra, meter.expiresAt);
 }

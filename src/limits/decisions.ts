@@ -45,8 +45,8 @@ export interface WindowOutcome {
   readonly strikes: number;
 }
 
-export type QuotaName = "writes" | "deletes" | "bytesWritten";
-export const QUOTA_NAMES: readonly QuotaName[] = ["writes", "deletes", "bytesWritten"];
+export type QuotaName = "writes" | "deletes" | "bytesWritten" | "bytesRead";
+export const QUOTA_NAMES: readonly QuotaName[] = ["writes", "deletes", "bytesWritten", "bytesRead"];
 
 export interface QuotaOutcome {
   readonly name: QuotaName;

@@ -30,6 +30,12 @@ export interface LimitRequest {
 export interface Limiter {
   /** Rejects with `LimiterUnavailableError` when no answer came in time; never resolves to "allowed" by default. */
   check(request: LimitRequest): Promise<LimitCheck>;
+  /**
+   * Adds to a daily quota counter what a call turned out to use after it ran (bytes read: admission can
+   * only refuse a reader already over the budget, it cannot know how much the read will return). Never
+   * refused; expires at `expiresAt`. Rejects with `LimiterUnavailableError`; run after the answer.
+   */
+  addToQuota(key: string, amount: number, expiresAt: number): Promise<void>;
 }
 
 /** Live bytes per tenant; `adjust` refuses a positive delta that would exceed `limit`. */

@@ -85,6 +85,12 @@ export function createMemoryLimiter(throttle: ThrottlePolicy, ledger?: StorageLe
       const reservation = await ledger.adjust(storage.key, Math.trunc(storage.reserveBytes), storage.limit);
       return { ...result.check, storageReserved: reservation.ok ? Math.trunc(storage.reserveBytes) : 0 };
     },
+    async addToQuota(key: string, amount: number, expiresAt: number): Promise<void> {
+      const whole = Math.trunc(amount);
+      if (!(whole > 0)) return;
+      // The key names its UTC day, so a stored counter under it is today's.
+      remember(quotas, key, { used: (quotas.get(key)?.used ?? 0) + whole, expiresAt });
+    },
   };
 }
 

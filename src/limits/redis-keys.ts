@@ -5,6 +5,7 @@
  *   r2mcp:v1:rl:sub:<h>:…               (principal: credential kind + subject)
  *   (the window counters are @upstash/ratelimit's own keys: prefix `r2mcp:v1:rl`, identifier `ip:<h>`)
  *   r2mcp:v1:quota:<h>:<YYYYMMDD>:<writes|deletes|bytesWritten>      (tenant, UTC day)
+ *   r2mcp:v1:quota:sub:<h>:<YYYYMMDD>:bytesRead                     (principal, UTC day)
  *   r2mcp:v1:storage:<h>                                             (tenant, live bytes)
  *   r2mcp:v1:dpop:<h>                                                (DPoP proof key + jti, seen once)
  *
@@ -40,7 +41,11 @@ export async function ipKey(ip: string): Promise<string> {
 }
 
 export async function principalKey(credentialKind: string, subject: string): Promise<string> {
-  return `${RATE_LIMIT_PREFIX}:sub:${await digest("sub", `${credentialKind}\0${subject}`)}`;
+  return `${RATE_LIMIT_PREFIX}:sub:${await principalHash(credentialKind, subject)}`;
+}
+
+export function principalHash(credentialKind: string, subject: string): Promise<string> {
+  return digest("sub", `${credentialKind}\0${subject}`);
 }
 
 export async function tenantHash(tenant: string): Promise<string> {
@@ -49,6 +54,11 @@ export async function tenantHash(tenant: string): Promise<string> {
 
 export function quotaKey(tenantHashed: string, now: number, name: QuotaName): string {
   return `${PREFIX}:quota:${tenantHashed}:${utcDay(now)}:${name}`;
+}
+
+/** The exfiltration budget is the principal's, not the tenant's: one key per principal and UTC day. */
+export function principalQuotaKey(principalHashed: string, now: number, name: QuotaName): string {
+  return `${PREFIX}:quota:sub:${principalHashed}:${utcDay(now)}:${name}`;
 }
 
 export function storageKey(tenantHashed: string): string {

@@ -27,7 +27,7 @@ import type { ThrottlePolicy } from "../config/limits-config";
 import { blockUntil, earliestRoomAt, type LimitCheck, type QuotaOutcome, type WindowOutcome } from "./decisions";
 import { type Limiter, LimiterUnavailableError, type LimitRequest } from "./limiter";
 import { createScript, toLimiterUnavailable } from "./upstash-client";
-import { GATE_SCRIPT, SETTLE_SCRIPT } from "./upstash-scripts";
+import { GATE_SCRIPT, QUOTA_ADD_SCRIPT, SETTLE_SCRIPT } from "./upstash-scripts";
 import { createWindowLimiters, isTimeout, type RatelimitResponse } from "./upstash-windows";
 
 export interface UpstashLimiterOptions {
@@ -59,8 +59,9 @@ export function createUpstashLimiter(redis: Redis, options: UpstashLimiterOption
   const { throttle } = options;
   const gate = createScript(redis, GATE_SCRIPT);
   const settle = createScript(redis, SETTLE_SCRIPT);
+  const quotaAdd = createScript(redis, QUOTA_ADD_SCRIPT);
   const windows = createWindowLimiters(redis, options.timeoutMs);
-  const ready = Promise.all([gate.ready, settle.ready]);
+  const ready = Promise.all([gate.ready, settle.ready, quotaAdd.ready]);
 
   /** One pipeline again: every refund and SETTLE issued in one synchronous stretch. Best effort. */
   function followUp(request: LimitRequest, leftovers: Leftovers): Promise<unknown> {
@@ -107,6 +108,16 @@ export function createUpstashLimiter(redis: Redis, options: UpstashLimiterOption
   }
 
   return {
+    async addToQuota(key: string, amount: number, expiresAt: number): Promise<void> {
+      const whole = Math.trunc(amount);
+      if (!(whole > 0)) return;
+      await ready;
+      try {
+        await quotaAdd.run([key], [whole, expiresAt]);
+      } catch (error) {
+        throw toLimiterUnavailable(error);
+      }
+    },
     async check(request: LimitRequest): Promise<LimitCheck> {
       await ready; // before the first command, never between two of them
       const { now } = request;

@@ -116,3 +116,14 @@ if nextUsed < 0 then nextUsed = 0 end
 redis.call('SET', KEYS[1], nextUsed)
 return {1, nextUsed}
 `;
+
+/**
+ * QUOTA_ADD, after the answer: adds what a call used to a daily counter (bytes read), never refused.
+ * The counter keeps the UTC day's expiry (set again, so a counter first made here still expires).
+ * KEYS: quota key. ARGV: amount, expiresAt (epoch ms). Returns the new total.
+ */
+export const QUOTA_ADD_SCRIPT = `
+local total = redis.call('INCRBY', KEYS[1], tonumber(ARGV[1]))
+redis.call('PEXPIREAT', KEYS[1], tonumber(ARGV[2]))
+return total
+`;

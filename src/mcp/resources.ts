@@ -158,6 +158,9 @@ async function guarded<T>(
       log.security({ type: "scope_refused", reason: "insufficient_scope", tool: kind, scope: READ_SCOPE });
       throw new ToolError("forbidden", `Reading resources needs the ${READ_SCOPE} scope.`);
     }
+    // The daily read budget (QUOTA_DAILY_BYTES_READ) reached at admission: resources reach the same
+    // bytes as the read tools, so they are refused alike.
+    if (context.refusal) throw context.refusal;
     const { bytesRead, ...result } = await work();
     log.set({ outcome: "ok" });
     record("ok", bytesRead !== undefined ? { bytesRead } : {});

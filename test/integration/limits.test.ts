@@ -148,6 +148,44 @@ describe("quotas (in-memory)", () => {
   });
 });
 
+describe("daily read budget, QUOTA_DAILY_BYTES_READ (in-memory)", () => {
+  it("refuses the next read once a principal has read past the budget; writes and other principals go on", async () => {
+    const env = makeEnv(key, { QUOTA_DAILY_BYTES_READ: "2500" });
+    const reader = await connectClient(env, await mintToken({ key, claims: { sub: "reader" } }));
+    const body = "r".repeat(1000);
+    expect((await callTool(reader, "write_file", { path: "big.txt", content: body })).isError).toBeFalsy();
+    // 1,000 + 1,000 + 1,000 bytes: the third read is admitted (2,000 < 2,500) and counted after the answer.
+    for (let i = 0; i < 3; i++)
+      expect(textOf(await callTool(reader, "read_text_file", { path: "big.txt" }))).toBe(body);
+    const refused = await callTool(reader, "read_text_file", { path: "big.txt" });
+    expect(errorCodeOf(refused)).toBe("quota_exceeded");
+    expect(textOf(refused)).toMatch(/bytes read \(3000 of 2500 used today, UTC\).*QUOTA_DAILY_BYTES_READ/);
+    expect(textOf(refused)).not.toContain(body);
+    // Every way to the same bytes is refused alike: other read tools and resources/read.
+    expect(errorCodeOf(await callTool(reader, "read_multiple_files", { paths: ["big.txt"] }))).toBe("quota_exceeded");
+    const viaResource = await reader.readResource({ uri: "r2-files:///big.txt" }).catch((error: unknown) => error);
+    expect(viaResource).toBeInstanceOf(Error);
+    expect(JSON.stringify({ message: (viaResource as Error).message, ...(viaResource as object) })).not.toContain(body);
+    expect((viaResource as Error).message).toContain("QUOTA_DAILY_BYTES_READ");
+    // Writes are not this budget's concern.
+    expect((await callTool(reader, "write_file", { path: "more.txt", content: "still writing" })).isError).toBeFalsy();
+    // Another principal has its own budget.
+    const other = await connectClient(env, await mintToken({ key, claims: { sub: "other-reader" } }));
+    expect((await callTool(other, "write_file", { path: "big.txt", content: body })).isError).toBeFalsy();
+    expect(textOf(await callTool(other, "read_text_file", { path: "big.txt" }))).toBe(body);
+  });
+
+  it("counts resources/read against the same budget", async () => {
+    const env = makeEnv(key, { QUOTA_DAILY_BYTES_READ: "1500" });
+    const reader = await connectClient(env, await mintToken({ key, claims: { sub: "resource-reader" } }));
+    const body = "s".repeat(1000);
+    expect((await callTool(reader, "write_file", { path: "r.txt", content: body })).isError).toBeFalsy();
+    await reader.readResource({ uri: "r2-files:///r.txt" });
+    await reader.readResource({ uri: "r2-files:///r.txt" });
+    expect(errorCodeOf(await callTool(reader, "read_text_file", { path: "r.txt" }))).toBe("quota_exceeded");
+  });
+});
+
 describe("configuration", () => {
   it("production without Upstash answers 503 naming UPSTASH_REDIS_REST_URL", async () => {
     const env = makeEnv(key, { ENVIRONMENT: "production" });

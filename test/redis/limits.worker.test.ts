@@ -14,11 +14,11 @@ import { classifyUpstashRequest } from "../../bench/lib/upstash-classes.mjs";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
 import { nextUtcMidnight, utcDay } from "../../src/limits/decisions";
-import { quotaKey, storageKey, tenantHash } from "../../src/limits/redis-keys";
+import { principalHash, principalQuotaKey, quotaKey, storageKey, tenantHash } from "../../src/limits/redis-keys";
 import { SETTLE_SCRIPT, STORAGE_SCRIPT } from "../../src/limits/upstash-scripts";
 import { createTestKey, type TestKey } from "../support/keys";
 import { captureLogs } from "../support/logs";
-import { callTool, connectClient, errorCodeOf } from "../support/mcp-client";
+import { callTool, connectClient, errorCodeOf, textOf } from "../support/mcp-client";
 import { mintToken } from "../support/tokens";
 import { MCP_HEADERS, makeEnv, ORIGIN, postMcp, toolCall } from "../support/worker";
 
@@ -324,6 +324,47 @@ describe("quotas in Redis", () => {
     // At midnight the day's key changes; dropping today's counter is what tomorrow looks like.
     await redis("del", counter);
     expect((await callTool(client, "delete_file", { path: "b.txt" })).isError).toBeFalsy();
+  });
+
+  it("QUOTA_DAILY_BYTES_READ: checked in the one round trip, bytes returned added after the answer, refused past it", async () => {
+    const env = redisEnv({ QUOTA_DAILY_BYTES_READ: "2500" });
+    const sub = `reader-${Date.now()}-${serial++}`;
+    const headers = { authorization: `Bearer ${await mintToken({ key, claims: { sub } })}` };
+    const body = "r".repeat(1000);
+    const read = (id: number) => postMcp(env, toolCall("read_text_file", { path: "r.txt" }, id), headers);
+    expect((await postMcp(env, toolCall("write_file", { path: "r.txt", content: body }), headers)).status).toBe(200);
+    await read(1); // warms QUOTA_ADD in Redis' script cache (NOSCRIPT → EVAL once)
+
+    const now = Date.now();
+    const counter = principalQuotaKey(await principalHash("jwt", sub), now, "bytesRead");
+    expect(await redis("get", counter)).toBe("1000");
+    expect(await redis("pexpiretime", counter)).toBe(nextUtcMidnight(now) + 3_600_000);
+
+    // A read: one request before the answer (GATE charges 1 byte with the windows), one after it
+    // (QUOTA_ADD of the other 999); a call that returns no content costs no second request.
+    await control("reset-count");
+    expect((await read(2)).status).toBe(200);
+    expect((await control("count", "GET")).count).toBe(2);
+    expect(await redis("get", counter)).toBe("2000");
+    await control("reset-count");
+    await postMcp(env, toolCall("list_directory", { path: "/" }), headers);
+    expect((await control("count", "GET")).count).toBe(1);
+    expect(await redis("get", counter)).toBe("2001");
+
+    expect((await read(3)).status).toBe(200); // 2,001 + 1 ≤ 2,500: admitted, then counted in full
+    expect(await redis("get", counter)).toBe("3001");
+    const refused = await connectClient(env, headers.authorization.slice("Bearer ".length)).then((client) =>
+      callTool(client, "read_text_file", { path: "r.txt" }),
+    );
+    expect(errorCodeOf(refused)).toBe("quota_exceeded");
+    expect(textOf(refused)).toContain("QUOTA_DAILY_BYTES_READ");
+    expect(await redis("get", counter)).toBe("3001"); // a refusal charges nothing
+    // Writes are not refused by the read budget.
+    expect((await postMcp(env, toolCall("write_file", { path: "w.txt", content: "w" }), headers)).status).toBe(200);
+    const written = await connectClient(env, headers.authorization.slice("Bearer ".length)).then((client) =>
+      callTool(client, "write_file", { path: "w2.txt", content: "w" }),
+    );
+    expect(written.isError).toBeFalsy();
   });
 
   it("keeps the storage figure right through writes, overwrites and deletes", async () => {

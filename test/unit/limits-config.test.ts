@@ -22,7 +22,7 @@ describe("parseLimitsConfig", () => {
       ip: { limit: 300, windowMs: 60_000 },
       principal: { limit: 120, windowMs: 60_000 },
       throttle: { baseMs: 30_000, maxMs: 900_000, strikeMemoryMs: 3_600_000 },
-      daily: { writes: 5_000, deletes: 1_000, bytesWritten: 1024 ** 3 },
+      daily: { writes: 5_000, deletes: 1_000, bytesWritten: 1024 ** 3, bytesRead: 1024 ** 3 },
       storageBytes: 5 * 1024 ** 3,
     });
   });
@@ -45,6 +45,8 @@ describe("parseLimitsConfig", () => {
     ["LIMITS_UPSTASH_TIMEOUT_MS", "5"],
     ["LIMITS_DEGRADED_READS", "maybe"],
     ["QUOTA_STORAGE_BYTES", "1e9"],
+    ["QUOTA_DAILY_BYTES_READ", "1GiB"],
+    ["QUOTA_DAILY_BYTES_READ", "0"],
     ["THROTTLE_MAX_BLOCK_SECONDS", "1"],
   ])("names %s when it is %s", (variable, value) => {
     expect(variableOf({ ...UPSTASH, [variable]: value })).toBe(variable);
@@ -57,5 +59,6 @@ describe("parseLimitsConfig", () => {
     );
     expect(config.ip).toEqual({ limit: 7, windowMs: 10_000 });
     expect(config.degradedReads).toBe("allow");
+    expect(parseLimitsConfig({ ...UPSTASH, QUOTA_DAILY_BYTES_READ: "4096" }, "production").daily.bytesRead).toBe(4096);
   });
 });

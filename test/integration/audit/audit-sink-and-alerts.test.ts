@@ -155,6 +155,40 @@ describe("detectors", () => {
     expect(findings.map((f) => f.metadata.uid)).toEqual([alert.finding.metadata.uid]);
   });
 
+  it("a principal reading past QUOTA_DAILY_BYTES_READ is refused, and the exfiltration finding reaches the webhook", async () => {
+    const workerEnv = envWith({
+      AUDIT_SINK_URL: undefined,
+      AUDIT_SINK_TOKEN: undefined,
+      QUOTA_DAILY_BYTES_READ: "2500",
+      AUDIT_BYTES_READ_THRESHOLD: "2500",
+    });
+    const sub = `hoarder-${counter}`;
+    const auth = { authorization: `Bearer ${await mintToken({ key, claims: { sub } })}` };
+    const body = "q".repeat(1000);
+    const call = async (name: string, args: Record<string, unknown>) =>
+      (await (await postMcp(workerEnv, toolCall(name, args), auth)).json()) as {
+        result: { isError?: boolean; content: { text: string }[] };
+      };
+    expect((await call("write_file", { path: "loot.txt", content: body })).result.isError).toBeFalsy();
+    for (let i = 0; i < 3; i++) {
+      expect((await call("read_text_file", { path: "loot.txt" })).result.content[0]!.text).toBe(body);
+    }
+    const refused = (await call("read_text_file", { path: "loot.txt" })).result;
+    expect(refused.isError).toBe(true);
+    expect(refused.content[0]!.text).toMatch(/^\[quota_exceeded\].*QUOTA_DAILY_BYTES_READ/);
+
+    await drain(workerEnv, queue);
+    const found = alerts().filter((a) => a.finding.finding_info.analytic.uid === "exfiltration");
+    expect(found).toHaveLength(1);
+    expect(found[0].finding).toMatchObject({ class_uid: 2004, unmapped: { observed: 3000, threshold: 2500 } });
+    expect(JSON.stringify(found[0])).not.toContain(body);
+    // The refused read returned nothing, so it adds nothing, and the trail holds the same finding.
+    const findings = (await storedEvents()).filter(
+      (e) => e.class_uid === 2004 && e.finding_info?.analytic?.uid === "exfiltration",
+    );
+    expect(findings.map((f) => f.metadata.uid)).toEqual([found[0].finding.metadata.uid]);
+  });
+
   it("alerts on a principal seen from a new country, not on its first", async () => {
     const workerEnv = envWith({ AUDIT_SINK_URL: undefined, AUDIT_SINK_TOKEN: undefined });
     await listAs(workerEnv, "traveller", { cf: { country: "DE", asn: 3320 } });
