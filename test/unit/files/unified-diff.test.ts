@@ -124,7 +124,9 @@ describe("createUnifiedDiff", () => {
       .array(line, { maxLength: 30 })
       .chain((lines) =>
         fc.boolean().map((finalBreak) => lines.join("\n") + (finalBreak && lines.length > 0 ? "\n" : "")),
-      );
+      )
+      // A lone CR ending the text is a line ending the diff strips (`stripTrailingCr`), not content.
+      .filter((text) => !text.endsWith("\r"));
     fc.assert(
       fc.property(text, text, (before, after) => {
         const diff = createUnifiedDiff("f.txt", before, after);
