@@ -5,7 +5,7 @@
  *
  * Matching semantics:
  * - Paths are relative to the directory being searched, `/`-separated, with no leading `/` and no
- *   `.`/`..` segments (the sandbox's canonical form), e.g. `src/app/main.ts`.
+ *   `.`/`..` segments (the sandbox's canonical form), e.g. `docs/notes/today.md`.
  * - By default a pattern matches the whole relative path, exactly as the reference's search_files
  *   (`minimatch(relativePath, pattern, { dot: true })`): `*.ts` matches `main.ts` in the searched
  *   directory only, `**\/*.ts` matches at any depth (including the top level), `src/**` matches

@@ -1,6 +1,6 @@
 /**
  * A `tools/call` message parsed once, at the edge: the tool looked up once, its input parsed once by the
- * tool's zod schema, and from that input its accesses (the policy) and its cost (src/limits/request-cost.ts).
+ * tool's zod schema, and from that input its accesses (the policy) and its cost (src/http/request-cost.ts).
  * Everything later (admission, authorization, the seam) reads this value instead of re-parsing.
  *
  * A call whose input is invalid, or whose `access` hook refuses a path, still names its tool, so the
