@@ -127,16 +127,8 @@ export const PREFLIGHT_PAGE_OBJECTS = 1000;
  */
 export function checkOperationObject(storage: Storage, plan: TreeOperationPlan, object: R2Object): void {
   if (plan.kind === "restore") {
-    const parsed = storage.keys.parseTrashKey(object.key);
-    if (!parsed) return;
-    let path: SandboxPath;
-    try {
-      path = parseSandboxPath(parsed.pathText, "stored key", { allowRoot: false });
-    } catch {
-      return; // not written by this server: never restored
-    }
-    if (!sourceOf(plan).isSameOrAncestorOf(path)) return;
-    requireRestoreAccess(storage, path, rebase(path, sourceOf(plan), destinationOf(plan), "destination"));
+    const restored = restoredObject(storage, plan, object);
+    if (restored) requireRestoreAccess(storage, restored.path, restored.target);
     return;
   }
   const item = toStoredObject(storage.keys, sourceOf(plan), object);
@@ -272,27 +264,42 @@ function transferOne(mode: "move" | "copy"): Handler {
   };
 }
 
-const restoreOne: Handler = async (storage, plan, object, tally) => {
+/**
+ * The trash object a restore covers — its original path and where it goes — or undefined for one it
+ * leaves alone: a key not written by this server (left for the operator) or another part of the entry
+ * than the one asked for. The preflight and the batch both ask this, so they judge the same objects.
+ */
+function restoredObject(
+  storage: Storage,
+  plan: TreeOperationPlan,
+  object: R2Object,
+): { kind: StoredKind; path: SandboxPath; target: SandboxPath } | undefined {
   const parsed = storage.keys.parseTrashKey(object.key);
-  if (!parsed) return;
+  if (!parsed) return undefined;
   let path: SandboxPath;
   try {
     path = parseSandboxPath(parsed.pathText, "stored key", { allowRoot: false });
   } catch {
-    return; // not written by this server: left for the operator
+    return undefined;
   }
   const root = sourceOf(plan);
-  if (!root.isSameOrAncestorOf(path)) return; // another part of the entry; not asked for
-  const target = rebase(path, root, destinationOf(plan), "destination");
+  if (!root.isSameOrAncestorOf(path)) return undefined;
+  return { kind: parsed.kind, path, target: rebase(path, root, destinationOf(plan), "destination") };
+}
+
+const restoreOne: Handler = async (storage, plan, object, tally) => {
+  const restored = restoredObject(storage, plan, object);
+  if (!restored) return;
+  const { kind, target } = restored;
   const body = await r2(() => storage.bucket.get(object.key));
   if (!body) return;
-  const reserved = parsed.kind === "file" ? body.size : 0;
+  const reserved = kind === "file" ? body.size : 0;
   await storage.meter.adjust(reserved);
   let created = false;
   try {
-    const outcome = await copyCreateOnly(storage, body, storage.keys.keyFor(target, parsed.kind), undefined);
+    const outcome = await copyCreateOnly(storage, body, storage.keys.keyFor(target, kind), undefined);
     created = "copy" in outcome;
-    if (!("copy" in outcome) && parsed.kind === "file") {
+    if (!("copy" in outcome) && kind === "file") {
       const existing = outcome.existing;
       if (!existing || !isIdenticalCopy(existing, body) || !mayCompareWith(storage, target, "file")) {
         note(tally, {
@@ -308,7 +315,7 @@ const restoreOne: Handler = async (storage, plan, object, tally) => {
     if (!created) await storage.meter.adjust(-reserved);
   }
   await r2(() => storage.bucket.delete(object.key));
-  done(tally, parsed.kind, body.size);
+  done(tally, kind, body.size);
 };
 
 const HANDLERS: Record<TreeOperationPlan["kind"], Handler> = {
