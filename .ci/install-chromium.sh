@@ -12,22 +12,9 @@ if [ -x "${CHROMIUM_PATH}" ]; then
   exit 0
 fi
 
-# Root (containers) runs apt directly; everyone else needs sudo. Fail loudly rather than guess.
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then
-    SUDO="sudo"
-  else
-    echo "install-chromium.sh: not root and sudo is unavailable; install chromium manually" >&2
-    exit 1
-  fi
-fi
-
-# `env` carries DEBIAN_FRONTEND through sudo, which would otherwise drop it from the environment.
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -y
 # Without the recommended desktop services (udev, upower, a notification daemon, printer settings), but
 # with the fonts they would bring, so the screenshots show text.
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation
+bash "$(dirname "$0")/apt-install.sh" chromium fonts-liberation
 
 if [ ! -x "${CHROMIUM_PATH}" ]; then
   echo "install-chromium.sh: the chromium package did not provide ${CHROMIUM_PATH}; set CHROMIUM_PATH" >&2

@@ -9,20 +9,7 @@ if command -v redis-server >/dev/null 2>&1; then
   exit 0
 fi
 
-# Root (containers) runs apt directly; everyone else needs sudo. Fail loudly rather than guess.
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then
-    SUDO="sudo"
-  else
-    echo "install-redis.sh: not root and sudo is unavailable; install redis-server manually" >&2
-    exit 1
-  fi
-fi
-
-# `env` carries DEBIAN_FRONTEND through sudo, which would otherwise drop it from the environment.
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -y
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server
+bash "$(dirname "$0")/apt-install.sh" redis-server
 
 # The package may also register a system service; the tests never use it (they spawn their own
 # server on a free port), so it is left alone.
