@@ -9,6 +9,7 @@
  */
 import { base62Crc32Valid, decodeBase64Url } from "../checksums";
 import type { Detector, Finding, ScanContext } from "../finding";
+import type { Trigger } from "../triggers";
 import { ALNUM, BASE64URL, charClass, hasMixedClasses, isIn, runEnd, UPPER_BASE32 } from "./char-classes";
 import { reportSecretsNearKeyId } from "./cloud-credentials";
 
@@ -161,7 +162,7 @@ function awsKeyId(context: ScanContext, start: number, emit: Emit): number {
 type TokenCheck = (context: ScanContext, start: number, matched: string, emit: Emit) => number | undefined;
 
 /** A prefixed-token detector: the prefix must start a token, not continue one (`task-list` is no `sk-`). */
-function prefixed(ids: readonly string[], trigger: string | RegExp, check: TokenCheck, lead = 0): Detector {
+function prefixed(ids: readonly string[], trigger: Trigger, check: TokenCheck, lead = 0): Detector {
   return {
     ids,
     category: "secret",
@@ -178,15 +179,18 @@ function prefixed(ids: readonly string[], trigger: string | RegExp, check: Token
   };
 }
 
-export const githubTokens = prefixed(["github-token"], /gh[pousr]_|github_pat_/g, ({ text }, start, matched, emit) =>
-  matched === "github_pat_"
-    ? githubFineGrained(text, start, emit)
-    : checksummedToken(text, start, 4, "github-token", emit),
+export const githubTokens = prefixed(
+  ["github-token"],
+  { anchors: ["gh", ["_pat_", 6]], pattern: /gh[pousr]_|github_pat_/y },
+  ({ text }, start, matched, emit) =>
+    matched === "github_pat_"
+      ? githubFineGrained(text, start, emit)
+      : checksummedToken(text, start, 4, "github-token", emit),
 );
 
 export const gitlabTokens = prefixed(
   ["gitlab-token"],
-  /gl(?:pat|dt|rt|ptt|cbt|ft|oas|soat)-/g,
+  { anchors: ["gl"], pattern: /gl(?:pat|dt|rt|ptt|cbt|ft|oas|soat)-/y },
   ({ text }, start, matched, emit) => gitlab(text, start, matched.length, emit),
 );
 
@@ -229,8 +233,17 @@ export const jwts = prefixed(
   1,
 );
 
-export const awsKeyIds = prefixed(["aws-access-key-id"], /A(?:KIA|SIA|BIA|CCA)/g, (context, start, _m, emit) =>
-  awsKeyId(context, start, emit),
+// Anchored on the last two letters, `IA` or `CA`, rarer first characters than the `A` they all start with.
+export const awsKeyIds = prefixed(
+  ["aws-access-key-id"],
+  {
+    anchors: [
+      ["IA", 2],
+      ["CA", 2],
+    ],
+    pattern: /A(?:KIA|SIA|BIA|CCA)/y,
+  },
+  (context, start, _m, emit) => awsKeyId(context, start, emit),
 );
 
 export const PREFIXED_TOKENS: readonly Detector[] = [
