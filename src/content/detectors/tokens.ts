@@ -207,14 +207,15 @@ export const stripeKeys = prefixed(
   2,
 );
 
-// Literal triggers start at their rarest characters (indexOf scans for the first one): `m_` two into
-// `npm_`, `k-` one into `sk-`, `yJ` one into `eyJ`; the check confirms the characters before.
+// Literal triggers start at their rarest characters (indexOf stops at every occurrence of the first
+// one): the `_` of `npm_` and `r2mcp_`, `k-` one into `sk-`, `yJ` one into `eyJ`; the check confirms
+// the characters before.
 export const npmTokens = prefixed(
   ["npm-token"],
-  "m_",
+  "_",
   ({ text }, start, _matched, emit) =>
-    text[start] === "n" && text[start + 1] === "p" ? checksummedToken(text, start, 4, "npm-token", emit) : undefined,
-  2,
+    text.startsWith("npm", start) ? checksummedToken(text, start, 4, "npm-token", emit) : undefined,
+  3,
 );
 
 export const apiKeys = prefixed(
@@ -224,7 +225,12 @@ export const apiKeys = prefixed(
   1,
 );
 
-export const r2mcpKeys = prefixed(["r2mcp-api-key"], "r2mcp_", ({ text }, start, _m, emit) => r2mcp(text, start, emit));
+export const r2mcpKeys = prefixed(
+  ["r2mcp-api-key"],
+  "_",
+  ({ text }, start, _m, emit) => (text.startsWith("r2mcp", start) ? r2mcp(text, start, emit) : undefined),
+  5,
+);
 
 export const jwts = prefixed(
   ["jwt"],
