@@ -42,7 +42,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createCredentials } from "./lib/credentials.mjs";
-import { benchDlp, formatDlp } from "./lib/dlp.mjs";
+import { benchDlp, formatDlp, workerdCpuSeconds } from "./lib/dlp.mjs";
 import { formatGoals } from "./lib/goals.mjs";
 import { formatHostile, runHostile } from "./lib/hostile.mjs";
 import { createClient } from "./lib/load.mjs";
@@ -411,6 +411,20 @@ async function benchScanCost(credentials, seconds) {
       for (let i = 0; i < 3; i++) answers[name] = (await client.send(read())).body;
     }
     checkScanCostAnswers(answers);
+    // Without an inspector attached first (it slows JavaScript): the workerd processes' CPU per read,
+    // one read to each in turn so both see the same moments of load.
+    const processCpu = { scanned: 0, unscanned: 0 };
+    const reads = Math.max(4, Math.round(seconds));
+    for (let i = 0; i < reads; i++) {
+      for (const [name, server, client] of [
+        ["scanned", product, clients[0]],
+        ["unscanned", unscanned, clients[1]],
+      ]) {
+        const before = workerdCpuSeconds(server.pid);
+        await client.send(read());
+        processCpu[name] += (workerdCpuSeconds(server.pid) - before) * 1000;
+      }
+    }
     const plan = { ok, seconds, concurrency: 2, make: read };
     const [scanned, withoutScan] = await Promise.all([
       profileWorker({
@@ -428,7 +442,12 @@ async function benchScanCost(credentials, seconds) {
         drainSeconds: AUDIT_BATCH_TIMEOUT_SECONDS + 1,
       }),
     ]);
-    const result = { scanned, unscanned: withoutScan, bytes };
+    const result = {
+      scanned,
+      unscanned: withoutScan,
+      bytes,
+      processCpu: { scannedMs: processCpu.scanned / reads, unscannedMs: processCpu.unscanned / reads, reads },
+    };
     console.log(formatProfile("read_text_file 4 MiB, with scanning", scanned, 12));
     console.log(formatProfile("read_text_file 4 MiB, without scanning", withoutScan, 8));
     console.log(formatScanCost(result));

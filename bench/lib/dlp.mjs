@@ -26,7 +26,7 @@ function descendants(pid) {
 }
 
 /** CPU seconds used so far by the workerd processes under wrangler's pid. */
-function workerdCpuSeconds(wranglerPid) {
+export function workerdCpuSeconds(wranglerPid) {
   let ticks = 0;
   for (const pid of descendants(wranglerPid)) {
     try {

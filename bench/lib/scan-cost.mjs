@@ -52,7 +52,7 @@ export function checkScanCostAnswers({ scanned, unscanned }) {
 }
 
 /** The goal row (bench/lib/goals.mjs) from the two profiles. */
-export function scanCostGoal({ scanned, unscanned, bytes }) {
+export function scanCostGoal({ scanned, unscanned, bytes, processCpu }) {
   const ratio = scanned.perRequestMs / unscanned.perRequestMs;
   return {
     goal: "4 MiB text read with sensitive-data scanning / without",
@@ -62,11 +62,14 @@ export function scanCostGoal({ scanned, unscanned, bytes }) {
     detail:
       `${scanned.perRequestMs.toFixed(1)} vs ${unscanned.perRequestMs.toFixed(1)} ms Worker CPU per read_text_file of ` +
       `${(bytes / MIB).toFixed(2)} MiB (CPU profiles, ${scanned.answered} and ${unscanned.answered} reads; ` +
-      "without = bench-only build, scan modules aliased to pass-throughs)",
+      "without = bench-only build, scan modules aliased to pass-throughs)" +
+      (processCpu ? `; no inspector: ${processRatio(processCpu).toFixed(2)}x workerd process CPU` : ""),
   };
 }
 
-export function formatScanCost({ scanned, unscanned, bytes }) {
+const processRatio = ({ scannedMs, unscannedMs }) => scannedMs / unscannedMs;
+
+export function formatScanCost({ scanned, unscanned, bytes, processCpu }) {
   const goal = scanCostGoal({ scanned, unscanned, bytes });
   const ms = (profile) =>
     `${profile.perRequestMs.toFixed(1)} ms (request path ${(profile.perRequestMs - profile.consumerPerRequestMs).toFixed(1)} + audit consumer ${profile.consumerPerRequestMs.toFixed(1)}), ${profile.answered} reads`;
@@ -75,5 +78,11 @@ export function formatScanCost({ scanned, unscanned, bytes }) {
     `  with sensitive-data scanning (the product)      ${ms(scanned)}`,
     `  without (bench-only build, scan aliased away)   ${ms(unscanned)}`,
     `  ratio ${goal.measured.toFixed(2)}x (goal <= ${goal.target.toFixed(2)}x)`,
+    ...(processCpu
+      ? [
+          `  without an inspector attached, CPU of each workerd process per read (R2's local simulation included, ${processCpu.reads} reads each): ` +
+            `${processCpu.scannedMs.toFixed(1)} vs ${processCpu.unscannedMs.toFixed(1)} ms, ratio ${processRatio(processCpu).toFixed(2)}x`,
+        ]
+      : []),
   ].join("\n");
 }

@@ -106,6 +106,10 @@ describe("the goal row", () => {
     expect(formatScanCost({ scanned: profile(60), unscanned: profile(50), bytes: 4 * 1024 * 1024 })).toContain(
       "ratio 1.20x",
     );
+    const processCpu = { scannedMs: 90, unscannedMs: 60, reads: 6 };
+    const both = { scanned: profile(60), unscanned: profile(50), bytes: 4 * 1024 * 1024, processCpu };
+    expect(formatScanCost(both)).toContain("90.0 vs 60.0 ms, ratio 1.50x");
+    expect(scanCostGoal(both).detail).toContain("no inspector: 1.50x workerd process CPU");
   });
 
   it("refuses to compare when the unscanned build redacted, or the product did not", () => {
