@@ -6,8 +6,8 @@
  *    number reads back (read_text_file, read_multiple_files, resources/read) with the secrets as
  *    `[REDACTED:<detector>]` and the card shown but labelled in `_meta`; search_file_contents for the key
  *    id's prefix (and the secret's, and the key body's) finds nothing in that file; an edit of another line
- *    succeeds and the stored object (read from the dev server's local R2 with `wrangler r2 object get`, not
- *    through the product) is the original byte for byte with that one line changed; writing the view back
+ *    succeeds and the stored object (read from the dev server's local R2 through wrangler's platform proxy,
+ *    not through the product) is the original byte for byte with that one line changed; writing the view back
  *    is refused; a file with invisible tag characters reads back escaped and flagged; the audit trail
  *    (`npm run audit -- query`) holds `sensitive_data` Detection Findings with detector ids and counts, and
  *    no secret value appears anywhere in the trail's stored bytes, nor in the dev server's log.
@@ -34,6 +34,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { auth, Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { getPlatformProxy } from "wrangler";
 import { ROOT, startDevServer, waitUntilUp } from "./dev-server.mjs";
 
 const PORT = Number(process.env.E2E_SENSITIVE_PORT ?? 8840);
@@ -47,6 +48,7 @@ for (const server of [A, B]) {
 const HOOK_PORT = PORT + 4;
 const REDIRECT_URL = `http://127.0.0.1:${PORT + 5}/callback`;
 const RUN = Date.now().toString(36);
+const T0 = Date.now();
 
 // ---------------------------------------------------------------- output: PASS/FAIL, never a value
 
@@ -64,7 +66,7 @@ function scrub(text) {
 const results = [];
 function pass(what) {
   results.push(true);
-  console.log(`[sensitive-e2e] PASS ${what}`);
+  console.log(`[sensitive-e2e] PASS ${what} (at ${((Date.now() - T0) / 1000).toFixed(1)} s)`);
 }
 /** A failed check: the message says what was expected, never the content that was seen. */
 class CheckFailed extends Error {}
@@ -180,11 +182,8 @@ async function signIn(server, subject) {
 
 /** `npm run -s <args>` without a shell; stdout and stderr kept, never printed unscrubbed. */
 function npm(args) {
-  return run("npm", ["run", "-s", ...args], { env: process.env });
-}
-function run(command, args, { env } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("npm", ["run", "-s", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -194,31 +193,25 @@ function run(command, args, { env } = {}) {
 }
 
 /**
- * The object as stored, read from the dev server's local R2 by wrangler itself (the operator's tool),
- * beside the product: what the product's own view code makes of it does not enter. `undefined` if absent.
+ * The object as stored, read from the dev server's local R2 through wrangler's own platform proxy (the
+ * Miniflare R2 that `wrangler dev --persist-to` keeps, the way `npm run audit` reads the trail), beside
+ * the product: what the product's view code makes of it does not enter. `undefined` when absent.
  */
 async function storedObject(server, tenant, path) {
-  const file = join(server.state, `object-${randomBytes(6).toString("hex")}`);
-  const got = await run(
-    join(ROOT, "node_modules", ".bin", "wrangler"),
-    [
-      "r2",
-      "object",
-      "get",
-      `r2-files-mcp/files/${tenant}/${path}`,
-      "--local",
-      "--persist-to",
-      server.state,
-      "--file",
-      file,
-    ],
-    { env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
-  );
-  // wrangler creates the file before it asks, so an absent key leaves an empty one and exits 1.
-  const bytes = got.status === 0 ? readFileSync(file) : undefined;
-  rmSync(file, { force: true });
-  return { bytes, absent: got.status !== 0 && /specified key does not exist/.test(got.stderr) };
+  server.proxy ??= getPlatformProxy({
+    configPath: join(ROOT, "wrangler.toml"),
+    persist: { path: join(server.state, "v3") },
+  });
+  const object = await (await server.proxy).env.FILES.get(`files/${tenant}/${path}`);
+  return object === null ? undefined : Buffer.from(await object.arrayBuffer());
 }
+
+const ndjson = (text) =>
+  text
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 
 async function until(what, probe, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -357,13 +350,13 @@ async function withoutPolicy(devA) {
   const writeBack = await call("write_file", { path: "deploy.ini", content: `${view}more\n` });
   check(errorCodeOf(writeBack) === "redacted_content", "writing the redacted view back is refused (redacted_content)");
   const stored = await storedObject(A, tenant, "deploy.ini");
-  check(stored.bytes !== undefined, "wrangler r2 object get reads deploy.ini from the dev server's local R2");
+  check(stored !== undefined, "deploy.ini is read from the dev server's local R2");
   check(
-    stored.bytes.equals(Buffer.from(DEPLOY.replace("region = eu-west-1", "region = eu-central-1"), "utf8")),
+    stored.equals(Buffer.from(DEPLOY.replace("region = eu-west-1", "region = eu-central-1"), "utf8")),
     "the stored object is the original byte for byte, with only the region line changed",
   );
   pass(
-    "A edit_file of another line: every secret byte kept in R2 (read beside the product with wrangler); write-back refused",
+    "A edit_file of another line: every secret byte kept in R2 (read beside the product, from the local R2); write-back refused",
   );
 
   check(!(await call("write_file", { path: "notes.md", content: TAGGED })).isError, "write_file notes.md");
@@ -378,27 +371,36 @@ async function withoutPolicy(devA) {
     "_meta counts the escaped characters",
   );
   const taggedStored = await storedObject(A, tenant, "notes.md");
-  check(taggedStored.bytes?.equals(Buffer.from(TAGGED, "utf8")), "the stored bytes keep the tag characters");
+  check(taggedStored?.equals(Buffer.from(TAGGED, "utf8")), "the stored bytes keep the tag characters");
   pass(
     "A invisible tag characters: read back escaped (\\u{E00xx}) and flagged invisible-unicode in _meta; stored unchanged",
   );
   await client.close();
 
   // The trail: the queue consumer writes batches within seconds (max_batch_timeout 5).
-  const findings = await until(
+  await until(
+    "the trail's batches on disk to reach the tagged file",
+    () =>
+      findAuditState(A.state)
+        .flatMap(filesUnder)
+        .some((bytes) => bytes.includes("notes.md")),
+    40_000,
+  );
+  // `npm run audit -- query`, by tenant and by label, side by side (each bundles the CLI and opens the state).
+  const { findings, byLabel } = await until(
     "the sensitive_data findings in the trail",
     async () => {
-      const query = await npm(["audit", "--", "query", "--tenant", tenant, "--persist-to", A.state]);
-      if (query.status !== 0) return undefined;
-      const events = query.stdout
-        .trim()
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line));
-      const found = events.filter(
+      const [query, labelQuery] = await Promise.all([
+        npm(["audit", "--", "query", "--tenant", tenant, "--persist-to", A.state]),
+        npm(["audit", "--", "query", "--label", "secret", "--persist-to", A.state]),
+      ]);
+      if (query.status !== 0 || labelQuery.status !== 0) return undefined;
+      const found = ndjson(query.stdout).filter(
         (event) => event.class_uid === 2004 && event.finding_info?.types?.includes("sensitive_data"),
       );
-      return found.some((event) => event.unmapped?.sensitivity?.path === "notes.md") ? found : undefined;
+      return found.some((event) => event.unmapped?.sensitivity?.path === "notes.md")
+        ? { findings: found, byLabel: ndjson(labelQuery.stdout) }
+        : undefined;
     },
     40_000,
   );
@@ -419,10 +421,9 @@ async function withoutPolicy(devA) {
     findings.some((event) => event.unmapped.sensitivity.action === "write"),
     "the write of deploy.ini has a finding too",
   );
-  const byLabel = await npm(["audit", "--", "query", "--label", "secret", "--persist-to", A.state]);
   check(
-    byLabel.status === 0 && byLabel.stdout.includes(tenant),
-    "npm run audit -- query --label secret lists the caller",
+    byLabel.some((event) => event.unmapped?.tool === "read_text_file" && JSON.stringify(event).includes(tenant)),
+    "npm run audit -- query --label secret lists the caller's read",
   );
   pass(
     `A trail: ${findings.length} sensitive_data Detection Findings with detector ids and counts; query --label secret answers`,
@@ -552,9 +553,9 @@ async function withPolicy(hook) {
     storedObject(B, subject, "shared/notes.txt"),
     storedObject(B, subject, "private/env"),
   ]);
-  check(control.bytes?.equals(Buffer.from(secretText)), "wrangler r2 object get finds the allowed write (control)");
-  check(deniedObject.absent, "nothing was stored at shared/env (wrangler: the specified key does not exist)");
-  check(overwritten.bytes?.equals(Buffer.from("plain\n")), "shared/notes.txt still holds its plain text");
+  check(control?.equals(Buffer.from(secretText)), "the allowed write is in the local R2 (control)");
+  check(deniedObject === undefined, "nothing was stored at shared/env");
+  check(overwritten?.equals(Buffer.from("plain\n")), "shared/notes.txt still holds its plain text");
   await freshClient.close();
   pass(
     "B writing a secret under shared/: refused (policy_denied, rule no-secrets-in-shared), nothing written (checked in local R2)",
@@ -666,6 +667,20 @@ try {
       phase("B: with ACCESS_POLICY", () => withPolicy(hook)),
     ]);
     ok = done.every(Boolean);
+    // Invariant 2 on the real servers: no token, secret or card number this run used is in either log.
+    if (
+      await phase("logs", () => {
+        for (const [name, dev] of [
+          ["A", devA],
+          ["B", devB],
+        ]) {
+          const leaked = [...values].filter((value) => dev.output().includes(value)).length;
+          check(leaked === 0, `npm run dev ${name}'s log holds ${leaked} of this run's tokens and secret values`);
+        }
+      })
+    )
+      pass(`no token or secret value (${values.size} checked) in either dev server's log`);
+    else ok = false;
   }
 } finally {
   if (!ok) {
@@ -676,6 +691,7 @@ try {
       console.error(`--- npm run dev ${name} output (scrubbed) ---\n${scrub(dev.output()).slice(-4000)}`);
     }
   }
+  for (const server of [A, B]) await (await server.proxy)?.dispose();
   await Promise.all([devA.stop(), devB.stop()]);
   hook.server.close();
   for (const server of [A, B]) rmSync(server.state, { recursive: true, force: true });
