@@ -3,7 +3,8 @@
  * in .ci/run). Two dev servers, each with its own local state, started side by side:
  *
  * A. no ACCESS_POLICY (plain `npm run dev`): a file holding an AWS key pair, a PEM private key and a card
- *    number reads back (read_text_file, read_multiple_files, resources/read) with the secrets as
+ *    number reads back (read_text_file whole and a page, read_multiple_files, read_media_file, resources/read,
+ *    and read_text_file through a 2026-07-28 client) with the secrets as
  *    `[REDACTED:<detector>]` and the card shown but labelled in `_meta`; search_file_contents for the key
  *    id's prefix (and the secret's, and the key body's) finds nothing in that file; an edit of another line
  *    succeeds and the stored object (read from the dev server's local R2 through wrangler's platform proxy,
@@ -19,6 +20,7 @@
  *    refused and nothing is stored (checked in local R2), while the same write elsewhere succeeds; a
  *    principal reading past the budget is refused with `quota_exceeded` naming QUOTA_DAILY_BYTES_READ, and
  *    the `exfiltration` finding reaches the webhook (without file content).
+ * Last, neither server's log holds any token or secret value this run used (DESIGN.md invariant 2).
  *
  * Ports (E2E_SENSITIVE_PORT, default 8840, moves all): A on 8840 (+ its authorization server 8841), B on
  * 8842 (+ 8843), the webhook receiver on 8844; 8845 is the OAuth redirect URL, never listened on.
