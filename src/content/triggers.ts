@@ -1,8 +1,8 @@
 /**
  * How a detector's trigger finds candidate positions without a regex pass over the whole text: V8's
- * `indexOf` skips through text an order of magnitude faster than a regex tries every position (bench
- * `--dlp`: about 0.1 ns against 1.3 ns per character), so a pattern is only ever tried where something
- * cheap said it could match.
+ * `indexOf` skips through text several times faster than a regex tries every position (over 4 MiB:
+ * 0.1–1.5 ms against 4–6 ms, measured in Node; docs/performance.md), so a pattern is only tried where
+ * something cheap said it could match. A JavaScript loop over every character is slower than either.
  *
  * - A literal, or several (`["AKIA", "ASIA"]`): their occurrences in order.
  * - An anchored pattern: a sticky regex tried only where one of its anchors occurs (`lead` characters
@@ -11,8 +11,7 @@
  *   least `minLength` long and hold `minDigits` digits (card numbers, SSNs and telephone numbers share
  *   the runs of `[0-9 ().-]`, found once per scan). Every match must lie inside such a run, and the
  *   pattern may look at most `before`/`after` characters outside its match (lookbehind, lookahead).
- *   Runs are found by probing every `minLength`-th character: a run that long cannot slip between two
- *   probes, and a probe outside the class rules out its neighbourhood at the cost of one lookup.
+ *   Runs are found by one seed regex that every match contains (one pass for all the patterns).
  * - A global regex over the whole text, where no anchor or region fits (one pass each).
  *
  * Each runner reports exactly the matches a global regex over the whole text would, in order, each
@@ -60,7 +59,7 @@ export interface Run {
   readonly digits: number;
 }
 
-/** A global regex over the whole text: only where nothing cheaper applies (one regex pass per scan). */
+/** A `RegExp` (global) is a pass over the whole text: only where nothing cheaper applies. */
 export type Trigger = string | readonly string[] | AnchoredPattern | RegionPattern | RegExp;
 
 /**
