@@ -168,6 +168,27 @@ describe("a label step-up over HTTP", () => {
     expect(await (await env.FILES.get(`files/${tenant}/deploy.ini`))?.text()).toBe(SECRET_LINE);
   });
 
+  it("read_multiple_files that reads no file, one refused for the login: the challenge", async () => {
+    const { token } = await tenantWithFiles();
+    const stale = await token(3600);
+    for (const paths of [["customers.csv"], ["missing.txt", "customers.csv"]]) {
+      const response = await postMcp(workerEnv, toolCall("read_multiple_files", { paths }), bearer(stale));
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toBe(
+        PII_CHALLENGE.replace("read_text_file", "read_multiple_files"),
+      );
+      expect(await response.text()).not.toContain("Rossi");
+    }
+    const fresh = await postMcp(
+      workerEnv,
+      toolCall("read_multiple_files", { paths: ["missing.txt", "customers.csv"] }),
+      bearer(await token(10)),
+    );
+    const text = textOf(((await fresh.json()) as { result: CallToolResult }).result);
+    expect(text).toContain("[not_found]");
+    expect(text).toContain(CARD);
+  });
+
   it("resources/read of a pii file, and of a path under a step-up rule, gets the challenge too", async () => {
     const { token } = await tenantWithFiles();
     const stale = await token(3600);
