@@ -51,8 +51,11 @@ export interface ContentView {
   readonly shown: string;
   readonly label: SensitivityLabel;
   readonly record: ContentRecord;
-  /** The etag the object had when read, if labelling it on this read gave it a new one (`info.etag`). */
-  readonly etagBeforeLabel: string | undefined;
+}
+
+/** Inside the sandbox: the object as read, if labelling it on this read replaced it (for `ifMatch`). */
+export interface StoredContent extends ContentView {
+  readonly before: R2Object | undefined;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -187,7 +190,7 @@ export async function readContent(
   tooLarge: (size: number) => ToolError,
   notText: () => ToolError,
   missing: () => Promise<never>,
-): Promise<ContentView> {
+): Promise<StoredContent> {
   requireAccess(storage, ["read"], path);
   const key = storage.keys.fileKey(path);
   const object = await r2(() => storage.bucket.get(key));
@@ -202,7 +205,7 @@ export async function readContent(
   const { classification, view, shown, record } = viewOf(storage, path, text);
   storage.report(record);
   let info = fileInfo(path, object);
-  let etagBeforeLabel: string | undefined;
+  let before: R2Object | undefined;
   if (!sameLabel(readLabel(object.customMetadata), classification.label)) {
     // Labelled on first read (or again after the classifier changed): same bytes, new metadata, only if
     // the object is still the version read. A lost race or an outage leaves it for the next read.
@@ -214,11 +217,11 @@ export async function readContent(
       })
       .catch(() => null);
     if (labelled) {
-      etagBeforeLabel = object.etag;
+      before = object;
       info = fileInfo(path, labelled);
     }
   }
-  return { info, stored: text, view, shown, label: classification.label, record, etagBeforeLabel };
+  return { info, stored: text, view, shown, label: classification.label, record, before };
 }
 
 /**
