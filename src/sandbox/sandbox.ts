@@ -167,7 +167,7 @@ export class Sandbox {
     options: { ifMatch?: string | undefined } = {},
   ): Promise<ContentView> {
     if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
-    const { before, ...content } = await readContent(
+    const content = await readContent(
       this.#storage,
       path,
       maxBytes,
@@ -185,9 +185,8 @@ export class Sandbox {
     );
     const current = content.info.stored;
     if (options.ifMatch !== undefined && current) {
-      // The etag shown before this read labelled the object is still accepted (readContent).
-      const versions = before ? [current, before] : [current];
-      const answer = answerIfMatch(this.#storage, path, versions, normalizeEtag(options.ifMatch));
+      // The tag shown before a read labelled the object is still accepted (shown-etag.ts).
+      const answer = answerIfMatch(this.#storage, path, current, normalizeEtag(options.ifMatch));
       if (answer !== "match") throw ifMatchRefused(this.#storage, path, current, answer, "changed");
     }
     return { ...content, info: asSeen(this.#storage, content.info) };
@@ -366,7 +365,7 @@ export class Sandbox {
           path: path.display,
         });
       }
-      const answer = answerIfMatch(this.#storage, path, [existing], normalizeEtag(options.ifMatch));
+      const answer = answerIfMatch(this.#storage, path, existing, normalizeEtag(options.ifMatch));
       if (answer !== "match") throw ifMatchRefused(this.#storage, path, existing, answer, "written");
     }
     const bytes = typeof content === "string" || content instanceof Uint8Array ? content : new Uint8Array(content);

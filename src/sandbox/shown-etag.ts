@@ -31,6 +31,25 @@ export interface StoredVersion {
   readonly customMetadata?: Record<string, string> | undefined;
 }
 
+/**
+ * Set when a read labels an object by rewriting the same bytes (sandbox-content.ts): `<version> <etag>`
+ * of the object it replaced. The tag shown for that version stays good while the etag is unchanged (the
+ * same bytes), so labelling a file does not turn every tag shown before into a conflict.
+ */
+export const RELABELLED_FROM = "relabelled-from";
+
+export function relabelledFrom(object: StoredVersion): Record<string, string> {
+  return { [RELABELLED_FROM]: `${object.version} ${object.etag}` };
+}
+
+/** The opaque tags that designate `object`: its own, and its unlabelled predecessor's (same bytes). */
+function opaqueTagsOf(object: StoredVersion): string[] {
+  const tags = [opaqueEtag(object.version)];
+  const [version, etag] = (object.customMetadata?.[RELABELLED_FROM] ?? "").split(" ");
+  if (version && etag === object.etag) tags.push(opaqueEtag(version));
+  return tags;
+}
+
 export function opaqueEtag(version: string): string {
   return `${OPAQUE_ETAG_PREFIX}${version}`;
 }
@@ -60,23 +79,14 @@ export function shownEtag(storage: Storage, path: SandboxPath, object: StoredVer
 }
 
 /**
- * `match`: `given` is an etag this caller was (or could have been) shown for one of `versions` (the
- * current object first; an earlier one it replaced by labelling it, see readContent). `mismatch`: it is
- * not. `hidden`: an MD5 given for an object whose view is redacted for this caller; never compared.
+ * `match`: `given` is an etag this caller was (or could have been) shown for `current` (or for the
+ * same bytes before a read labelled them). `mismatch`: it is not. `hidden`: an MD5 given for an object
+ * whose view is redacted for this caller; never compared.
  */
 export type EtagAnswer = "match" | "mismatch" | "hidden";
 
-export function answerIfMatch(
-  storage: Storage,
-  path: SandboxPath,
-  versions: readonly StoredVersion[],
-  given: string,
-): EtagAnswer {
-  if (isOpaqueEtag(given)) {
-    return versions.some((version) => opaqueEtag(version.version) === given) ? "match" : "mismatch";
-  }
-  const current = versions[0];
-  if (!current) return "mismatch";
+export function answerIfMatch(storage: Storage, path: SandboxPath, current: StoredVersion, given: string): EtagAnswer {
+  if (isOpaqueEtag(given)) return opaqueTagsOf(current).includes(given) ? "match" : "mismatch";
   // Decided from the object and the caller alone, before any comparison: a right guess and a wrong one
   // get the same answer.
   if (viewMayDiffer(storage, path, current)) return "hidden";
