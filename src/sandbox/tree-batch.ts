@@ -4,9 +4,9 @@
  * the synchronous tools (create-only verified copy → delete-if-unchanged), so nothing is ever lost.
  *
  * Steps are retried by the Workflow after a failure part-way, so every object's handling is resumable:
- * a target that already holds an identical copy (same size and etag; for the trash, the recorded
- * original etag) is this operation's own earlier attempt, and the step finishes that object instead of
- * failing. Objects that changed meanwhile, or whose target someone else took, are left where they are
+ * a target that already holds this server's copy of that very version (object-access.ts `isResumable`;
+ * for the trash, the recorded original etag) is this operation's own earlier attempt, and the step
+ * finishes that object instead of failing. Objects that changed meanwhile, or whose target someone else took, are left where they are
  * and reported; the operation goes on with the rest.
  */
 
