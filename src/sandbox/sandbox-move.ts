@@ -141,7 +141,8 @@ export async function moveEntry(
   if (clashes.length > 0 || (destinationExists && resumedFiles === 0 && files.length > 0)) {
     throw new ToolError(
       "already_exists",
-      `${destination.display} already exists${clashes.length > 1 ? ` (${clashes.length} files differ)` : ""}; nothing was ${verb.done}.`,
+      // The count is of targets in the way, whether they differ or may not be compared: never which.
+      `${destination.display} already exists${clashes.length > 1 ? ` (${clashes.length} files are in the way)` : ""}; nothing was ${verb.done}.`,
       { path: destination.display },
     );
   }
