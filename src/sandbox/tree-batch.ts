@@ -128,6 +128,8 @@ export async function runTreeBatch(
 
 /** Objects one preflight step checks (one R2 listing page). */
 export const PREFLIGHT_PAGE_OBJECTS = 1000;
+/** R2 list calls one preflight step makes at most (100 keys each with metadata, and a margin). */
+const PREFLIGHT_CALLS = 12;
 
 /**
  * What the policy gate requires of one object of a background operation, as for the synchronous tools:
@@ -167,24 +169,38 @@ export async function checkOperationPage(
   after: string | undefined,
 ): Promise<{ next: string | undefined; refusal: ToolError | undefined }> {
   const prefix = listedPrefix(storage, plan);
-  const page = await r2(() =>
-    storage.bucket.list({
-      prefix,
-      limit: PREFLIGHT_PAGE_OBJECTS,
-      ...(after !== undefined ? { startAfter: prefix + after } : {}),
-      include: ["customMetadata" as const],
-    }),
-  );
-  for (const object of page.objects) {
-    try {
-      checkOperationObject(storage, plan, object);
-    } catch (error) {
-      if (error instanceof ToolError) return { next: undefined, refusal: error };
-      throw error;
+  // With metadata (the labels label rules judge) R2 lists at most 100 keys per call: a step reads up to
+  // PREFLIGHT_PAGE_OBJECTS in several calls, so an operation takes as many preflight steps as before.
+  let last = after;
+  let cursor: string | undefined;
+  for (let checked = 0, calls = 0; checked < PREFLIGHT_PAGE_OBJECTS && calls < PREFLIGHT_CALLS; calls++) {
+    const page = await r2(() =>
+      storage.bucket.list({
+        prefix,
+        limit: PREFLIGHT_PAGE_OBJECTS - checked,
+        include: ["customMetadata" as const],
+        ...(cursor !== undefined ? { cursor } : last !== undefined ? { startAfter: prefix + last } : {}),
+      }),
+    );
+    for (const object of page.objects) {
+      try {
+        checkOperationObject(storage, plan, object);
+      } catch (error) {
+        if (error instanceof ToolError) return { next: undefined, refusal: error };
+        throw error;
+      }
     }
+    if (!page.truncated) return { next: undefined, refusal: undefined };
+    const lastObject = page.objects.at(-1);
+    if (lastObject) last = lastObject.key.slice(prefix.length);
+    checked += page.objects.length;
+    cursor = page.cursor;
   }
-  const last = page.objects.at(-1);
-  return { next: page.truncated && last ? last.key.slice(prefix.length) : undefined, refusal: undefined };
+  // Never "done" without having read to the end: no progress at all is R2 misbehaving (retried).
+  if (last === undefined || last === after) {
+    throw new DependencyUnavailableError("r2", { cause: new Error("preflight listing made no progress") });
+  }
+  return { next: last, refusal: undefined };
 }
 
 type Handler = (storage: Storage, plan: TreeOperationPlan, object: R2Object, tally: Tally) => Promise<void>;
