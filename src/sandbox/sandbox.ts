@@ -313,7 +313,7 @@ export class Sandbox {
     const returned = object.range as { offset?: number; length?: number } | undefined;
     const offset = returned?.offset ?? 0;
     return {
-      info: fileInfo(path, object),
+      info: asSeen(this.#storage, fileInfo(path, object)),
       body: object.body,
       offset,
       length: returned?.length ?? object.size - offset,
