@@ -3,8 +3,9 @@
  * classified) is answered like one decided up front: HTTP 401 `insufficient_user_authentication` with
  * the rule's `max_age` / `acr_values` (RFC 9470), nothing returned, so an SDK client's auth provider
  * signs the user in again and the retried call goes through. The refusal is audited with its rule and
- * the log line shows the challenge. A batch member, or a file among others in read_multiple_files, keeps
- * the tool error (docs/policy.md, "Step-up authentication").
+ * the log line shows the challenge. Copies and moves judged by the label an object carries get it too. A
+ * batch member, a file among others in read_multiple_files, or a background step keeps the tool error
+ * (docs/policy.md, "Step-up on labels").
  */
 
 import { env } from "cloudflare:workers";
@@ -12,6 +13,9 @@ import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Env } from "../../../src/env";
+import { createAccessGate } from "../../../src/policy/gate";
+import { parsePolicy } from "../../../src/policy/policy";
+import { OperationSteps } from "../../../src/sandbox/sandbox";
 import { type RecordingQueue, recordingQueue } from "../../support/audit";
 import { createTestKey, type TestKey } from "../../support/keys";
 import { captureLogs } from "../../support/logs";
@@ -244,6 +248,69 @@ describe("where part of the answer carries content, the refusal stays a tool err
     expect(text).toContain("customers.csv: Error - [policy_denied]");
     expect(text).toContain("(rule fresh-login-for-pii)");
     expect(text).not.toContain("Rossi");
+  });
+});
+
+describe("copies and moves carry the label", () => {
+  it("copying or moving a pii file with a stale login gets the challenge, and nothing is copied or moved", async () => {
+    const { tenant, token } = await tenantWithFiles();
+    const fresh = await token(10);
+    // Labelled by a read (a copy judges the label the object carries).
+    expect(
+      (await postMcp(workerEnv, toolCall("read_text_file", { path: "customers.csv" }), bearer(fresh))).status,
+    ).toBe(200);
+    const stale = await token(3600);
+    for (const tool of ["copy_file", "move_file"]) {
+      const response = await postMcp(
+        workerEnv,
+        toolCall(tool, { source: "customers.csv", destination: "out/customers.csv" }),
+        bearer(stale),
+      );
+      expect(response.status, tool).toBe(401);
+      expect(response.headers.get("www-authenticate")).toBe(PII_CHALLENGE.replace("read_text_file", tool));
+    }
+    expect(await env.FILES.head(`files/${tenant}/out/customers.csv`)).toBeNull();
+    expect(await (await env.FILES.get(`files/${tenant}/customers.csv`))?.text()).toBe(CUSTOMERS);
+  });
+
+  it("a background copy step with the stale login fails with the tool error, as before", async () => {
+    const parsed = parsePolicy(JSON.stringify(POLICY));
+    if (!parsed.ok) throw new Error(parsed.problem);
+    const now = Math.floor(Date.now() / 1000);
+    const staleGate = createAccessGate(
+      parsed.policy,
+      {
+        scopes: new Set(["files:read", "files:write"]),
+        roles: [],
+        authTime: now - 3600,
+        acr: undefined,
+        certificateVerified: false,
+      },
+      now,
+    );
+    const tenant = `lsubg${now.toString(36)}x${(counter++).toString(36)}`;
+    await env.FILES.put(`files/${tenant}/tree/customers.csv`, CUSTOMERS, {
+      customMetadata: {
+        "sensitivity-version": "dlp-1",
+        "sensitivity-categories": "pii",
+        "sensitivity-detectors": "payment-card:1",
+        "sensitivity-flags": "",
+      },
+    });
+    const steps = new OperationSteps(env.FILES, {
+      operationId: "op-lsu-copy",
+      tenant,
+      kind: "copy",
+      source: "tree",
+      destination: "copied",
+      startedAt: new Date().toISOString(),
+      decision: staleGate.carried,
+    });
+    const checked = await steps.checkPage(undefined);
+    expect(checked.refusal?.code).toBe("policy_denied");
+    expect(checked.refusal?.details.rule).toBe("fresh-login-for-pii");
+    expect(checked.refusal?.message).toContain("sign in again");
+    expect(await env.FILES.head(`files/${tenant}/copied/customers.csv`)).toBeNull();
   });
 });
 
