@@ -84,6 +84,32 @@ describe("label rules", () => {
     expect(() => gate.requireContent("read", "c.csv", new Set())).not.toThrow();
   });
 
+  it("two unsatisfied step-up rules on one object ask for the strictest age, as the call's decision does", () => {
+    const twoRules = policy({
+      rules: [
+        { id: "pii-within-an-hour", effect: "step-up", actions: ["read"], labels: ["pii"], maxAuthAgeSeconds: 3000 },
+        {
+          id: "cards-within-minutes",
+          effect: "step-up",
+          actions: ["read"],
+          labels: ["payment-card"],
+          maxAuthAgeSeconds: 120,
+        },
+      ],
+    });
+    const access = { action: "read", path: "c.csv", labels: new Set(["pii", "payment-card"]) } as const;
+    expect(judgeObject(twoRules, caller(), access, NOW)).toMatchObject({
+      effect: "step-up",
+      rule: "pii-within-an-hour",
+      maxAgeSeconds: 120,
+    });
+    // A login 10 minutes old satisfies the first rule only: the second's age is asked for.
+    expect(judgeObject(twoRules, caller([], NOW - 600), access, NOW)).toMatchObject({
+      rule: "cards-within-minutes",
+      maxAgeSeconds: 120,
+    });
+  });
+
   it("a refusal only for the login carries its requirement, typed, for the HTTP challenge; others do not", () => {
     const refusal = (run: () => void): unknown => {
       try {
