@@ -62,6 +62,8 @@ export interface McpExchange {
    * answer is complete once produced, and nothing streams). Without it, closing is awaited first.
    */
   readonly defer?: ((work: Promise<unknown>) => void) | undefined;
+  /** Where the seam records how the call failed, for the HTTP layer (made here when not given). */
+  readonly outcome?: CallOutcome | undefined;
 }
 
 type Defer = McpExchange["defer"];
@@ -124,7 +126,7 @@ async function serveModern(factory: () => Server, request: Request, message: Jso
 }
 
 export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
-  const outcome: CallOutcome = {};
+  const outcome: CallOutcome = exchange.outcome ?? {};
   const legacy = await isLegacyRequest(exchange.request, exchange.message);
   const params = exchange.message.params as { _meta?: unknown } | undefined;
   const channel: ConfirmationChannel = {
