@@ -23,7 +23,6 @@
 export const INJECTION_MARKERS =
   /(ignore|disregard|forget)\s{1,3}(?:all\s{1,3}|any\s{1,3})?(?:of\s{1,3})?(?:the\s{1,3}|your\s{1,3})?(?:previous|prior|above|earlier|preceding|system)\s{1,3}(?:instructions|prompts?|messages|directions|rules|context)|(<\|(?:im_start|im_end|system|user|assistant|begin_of_text|start_header_id|end_header_id|eot_id|endoftext)\|>|\[\/?INST\]|<<\/?SYS>>|\n\n(?:Human|Assistant):)|(<\/?(?:tool_call|tool_use|tool_result|function_calls|function_call)>|<invoke\s{1,3}name=|"tool_calls"\s{0,3}:\s{0,3}\[)/gi;
 
-
 /**
  * The smallest candidate at or after `from` (called with non-decreasing `from`), -1 for none, or
  * GAVE_UP when the work budget is spent.
@@ -73,7 +72,10 @@ function verbs(text: string, work: Work): Source {
     let at = from + 1;
     for (;;) {
       const g = earliest(lower(at), upper(at));
-      if (g < 0) return (known = g);
+      if (g < 0) {
+        known = g;
+        return known;
+      }
       // The letter before the `g` tells which verb it can be: at most one.
       const before = text.charCodeAt(g - 1) | 0x20; // only compared with lower-case letters
       const start =
@@ -84,7 +86,10 @@ function verbs(text: string, work: Work): Source {
             : before === LOWER_E && wordAt(text, g - 5, "disregard")
               ? g - 5
               : -1;
-      if (start >= from) return (known = start);
+      if (start >= from) {
+        known = start;
+        return known;
+      }
       at = g + 1;
     }
   };
@@ -103,11 +108,19 @@ function toolCalls(text: string, work: Work): Source {
     let at = from + TOOL_CALLS.length + 1;
     for (;;) {
       const bracket = brackets(at);
-      if (bracket < 0) return (known = bracket);
+      if (bracket < 0) {
+        known = bracket;
+        return known;
+      }
       const last = bracket - TOOL_CALLS.length - 1;
       for (let start = Math.max(from, bracket - TOOL_CALLS.length - MAX_GAP); start <= last; start++) {
-        if (text.charCodeAt(start) === 34 && text.charCodeAt(start + 11) === 34 && wordAt(text, start + 1, "tool_calls")) {
-          return (known = start);
+        if (
+          text.charCodeAt(start) === 34 &&
+          text.charCodeAt(start + 11) === 34 &&
+          wordAt(text, start + 1, "tool_calls")
+        ) {
+          known = start;
+          return known;
         }
       }
       at = bracket + 1;
@@ -120,7 +133,7 @@ function earliest(a: number, b: number): number {
   if (a === GAVE_UP || b === GAVE_UP) return GAVE_UP;
   if (a === -1) return b;
   if (b === -1) return a;
-  return a < b ? a : b;
+  return Math.min(a, b);
 }
 
 /**

@@ -121,10 +121,13 @@ describe("injection markers found at candidates only", () => {
     // One candidate on most characters: far over the work budget (64 + 1/16 per character), so the
     // search gives up part-way and the global pattern takes the rest.
     const dense = fc
-      .array(fc.constantFrom("<", "[", "g", "G", "\n\n", "ig", "<|im_start|>", "[INST]", "ignore all previous rules", " "), {
-        minLength: 400,
-        maxLength: 1500,
-      })
+      .array(
+        fc.constantFrom("<", "[", "g", "G", "\n\n", "ig", "<|im_start|>", "[INST]", "ignore all previous rules", " "),
+        {
+          minLength: 400,
+          maxLength: 1500,
+        },
+      )
       .map((parts) => parts.join(""));
     fc.assert(
       fc.property(dense, (text) => {
