@@ -9,7 +9,7 @@
 import type { JsonRpcMessage } from "../mcp/json-rpc-message";
 import type { Edge } from "./edge";
 import { BodyEnds, bodyTooLarge, drainForId, scanLimit } from "./oversized-body";
-import { checkProtocolHeaders } from "./protocol-headers";
+import { checkProtocolHeaders, type ProtocolEra } from "./protocol-headers";
 import { HttpError, jsonRpcErrorResponse } from "./responses";
 
 const decoder = new TextDecoder();
@@ -129,6 +129,8 @@ export interface ParsedMessage {
   readonly message: JsonRpcMessage;
   /** The JSON-RPC id, for error answers about this message; null for notifications and odd ids. */
   readonly id: string | number | null;
+  /** The protocol era the SDK's classifier gave this message (protocol-headers.ts). */
+  readonly era: ProtocolEra;
 }
 
 export async function readBody(edge: Edge): Promise<ParsedBody> {
@@ -139,8 +141,8 @@ export async function readBody(edge: Edge): Promise<ParsedBody> {
 export function acceptMessage(edge: Edge, message: JsonRpcMessage): ParsedMessage {
   edge.audit.message(message);
   // 2026-07-28 header/body agreement and revision checks, before any decision is taken from the body.
-  checkProtocolHeaders(edge.request.headers, message);
+  const era = checkProtocolHeaders(edge.request.headers, message);
   if (typeof message.method === "string") edge.log.set({ rpcMethod: message.method.slice(0, 64) });
   const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
-  return { message, id };
+  return { message, id, era };
 }

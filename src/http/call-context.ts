@@ -120,6 +120,7 @@ export function openCallContext(
   const exchange: McpExchange = {
     request: edge.request,
     message: parsed.message,
+    legacy: parsed.era === "legacy",
     principal,
     sandbox,
     gate,

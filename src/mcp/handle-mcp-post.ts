@@ -1,6 +1,7 @@
 /**
  * One MCP exchange, in either protocol era, with a fresh server per request (the SDK's documented
- * dual-era composition: `isLegacyRequest` in front of a strict `createMcpHandler`):
+ * dual-era composition: `isLegacyRequest` in front of a strict `createMcpHandler`; the era comes from the
+ * protocol-header stage, which runs the same classification):
  * - 2026-07-28 (a `_meta` envelope on the request): `createMcpHandler(factory, { legacy: "reject" })`,
  *   which answers `server/discover`, checks the standard headers and stamps `resultType`, server info
  *   and cache hints.
@@ -10,12 +11,7 @@
  * The seam's failure record becomes the HTTP status the design asks for: 503 + Retry-After for an
  * outage, 500 for a bug. Both eras share the factory, so they cannot drift apart.
  */
-import {
-  createMcpHandler,
-  isLegacyRequest,
-  type Server,
-  WebStandardStreamableHTTPServerTransport,
-} from "@modelcontextprotocol/server";
+import { createMcpHandler, type Server, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
 import type { RequestLog } from "../audit/audit-log";
 import type { RequestAudit } from "../audit/request-audit";
 import type { Principal } from "../auth/principal";
@@ -38,6 +34,12 @@ export interface McpExchange {
   /** The POST whose body was already read; `message` is that body, parsed. */
   readonly request: Request;
   readonly message: JsonRpcMessage;
+  /**
+   * A 2025-era message (no `_meta` envelope claim), as the protocol-header stage classified it with the
+   * SDK's own classifier (`classifyInboundRequest` on the same three headers and the parsed body), which
+   * is exactly what `isLegacyRequest` runs: classified once, not again here.
+   */
+  readonly legacy: boolean;
   readonly principal: Principal;
   readonly sandbox: Sandbox;
   /** The gate `sandbox` was built with (src/policy/gate.ts). */
@@ -125,7 +127,7 @@ async function serveModern(factory: () => Server, request: Request, message: Jso
 
 export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
   const outcome: CallOutcome = {};
-  const legacy = await isLegacyRequest(exchange.request, exchange.message);
+  const { legacy } = exchange;
   const params = exchange.message.params as { _meta?: unknown } | undefined;
   const channel: ConfirmationChannel = {
     // Only a 2026-07-28 request can carry input_required, and only to a client that declared forms.

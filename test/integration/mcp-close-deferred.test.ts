@@ -41,6 +41,7 @@ function exchange(defer?: (work: Promise<unknown>) => void) {
     request,
     audit: createRequestAudit("req-close", requestOriginOf(request)),
     message,
+    legacy: true,
     principal,
     sandbox: new Sandbox(env.FILES, principal.tenant, { gate }),
     gate,
