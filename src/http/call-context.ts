@@ -134,7 +134,6 @@ export function openCallContext(
     confirmationSecret: config.confirmationSecret,
     usedConfirmations: edge.state.usedConfirmations,
     refusal: admission.refusal,
-    defer: edge.defer,
   };
   return { exchange, meter };
 }

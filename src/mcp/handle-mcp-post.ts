@@ -59,23 +59,6 @@ export interface McpExchange {
   readonly usedConfirmations: UsedConfirmations;
   /** A daily-quota refusal decided at the edge (src/http/admission.ts). */
   readonly refusal?: ToolError | undefined;
-  /**
-   * ctx.waitUntil: closing the per-request server and transport runs after the answer (the JSON
-   * answer is complete once produced, and nothing streams). Without it, closing is awaited first.
-   */
-  readonly defer?: ((work: Promise<unknown>) => void) | undefined;
-}
-
-type Defer = McpExchange["defer"];
-
-/** Closes after the answer when the runtime allows; a failed close never fails an answered request. */
-function closeLater(close: () => Promise<void>, defer: Defer): Promise<void> {
-  const closing = close().catch(() => undefined);
-  if (defer) {
-    defer(closing);
-    return Promise.resolve();
-  }
-  return closing;
 }
 
 function withStatus(response: Response, status: number, extraHeaders: Record<string, string> = {}): Response {
@@ -84,7 +67,7 @@ function withStatus(response: Response, status: number, extraHeaders: Record<str
   return new Response(response.body, { status, headers });
 }
 
-async function serveLegacy(server: Server, request: Request, message: JsonRpcMessage, defer: Defer): Promise<Response> {
+async function serveLegacy(server: Server, request: Request, message: JsonRpcMessage): Promise<Response> {
   // Per request, never shared: a shared stateless transport leaked responses across clients before
   // SDK 1.26 (CVE-2026-25536).
   const transport = new WebStandardStreamableHTTPServerTransport({
@@ -92,10 +75,18 @@ async function serveLegacy(server: Server, request: Request, message: JsonRpcMes
     enableJsonResponse: true,
   });
   await server.connect(transport);
+  let answered = false;
   try {
-    return await transport.handleRequest(request, { parsedBody: message });
+    const response = await transport.handleRequest(request, { parsedBody: message });
+    answered = true;
+    return response;
   } finally {
-    await closeLater(() => server.close(), defer);
+    // Answered: the JSON answer is complete, no request handler is still running and nothing streams, so the
+    // per-request server and transport are simply dropped (no timer, no listener and no registry holds
+    // them; the SDK leaves dropping a per-request instance to the caller). Closing cost a tenth of the
+    // SDK's CPU per call: an SdkError with its stack, aborting the finished handlers' controllers. A
+    // transport that threw is closed, so anything it left running is aborted.
+    if (!answered) await server.close().catch(() => undefined);
   }
 }
 
@@ -151,7 +142,7 @@ export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
       channel,
     });
   const response = legacy
-    ? await serveLegacy(factory(), exchange.request, exchange.message, exchange.defer)
+    ? await serveLegacy(factory(), exchange.request, exchange.message)
     : await serveModern(factory, exchange.request, exchange.message);
   if (outcome.failure === "unavailable")
     return withStatus(response, 503, { "retry-after": String(RETRY_AFTER_SECONDS) });
