@@ -30,7 +30,7 @@ export function requestIdentity(): MiddlewareHandler<AppEnv> {
     c.set("log", log);
     c.set("audit", audit);
     await next();
-    c.res = withHeaders(c.res, { "x-request-id": log.requestId });
+    setResponseHeaders(c, { "x-request-id": log.requestId });
     const state = loadState(c.env);
     const level = state instanceof ConfigError ? "info" : state.config.logLevel;
     const { status } = c.res;
@@ -57,6 +57,16 @@ export function requestIdentity(): MiddlewareHandler<AppEnv> {
       }),
     );
   };
+}
+
+/**
+ * Sets headers on the answer in place; only a response whose headers are immutable is replaced by a
+ * copy (hono's `c.res` setter copies the response again, so it is used only then).
+ */
+function setResponseHeaders(c: Context<AppEnv>, headers: Record<string, string>): void {
+  const response = c.res;
+  const answer = withHeaders(response, headers);
+  if (answer !== response) c.res = answer;
 }
 
 function nextTurn(): Promise<void> {
@@ -95,7 +105,7 @@ export function browserOriginPolicy(): MiddlewareHandler<AppEnv> {
       return new Response(null, { status: 204, headers });
     }
     await next();
-    if (origin !== null) c.res = withHeaders(c.res, corsHeaders(origin));
+    if (origin !== null) setResponseHeaders(c, corsHeaders(origin));
   };
 }
 
