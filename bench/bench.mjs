@@ -15,7 +15,9 @@
  *                                      and hostile inputs (CPU of the workerd process), and the labelled
  *                                      corpus's precision and recall per category (bench/lib/dlp.mjs)
  *   npm run bench -- --startup         deploy bundle size (gzip) and startup CPU from `wrangler check
- *                                      startup` (offline), split by package through the source map
+ *                                      startup` (offline), split by package through the source map, and
+ *                                      what the first request then pays for the parts loaded on first
+ *                                      use (--baseline-root DIR: another checkout too, before → after)
  *   npm run bench -- --profile [KIND]  where the product Worker's CPU goes for one request kind (default
  *                                      read_text_file 4 KiB; a prefix such as "tools" is enough): a CPU
  *                                      profile through the inspector, attributed via the source map
@@ -36,6 +38,7 @@ import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { formatStartupComparison } from "./lib/cold-start.mjs";
 import { createCredentials } from "./lib/credentials.mjs";
 import { benchDlp, formatDlp } from "./lib/dlp.mjs";
 import { formatGoals } from "./lib/goals.mjs";
@@ -74,6 +77,7 @@ const { values, positionals } = parseArgs({
     concurrency: { type: "string", default: "32" },
     "log-level": { type: "string", default: "info" },
     "product-root": { type: "string" },
+    "baseline-root": { type: "string" },
   },
 });
 
@@ -345,6 +349,7 @@ function issueGoals({ summaries, profiles, startup }) {
   const rounds = (f) => `median of per-round ratios [${f.ratioMin.toFixed(2)}-${f.ratioMax.toFixed(2)}]`;
   const cpuRatio = profiles.product.perRequestMs / profiles.bare.perRequestMs;
   const requestPath = profiles.product.perRequestMs - profiles.product.consumerPerRequestMs;
+  const mcpFirst = startup.firstRequests?.["mcp-tools-list"];
   return [
     {
       goal: "Worker CPU per read_text_file 4 KiB / bare",
@@ -362,7 +367,10 @@ function issueGoals({ summaries, profiles, startup }) {
       unit: "ms",
       detail:
         `median of ${startup.actives.length} (lowest ${Math.min(...startup.actives).toFixed(1)} ms), wrangler check startup; ` +
-        `the fixed dependencies alone ${startup.floor.activeMs.toFixed(1)} ms`,
+        `the fixed dependencies alone ${startup.floor.activeMs.toFixed(1)} ms` +
+        (mcpFirst
+          ? `; then the first MCP request pays ${mcpFirst.onceMs.toFixed(1)} ms once (Node CPU; cold total ${mcpFirst.coldTotalMs.toFixed(1)} ms)`
+          : ""),
     },
     { goal: "bundle gzip", measured: startup.gzipBytes / 1024, target: 300, unit: "KiB", detail: "deploy bundle" },
     {
@@ -397,12 +405,25 @@ function issueGoals({ summaries, profiles, startup }) {
   ];
 }
 
-/** The product's startup, then the floor's: what the fixed dependencies cost without any of our code. */
+/**
+ * The product's startup (and, with --baseline-root, another checkout's in the same run, printed before
+ * → after), then the floor's: what the fixed dependencies cost without any of our code.
+ */
 async function benchStartup(runs) {
+  const baseline = values["baseline-root"]
+    ? await measureStartup({ root: resolve(values["baseline-root"]), runs })
+    : undefined;
   const startup = await measureStartup({ root: PRODUCT_ROOT, runs });
+  if (baseline) console.log(`baseline (${resolve(values["baseline-root"])}):\n${formatStartup(baseline)}\n`);
   console.log(formatStartup(startup));
-  startup.floor = await measureStartup({ root: ROOT, runs, config: "bench/floor.wrangler.toml" });
+  startup.floor = await measureStartup({ root: ROOT, runs, config: "bench/floor.wrangler.toml", firstRequests: false });
   console.log(formatFloor(startup, startup.floor));
+  if (baseline) console.log(formatStartupComparison(baseline, startup));
+  console.log(
+    `load average ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(" ")}, ${cpus().length} CPUs`,
+  );
   return startup;
 }
 

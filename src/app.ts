@@ -6,16 +6,25 @@
  */
 import { Hono } from "hono";
 import type { RequestLog } from "./audit/audit-log";
-import { ConfigError } from "./config/config";
+import { ConfigError } from "./config/config-error";
 import type { Env } from "./env";
 import { errorDetail } from "./errors/error-detail";
 import type { AppEnv } from "./http/app-env";
 import { browserOriginPolicy, requestIdentity } from "./http/edge";
-import { loadState, requireState } from "./http/isolate-state";
-import { handleMcpRequest } from "./http/mcp-pipeline";
+import { loadConfig, requireConfig } from "./http/isolate-config";
 import { protectedResourceMetadata } from "./http/protected-resource-metadata";
 import { HttpError, jsonRpcErrorResponse, plainErrorResponse } from "./http/responses";
 import { serverInfo } from "./http/server-info";
+import { loadOnce } from "./loading/load-once";
+
+/**
+ * The MCP pipeline (authentication, limits, the SDK, the tools) is loaded with the first POST /mcp, not
+ * at module load: a cold isolate, a health check, a preflight or a metadata request never evaluates it
+ * (docs/performance.md, "Startup"). A failed load rejects, and the error handler answers 500.
+ */
+export type McpPipelineLoader = () => Promise<Pick<typeof import("./http/mcp-pipeline"), "handleMcpRequest">>;
+
+const loadMcpPipeline: McpPipelineLoader = loadOnce(() => import("./http/mcp-pipeline"));
 
 /** Every route this Worker serves (each also answers CORS preflights; edge.ts). */
 const ROUTES = [
@@ -26,7 +35,8 @@ const ROUTES = [
   "/mcp",
 ];
 
-export function createApp(): Hono<AppEnv> {
+/** `loadPipeline`: only tests pass their own (to see a failed load fail closed). */
+export function createApp(loadPipeline: McpPipelineLoader = loadMcpPipeline): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use("*", requestIdentity());
@@ -49,19 +59,19 @@ export function createApp(): Hono<AppEnv> {
   });
 
   // What this is and where to start, for a person or a client that was given only the host.
-  app.get("/", (c) => {
-    const state = requireState(c.env, c.get("log"), "plain");
-    return c.json(serverInfo(state.config, state.resourceMetadataUrl));
+  app.get("/", async (c) => {
+    const { config, resourceMetadataUrl } = await requireConfig(c.env, c.get("log"), "plain");
+    return c.json(serverInfo(config, resourceMetadataUrl));
   });
 
-  app.get("/healthz", (c) => {
-    const state = loadState(c.env);
-    if (state instanceof ConfigError) return c.json({ status: "misconfigured", variable: state.variable }, 503);
+  app.get("/healthz", async (c) => {
+    const loaded = await loadConfig(c.env);
+    if (loaded instanceof ConfigError) return c.json({ status: "misconfigured", variable: loaded.variable }, 503);
     return c.json({ status: "ok" });
   });
 
-  const metadata = (c: { env: Env; get(key: "log"): RequestLog }) => {
-    const { config } = requireState(c.env, c.get("log"), "plain");
+  const metadata = async (c: { env: Env; get(key: "log"): RequestLog }) => {
+    const { config } = await requireConfig(c.env, c.get("log"), "plain");
     return new Response(JSON.stringify(protectedResourceMetadata(config)), {
       headers: {
         "content-type": "application/json",
@@ -83,7 +93,7 @@ export function createApp(): Hono<AppEnv> {
   app.get("/mcp", methodNotAllowed);
   app.delete("/mcp", methodNotAllowed);
 
-  app.post("/mcp", handleMcpRequest);
+  app.post("/mcp", async (c) => (await loadPipeline()).handleMcpRequest(c));
 
   // Plain JSON, not a JSON-RPC envelope: OAuth clients probing well-known paths parse `{"error": …}`.
   app.notFound(() =>

@@ -4,6 +4,7 @@
  */
 import { createApp } from "./app";
 import type { Env } from "./env";
+import { loadOnce } from "./loading/load-once";
 
 export { TreeOperationWorkflow } from "./operations/tree-operation-workflow";
 
@@ -12,16 +13,9 @@ const app = createApp();
 // The consumer (trail writer, signing, detectors, SIEM sink and their schemas) is loaded with the first
 // queue batch, not at module load: most isolates only ever serve requests. Same bundle, evaluated once;
 // a failed load throws, so the batch is retried (and dead-lettered), never acknowledged unwritten.
-let consumer: Promise<(batch: MessageBatch<unknown>, env: Env) => Promise<void>> | undefined;
-function auditConsumer() {
-  if (!consumer) {
-    consumer = import("./audit-consumer").then(({ createAuditConsumer }) => createAuditConsumer());
-    consumer.catch(() => {
-      consumer = undefined;
-    });
-  }
-  return consumer;
-}
+const auditConsumer = loadOnce(() =>
+  import("./audit-consumer").then(({ createAuditConsumer }) => createAuditConsumer()),
+);
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),

@@ -7,11 +7,14 @@
  * and to our own src/ folders. Local CPU differs from Cloudflare's; compare runs on one machine.
  */
 import { execFileSync, spawn } from "node:child_process";
+import { generateKeyPairSync, sign } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { SourceMapConsumer } from "source-map-js";
+import { formatFirstRequests, summarizeFirstRequests } from "./cold-start.mjs";
 import { attributeProfile } from "./cpu-profile.mjs";
 import { median } from "./load.mjs";
 
@@ -52,10 +55,54 @@ async function nodeEvaluationCpu(bundlePath, runs) {
 }
 
 /**
- * @param {{ root: string, runs: number, config?: string }} options root: the project (and its wrangler);
+ * What the cold start does not show: the parts loaded on first use are paid by the first request that
+ * needs them. For each request kind, `runs` fresh Node processes each evaluate the bundle and serve the
+ * request twice (cold-probe.mjs): the first pays its one-time loads, the second is the warm cost. The
+ * env is a development deployment with an inline key set and a signed token (ES256) made here.
+ */
+function coldProbeSpec() {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const jwk = { ...publicKey.export({ format: "jwk" }), kid: "bench-cold", alg: "ES256", use: "sig" };
+  const audience = "https://files.bench.test/mcp";
+  const issuer = "https://issuer.bench.test/";
+  const now = Math.floor(Date.now() / 1000);
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const claims = { iss: issuer, aud: audience, sub: "bench", scope: "files:read", iat: now, exp: now + 3600 };
+  const input = `${part({ alg: "ES256", kid: "bench-cold", typ: "at+jwt" })}.${part(claims)}`;
+  const signature = sign("sha256", Buffer.from(input), { key: privateKey, dsaEncoding: "ieee-p1363" });
+  const auditKey = generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" });
+  return {
+    vars: {
+      ENVIRONMENT: "development",
+      OAUTH_ISSUER: issuer,
+      OAUTH_AUDIENCE: audience,
+      OAUTH_JWKS: JSON.stringify({ keys: [jwk] }),
+      AUDIT_SIGNING_KEY: JSON.stringify(auditKey),
+    },
+    token: `${input}.${signature.toString("base64url")}`,
+  };
+}
+
+const COLD_REQUESTS = ["mcp-tools-list", "healthz"];
+
+async function firstRequestCpu(nodeBundle, runs) {
+  const probe = join(dirname(fileURLToPath(import.meta.url)), "cold-probe.mjs");
+  const env = { ...process.env, BENCH_COLD_PROBE: JSON.stringify(coldProbeSpec()) };
+  const results = Object.fromEntries(COLD_REQUESTS.map((kind) => [kind, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const kind of COLD_REQUESTS) {
+      const output = execFileSync(process.execPath, [probe, nodeBundle, kind], { encoding: "utf8", env });
+      results[kind].push(JSON.parse(output.trim().split("\n").at(-1)));
+    }
+  }
+  return summarizeFirstRequests(results);
+}
+
+/**
+ * @param {{ root: string, runs: number, config?: string, firstRequests?: boolean }} options root: the project (and its wrangler);
  *   config: another wrangler config under root (the floor Worker, bench/floor.wrangler.toml)
  */
-export async function measureStartup({ root, runs, config }) {
+export async function measureStartup({ root, runs, config, firstRequests: withFirstRequests = true }) {
   const dir = await mkdtemp(join(tmpdir(), "bench-startup-"));
   try {
     const wrangler = join(root, "node_modules", ".bin", "wrangler");
@@ -86,6 +133,10 @@ export async function measureStartup({ root, runs, config }) {
       }
     }
     const nodeCpu = await nodeEvaluationCpu(join(dir, bundleFile), Math.max(runs, 5));
+    const firstRequests =
+      withFirstRequests === false
+        ? undefined
+        : await firstRequestCpu(join(dir, bundleFile.replace(/\.js$/, ".node.mjs")), Math.max(runs, 5));
     const total = [...owners.values()].reduce((a, b) => a + b, 0);
     return {
       bytes: bundle.byteLength,
@@ -94,6 +145,7 @@ export async function measureStartup({ root, runs, config }) {
       actives,
       nodeCpuMs: median(nodeCpu),
       nodeCpus: nodeCpu,
+      firstRequests,
       shares: [...owners.entries()]
         .map(([owner, ms]) => ({ owner, share: ms / total }))
         .sort((a, b) => b.share - a.share),
@@ -147,6 +199,7 @@ export function formatStartup(result) {
       `  ${(share * 100).toFixed(1).padStart(5)}%  ${group}  (≈${(share * result.activeMs).toFixed(1)} ms of the median)`,
     );
   }
+  if (result.firstRequests) lines.push(...formatFirstRequests(result.firstRequests));
   lines.push("where startup CPU went (by package or src/ folder; zod by whose schemas it built):");
   for (const { owner, share } of result.shares.filter((s) => s.share >= 0.01)) {
     lines.push(`  ${(share * 100).toFixed(1).padStart(5)}%  ${owner}`);

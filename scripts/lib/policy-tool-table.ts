@@ -15,24 +15,28 @@ export const GATE_CHECKS: Readonly<Record<string, string>> = {
   read_text_file: "`read` the file",
   read_media_file: "`read` the file",
   read_multiple_files: "`read` each file",
-  write_file: "`write` the file, `overwrite` when it exists; a conflict shows the current etag only with `read`",
+  write_file:
+    "`write` the file, `overwrite` when it exists, label rules on the content; `ifMatch` needs `read`; etags (receipt, conflict) only with `read`, opaque where the view is redacted",
   edit_file: "`read` the file (diffs and `edit_not_found` are content), `write` and `overwrite` it",
   create_directory: "`write` the directory",
   list_directory:
-    "`list` the directory; entries not `list`able (or below a hidden directory) left out, etags only with `read`",
+    "`list` the directory; entries not `list`able (or below a hidden directory) left out, etags only with `read`, opaque where the view is redacted",
   list_directory_with_sizes: "as `list_directory`",
   directory_tree: "`list` the base; every entry not `list`able left out",
   move_file:
-    "`read`, `delete`, `move` at every object's source and `write`, `move` at its target, all before anything moves (also in the background)",
+    "`read`, `delete`, `move` at every object's source and `write`, `move` at its target, label rules by each object's label, all before anything moves (also in the background)",
   search_files: "`list` the base; matches not `list`able left out",
-  get_file_info: "`list` the path; the etag only with `read`",
+  get_file_info: "`list` the path; the etag only with `read`, opaque where the view is redacted",
   list_allowed_directories: "nothing",
   delete_file: "`delete` the path and every object below it before anything moves (also in the background)",
   list_trash: "entries whose original path is not `list`able left out",
-  restore_file: "`restore`, `write` at every object's target; `read` at its original path when the target differs",
+  restore_file:
+    "`restore`, `write` at every object's target; `read` at its original path when the target differs; label rules by each object's label",
   empty_trash: "`purge` at every destroyed object's original path",
-  copy_file: "`read` at every object's source, `write` at its target, all before anything is copied",
-  append_file: "`write` the file, `overwrite` when it exists; the new etag only with `read`",
+  copy_file:
+    "`read` at every object's source, `write` at its target, label rules by each object's label, all before anything is copied (also in the background)",
+  append_file:
+    "`write` the file, `overwrite` when it exists, label rules on the text; the new etag only with `read`, opaque where the view is redacted",
   search_file_contents: "`list` the base, `read` each file searched; files not readable left out",
   get_operation: "nothing (the operation's own steps were judged)",
 };

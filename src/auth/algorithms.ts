@@ -15,3 +15,10 @@ export const ALLOWED_JWS_ALGORITHMS = [
   "EdDSA",
   "Ed25519",
 ] as const;
+
+/**
+ * Advertised in `WWW-Authenticate: DPoP algs="…"` and the resource metadata, and accepted in proofs
+ * (dpop-proof.ts). Here rather than beside the proof check, so the metadata route and the challenge do
+ * not load jose (docs/performance.md, "Startup").
+ */
+export const DPOP_ALGORITHMS: readonly string[] = ALLOWED_JWS_ALGORITHMS.filter((alg) => alg !== "Ed25519");

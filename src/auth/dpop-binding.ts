@@ -4,14 +4,24 @@
  *     carry a valid proof signed with that key (dpop-proof.ts). API keys are never DPoP-bound.
  *   - `Authorization: Bearer <token>` with a DPoP-bound token is refused: a bound token sent as a bearer
  *     token is exactly what a thief without the key would send (no downgrade, §7.2).
+ *
+ * The proof check (and with it jose) is loaded with the first DPoP request, not at module load: a
+ * Bearer token or an API key never needs it (src/loading/load-once.ts). A failed load rejects the check,
+ * so the request fails closed (500), never without its proof checked.
  */
+import { loadOnce } from "../loading/load-once";
 import { type AuthResult, authFailure, authSuccess } from "./auth-failure";
 import type { CredentialBinding } from "./authenticate-credential";
-import { checkDpopProof } from "./dpop-proof";
+import type { checkDpopProof } from "./dpop-proof";
 import type { Principal } from "./principal";
 import type { ReplayCache } from "./replay-cache";
 
-export function createDpopBinding(replays: ReplayCache): CredentialBinding {
+const loadProofCheck = loadOnce(() => import("./dpop-proof").then((module) => module.checkDpopProof));
+
+export function createDpopBinding(
+  replays: ReplayCache,
+  proofCheck: () => Promise<typeof checkDpopProof> = loadProofCheck,
+): CredentialBinding {
   return {
     name: "dpop",
     async check({ principal, credential, request, now }): Promise<AuthResult<Principal>> {
@@ -20,6 +30,7 @@ export function createDpopBinding(replays: ReplayCache): CredentialBinding {
         return bound === undefined ? authSuccess(principal) : authFailure("dpop_bound_token_as_bearer");
       }
       if (bound === undefined) return authFailure("dpop_token_not_bound");
+      const checkDpopProof = await proofCheck();
       const proof = await checkDpopProof({
         proofs: request.dpopProofs ?? [],
         method: request.method,

@@ -13,7 +13,7 @@
  */
 import { base64url, calculateJwkThumbprint, EmbeddedJWK, type JWK, jwtVerify } from "jose";
 import * as z from "zod";
-import { ALLOWED_JWS_ALGORITHMS } from "./algorithms";
+import { DPOP_ALGORITHMS } from "./algorithms";
 import { type AuthResult, authFailure, authSuccess } from "./auth-failure";
 import { type ReplayCache, ReplayCacheUnavailableError } from "./replay-cache";
 
@@ -21,8 +21,6 @@ import { type ReplayCache, ReplayCacheUnavailableError } from "./replay-cache";
 export const DPOP_IAT_WINDOW_SECONDS = 300;
 /** A proof's jti is remembered for as long as any proof with that iat could still be accepted. */
 export const DPOP_REPLAY_TTL_SECONDS = 2 * DPOP_IAT_WINDOW_SECONDS;
-/** Advertised in `WWW-Authenticate: DPoP algs="…"` and the resource metadata. */
-export const DPOP_ALGORITHMS: readonly string[] = ALLOWED_JWS_ALGORITHMS.filter((alg) => alg !== "Ed25519");
 const MAX_PROOF_LENGTH = 8 * 1024;
 
 const proofClaims = z.object({

@@ -71,6 +71,13 @@ export function withoutLabel(metadata: Readonly<Record<string, string>> | undefi
   return out;
 }
 
+/** Only the label keys of custom metadata (what a copy into the trash and back keeps of it). */
+export function labelMetadataOf(metadata: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata ?? {})) if (LABEL_METADATA_KEYS.includes(key)) out[key] = value;
+  return out;
+}
+
 /** Custom metadata without any label keys (to replace them), then the label's. */
 export function withLabel(
   metadata: Readonly<Record<string, string>> | undefined,

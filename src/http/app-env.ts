@@ -2,14 +2,15 @@
 import type { RequestLog } from "../audit/audit-log";
 import type { RequestAudit } from "../audit/request-audit";
 import type { Env } from "../env";
-import type { IsolateState } from "./isolate-state";
+import type { IsolateConfig } from "./isolate-config";
 
 export type AppEnv = {
   Bindings: Env;
   Variables: {
     log: RequestLog;
     audit: RequestAudit;
-    state: IsolateState;
+    /** The isolate's config, set by the Origin policy on /mcp (isolate-config.ts). */
+    isolateConfig: IsolateConfig;
     /** Set by the Origin policy once it ran, so its catch-all registration skips a request already seen. */
     originChecked: boolean;
   };

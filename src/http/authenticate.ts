@@ -7,11 +7,12 @@
  * signature while the key set cannot be fetched). A 503 for our outage alone costs nothing. Every
  * refusal is a security event with its reason code.
  */
+
+import { DPOP_ALGORITHMS } from "../auth/algorithms";
 import { type AuthFailureReason, isOurOutage } from "../auth/auth-failure";
 import { authenticateCredential, type CredentialRequest } from "../auth/authenticate-credential";
 import { parseTlsClientAuth } from "../auth/client-certificate";
 import { schemeOf } from "../auth/credential-header";
-import { DPOP_ALGORITHMS } from "../auth/dpop-proof";
 import type { Principal } from "../auth/principal";
 import { countFailedAuthentication } from "../limits/admission-check";
 import { describeAuthFailure, toAuthRefusal } from "./auth-refusals";

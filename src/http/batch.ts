@@ -19,7 +19,8 @@ import { sendAuditEvents } from "../audit/audit-producer";
 import { createRequestAudit, requestOriginOf } from "../audit/request-audit";
 import type { Principal } from "../auth/principal";
 import { HEADERLESS_REVISION } from "../mcp/protocol-revisions";
-import { acceptMessage, asMessage, batchesRefused, type ParsedMessage } from "./body";
+import { acceptMessage } from "./accept-message";
+import { asMessage, batchesRefused, type ParsedMessage } from "./body";
 import type { Edge } from "./edge";
 import { HttpError, jsonRpcErrorResponse } from "./responses";
 

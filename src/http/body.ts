@@ -4,12 +4,12 @@
  * (4× the cap; a declared length beyond that is refused at the edge, unread), so the refusal can be
  * addressed to the call. One message per POST (batches were removed from MCP in 2025-06-18; batch.ts
  * serves them to 2025-03-26 clients, one member at a time), whose protocol headers must agree with it
- * (protocol-headers.ts).
+ * (protocol-headers.ts, checked when the message is accepted: accept-message.ts).
  */
 import type { JsonRpcMessage } from "../mcp/json-rpc-message";
 import type { Edge } from "./edge";
 import { BodyEnds, bodyTooLarge, drainForId, scanLimit } from "./oversized-body";
-import { checkProtocolHeaders, type ProtocolEra } from "./protocol-headers";
+import type { ProtocolEra } from "./protocol-headers";
 import { HttpError, jsonRpcErrorResponse } from "./responses";
 
 const decoder = new TextDecoder();
@@ -135,14 +135,4 @@ export interface ParsedMessage {
 
 export async function readBody(edge: Edge): Promise<ParsedBody> {
   return parseBody(await readCappedText(edge.request, edge.state.config.maxRequestBytes));
-}
-
-/** One message of this POST (the body, or one member of a batch) accepted for the pipeline. */
-export function acceptMessage(edge: Edge, message: JsonRpcMessage): ParsedMessage {
-  edge.audit.message(message);
-  // 2026-07-28 header/body agreement and revision checks, before any decision is taken from the body.
-  const era = checkProtocolHeaders(edge.request.headers, message);
-  if (typeof message.method === "string") edge.log.set({ rpcMethod: message.method.slice(0, 64) });
-  const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
-  return { message, id, era };
 }

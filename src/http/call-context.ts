@@ -1,6 +1,6 @@
 /**
  * The stages of POST /mcp between the message and the MCP exchange, each a small function the pipeline
- * (mcp-pipeline.ts) calls in order:
+ * (serve-message.ts) calls in order:
  * - `parseCall`: the message's call, parsed once: a tools/call (its tool, input, declared accesses) or a
  *   resource request (resourceCallOf), as the one authorize step judges it;
  * - `authorizeMessage`: the caller as the policy knows it and one decision naming its rule;

@@ -5,19 +5,18 @@
  *   - `browserOriginPolicy`: for every route a browser can call (/mcp, discovery, metadata, health,
  *     unknown paths): the Origin check (DNS-rebinding protection, 403), CORS preflights and CORS headers;
  *     on /mcp also the isolate's config (503 naming the variable when it is broken);
- *   - `openEdge`: for POST /mcp, the declared body size (413 without reading) and the request's own
- *     facts the later stages need (client IP, the waitUntil hook).
+ *   - `Edge`: for POST /mcp, the request's own facts the later stages need (client IP, the waitUntil
+ *     hook), opened by the pipeline (mcp-pipeline.ts) once the isolate's state is loaded.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { createRequestLog, type RequestLog } from "../audit/audit-log";
 import { sendAuditEvents } from "../audit/audit-producer";
 import { createRequestAudit, type RequestAudit, requestOriginOf } from "../audit/request-audit";
-import { ConfigError } from "../config/config";
+import { ConfigError } from "../config/config-error";
 import { errorDetail } from "../errors/error-detail";
 import type { AppEnv } from "./app-env";
-import { assertDeclaredLengthWithin } from "./body";
+import { loadConfig, requireConfig } from "./isolate-config";
 import type { IsolateState } from "./isolate-state";
-import { loadState, requireState } from "./isolate-state";
 import { corsHeaders, isOriginAllowed, preflightHeaders } from "./origin";
 import { HttpError, jsonRpcErrorResponse, plainErrorResponse, withHeaders } from "./responses";
 
@@ -31,8 +30,9 @@ export function requestIdentity(): MiddlewareHandler<AppEnv> {
     c.set("audit", audit);
     await next();
     setResponseHeaders(c, { "x-request-id": log.requestId });
-    const state = loadState(c.env);
-    const level = state instanceof ConfigError ? "info" : state.config.logLevel;
+    // Loaded for this request already (every route loads it); if loading failed, every line is written.
+    const loaded = await loadConfig(c.env).catch(() => undefined);
+    const level = loaded === undefined || loaded instanceof ConfigError ? "info" : loaded.config.logLevel;
     const { status } = c.res;
     const method = c.req.method;
     const route = c.req.routePath;
@@ -85,8 +85,8 @@ export function browserOriginPolicy(): MiddlewareHandler<AppEnv> {
     // Without an Origin (a server-side agent) only /mcp needs the config here; the other routes load it
     // themselves, so /healthz can still report a broken one.
     if (origin !== null || path === "/mcp") {
-      const state = requireState(c.env, log, shape);
-      if (!isOriginAllowed(origin, state.config)) {
+      const isolateConfig = await requireConfig(c.env, log, shape);
+      if (!isOriginAllowed(origin, isolateConfig.config)) {
         log.security({ type: "origin_refused", reason: "origin_not_allowed" });
         log.set({ outcome: "denied", errorCode: "origin_not_allowed" });
         const message = "Forbidden: this Origin is not allowed";
@@ -96,7 +96,7 @@ export function browserOriginPolicy(): MiddlewareHandler<AppEnv> {
             : plainErrorResponse(403, "origin_not_allowed", `${message} (ALLOWED_ORIGINS lists the browser origins)`),
         );
       }
-      c.set("state", state);
+      c.set("isolateConfig", isolateConfig);
     }
     if (c.req.method === "OPTIONS") {
       // A preflight from an allowed origin, answered here for every path so a browser client can go on
@@ -125,18 +125,4 @@ export interface Edge {
   readonly ip: string;
   /** ctx.waitUntil: bookkeeping the limiter may finish after the answer. */
   readonly defer: (work: Promise<unknown>) => void;
-}
-
-export function openEdge(c: Context<AppEnv>): Edge {
-  const state = c.get("state");
-  assertDeclaredLengthWithin(c.req.raw, state.config.maxRequestBytes);
-  return {
-    request: c.req.raw,
-    env: c.env,
-    state,
-    log: c.get("log"),
-    audit: c.get("audit"),
-    ip: c.req.header("cf-connecting-ip")?.trim() || "unknown",
-    defer: (work) => c.executionCtx.waitUntil(work),
-  };
 }

@@ -1,49 +1,40 @@
 /**
- * What one isolate builds once from its env: the parsed config, the authenticator (verifiers and
- * bindings, with the JWKS cache), the resource-metadata URL and the limits runtime. All of it is safe to
- * share between requests and tenants. A ConfigError is cached too, so a broken deployment fails fast and
- * uniformly (503 naming the variable).
+ * What one isolate builds once for POST /mcp on top of its config (isolate-config.ts): the
+ * authenticator (verifiers and bindings, with the JWKS cache) and the limits runtime (the Upstash
+ * client). All of it is safe to share between requests and tenants. Loaded with the MCP pipeline, not
+ * at module load: the other routes never use it (docs/performance.md, "Startup"); jose itself loads
+ * with the first JWT (lazy-jwt-verifier.ts) and the first DPoP proof (dpop-binding.ts).
  */
-import type { RequestLog } from "../audit/audit-log";
 import { createApiKeyVerifier, createKvApiKeyStore } from "../auth/api-key-verifier";
 import type { Authenticator } from "../auth/authenticate-credential";
 import { createClientCertificateBinding } from "../auth/client-certificate";
 import { createDpopBinding, createSenderConstraintRequirement } from "../auth/dpop-binding";
-import { createJwtVerifier } from "../auth/jwt-verifier";
+import { createLazyJwtVerifier } from "../auth/lazy-jwt-verifier";
 import { createMemoryReplayCache } from "../auth/replay-cache";
-import { withVerifiedTokenCache } from "../auth/verified-token-cache";
-import { type Config, ConfigError, parseConfig } from "../config/config";
 import type { Env } from "../env";
 import { createLimitsRuntime, type LimitsRuntime } from "../limits/limits-runtime";
 import { createUpstashUsedConfirmations } from "../limits/upstash-confirmations";
 import { createUpstashReplayCache } from "../limits/upstash-replay-cache";
-import { createMemoryUsedConfirmations, type UsedConfirmations } from "../policy/confirmation";
-import { resourceMetadataUrlFor } from "./challenge";
-import { HttpError, serviceUnavailable } from "./responses";
+import { createMemoryUsedConfirmations, type UsedConfirmations } from "../policy/used-confirmations";
+import type { IsolateConfig } from "./isolate-config";
 
-export interface IsolateState {
-  readonly config: Config;
+export interface IsolateState extends IsolateConfig {
   readonly authenticator: Authenticator;
-  readonly resourceMetadataUrl: string;
   readonly limits: LimitsRuntime;
   /** Confirmations already used (single-use): Upstash when configured, else per isolate (development). */
   readonly usedConfirmations: UsedConfirmations;
 }
 
-// Keyed by the env object: one per isolate in production, one per test variant in tests.
-const isolateStates = new WeakMap<object, IsolateState | ConfigError>();
+// Keyed by the env object, like the config it is built from.
+const isolateStates = new WeakMap<object, IsolateState>();
 
-function createIsolateState(env: Env): IsolateState {
-  const config = parseConfig(env);
+function createIsolateState(env: Env, { config, resourceMetadataUrl }: IsolateConfig): IsolateState {
   const limits = createLimitsRuntime(config.limits);
   return {
     config,
     authenticator: {
       verifiers: [
-        withVerifiedTokenCache(createJwtVerifier(config), {
-          audience: config.audience,
-          clockToleranceSeconds: config.clockToleranceSeconds,
-        }),
+        createLazyJwtVerifier(config),
         createApiKeyVerifier(env.API_KEYS ? createKvApiKeyStore(env.API_KEYS) : undefined, {
           revokedKeyIds: config.credentials.revokedApiKeyIds,
           declaredRoles: new Set(config.policy.roles.keys()),
@@ -58,34 +49,18 @@ function createIsolateState(env: Env): IsolateState {
         ...(config.credentials.requireSenderConstrainedTokens ? [createSenderConstraintRequirement()] : []),
       ],
     },
-    resourceMetadataUrl: resourceMetadataUrlFor(config.audience),
+    resourceMetadataUrl,
     limits,
     usedConfirmations: limits.redis ? createUpstashUsedConfirmations(limits.redis) : createMemoryUsedConfirmations(),
   };
 }
 
-export function loadState(env: Env): IsolateState | ConfigError {
+/** The isolate's state for its (already parsed and valid) config. */
+export function isolateState(env: Env, config: IsolateConfig): IsolateState {
   let state = isolateStates.get(env);
   if (!state) {
-    try {
-      state = createIsolateState(env);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      state = error;
-    }
+    state = createIsolateState(env, config);
     isolateStates.set(env, state);
-  }
-  return state;
-}
-
-/** `shape`: JSON-RPC errors under /mcp, plain JSON `{"error": …}` on every other path. */
-export function requireState(env: Env, log: RequestLog, shape: "json-rpc" | "plain" = "json-rpc"): IsolateState {
-  const state = loadState(env);
-  if (state instanceof ConfigError) {
-    log.security({ type: "config_error", reason: state.variable });
-    log.set({ outcome: "server_error", errorCode: "config_error" });
-    // The variable name helps the operator and reveals nothing secret; the value is never echoed.
-    throw new HttpError(serviceUnavailable(`Server misconfigured: ${state.message}`, shape));
   }
   return state;
 }

@@ -7,75 +7,60 @@
  *   IP block      a blocked IP is refused from the isolate cache (429)
  *   authenticate  verifier by credential shape, then bindings (401 / 503)        → Principal
  *   body          capped read, one JSON-RPC message (or a 2025-03-26 batch, each
- *                 member served below in turn: batch.ts), protocol headers
- *                 agreeing with it (413 / 400)                                   → ParsedMessage
- *   call          the tools/call (or resource request) parsed once              → ParsedCall
- *   authorize     one policy decision naming its rule, tool or resource          → Authorized
- *   admission     rate limits and daily quotas, one limiter check (429 / 503)    → Admission
- *                 (decided after authorize, answered before it: a refused call still spends rate
- *                 limit, never quota)
- *   refuse        the decision's HTTP answers: 403 scope step-up, 401 RFC 9470 step-up
- *   context       built once: the caller's storage gate, meter, sandbox, tools/list (call-context.ts)
- *   MCP           a fresh SDK server for this one message, against the caller's sandbox
+ *                 member served in turn: batch.ts)                                → ParsedBody
+ *   message       protocol headers, the call parsed once, authorize, admission,
+ *                 refusals, the call context, the MCP SDK (serve-message.ts)
+ *
+ * Loading on first use (docs/performance.md, "Startup"): this module is loaded with the first POST
+ * /mcp (app.ts); the message stage and the tool registry with the first request that gets past
+ * authentication and the body; jose with the first JWT or DPoP proof. A failed load rejects, and the
+ * error handler answers 500: no stage is ever skipped.
  */
 import type { Context } from "hono";
-import type { Principal } from "../auth/principal";
-import { type ReadMeter, settleBytesRead } from "../limits/admission-check";
-import { LimiterUnavailableError } from "../limits/limiter";
-import { handleMcpPost } from "../mcp/handle-mcp-post";
+import { loadOnce } from "../loading/load-once";
 import { loadToolRegistry } from "../tools/tool-registry-loader";
-import { admit } from "./admission";
 import type { AppEnv } from "./app-env";
 import { authenticate } from "./authenticate";
-import { serveBatch } from "./batch";
-import { acceptMessage, type ParsedMessage, readBody } from "./body";
-import { authorizeMessage, openCallContext, parseCall, refuseOverHttp } from "./call-context";
-import { type Edge, openEdge } from "./edge";
+import { assertDeclaredLengthWithin, readBody } from "./body";
+import type { Edge } from "./edge";
 import { refuseBlockedIp } from "./ip-block";
-import { withHeaders } from "./responses";
+import { isolateState } from "./isolate-state";
 
-async function settleReadBytes(edge: Edge, meter: ReadMeter, bytes: number): Promise<void> {
-  try {
-    await settleBytesRead(edge.state.limits, meter, bytes);
-  } catch (error) {
-    if (!(error instanceof LimiterUnavailableError)) throw error;
-    edge.log.security({ type: "degraded_decision", reason: "bytes_read_lost" });
-  }
+/** The message stage (serve-message.ts) with the tool registry it looks tools up in. */
+export type MessageStageLoader = () => Promise<Pick<typeof import("./serve-message"), "serveBody">>;
+
+const loadMessageStage: MessageStageLoader = loadOnce(async () => {
+  const [stage] = await Promise.all([import("./serve-message"), loadToolRegistry()]);
+  return stage;
+});
+
+/** For POST /mcp: the declared body size (413 without reading) and the request's own facts. */
+export function openEdge(c: Context<AppEnv>): Edge {
+  const state = isolateState(c.env, c.get("isolateConfig"));
+  assertDeclaredLengthWithin(c.req.raw, state.config.maxRequestBytes);
+  return {
+    request: c.req.raw,
+    env: c.env,
+    state,
+    log: c.get("log"),
+    audit: c.get("audit"),
+    ip: c.req.header("cf-connecting-ip")?.trim() || "unknown",
+    defer: (work) => c.executionCtx.waitUntil(work),
+  };
 }
 
-export async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
-  const edge = openEdge(c);
-  await refuseBlockedIp(edge);
-  const principal = await authenticate(edge);
-  const body = await readBody(edge);
-  // The tools (their schemas, the regex engine, diffing) load with the first request that gets this far,
-  // not at module load; every later stage looks tools up in what was loaded (loadedToolRegistry).
-  await loadToolRegistry();
-  if (body.kind === "batch") return serveBatch(edge, principal, body.messages, serveMessage);
-  return serveMessage(edge, principal, acceptMessage(edge, body.message));
+/** `loadStage`: only tests pass their own (to see a failed load fail closed). */
+export function createMcpRequestHandler(loadStage: MessageStageLoader = loadMessageStage) {
+  return async function handleMcpRequest(c: Context<AppEnv>): Promise<Response> {
+    const edge = openEdge(c);
+    await refuseBlockedIp(edge);
+    const principal = await authenticate(edge);
+    const body = await readBody(edge);
+    // The SDK, the policy decision, the sandbox and the tools (their schemas, the regex engine, diffing)
+    // load with the first request that gets this far; later stages look tools up in what was loaded.
+    const { serveBody } = await loadStage();
+    return serveBody(edge, principal, body);
+  };
 }
 
-/**
- * One JSON-RPC message from the body stage on: the whole path a single POST takes, and the one each
- * member of a 2025-03-26 batch takes in turn (batch.ts), so a batch meets every decision a call does.
- */
-export async function serveMessage(edge: Edge, principal: Principal, parsed: ParsedMessage): Promise<Response> {
-  const call = parseCall(parsed);
-  const authorized = authorizeMessage(edge, principal, parsed, call);
-  // Decided after authorize, answered before its refusals: a refused call spends rate limit, never quota.
-  const admission = await admit(edge, principal, parsed, {
-    chargeQuotas: !authorized.refused,
-    call: call.tool,
-    readsContent: call.authorizable?.scope === "files:read",
-  });
-  refuseOverHttp(edge, principal, parsed, call, authorized, admission);
-  const { exchange, meter } = openCallContext(edge, principal, parsed, call, authorized, admission);
-  try {
-    return withHeaders(await handleMcpPost(exchange), admission.headers);
-  } finally {
-    // The unspent reservation and any freed bytes go back after the answer, not before it.
-    edge.defer(meter.settle());
-    // The bytes of content this call returned count against the principal's daily read budget.
-    if (admission.readMeter) edge.defer(settleReadBytes(edge, admission.readMeter, edge.audit.bytesRead()));
-  }
-}
+export const handleMcpRequest = createMcpRequestHandler();

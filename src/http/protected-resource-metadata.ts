@@ -1,5 +1,5 @@
 /** RFC 9728 Protected Resource Metadata for the MCP endpoint. Pure. */
-import { DPOP_ALGORITHMS } from "../auth/dpop-proof";
+import { DPOP_ALGORITHMS } from "../auth/algorithms";
 import { SCOPES } from "../auth/principal";
 import type { Config } from "../config/config";
 

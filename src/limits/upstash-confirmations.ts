@@ -6,7 +6,7 @@
  */
 import type { Redis } from "@upstash/redis/cloudflare";
 import { DependencyUnavailableError } from "../errors/tool-error";
-import type { UsedConfirmations } from "../policy/confirmation";
+import type { UsedConfirmations } from "../policy/used-confirmations";
 import { usedConfirmationKey } from "./redis-keys";
 
 export function createUpstashUsedConfirmations(redis: Redis): UsedConfirmations {

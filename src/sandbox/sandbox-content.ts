@@ -25,6 +25,7 @@ import { checkWriteBack } from "../content/view-edits";
 import type { ToolError } from "../errors/tool-error";
 import type { Action } from "../policy/access";
 import type { SandboxPath } from "./sandbox-path";
+import { relabelledFrom } from "./shown-etag";
 import { type EntryInfo, fileInfo, r2, requireAccess, type Storage } from "./storage";
 
 /** What one content access revealed or stored, for the audit trail: ids and counts, never text. */
@@ -51,8 +52,6 @@ export interface ContentView {
   readonly shown: string;
   readonly label: SensitivityLabel;
   readonly record: ContentRecord;
-  /** The etag the object had when read, if labelling it on this read gave it a new one (`info.etag`). */
-  readonly etagBeforeLabel: string | undefined;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -220,23 +219,21 @@ export async function readContentWithin(
   const { classification, view, shown, record } = viewOf(storage, path, text);
   storage.report(record);
   let info = fileInfo(path, object);
-  let etagBeforeLabel: string | undefined;
   if (!sameLabel(readLabel(object.customMetadata), classification.label)) {
     // Labelled on first read (or again after the classifier changed): same bytes, new metadata, only if
     // the object is still the version read. A lost race or an outage leaves it for the next read.
     const labelled = await storage.bucket
       .put(key, bytes, {
-        customMetadata: withLabel(object.customMetadata, classification.label),
+        customMetadata: { ...withLabel(object.customMetadata, classification.label), ...relabelledFrom(object) },
         httpMetadata: object.httpMetadata ?? {},
         onlyIf: { etagMatches: object.etag },
       })
       .catch(() => null);
     if (labelled) {
-      etagBeforeLabel = object.etag;
       info = fileInfo(path, labelled);
     }
   }
-  return { info, stored: text, view, shown, label: classification.label, record, etagBeforeLabel };
+  return { info, stored: text, view, shown, label: classification.label, record };
 }
 
 /**

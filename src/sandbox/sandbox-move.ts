@@ -8,8 +8,10 @@
  *   delete is the last step for each object.
  * - Never over existing data: copies are create-only, and every target is checked before anything is
  *   copied, so a move that cannot complete changes nothing.
- * - Retries converge: a target that already holds an identical copy (same size and etag) is taken to
- *   be this move's own earlier, interrupted attempt, and the move finishes instead of failing. For a
+ * - Retries converge: a target that already holds an identical copy (same size and etag) that this
+ *   server made from that very version of the source (or, for a caller allowed to compare the two, any
+ *   identical copy: object-access.ts `isResumable`) is taken to be this move's own earlier, interrupted
+ *   attempt, and the move finishes instead of failing. For a
  *   directory, the destination may then exist, but only if at least one object in it is such a copy and
  *   no target holds different content; otherwise an existing destination is refused, as in the
  *   reference server.
@@ -18,7 +20,7 @@
  *   a copy reserves each file's bytes before its put and hands them back if the put does not happen.
  */
 import { ToolError } from "../errors/tool-error";
-import { mayCompareWith, type TransferMode, transferAccesses } from "./object-access";
+import { isResumable, requireLabelRules, type TransferMode, transferAccesses, transferEnds } from "./object-access";
 import type { SandboxPath } from "./sandbox-path";
 import { keepParent } from "./sandbox-trash";
 import {
@@ -26,7 +28,6 @@ import {
   deleteIfUnchanged,
   type EntryInfo,
   forEachLimited,
-  isIdenticalCopy,
   listSubtree,
   listWholeSubtree,
   r2,
@@ -111,16 +112,24 @@ export async function moveEntry(
       : await planDirectory(storage, source, destination, mode);
   // Every object, at its own source and target, before anything changes: a subtree holding one object
   // the caller may not read (or a target it may not write) is refused whole.
+  // Label rules too, by the label each object carries: a copy puts that content at its target as a
+  // write would.
   const required = transferAccesses(mode);
   for (const plan of plans) {
     requireAccess(storage, required.source, plan.sourcePath);
     requireAccess(storage, required.target, plan.targetPath);
   }
+  for (const plan of plans) {
+    const kind = plan.from.endsWith("/") ? "marker" : "file";
+    requireLabelRules(storage, plan.source, kind, transferEnds(mode, plan.sourcePath, plan.targetPath));
+  }
   const clashes = plans.filter(
     (plan) =>
       plan.existing &&
-      (!isIdenticalCopy(plan.existing, plan.source) ||
-        !mayCompareWith(storage, plan.targetPath, plan.from.endsWith("/") ? "marker" : "file")),
+      !isResumable(storage, plan.targetPath, plan.from.endsWith("/") ? "marker" : "file", plan.existing, {
+        object: plan.source,
+        from: plan.sourcePath,
+      }),
   );
   const resumed = plans.length - clashes.length - plans.filter((plan) => !plan.existing).length;
   // Evidence of our own earlier attempt is an identical *file*: an identical directory marker is just
@@ -132,7 +141,8 @@ export async function moveEntry(
   if (clashes.length > 0 || (destinationExists && resumedFiles === 0 && files.length > 0)) {
     throw new ToolError(
       "already_exists",
-      `${destination.display} already exists${clashes.length > 1 ? ` (${clashes.length} files differ)` : ""}; nothing was ${verb.done}.`,
+      // The count is of targets in the way, whether they differ or may not be compared: never which.
+      `${destination.display} already exists${clashes.length > 1 ? ` (${clashes.length} files are in the way)` : ""}; nothing was ${verb.done}.`,
       { path: destination.display },
     );
   }
@@ -184,7 +194,7 @@ async function planDirectory(
   destination: SandboxPath,
   mode: TransferMode,
 ): Promise<MovePlan[]> {
-  const objects = await listWholeSubtree(storage, source, MAX_TREE_OBJECTS, mode);
+  const objects = await listWholeSubtree(storage, source, MAX_TREE_OBJECTS, mode, { metadata: true });
   const targets = objects.map((stored) => {
     const target = rebase(stored.path, source, destination, "destination");
     return { stored, target, to: storage.keys.keyFor(target, stored.kind) };
@@ -192,7 +202,7 @@ async function planDirectory(
   // One listing of the destination instead of a HEAD per target: it keeps a 200-object move near 800
   // R2 operations (Workers allow about 1,000 per invocation). A destination with more objects than
   // we list cannot be a leftover of this move, so it is simply refused as existing.
-  const present = await listSubtree(storage, destination, EXISTING_LIST_LIMIT);
+  const present = await listSubtree(storage, destination, EXISTING_LIST_LIMIT, { metadata: true });
   if (present.more)
     throw new ToolError("already_exists", `${destination.display} already exists; nothing was ${VERB[mode].done}.`, {
       path: destination.display,
@@ -246,6 +256,16 @@ async function copyObject(storage: Storage, plan: MovePlan): Promise<boolean> {
   if (plan.existing) return true;
   const body = await r2(() => storage.bucket.get(plan.from));
   if (!body) return true; // deleted meanwhile: nothing to copy
+  if (body.etag !== plan.source.etag) {
+    // Changed since it was judged: what is copied is judged again by its own label.
+    try {
+      const kind = plan.from.endsWith("/") ? "marker" : "file";
+      requireLabelRules(storage, body, kind, transferEnds("copy", plan.sourcePath, plan.targetPath));
+    } catch (error) {
+      await body.body.cancel();
+      throw error;
+    }
+  }
   const bytes = plan.from.endsWith("/") ? 0 : body.size;
   await storage.meter.adjust(bytes);
   let outcome: Awaited<ReturnType<typeof copyCreateOnly>>;

@@ -10,8 +10,10 @@
  * - Storage quota: restoring reserves each file's bytes before its put and hands them back if the put
  *   does not happen (trash never counted).
  */
+
+import { labelMetadataOf } from "../content/labels";
 import { ToolError } from "../errors/tool-error";
-import { requireRestoreAccess } from "./object-access";
+import { requireLabelRules, requireRestoreAccess, restoreEnds } from "./object-access";
 import { parseSandboxPath, type SandboxPath } from "./sandbox-path";
 import { assertTrashId, type TrashItem, toTrashItem } from "./sandbox-trash";
 import { copyCreateOnly, forEachLimited, listSubtree, r2, rebase, type Storage } from "./storage";
@@ -102,7 +104,11 @@ export async function restoreFromTrash<Large>(
   }));
   // Every object, before anything moves (docs/policy.md): a restore writes at its target, and when the
   // target is not where the object came from it also makes the original's content readable there.
+  // Label rules too, by the label the trash kept: restoring puts that content at its target as a write
+  // would ("nobody writes a secret under shared/").
   for (const plan of plans) requireRestoreAccess(storage, plan.item.path, plan.target);
+  for (const plan of plans)
+    requireLabelRules(storage, plan.object, plan.kind, restoreEnds(plan.item.path, plan.target));
   const isFile =
     plans.length === 1 && plans[0]!.kind === "file" && plans[0]!.item.path.segments.length === root.segments.length;
   await assertWritable(destination, isFile ? "file" : "marker");
@@ -234,7 +240,13 @@ async function restoreObject(storage: Storage, plan: RestorePlan): Promise<"rest
   await storage.meter.adjust(size);
   let outcome: Awaited<ReturnType<typeof copyCreateOnly>>;
   try {
-    outcome = await copyCreateOnly(storage, body, storage.keys.keyFor(plan.target, plan.kind), undefined);
+    // The restored object keeps the label the trash kept (none when it did not fit there).
+    outcome = await copyCreateOnly(
+      storage,
+      body,
+      storage.keys.keyFor(plan.target, plan.kind),
+      labelMetadataOf(body.customMetadata),
+    );
   } catch (error) {
     await storage.meter.adjust(-size);
     throw error;

@@ -26,6 +26,7 @@ import {
   requireAccess,
   type Storage,
   type StoredObject,
+  trashMetadata,
 } from "./storage";
 import { isTrashId, type StoredKind } from "./storage-keys";
 import { MAX_TREE_OBJECTS, TREE_CONCURRENCY } from "./tree-limits";
@@ -94,12 +95,17 @@ async function trashObject(
   const original = await r2(() => storage.bucket.get(key));
   if (!original) return null;
   const trashKey = trashKeyFor(storage, trashId, item.path, item.kind);
-  const outcome = await copyCreateOnly(storage, original, trashKey, {
-    originalPath: item.path.relative,
-    deletedPath: deletedPath.relative,
-    deletedAt: new Date(storage.now()).toISOString(),
-    originalEtag: original.etag,
-  });
+  const outcome = await copyCreateOnly(
+    storage,
+    original,
+    trashKey,
+    trashMetadata(original, {
+      originalPath: item.path.relative,
+      deletedPath: deletedPath.relative,
+      deletedAt: new Date(storage.now()).toISOString(),
+      originalEtag: original.etag,
+    }),
+  );
   if (!("copy" in outcome)) {
     // Trash ids are fresh and random; an occupied trash key means something is badly wrong.
     throw new DependencyUnavailableError("r2", { cause: new Error("trash key already occupied") });

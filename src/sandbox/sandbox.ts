@@ -61,6 +61,7 @@ import {
   trashFile,
 } from "./sandbox-trash";
 import { type WalkSummary, type WalkVisitor, walkCursorAfterFile, walkSubtree } from "./sandbox-walk";
+import { answerIfMatch, ifMatchRefused, shownEtag } from "./shown-etag";
 import {
   asSeen,
   createStorage,
@@ -118,6 +119,8 @@ export interface WriteOptions {
 }
 
 export const MAX_LIST_PAGE = 1000;
+/** R2 lists at most 100 keys per call with metadata: a full page is ten calls (and a margin). */
+const MAX_LIST_CALLS_PER_PAGE = 12;
 const MAX_CURSOR_LENGTH = 4096;
 
 export class Sandbox {
@@ -155,11 +158,18 @@ export class Sandbox {
 
   /**
    * The caller's view of a whole text file (sandbox-content.ts): classified, judged by label rules,
-   * redacted and escaped. `too_large` over `maxBytes`, `not_text` for anything but UTF-8 text.
+   * redacted and escaped. `too_large` over `maxBytes`, `not_text` for anything but UTF-8 text. With
+   * `ifMatch`, `conflict` unless it is the etag the caller was shown (shown-etag.ts); `info.etag` is
+   * the etag it is shown now.
    */
-  readText(path: SandboxPath, maxBytes: number, hint: string): Promise<ContentView> {
+  async readText(
+    path: SandboxPath,
+    maxBytes: number,
+    hint: string,
+    options: { ifMatch?: string | undefined } = {},
+  ): Promise<ContentView> {
     if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
-    return readContent(
+    const content = await readContent(
       this.#storage,
       path,
       maxBytes,
@@ -175,6 +185,13 @@ export class Sandbox {
         throw new ToolError("not_found", `No such file: ${path.display}`, { path: path.display });
       },
     );
+    const current = content.info.stored;
+    if (options.ifMatch !== undefined && current) {
+      // The tag shown before a read labelled the object is still accepted (shown-etag.ts).
+      const answer = answerIfMatch(this.#storage, path, current, normalizeEtag(options.ifMatch));
+      if (answer !== "match") throw ifMatchRefused(this.#storage, path, current, answer, "changed");
+    }
+    return { ...content, info: asSeen(this.#storage, content.info) };
   }
 
   /**
@@ -261,7 +278,7 @@ export class Sandbox {
     return checkPathFits(parseSandboxPath(raw, parameter, options), this.#storage.keys.encodedTenant, parameter);
   }
 
-  /** What is at `path`: needs `list` on it; the etag is shown only with `read`. */
+  /** What is at `path`: needs `list` on it; the etag as shown-etag.ts allows (none without `read`). */
   async stat(path: SandboxPath): Promise<EntryInfo | null> {
     requireAccess(this.#storage, ["list"], path);
     const info = await this.#stat(path);
@@ -321,7 +338,7 @@ export class Sandbox {
     const returned = object.range as { offset?: number; length?: number } | undefined;
     const offset = returned?.offset ?? 0;
     return {
-      info: fileInfo(path, object),
+      info: asSeen(this.#storage, fileInfo(path, object)),
       body: object.body,
       offset,
       length: returned?.length ?? object.size - offset,
@@ -365,6 +382,17 @@ export class Sandbox {
     const key = this.#storage.keys.fileKey(path);
     const [, existing] = await Promise.all([this.#assertWritableFilePath(path), r2(() => this.#bucket.head(key))]);
     if (existing) requireAccess(this.#storage, ["overwrite"], path);
+    // `ifMatch` is compared here with the etag this caller is shown for the object (shown-etag.ts), and
+    // the put is then conditional on the real etag of the object compared, so nothing changes between.
+    if (options.ifMatch !== undefined) {
+      if (!existing) {
+        throw new ToolError("conflict", `${path.display} no longer exists; nothing was written`, {
+          path: path.display,
+        });
+      }
+      const answer = answerIfMatch(this.#storage, path, existing, normalizeEtag(options.ifMatch));
+      if (answer !== "match") throw ifMatchRefused(this.#storage, path, existing, answer, "written");
+    }
     const bytes = typeof content === "string" || content instanceof Uint8Array ? content : new Uint8Array(content);
     const label = labelForWrite(this.#storage, path, bytes);
     if (existing && options.checkWriteBack !== false) await checkOverwrite(this.#storage, path, bytes);
@@ -373,8 +401,8 @@ export class Sandbox {
     await this.#storage.meter.adjust(delta);
     const onlyIf: R2Conditional | Headers | undefined = options.createOnly
       ? new Headers({ "If-None-Match": "*" })
-      : options.ifMatch !== undefined
-        ? { etagMatches: normalizeEtag(options.ifMatch) }
+      : options.ifMatch !== undefined && existing
+        ? { etagMatches: existing.etag }
         : undefined;
     let written: R2Object | null;
     try {
@@ -389,26 +417,22 @@ export class Sandbox {
       await this.#storage.meter.adjust(-delta);
       throw error;
     }
-    if (written) return fileInfo(path, written);
+    if (written) return asSeen(this.#storage, fileInfo(path, written));
     await this.#storage.meter.adjust(-delta);
-    // R2 returns null only when the precondition failed: tell the caller what is there now, its etag
-    // (an MD5 of the content) only to a caller who may read it.
+    // R2 returns null only when the precondition failed: tell the caller what is there now, with the
+    // etag it may be shown (shown-etag.ts).
     const current = await r2(() => this.#bucket.head(key));
-    const currentEtag = current && this.#storage.gate.permits("read", path.relative) ? current.etag : undefined;
-    const shown: Record<string, string> = currentEtag !== undefined ? { currentEtag } : {};
+    const currentEtag = current ? shownEtag(this.#storage, path, current) : undefined;
     if (options.createOnly) {
       throw new ToolError("already_exists", `${path.display} already exists; nothing was written`, {
         path: path.display,
-        ...shown,
+        ...(currentEtag !== undefined ? { currentEtag } : {}),
       });
     }
-    throw new ToolError(
-      "conflict",
-      current
-        ? `${path.display} changed since etag ${normalizeEtag(options.ifMatch ?? "")}${currentEtag !== undefined ? ` (now ${currentEtag})` : ""}; nothing was written. Read it again and retry.`
-        : `${path.display} no longer exists; nothing was written`,
-      { path: path.display, ...shown },
-    );
+    if (!current) {
+      throw new ToolError("conflict", `${path.display} no longer exists; nothing was written`, { path: path.display });
+    }
+    throw ifMatchRefused(this.#storage, path, current, "mismatch", "written");
   }
 
   /** Creates `path` and, implicitly, its parents. Succeeds quietly if it already is a directory. */
@@ -438,13 +462,9 @@ export class Sandbox {
     const r2Cursor = options.cursor === undefined ? undefined : decodeListingCursor(scope, options.cursor);
     const limit = Math.min(Math.max(options.limit ?? MAX_LIST_PAGE, 1), MAX_LIST_PAGE);
     const prefix = this.#storage.keys.directoryPrefix(path);
-    // No `include`: with metadata R2 may return as few as 100 keys per call, ten times the calls for a
-    // large directory. Listings therefore carry no content type; get_file_info has it.
-    const listing = await r2(() =>
-      this.#bucket.list({ prefix, delimiter: "/", limit, ...(r2Cursor ? { cursor: r2Cursor } : {}) }),
-    );
+    const listing = await this.#listWithLabels(prefix, limit, r2Cursor);
     const entries: EntryInfo[] = [];
-    // What the caller may not `list` is left out silently; etags only of what it may `read`.
+    // What the caller may not `list` is left out silently; etags as shown-etag.ts allows.
     const show = (entry: EntryInfo) => {
       if (isVisible(this.#storage, entry.path)) entries.push(asSeen(this.#storage, entry));
     };
@@ -456,10 +476,44 @@ export class Sandbox {
       show(fileInfo(path.child(object.key.slice(prefix.length)), object));
     }
     entries.sort((a, b) => (a.path.name < b.path.name ? -1 : a.path.name > b.path.name ? 1 : 0));
-    if (r2Cursor === undefined && entries.length === 0 && !listing.truncated) {
+    if (r2Cursor === undefined && entries.length === 0 && listing.cursor === undefined) {
       await this.#requireDirectory(path); // empty page: is it an empty directory, a file, or nothing?
     }
-    return { entries, nextCursor: listing.truncated ? encodeListingCursor(scope, listing.cursor) : undefined };
+    return {
+      entries,
+      nextCursor: listing.cursor !== undefined ? encodeListingCursor(scope, listing.cursor) : undefined,
+    };
+  }
+
+  /**
+   * One page of a directory with each file's custom metadata: its label decides which etag the caller
+   * is shown (shown-etag.ts). With metadata R2 returns at most 100 keys per call, so a page of up to
+   * `limit` entries takes up to ten calls, continued by R2's cursor; `cursor` is undefined at the end.
+   */
+  async #listWithLabels(
+    prefix: string,
+    limit: number,
+    startCursor: string | undefined,
+  ): Promise<{ objects: R2Object[]; delimitedPrefixes: string[]; cursor: string | undefined }> {
+    const objects: R2Object[] = [];
+    const prefixes = new Set<string>();
+    let cursor = startCursor;
+    for (let calls = 0; calls < MAX_LIST_CALLS_PER_PAGE; calls++) {
+      const page = await r2(() =>
+        this.#bucket.list({
+          prefix,
+          delimiter: "/",
+          limit: limit - objects.length - prefixes.size,
+          include: ["customMetadata"],
+          ...(cursor ? { cursor } : {}),
+        }),
+      );
+      objects.push(...page.objects);
+      for (const dir of page.delimitedPrefixes) prefixes.add(dir);
+      cursor = page.truncated ? page.cursor : undefined;
+      if (cursor === undefined || objects.length + prefixes.size >= limit) break;
+    }
+    return { objects, delimitedPrefixes: [...prefixes], cursor };
   }
 
   /** Fails unless `path` can become a directory: not a file itself, and no ancestor is a file. */

@@ -10,11 +10,14 @@
  * is a few milliseconds wide and cannot be closed without a conditional delete; it is documented in
  * docs/tools.md.
  */
+import { labelMetadataOf } from "../content/labels";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
 import type { Action } from "../policy/access";
 import type { AccessGate } from "../policy/gate";
+import { utf8Bytes } from "./key-budget";
 import type { ContentRecord } from "./sandbox-content";
 import { parseSandboxPath, type SandboxPath } from "./sandbox-path";
+import { type StoredVersion, shownEtag } from "./shown-etag";
 import { createTenantKeys, type StoredKind, type TenantKeys } from "./storage-keys";
 
 export interface EntryInfo {
@@ -23,9 +26,14 @@ export interface EntryInfo {
   /** Bytes; 0 for directories. */
   readonly size: number;
   readonly modified: Date | undefined;
-  /** R2's strong etag (unquoted); undefined for implied directories. */
+  /**
+   * Inside the sandbox: R2's strong etag (unquoted); undefined for implied directories. As the caller
+   * sees it (`asSeen`): what shown-etag.ts allows, possibly an opaque version tag, or none.
+   */
   readonly etag: string | undefined;
   readonly contentType: string | undefined;
+  /** The stored object's version facts, for `asSeen`; never leaves the sandbox (asSeen drops it). */
+  readonly stored?: StoredVersion | undefined;
 }
 
 /**
@@ -94,12 +102,14 @@ export function isVisible(storage: Storage, path: SandboxPath): boolean {
 }
 
 /**
- * An entry as the caller may see it: its etag is R2's MD5 of the content, so it is shown only to a
- * caller who may `read` the object (a short secret could otherwise be confirmed by guessing).
+ * An entry as the caller may see it: R2's etag is the MD5 of the content, so the caller is shown the
+ * etag shown-etag.ts allows (none without `read`; an opaque version tag where its view is redacted or
+ * unknown), never the internal version facts.
  */
 export function asSeen(storage: Storage, info: EntryInfo): EntryInfo {
-  if (info.etag === undefined || storage.gate.permits("read", info.path.relative)) return info;
-  return { ...info, etag: undefined };
+  const { stored, ...rest } = info;
+  if (info.etag === undefined) return rest;
+  return { ...rest, etag: stored ? shownEtag(storage, info.path, stored) : undefined };
 }
 
 export async function r2<T>(operation: () => Promise<T>): Promise<T> {
@@ -129,6 +139,7 @@ export function fileInfo(path: SandboxPath, object: R2Object): EntryInfo {
     modified: object.uploaded,
     etag: object.etag,
     contentType: object.httpMetadata?.contentType,
+    stored: object,
   };
 }
 
@@ -163,6 +174,31 @@ export function rebase(path: SandboxPath, from: SandboxPath, to: SandboxPath, pa
   return parseSandboxPath([...to.segments, ...rest].join("/"), parameter);
 }
 
+/** R2's limit on an object's custom metadata, keys and values together, in bytes. */
+const MAX_CUSTOM_METADATA_BYTES = 2048;
+/**
+ * Every copy this server makes records the version it was copied from, so that a retry can tell its own
+ * earlier copy from anything else without comparing contents (object-access.ts `isResumable`).
+ */
+const COPIED_FROM = "copied-from-version";
+const COPIED_FROM_BYTES = COPIED_FROM.length + 64;
+
+/** `copy` was made by this server from exactly this version of `source` (and holds its bytes). */
+export function isCopyOf(copy: R2Object, source: R2Object): boolean {
+  return copy.customMetadata?.[COPIED_FROM] === source.version && isIdenticalCopy(copy, source);
+}
+
+/**
+ * A trash object's metadata: where it came from, and the original's label when it fits beside that
+ * (very long paths leave no room: the restored file is then unlabelled, and classified on its next read).
+ */
+export function trashMetadata(original: R2Object, trash: Record<string, string>): Record<string, string> {
+  const withLabelKeys = { ...labelMetadataOf(original.customMetadata), ...trash };
+  let bytes = 0;
+  for (const [key, value] of Object.entries(withLabelKeys)) bytes += utf8Bytes(key) + utf8Bytes(value);
+  return bytes <= MAX_CUSTOM_METADATA_BYTES - COPIED_FROM_BYTES ? withLabelKeys : trash;
+}
+
 /** Multipart uploads get `<md5 of part md5s>-<parts>` etags, which a single-part copy cannot reproduce. */
 function isMultipartEtag(etag: string): boolean {
   return etag.includes("-");
@@ -176,7 +212,8 @@ export function isIdenticalCopy(copy: R2Object, original: R2Object): boolean {
 export type CopyOutcome = { readonly copy: R2Object } | { readonly existing: R2Object | null };
 
 /**
- * Streams `source` to `toKey` only if nothing is there (create-only), keeping its metadata. Returns the
+ * Streams `source` to `toKey` only if nothing is there (create-only), with `customMetadata` and the
+ * version it was copied from (`isCopyOf`). Returns the
  * copy, or what occupies `toKey` when the precondition failed. A copy that does not verify is removed
  * again (we made it, nothing else can have) and reported as an R2 failure.
  */
@@ -190,7 +227,7 @@ export async function copyCreateOnly(
     storage.bucket.put(toKey, source.body.pipeThrough(new FixedLengthStream(source.size)), {
       onlyIf: createOnly(),
       httpMetadata: source.httpMetadata ?? {},
-      ...(customMetadata ? { customMetadata } : {}),
+      customMetadata: { ...customMetadata, [COPIED_FROM]: source.version },
     }),
   );
   if (!copy) return { existing: await r2(() => storage.bucket.head(toKey)) };
@@ -255,8 +292,9 @@ export async function listWholeSubtree(
   base: SandboxPath,
   max: number,
   operation: keyof typeof TREE_VERBS,
+  options: { metadata?: boolean } = {},
 ): Promise<StoredObject[]> {
-  const { objects, more } = await listSubtree(storage, base, max);
+  const { objects, more } = await listSubtree(storage, base, max, options);
   if (more) {
     const verb = TREE_VERBS[operation];
     throw new ToolError(
@@ -273,14 +311,21 @@ export async function listSubtree(
   storage: Storage,
   base: SandboxPath,
   max: number,
+  options: { metadata?: boolean } = {},
 ): Promise<{ objects: StoredObject[]; more: boolean }> {
   const prefix = storage.keys.directoryPrefix(base);
   const objects: StoredObject[] = [];
   let cursor: string | undefined;
   for (;;) {
     const page = await r2(() =>
-      // No `include`: metadata can cut R2's page to 100 keys, and callers read each object anyway.
-      storage.bucket.list({ prefix, limit: Math.min(1000, max + 1 - objects.length), ...(cursor ? { cursor } : {}) }),
+      // `include` only when asked: metadata can cut R2's page to fewer keys. Moves and copies ask (the
+      // labels decide label rules and whether an existing copy may be compared, object-access.ts).
+      storage.bucket.list({
+        prefix,
+        limit: Math.min(1000, max + 1 - objects.length),
+        ...(cursor ? { cursor } : {}),
+        ...(options.metadata ? { include: ["customMetadata" as const] } : {}),
+      }),
     );
     for (const object of page.objects) {
       if (objects.length === max) return { objects, more: true };

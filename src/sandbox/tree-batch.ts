@@ -4,13 +4,22 @@
  * the synchronous tools (create-only verified copy → delete-if-unchanged), so nothing is ever lost.
  *
  * Steps are retried by the Workflow after a failure part-way, so every object's handling is resumable:
- * a target that already holds an identical copy (same size and etag; for the trash, the recorded
- * original etag) is this operation's own earlier attempt, and the step finishes that object instead of
- * failing. Objects that changed meanwhile, or whose target someone else took, are left where they are
+ * a target that already holds this server's copy of that very version (object-access.ts `isResumable`;
+ * for the trash, the recorded original etag) is this operation's own earlier attempt, and the step
+ * finishes that object instead of failing. Objects that changed meanwhile, or whose target someone else took, are left where they are
  * and reported; the operation goes on with the rest.
  */
+
+import { labelMetadataOf } from "../content/labels";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
-import { mayCompareWith, requireRestoreAccess, transferAccesses } from "./object-access";
+import {
+  isResumable,
+  requireLabelRules,
+  requireRestoreAccess,
+  restoreEnds,
+  transferAccesses,
+  transferEnds,
+} from "./object-access";
 import {
   MAX_RECORDED_ERRORS,
   type OperationError,
@@ -22,12 +31,12 @@ import {
   copyCreateOnly,
   deleteIfUnchanged,
   forEachLimited,
-  isIdenticalCopy,
   r2,
   rebase,
   requireAccess,
   type Storage,
   toStoredObject,
+  trashMetadata,
 } from "./storage";
 import type { StoredKind } from "./storage-keys";
 
@@ -89,7 +98,8 @@ export async function runTreeBatch(
       prefix,
       limit: OPERATION_BATCH_OBJECTS,
       ...(after !== undefined ? { startAfter: prefix + after } : {}),
-      ...(plan.kind === "restore" ? { include: ["customMetadata" as const] } : {}),
+      // Labels decide label rules (checkOperationObject); the trash's metadata says where things go.
+      include: ["customMetadata" as const],
     }),
   );
   const tally: Tally = { objects: 0, files: 0, bytes: 0, resumed: 0, skipped: 0, errors: [], errorCount: 0 };
@@ -118,6 +128,8 @@ export async function runTreeBatch(
 
 /** Objects one preflight step checks (one R2 listing page). */
 export const PREFLIGHT_PAGE_OBJECTS = 1000;
+/** R2 list calls one preflight step makes at most (100 keys each with metadata, and a margin). */
+const PREFLIGHT_CALLS = 12;
 
 /**
  * What the policy gate requires of one object of a background operation, as for the synchronous tools:
@@ -128,7 +140,10 @@ export const PREFLIGHT_PAGE_OBJECTS = 1000;
 export function checkOperationObject(storage: Storage, plan: TreeOperationPlan, object: R2Object): void {
   if (plan.kind === "restore") {
     const restored = restoredObject(storage, plan, object);
-    if (restored) requireRestoreAccess(storage, restored.path, restored.target);
+    if (restored) {
+      requireRestoreAccess(storage, restored.path, restored.target);
+      requireLabelRules(storage, object, restored.kind, restoreEnds(restored.path, restored.target));
+    }
     return;
   }
   const item = toStoredObject(storage.keys, sourceOf(plan), object);
@@ -137,8 +152,10 @@ export function checkOperationObject(storage: Storage, plan: TreeOperationPlan, 
     return;
   }
   const required = transferAccesses(plan.kind);
+  const target = rebase(item.path, sourceOf(plan), destinationOf(plan), "destination");
   requireAccess(storage, required.source, item.path);
-  requireAccess(storage, required.target, rebase(item.path, sourceOf(plan), destinationOf(plan), "destination"));
+  requireAccess(storage, required.target, target);
+  requireLabelRules(storage, object, item.kind, transferEnds(plan.kind, item.path, target));
 }
 
 /**
@@ -152,23 +169,38 @@ export async function checkOperationPage(
   after: string | undefined,
 ): Promise<{ next: string | undefined; refusal: ToolError | undefined }> {
   const prefix = listedPrefix(storage, plan);
-  const page = await r2(() =>
-    storage.bucket.list({
-      prefix,
-      limit: PREFLIGHT_PAGE_OBJECTS,
-      ...(after !== undefined ? { startAfter: prefix + after } : {}),
-    }),
-  );
-  for (const object of page.objects) {
-    try {
-      checkOperationObject(storage, plan, object);
-    } catch (error) {
-      if (error instanceof ToolError) return { next: undefined, refusal: error };
-      throw error;
+  // With metadata (the labels label rules judge) R2 lists at most 100 keys per call: a step reads up to
+  // PREFLIGHT_PAGE_OBJECTS in several calls, so an operation takes as many preflight steps as before.
+  let last = after;
+  let cursor: string | undefined;
+  for (let checked = 0, calls = 0; checked < PREFLIGHT_PAGE_OBJECTS && calls < PREFLIGHT_CALLS; calls++) {
+    const page = await r2(() =>
+      storage.bucket.list({
+        prefix,
+        limit: PREFLIGHT_PAGE_OBJECTS - checked,
+        include: ["customMetadata" as const],
+        ...(cursor !== undefined ? { cursor } : last !== undefined ? { startAfter: prefix + last } : {}),
+      }),
+    );
+    for (const object of page.objects) {
+      try {
+        checkOperationObject(storage, plan, object);
+      } catch (error) {
+        if (error instanceof ToolError) return { next: undefined, refusal: error };
+        throw error;
+      }
     }
+    if (!page.truncated) return { next: undefined, refusal: undefined };
+    const lastObject = page.objects.at(-1);
+    if (lastObject) last = lastObject.key.slice(prefix.length);
+    checked += page.objects.length;
+    cursor = page.cursor;
   }
-  const last = page.objects.at(-1);
-  return { next: page.truncated && last ? last.key.slice(prefix.length) : undefined, refusal: undefined };
+  // Never "done" without having read to the end: no progress at all is R2 misbehaving (retried).
+  if (last === undefined || last === after) {
+    throw new DependencyUnavailableError("r2", { cause: new Error("preflight listing made no progress") });
+  }
+  return { next: last, refusal: undefined };
 }
 
 type Handler = (storage: Storage, plan: TreeOperationPlan, object: R2Object, tally: Tally) => Promise<void>;
@@ -202,12 +234,17 @@ const trashOne: Handler = async (storage, plan, object, tally) => {
     item.kind === "file"
       ? storage.keys.trashKey(plan.trashId!, item.path)
       : storage.keys.trashMarkerKey(plan.trashId!, item.path);
-  const outcome = await copyCreateOnly(storage, original, trashKey, {
-    originalPath: item.path.relative,
-    deletedPath: plan.source,
-    deletedAt: plan.startedAt,
-    originalEtag: original.etag,
-  });
+  const outcome = await copyCreateOnly(
+    storage,
+    original,
+    trashKey,
+    trashMetadata(original, {
+      originalPath: item.path.relative,
+      deletedPath: plan.source,
+      deletedAt: plan.startedAt,
+      originalEtag: original.etag,
+    }),
+  );
   const created = "copy" in outcome;
   if (!created) {
     const existing = outcome.existing;
@@ -234,6 +271,21 @@ function transferOne(mode: "move" | "copy"): Handler {
     const targetKey = storage.keys.keyFor(target, item.kind);
     const body = await r2(() => storage.bucket.get(object.key));
     if (!body) return;
+    if (body.etag !== object.etag) {
+      // Changed since it was judged: what is taken is judged again by its own label.
+      try {
+        requireLabelRules(storage, body, item.kind, transferEnds(mode, item.path, target));
+      } catch (error) {
+        await body.body.cancel();
+        if (!(error instanceof ToolError)) throw error;
+        note(tally, {
+          code: error.code,
+          path: item.path.display,
+          message: "changed and is refused there; left in place",
+        });
+        return;
+      }
+    }
     const reserved = mode === "copy" && item.kind === "file" ? body.size : 0;
     await storage.meter.adjust(reserved);
     let created = false;
@@ -242,7 +294,7 @@ function transferOne(mode: "move" | "copy"): Handler {
       created = "copy" in outcome;
       if (!created && !("copy" in outcome)) {
         const existing = outcome.existing;
-        if (!existing || !isIdenticalCopy(existing, body) || !mayCompareWith(storage, target, item.kind)) {
+        if (!existing || !isResumable(storage, target, item.kind, existing, { object: body, from: item.path })) {
           note(tally, {
             code: "already_exists",
             path: target.display,
@@ -293,15 +345,21 @@ const restoreOne: Handler = async (storage, plan, object, tally) => {
   const { kind, target } = restored;
   const body = await r2(() => storage.bucket.get(object.key));
   if (!body) return;
+  // Trash objects are never rewritten in place, so the body is what was judged.
   const reserved = kind === "file" ? body.size : 0;
   await storage.meter.adjust(reserved);
   let created = false;
   try {
-    const outcome = await copyCreateOnly(storage, body, storage.keys.keyFor(target, kind), undefined);
+    const outcome = await copyCreateOnly(
+      storage,
+      body,
+      storage.keys.keyFor(target, kind),
+      labelMetadataOf(body.customMetadata),
+    );
     created = "copy" in outcome;
     if (!("copy" in outcome) && kind === "file") {
       const existing = outcome.existing;
-      if (!existing || !isIdenticalCopy(existing, body) || !mayCompareWith(storage, target, "file")) {
+      if (!existing || !isResumable(storage, target, "file", existing, { object: body, from: restored.path })) {
         note(tally, {
           code: "already_exists",
           path: target.display,

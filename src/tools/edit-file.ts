@@ -90,22 +90,14 @@ export const editFile = defineTool({
     for (let attempt = 1; ; attempt++) {
       // The caller edits the view it can read: oldText is matched there, redacted spans cannot be touched
       // and come back byte for byte (src/content/view-edits.ts); the diff is between views.
+      // `ifMatch` is checked against the etag the caller was shown (src/sandbox/shown-etag.ts).
       const content = await sandbox.readText(
         path,
         MAX_TEXT_READ_BYTES,
         "Files this large cannot be edited; rewrite them in parts.",
+        { ifMatch: expected },
       );
       const info = content.info;
-      if (expected !== undefined && info.etag !== expected && content.etagBeforeLabel !== expected) {
-        throw new ToolError(
-          "conflict",
-          `${path.display} changed since etag ${expected} (now ${info.etag}); nothing was changed. Read it again and retry.`,
-          {
-            path: path.display,
-            ...(info.etag ? { currentEtag: info.etag } : {}),
-          },
-        );
-      }
       const edited = applyEditsThroughView(path.display, content.stored, content.view, edits);
       const after = edited.stored;
       const diff = escapeInvisible(createUnifiedDiff(path.display.slice(1), content.view.text, edited.view)).text;

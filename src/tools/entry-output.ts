@@ -11,7 +11,12 @@ export const entrySchema = z.object({
   type: z.enum(["file", "directory"]),
   size: z.number().describe("Bytes; 0 for directories"),
   modified: z.string().optional().describe("ISO 8601, when the object was last written"),
-  etag: z.string().optional().describe("Pass as ifMatch to write or edit only if unchanged"),
+  etag: z
+    .string()
+    .optional()
+    .describe(
+      "Opaque version tag: pass it unchanged as ifMatch to write or edit only if unchanged. Do not compute or compare it; files shown redacted get a tag that is not a content hash.",
+    ),
   contentType: z.string().optional(),
 });
 

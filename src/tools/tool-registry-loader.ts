@@ -6,6 +6,7 @@
  * the one bundle (esbuild evaluates the imported modules on the first call, once per isolate), so this
  * changes when the definitions are built, never what they are.
  */
+import { loadOnce } from "../loading/load-once";
 import type { ToolDefinition } from "./tool-definition";
 
 export interface ToolRegistry {
@@ -14,22 +15,15 @@ export interface ToolRegistry {
   findTool(name: string): ToolDefinition | undefined;
 }
 
-let loading: Promise<ToolRegistry> | undefined;
 let loaded: ToolRegistry | undefined;
 
-export function loadToolRegistry(): Promise<ToolRegistry> {
-  if (!loading) {
-    loading = import("./registry").then(({ TOOLS, findTool }) => {
-      loaded = { tools: TOOLS, findTool };
-      return loaded;
-    });
-    // A failed load is not remembered: the next request tries again (and this one fails closed).
-    loading.catch(() => {
-      loading = undefined;
-    });
-  }
-  return loading;
-}
+/** A failed load is not remembered: the next request tries again (and this one fails closed). */
+export const loadToolRegistry: () => Promise<ToolRegistry> = loadOnce(() =>
+  import("./registry").then(({ TOOLS, findTool }) => {
+    loaded = { tools: TOOLS, findTool };
+    return loaded;
+  }),
+);
 
 /**
  * The registry for synchronous stages that run after the pipeline loaded it (the protocol-header check

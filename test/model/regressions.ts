@@ -39,6 +39,25 @@ export const KNOWN_OPEN: readonly Regression[] = [];
 
 export const REGRESSIONS: readonly Regression[] = [
   {
+    name: "issue 21: a file whose secret every caller sees redacted shows no MD5, and its right MD5 is no ifMatch",
+    // Seeded file 0 holds a secret (run-scenario.ts); no rule is needed: secrets are redacted by default.
+    scenario: scenario(
+      ["open/a.txt", "open/b.md"],
+      [{ id: "r0", effect: "deny", actions: ["purge"], paths: ["hr/**"] }],
+      [
+        { tool: "list_directory_with_sizes", args: { path: "open" } },
+        { tool: "get_file_info", args: { path: "open/a.txt" } },
+        {
+          tool: "edit_file",
+          args: { path: "open/a.txt", edits: [{ oldText: "line 1", newText: "x" }], ifMatch: "$md5:0" },
+        },
+        { tool: "write_file", args: { path: "open/a.txt", content: "mine\n", ifMatch: "$md5:0" } },
+        { tool: "append_file", args: { path: "open/a.txt", content: "mine\n" } },
+      ],
+      { callerRoles: ["clerk"] },
+    ),
+  },
+  {
     name: "forged search cursor: a search resumed inside a file the caller may not list must not name it (found by the model)",
     scenario: scenario(
       ["open/a.txt", "open/b.md"],

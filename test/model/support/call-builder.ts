@@ -186,7 +186,11 @@ export async function buildCall(
           : step.c % 3 === 1
             ? (pick(seeded.lines, step.b) ?? "no such text")
             : "no such text";
-      return tool(step.tool, { path, edits: [{ oldText, newText: mine.trimEnd() }], dryRun: step.flag }, [path]);
+      // Sometimes conditional on the right MD5 of the current content (an etag it may not have been shown).
+      const ifMatch = step.a % 4 === 1 && current.length > 0 ? { ifMatch: await md5(current.join("\n")) } : {};
+      return tool(step.tool, { path, edits: [{ oldText, newText: mine.trimEnd() }], dryRun: step.flag, ...ifMatch }, [
+        path,
+      ]);
     }
     case "create_directory": {
       const path = fresh(step.a, step.b);

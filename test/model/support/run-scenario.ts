@@ -13,12 +13,18 @@
  *   line's canary finds nothing;
  * - etag: no etag of a stored object whose bytes contain such a canary;
  * - name: no path the caller may not `list`, unless the caller named it (or a path below it) itself;
+ * - redaction (issue 21): every other seeded file also holds an AWS secret, which every caller sees
+ *   redacted (the default `defaultRedact: ["secret"]`): no answer shows the secret (unless the caller
+ *   sent it itself) nor the MD5 etag of any object holding it, and no `ifMatch` with such an MD5
+ *   succeeds, whether the file is readable or not (docs/sensitive-data.md, "Etags");
  * - change: no key under files/<tenant>/ added where `write` (restore_file: and `restore`) is blocked,
  *   changed where `overwrite` is, removed where `delete` (move_file: and `move`) is; no trash removed by
  *   empty_trash whose original path blocks `purge`.
  */
 import { env as bucketEnv } from "cloudflare:workers";
 import type { Env } from "../../../src/env";
+import { awsSecret } from "../../fixtures/dlp/positives";
+import { createRandom } from "../../fixtures/dlp/random";
 import type { TestKey } from "../../support/keys";
 import { mintToken } from "../../support/tokens";
 import { callWorker, MCP_HEADERS, makeEnv } from "../../support/worker";
@@ -44,7 +50,7 @@ import { buildCall, pick, type Seeded } from "./call-builder";
 import { type Action, createPolicyOracle, type PolicyOracle } from "./policy-oracle";
 import { type CallerCertificate, policyDocument, type Scenario } from "./scenario";
 
-export type Invariant = "content" | "etag" | "name" | "change" | "oracle";
+export type Invariant = "content" | "etag" | "name" | "change" | "oracle" | "redaction";
 
 export interface Violation {
   readonly invariant: Invariant;
@@ -118,9 +124,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const seededContents: string[] = [];
   const seeded: Seeded = { lines, contents: seededContents, paths: [...scenario.files], guesses: new Map() };
   const secrets = new Map<string, { origin: string; rule: string }>(); // canary → seeded path, blocking rule
+  // Secrets every caller sees redacted, one per even-numbered seeded file → that file's path.
+  const redacted = new Map<string, string>();
+  const random = createRandom(0x2121 + run);
   await Promise.all(
     scenario.files.map((path, index) => {
       const fileLines = [0, 1, 2].map((line) => `line ${line} ${tag}f${index}l${line}z`);
+      if (index % 2 === 0) {
+        const secret = awsSecret(random);
+        redacted.set(secret, path);
+        fileLines.push(`aws_secret_access_key = ${secret}`);
+      }
       lines.push(...fileLines);
       seededContents[index] = `${fileLines.join("\n")}\n`;
       const blocking = oracle.blocked("read", path);
@@ -198,6 +212,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const mentioned = new Set<string>();
   const observed = new Set<string>();
   const forbiddenEtags = new Map<string, { where: string; rule: string; canaries: string[] }>();
+  /** MD5 etags of objects holding a redacted secret → where, for the redaction invariant. */
+  const redactedEtags = new Map<string, string>();
   const etagChecked = new Set<string>();
   let state = await snapshot(tenant);
 
@@ -212,6 +228,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       unseen.map(async ({ area, key, etag }) => {
         etagChecked.add(etag);
         const text = await objectText(tenant, area, key);
+        const holding = [...redacted.keys()].find((secret) => text.includes(secret));
+        if (holding !== undefined)
+          redactedEtags.set(etag, `${area}/${key} (holds the redacted secret of /${redacted.get(holding)})`);
         const held = [...secrets.keys()].filter((canary) => text.includes(canary));
         const first = held[0];
         if (first !== undefined) {
@@ -285,7 +304,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const label = `${call.name} ${JSON.stringify(call.method === "tools/call" ? call.params.arguments : call.params)}`;
     const report = (invariant: Invariant, detail: string, rule: string | undefined): void => {
       const found = scenario.rules.find((candidate) => candidate.id === rule);
-      const effect = found?.effect ?? "?";
+      const effect = found?.effect ?? (rule === "defaultRedact" ? "redact" : "?");
       const nfd = found?.paths?.some((glob) => glob !== glob.normalize("NFC")) ? "+nfd-glob" : "";
       const cert = effect === "require-certificate" ? `+${scenario.callerCertificate}-certificate` : "";
       const shown = `${effect}${cert}${nfd}`;
@@ -299,6 +318,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       const { where, rule } = forbiddenEtags.get(conditional)!;
       report("oracle", `ifMatch with the etag of ${where} succeeded (read blocked by ${rule})`, rule);
     }
+    if (typeof conditional === "string" && redactedEtags.has(normalizedEtag(conditional)) && succeeded(answer.body))
+      report(
+        "redaction",
+        `ifMatch with the MD5 of ${redactedEtags.get(normalizedEtag(conditional))} succeeded`,
+        "defaultRedact",
+      );
     if ((call.name === "copy_file" || call.name === "move_file") && resumedCount(answers) > 0) {
       const destination = canonicalPath(String((call.params.arguments as { destination: string }).destination));
       const replaced = [...state.files].find(
@@ -333,6 +358,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
           if (text.includes(canary) && !everGuessed.has(canary))
             report("content", `shows ${canary}, a line of /${origin} (read blocked by ${rule})`, rule);
         }
+        for (const [secret, origin] of redacted) {
+          if (text.includes(secret) && !sent.includes(secret))
+            report("redaction", `shows the redacted secret of /${origin}`, "defaultRedact");
+        }
+        for (const [etag, where] of redactedEtags) {
+          // An echo of what this request sent tells the caller nothing.
+          if (text.includes(etag) && !sent.includes(etag))
+            report("redaction", `shows the MD5 ${etag} of ${where}, whose view is redacted`, "defaultRedact");
+        }
         for (const [etag, { where, rule, canaries }] of forbiddenEtags) {
           // The etag of bytes the caller itself sent (a whole guessed file) tells it nothing new.
           if (text.includes(etag) && !canaries.every((canary) => everGuessed.has(canary)))
@@ -363,6 +397,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     if (options.stopAtFirst && violations.length > 0) break;
   }
   return { violations: dedupe(violations), calls, succeeded: succeededSteps, background };
+}
+
+/** `"abc"` → `abc`, as the server reads an ifMatch. */
+function normalizedEtag(etag: string): string {
+  const trimmed = etag.trim();
+  return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1) : trimmed;
 }
 
 function dedupe(violations: Violation[]): Violation[] {
