@@ -26,7 +26,7 @@ function descendants(pid) {
 }
 
 /** CPU seconds used so far by the workerd processes under wrangler's pid. */
-function workerdCpuSeconds(wranglerPid) {
+export function workerdCpuSeconds(wranglerPid) {
   let ticks = 0;
   for (const pid of descendants(wranglerPid)) {
     try {
@@ -88,39 +88,4 @@ export async function benchDlp(server, { rounds = 3, reps = 25, progress = () =>
   return { results, corpus };
 }
 
-export function formatDlp({ results, corpus }) {
-  const MIB = 1024 * 1024;
-  const mixed = results.find((result) => result.input === "mixed");
-  const lines = [
-    "Sensitive-data scanner in workerd (per 4 MiB scan; CPU of the workerd process, wall in brackets)",
-    "",
-  ];
-  lines.push(
-    `${"input".padEnd(32)} ${"ms/scan".padStart(9)} ${"MiB/s".padStart(8)} ${"(wall ms)".padStart(10)} ${"vs mixed".padStart(9)}`,
-  );
-  for (const result of results) {
-    const ms = result.cpu * 1000;
-    const rate = result.cpu > 0 ? result.bytes / MIB / result.cpu : Number.POSITIVE_INFINITY;
-    const ratio = mixed && mixed.cpu > 0 ? `${(result.cpu / mixed.cpu).toFixed(2)}x` : "";
-    lines.push(
-      `${result.input.padEnd(32)} ${ms.toFixed(1).padStart(9)} ${rate.toFixed(0).padStart(8)} ${`(${(result.wall * 1000).toFixed(1)})`.padStart(10)} ${ratio.padStart(9)}`,
-    );
-  }
-  if (mixed) {
-    const ms = mixed.cpu * 1000;
-    lines.push(
-      "",
-      `4 MiB of mixed text: ${ms.toFixed(1)} ms per scan (budget 40 ms), ${(mixed.bytes / MIB / mixed.cpu).toFixed(0)} MiB/s per core (target 100)`,
-    );
-  }
-  lines.push(
-    "",
-    `Corpus: ${corpus.documents} documents, ${(corpus.bytes / MIB).toFixed(1)} MiB (${corpus.missed} missed, ${corpus.spurious} spurious)`,
-  );
-  for (const [category, score] of Object.entries(corpus.byCategory)) {
-    lines.push(
-      `  ${category.padEnd(7)} precision ${score.precision.toFixed(4)} (${score.truePositives} TP, ${score.falsePositives} FP)   recall ${score.recall.toFixed(4)} (${score.recalled}/${score.labels})`,
-    );
-  }
-  return lines.join("\n");
-}
+export { formatDlp } from "./dlp-format.mjs";

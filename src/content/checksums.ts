@@ -85,16 +85,24 @@ export function base62Crc32Valid(randomPart: string, checksum: string): boolean 
 /** Shannon entropy in bits per character. */
 export function shannonEntropy(text: string): number {
   if (text.length === 0) return 0;
-  const counts = new Map<number, number>();
+  // ASCII counted in a table (the common case, no allocation per character), the rest in a map.
+  const ascii = new Uint32Array(128);
+  let other: Map<number, number> | undefined;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
-    counts.set(code, (counts.get(code) ?? 0) + 1);
+    if (code < 128) ascii[code]!++;
+    else {
+      other ??= new Map();
+      other.set(code, (other.get(code) ?? 0) + 1);
+    }
   }
   let entropy = 0;
-  for (const count of counts.values()) {
+  const add = (count: number) => {
     const p = count / text.length;
     entropy -= p * Math.log2(p);
-  }
+  };
+  for (const count of ascii) if (count > 0) add(count);
+  if (other) for (const count of other.values()) add(count);
   return entropy;
 }
 

@@ -31,6 +31,8 @@ export interface ScanContext {
   findAfter(needle: string, from: number): number;
 }
 
+import type { Trigger } from "./triggers";
+
 /**
  * One detector: a trigger that finds candidate positions cheaply, and a check that validates the
  * candidate and reports the span(s).
@@ -45,10 +47,10 @@ export interface Detector {
   readonly ids: readonly string[];
   readonly category: Category;
   /**
-   * A literal (found with indexOf, the fastest search V8 has when its first character is rare) or a
-   * global (`g`) pattern (the scan resets its lastIndex).
+   * Literals found with indexOf, or a pattern tried only where an anchor or a run of its characters
+   * says it could match (triggers.ts): never a regex over the whole text.
    */
-  readonly trigger: string | RegExp;
+  readonly trigger: Trigger;
   /**
    * Validates the candidate at `start` (`matched` is the trigger's text, `groups` a pattern's captures)
    * and returns the offset to resume the trigger at, when past the match's end.

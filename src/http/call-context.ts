@@ -5,11 +5,13 @@
  *   resource request (resourceCallOf), as the one authorize step judges it;
  * - `authorizeMessage`: the caller as the policy knows it and one decision naming its rule;
  * - `refuseOverHttp`: the decision's HTTP answers (403 scope step-up, 401 RFC 9470 step-up);
+ * - `gateStepUpChallenge`: the same 401 for a step-up the storage gate found mid-call (a label rule);
  * - `openCallContext`: everything the exchange needs, built once: the caller's storage gate, the storage
  *   meter, the sandbox holding both, what tools/list shows.
  */
 import type { Principal } from "../auth/principal";
 import { createStorageMeter, type SettlingStorageMeter } from "../limits/storage-meter";
+import type { CallOutcome } from "../mcp/call-failure";
 import type { McpExchange } from "../mcp/handle-mcp-post";
 import { resourceCallOf } from "../mcp/resources";
 import { createWorkflowRunner } from "../operations/workflow-runner";
@@ -87,6 +89,42 @@ export function refuseOverHttp(
   if (refusal) throw new HttpError(refusal);
 }
 
+/**
+ * A step-up rule the storage gate applied where the call touched an object or its content (a rule on
+ * `labels` can only be judged there, once the content is classified), answered like the up-front one:
+ * 401 `insufficient_user_authentication` with the rule's `max_age` / `acr_values`, so the client signs
+ * the user in again and retries, instead of a tool error its model can only relay. Only when the seam
+ * recorded that the whole call failed on it (call-failure.ts: the answer is that refusal and nothing
+ * else) and the answer is one complete JSON body; an answer already streaming keeps the tool error.
+ * The challenge names the tool and the rule, never a path or what the content holds. The call's audit
+ * event was written by the seam (denied, with the rule); the log line now shows the challenge.
+ */
+export async function gateStepUpChallenge(
+  edge: Edge,
+  principal: Principal,
+  parsed: ParsedMessage,
+  call: ParsedCall,
+  outcome: CallOutcome,
+  answer: Response,
+  admission: Admission,
+): Promise<Response | undefined> {
+  const requirement = outcome.stepUp;
+  if (requirement === undefined || answer.status !== 200) return undefined;
+  if (!answer.headers.get("content-type")?.startsWith("application/json")) return undefined;
+  await answer.body?.cancel();
+  edge.log.set({ decision: requirement.effect, rule: requirement.rule });
+  return httpRefusal(
+    { tool: call.authorizable?.name ?? "This call", decision: requirement },
+    {
+      resourceMetadataUrl: edge.state.resourceMetadataUrl,
+      grantedScopes: principal.scopes,
+      id: parsed.id,
+      headers: admission.headers,
+      log: edge.log,
+    },
+  );
+}
+
 /** The exchange's context, built once, and the meter to settle after the answer. */
 export function openCallContext(
   edge: Edge,
@@ -95,7 +133,7 @@ export function openCallContext(
   call: ParsedCall,
   authorized: Authorized,
   admission: Admission,
-): { exchange: McpExchange; meter: SettlingStorageMeter } {
+): { exchange: McpExchange; meter: SettlingStorageMeter; outcome: CallOutcome } {
   const { config, limits } = edge.state;
   const { policy } = config;
   // The one gate every R2 access for this caller goes through (src/policy/gate.ts).
@@ -113,6 +151,7 @@ export function openCallContext(
     operations: createWorkflowRunner(edge.env.TREE_OPERATIONS),
   });
   const { tools } = loadedToolRegistry();
+  const outcome: CallOutcome = {};
   const listed =
     policy.toolsList === "permitted"
       ? tools.filter((tool) => mayEverUse(policy, authorized.caller, tool.scope, tool.actions))
@@ -134,6 +173,7 @@ export function openCallContext(
     confirmationSecret: config.confirmationSecret,
     usedConfirmations: edge.state.usedConfirmations,
     refusal: admission.refusal,
+    outcome,
   };
-  return { exchange, meter };
+  return { exchange, meter, outcome };
 }

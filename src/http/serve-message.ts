@@ -11,7 +11,9 @@
  *                 limit, never quota)
  *   refuse        the decision's HTTP answers: 403 scope step-up, 401 RFC 9470 step-up
  *   context       built once: the caller's storage gate, meter, sandbox, tools/list (call-context.ts)
- *   MCP           a fresh SDK server for this one message, against the caller's sandbox
+ *   MCP           a fresh SDK server for this one message, against the caller's sandbox; a call the
+ *                 storage gate refused only for the login (a label step-up) gets the same 401 instead
+ *                 of its answer, when the message is the whole POST (not a batch member)
  */
 import type { Principal } from "../auth/principal";
 import { type ReadMeter, settleBytesRead } from "../limits/admission-check";
@@ -21,7 +23,7 @@ import { acceptMessage } from "./accept-message";
 import { admit } from "./admission";
 import { serveBatch } from "./batch";
 import type { ParsedBody, ParsedMessage } from "./body";
-import { authorizeMessage, openCallContext, parseCall, refuseOverHttp } from "./call-context";
+import { authorizeMessage, gateStepUpChallenge, openCallContext, parseCall, refuseOverHttp } from "./call-context";
 import type { Edge } from "./edge";
 import { withHeaders } from "./responses";
 
@@ -37,14 +39,21 @@ async function settleReadBytes(edge: Edge, meter: ReadMeter, bytes: number): Pro
 /** The body of an authenticated POST: one message, or a 2025-03-26 batch served member by member. */
 export function serveBody(edge: Edge, principal: Principal, body: ParsedBody): Promise<Response> {
   if (body.kind === "batch") return serveBatch(edge, principal, body.messages, serveMessage);
-  return serveMessage(edge, principal, acceptMessage(edge, body.message));
+  return serveMessage(edge, principal, acceptMessage(edge, body.message), { wholeRequest: true });
 }
 
 /**
  * One JSON-RPC message from the body stage on: the whole path a single POST takes, and the one each
  * member of a 2025-03-26 batch takes in turn (batch.ts), so a batch meets every decision a call does.
+ * `wholeRequest`: the message is the POST's only one, so its answer may become the gate's step-up
+ * challenge; a batch member keeps its tool error (its batch's other answers may carry content).
  */
-export async function serveMessage(edge: Edge, principal: Principal, parsed: ParsedMessage): Promise<Response> {
+export async function serveMessage(
+  edge: Edge,
+  principal: Principal,
+  parsed: ParsedMessage,
+  { wholeRequest = false }: { wholeRequest?: boolean } = {},
+): Promise<Response> {
   const call = parseCall(parsed);
   const authorized = authorizeMessage(edge, principal, parsed, call);
   // Decided after authorize, answered before its refusals: a refused call spends rate limit, never quota.
@@ -54,9 +63,13 @@ export async function serveMessage(edge: Edge, principal: Principal, parsed: Par
     readsContent: call.authorizable?.scope === "files:read",
   });
   refuseOverHttp(edge, principal, parsed, call, authorized, admission);
-  const { exchange, meter } = openCallContext(edge, principal, parsed, call, authorized, admission);
+  const { exchange, meter, outcome } = openCallContext(edge, principal, parsed, call, authorized, admission);
   try {
-    return withHeaders(await handleMcpPost(exchange), admission.headers);
+    const answer = await handleMcpPost(exchange);
+    const challenge = wholeRequest
+      ? await gateStepUpChallenge(edge, principal, parsed, call, outcome, answer, admission)
+      : undefined;
+    return withHeaders(challenge ?? answer, admission.headers);
   } finally {
     // The unspent reservation and any freed bytes go back after the answer, not before it.
     edge.defer(meter.settle());

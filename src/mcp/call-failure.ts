@@ -5,7 +5,8 @@
  *   the audit decision becomes the refusal's rule when it names one (`path:<rule>` for a refused path,
  *   the gate's or the policy's rule from `details.rule`, `quota:daily` for the edge's quota refusal);
  *   returned, so the caller of this function answers it in its protocol shape (a tool's `isError`
- *   result, a resource request's JSON-RPC error). Never echoes arguments.
+ *   result, a resource request's JSON-RPC error). Never echoes arguments. A `StepUpRequiredError` also
+ *   leaves its requirement on the call's outcome, for the HTTP layer's 401 challenge.
  * - `DependencyUnavailableError` → JSON-RPC -32603 "temporarily unavailable" and `outcome.failure`
  *   "unavailable", which the HTTP layer turns into 503 + Retry-After (invariant 5).
  * - Anything else → JSON-RPC -32603 with only the request id; the detail goes to the audit log.
@@ -15,6 +16,7 @@ import type { Decision as AuditDecision, FactOutcome } from "../audit/audit-fact
 import type { RequestLog } from "../audit/audit-log";
 import { errorDetail } from "../errors/error-detail";
 import { DependencyUnavailableError, ToolError } from "../errors/tool-error";
+import { StepUpRequiredError, type StepUpRequirement } from "../policy/step-up-required";
 import { PathRefusedError } from "../sandbox/sandbox-path";
 
 /**
@@ -33,9 +35,15 @@ export class JsonRpcError extends Error {
   }
 }
 
-/** Set by the seam when a call failed on our side, read by the HTTP layer to pick the status code. */
+/** Set by the seam when a call failed, read by the HTTP layer to pick the status code. */
 export interface CallOutcome {
   failure?: "unavailable" | "internal";
+  /**
+   * The whole call was refused, before it returned anything, only because the login is too old or too
+   * weak for a step-up rule (the storage gate's, on a path or a label): the HTTP layer answers a single
+   * POST with the RFC 9470 challenge instead of the tool error (src/http/call-context.ts).
+   */
+  stepUp?: StepUpRequirement;
 }
 
 export interface FailingCall {
@@ -66,6 +74,7 @@ export function mapCallFailure(error: unknown, call: FailingCall): ToolError {
     } else if (typeof error.details.rule === "string") {
       decision = { allowed: false, rule: error.details.rule };
     }
+    if (error instanceof StepUpRequiredError) call.outcome.stepUp = error.requirement;
     log.set({ outcome: call.callerFault, errorCode: error.code });
     call.record(decision.allowed ? call.callerFault : "denied", decision, { errorCode: error.code });
     return error;

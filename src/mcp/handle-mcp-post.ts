@@ -59,6 +59,8 @@ export interface McpExchange {
   readonly usedConfirmations: UsedConfirmations;
   /** A daily-quota refusal decided at the edge (src/http/admission.ts). */
   readonly refusal?: ToolError | undefined;
+  /** Where the seam records how the call failed, for the HTTP layer (made here when not given). */
+  readonly outcome?: CallOutcome | undefined;
 }
 
 function withStatus(response: Response, status: number, extraHeaders: Record<string, string> = {}): Response {
@@ -117,7 +119,7 @@ async function serveModern(factory: () => Server, request: Request, message: Jso
 }
 
 export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
-  const outcome: CallOutcome = {};
+  const outcome: CallOutcome = exchange.outcome ?? {};
   const { legacy } = exchange;
   const params = exchange.message.params as { _meta?: unknown } | undefined;
   const channel: ConfirmationChannel = {

@@ -25,6 +25,7 @@ import { FALLBACK_MEDIA_TYPE, mediaKind, mediaTypeFor } from "../files/media-typ
 import type { Access } from "../policy/access";
 import { effectiveScopes } from "../policy/effective-scopes";
 import { describeRefusal } from "../policy/refusal";
+import { StepUpRequiredError } from "../policy/step-up-required";
 import type { SandboxPath } from "../sandbox/sandbox";
 import { contentMeta } from "../tools/content-meta";
 import { touch } from "../tools/tool-access";
@@ -149,6 +150,10 @@ async function guarded<T>(
     const made = verdict.decision;
     if (made.effect === "insufficient-scope" || made.effect === "not-entitled") {
       throw new ToolError("forbidden", `Reading resources needs the ${READ_SCOPE} scope.`, { rule: made.rule });
+    }
+    if (made.effect === "step-up") {
+      // Only the login: the HTTP layer answers with the RFC 9470 challenge, as for a tool call.
+      throw new StepUpRequiredError(describeRefusal(made, kind), { rule: made.rule }, made);
     }
     if (made.effect !== "allow") {
       throw new ToolError("policy_denied", describeRefusal(made, kind), { rule: made.rule });

@@ -105,6 +105,11 @@ export function matchesAccess(compiled: CompiledRule, access: Access): boolean {
   return access.subtree === true && compiled.paths.mayMatchBelow(access.path);
 }
 
+function strictestAge(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.min(a, b);
+}
+
 function authAgeSatisfied(maxAge: number | undefined, caller: Caller, now: number): boolean {
   return maxAge === undefined || (caller.authTime !== undefined && now - caller.authTime <= maxAge);
 }
@@ -249,7 +254,7 @@ export function judgeObject(
 ): ObjectRefusal | undefined {
   const roles = effectiveRoles(policy, caller);
   let certificate: ObjectRefusal | undefined;
-  let stepUp: ObjectRefusal | undefined;
+  let stepUp: Extract<ObjectRefusal, { effect: "step-up" }> | undefined;
   let confirm: ObjectRefusal | undefined;
   for (const compiled of policy.rules) {
     const rule = compiled.rule;
@@ -267,12 +272,16 @@ export function judgeObject(
     const ageOk = authAgeSatisfied(rule.maxAuthAgeSeconds, caller, now);
     const acrOk = acrSatisfied(rule.acrValues, caller);
     if (!ageOk || !acrOk) {
-      stepUp ??= {
-        effect: "step-up",
-        rule: rule.id,
-        maxAgeSeconds: ageOk ? undefined : rule.maxAuthAgeSeconds,
-        acrValues: acrOk ? undefined : rule.acrValues,
-      };
+      // As in the call's decision: one new login should satisfy every unsatisfied rule, so ask for the
+      // strictest age, and the first rule's accepted classes.
+      const maxAge = ageOk ? undefined : rule.maxAuthAgeSeconds;
+      stepUp = stepUp
+        ? {
+            ...stepUp,
+            maxAgeSeconds: strictestAge(stepUp.maxAgeSeconds, maxAge),
+            acrValues: stepUp.acrValues ?? (acrOk ? undefined : rule.acrValues),
+          }
+        : { effect: "step-up", rule: rule.id, maxAgeSeconds: maxAge, acrValues: acrOk ? undefined : rule.acrValues };
     }
   }
   return certificate ?? stepUp ?? confirm;

@@ -21,9 +21,13 @@ import { type Caller, judgeObject, type ObjectRefusal, redactionFor } from "./de
 import { type Policy, parsePolicy, SCOPES_ONLY_POLICY } from "./policy";
 import type { PolicyDocument } from "./policy-document";
 import { describeRefusal } from "./refusal";
+import { StepUpRequiredError } from "./step-up-required";
 
 export interface AccessGate {
-  /** Throws a `ToolError` (`policy_denied`, `certificate_required`) when `action` on `path` is refused. */
+  /**
+   * Throws a `ToolError` (`policy_denied`, `certificate_required`) when `action` on `path` is refused; a
+   * `StepUpRequiredError` when only the login is too old or too weak.
+   */
   require(action: Action, path: string): void;
   /** Whether `action` on `path` is allowed (for filtering what a result shows). */
   permits(action: Action, path: string): boolean;
@@ -65,6 +69,8 @@ function refusalError(refusal: ObjectRefusal, shownPath: string | null): ToolErr
       ? `Part of this call needs a human confirmation (rule ${refusal.rule}) that it did not ask for; nothing was changed. Name that path in the call to be asked.`
       : describeRefusal(shown, "This call");
   const details = { rule: refusal.rule, action: refusal.effect === "deny" ? refusal.action : "" };
+  // Only the login is wrong: typed, so a request that returned nothing can answer with the 401 challenge.
+  if (refusal.effect === "step-up") return new StepUpRequiredError(message, details, refusal);
   const code =
     refusal.effect === "require-certificate"
       ? "certificate_required"

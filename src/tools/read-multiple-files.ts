@@ -1,7 +1,8 @@
 /**
  * `read_multiple_files`: the reference server's tool (paths). One result per path, in the order given;
  * a path that cannot be read (missing, a directory, not text, too large, refused) gets its own error
- * and does not fail the others. An R2 outage does fail the whole call (503): that is not a fact about
+ * and does not fail the others; when no file was read and one was refused only for the login (a step-up
+ * rule), the call fails on that refusal instead, which a single POST answers with the step-up challenge. An R2 outage does fail the whole call (503): that is not a fact about
  * one file, and the caller should retry rather than read it as "missing".
  *
  * Bounded: at most MAX_MULTI_READ_PATHS paths, MULTI_READ_CONCURRENCY reads in flight, and
@@ -17,6 +18,7 @@ import {
   MULTI_READ_CONCURRENCY,
 } from "../files/limits";
 import { formatBytes, readInPages } from "../files/size-advice";
+import { StepUpRequiredError } from "../policy/step-up-required";
 import type { ContentRecord, Sandbox } from "../sandbox/sandbox";
 import { PathRefusedError } from "../sandbox/sandbox-path";
 import { contentMeta, withMeta } from "./content-meta";
@@ -38,6 +40,7 @@ async function readOne(
   index: number,
   budget: { left: number },
   records: ContentRecord[],
+  stepUps: StepUpRequiredError[],
 ): Promise<FileResult> {
   // A path we refused is named by its position, not echoed back.
   let display = `paths[${index}]`;
@@ -62,6 +65,7 @@ async function readOne(
     records.push(content.record);
     return { path: display, content: content.shown };
   } catch (error) {
+    if (error instanceof StepUpRequiredError) stepUps.push(error);
     if (error instanceof ToolError) return { path: display, error: { code: error.code, message: error.message } };
     throw error;
   }
@@ -95,14 +99,20 @@ export const readMultipleFiles = defineTool({
     const results: FileResult[] = new Array(paths.length);
     const budget = { left: MAX_MULTI_READ_TOTAL_BYTES };
     const records: ContentRecord[] = [];
+    const stepUps: StepUpRequiredError[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < paths.length) {
         const index = next++;
-        results[index] = await readOne(sandbox, paths[index]!, index, budget, records);
+        results[index] = await readOne(sandbox, paths[index]!, index, budget, records, stepUps);
       }
     };
     await Promise.all(Array.from({ length: Math.min(MULTI_READ_CONCURRENCY, paths.length) }, worker));
+    // No file was read and a fresher (or stronger) login would read one: the whole call fails on that
+    // refusal, so a single POST gets the HTTP step-up challenge (docs/policy.md) and the client signs in
+    // again; the retry reports every file. With any content read, each file keeps its own answer.
+    const [stepUp] = stepUps;
+    if (stepUp && results.every((result) => result.error !== undefined)) throw stepUp;
     // The reference's layout: "path:\ncontent\n" blocks, or "path: Error - message", separated by "---".
     const text = results
       .map((result) =>

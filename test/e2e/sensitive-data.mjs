@@ -14,9 +14,11 @@
  *    no secret value appears anywhere in the trail's stored bytes, nor in the dev server's log.
  * B. with an ACCESS_POLICY (a step-up rule on `pii`, a deny on writing a `secret` under shared/), a low
  *    QUOTA_DAILY_BYTES_READ and AUDIT_BYTES_READ_THRESHOLD, and ALERT_WEBHOOK_URL pointing at a receiver
- *    started here: a token from a sign-in 15 minutes ago is refused the pii file (the rule named, nothing
- *    of the file returned) and reads a plain one; after a fresh sign-in through the dev authorization
- *    server (the SDK's auth() with login_hint) the pii file is read; a secret written under shared/ is
+ *    started here: a client whose OAuth provider holds a sign-in 15 minutes old reads a plain file, and
+ *    reading the pii file gets the 401 `insufficient_user_authentication` challenge (max_age, the rule
+ *    named, nothing of the file returned), on which the SDK client signs in again by itself through the
+ *    dev authorization server (login_hint); once the agent finishes that sign-in, the same client reads
+ *    the pii file; a secret written under shared/ is
  *    refused and nothing is stored (checked in local R2), while the same write elsewhere succeeds; a
  *    principal reading past the budget is refused with `quota_exceeded` naming QUOTA_DAILY_BYTES_READ, and
  *    the `exfiltration` finding reaches the webhook (without file content).
@@ -35,7 +37,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { auth, Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { auth, Client, StreamableHTTPClientTransport, UnauthorizedError } from "@modelcontextprotocol/client";
 import { getPlatformProxy } from "wrangler";
 import { ROOT, startDevServer, waitUntilUp } from "./dev-server.mjs";
 
@@ -139,11 +141,13 @@ async function connectWithToken(server, token) {
 }
 
 /**
- * Signs in through the server's dev authorization server as the SDK does it: discovery, dynamic
- * registration, authorization code + PKCE, with `login_hint` approving at once. Returns a fresh token.
+ * An OAuth client provider for the server's dev authorization server, as an agent would hold one: dynamic
+ * registration, authorization code + PKCE, and a "browser" that approves at once with `login_hint`
+ * (the callback's parameters land in `store.callback`). `tokens` starts the store with a login made
+ * elsewhere (a stale one, for the step-up).
  */
-async function signIn(server, subject) {
-  const store = {};
+function oauthProvider(subject, tokens) {
+  const store = { tokens, redirects: 0 };
   const provider = {
     redirectUrl: REDIRECT_URL,
     clientMetadata: {
@@ -157,18 +161,25 @@ async function signIn(server, subject) {
     clientInformation: () => store.client,
     saveClientInformation: (info) => (store.client = info),
     tokens: () => store.tokens,
-    saveTokens: (tokens) => (store.tokens = tokens),
+    saveTokens: (saved) => (store.tokens = saved),
     codeVerifier: () => store.verifier,
     saveCodeVerifier: (verifier) => (store.verifier = verifier),
     discoveryState: () => store.discovery,
     saveDiscoveryState: (state) => (store.discovery = state),
     async redirectToAuthorization(url) {
+      store.redirects++;
       url.searchParams.set("login_hint", subject);
       const response = await fetch(url, { redirect: "manual" });
       check(response.status === 303, `the dev authorization server approves a login_hint (got ${response.status})`);
       store.callback = new URL(response.headers.get("location")).searchParams;
     },
   };
+  return { provider, store };
+}
+
+/** Signs in through the server's dev authorization server as the SDK does it. Returns a fresh token. */
+async function signIn(server, subject) {
+  const { provider, store } = oauthProvider(subject, undefined);
   check(
     (await auth(provider, { serverUrl: server.mcp, scope: "files:read files:write" })) === "REDIRECT",
     "auth() redirects",
@@ -505,29 +516,64 @@ async function withPolicy(hook) {
     "900",
   ]);
   check(stale.status === 0, "npm run token minted the stale-login token");
-  const staleClient = await connectWithToken(B, remember(stale.stdout.trim()));
+  // The agent's own client: its OAuth provider holds the stale login, as if signed in 15 minutes ago.
+  const { provider, store } = oauthProvider(subject, {
+    access_token: remember(stale.stdout.trim()),
+    token_type: "Bearer",
+    issuer: B.issuer, // the dev authorization server that signed it (the SDK's SEP-2352 stamp)
+  });
+  const challenges = [];
+  const transport = new StreamableHTTPClientTransport(B.mcp, {
+    authProvider: provider,
+    fetch: async (url, init) => {
+      const response = await fetch(url, init);
+      if (response.status === 401) {
+        challenges.push({
+          header: response.headers.get("www-authenticate") ?? "",
+          body: await response.clone().text(),
+        });
+      }
+      return response;
+    },
+  });
+  const staleClient = new Client({ name: "sensitive-e2e", version: "1.0.0" });
+  await staleClient.connect(transport);
   const staleCall = (name, args) => staleClient.callTool({ name, arguments: args });
   check(!(await staleCall("write_file", { path: "customers.csv", content: customers })).isError, "write customers.csv");
   check(
     !(await staleCall("write_file", { path: "plain.txt", content: "nothing sensitive\n" })).isError,
     "write plain.txt",
   );
-  const refused = await staleCall("read_text_file", { path: "customers.csv" });
-  check(errorCodeOf(refused) === "policy_denied", "the pii file is refused to a login 15 minutes old (policy_denied)");
-  check(textOf(refused).includes("fresh-login-for-pii"), "the refusal names the rule");
-  check(textOf(refused).includes("300"), "the refusal says how fresh a login it needs");
-  check(
-    !textOf(refused).includes(CARD) && refused._meta?.["r2-files/content"] === undefined,
-    "nothing of the file is returned",
-  );
   const plain = await staleCall("read_text_file", { path: "plain.txt" });
   check(textOf(plain) === "nothing sensitive\n", "the same token reads a file without pii");
-  await staleClient.close();
+  // The label rule is judged once the file is read and classified, and answered like a path step-up:
+  // 401 insufficient_user_authentication, on which the SDK runs its own sign-in (auth(): the provider is
+  // sent to the authorization server), and the call fails until the agent completes it.
+  const refused = await staleCall("read_text_file", { path: "customers.csv" }).then(
+    () => undefined,
+    (error) => error,
+  );
+  check(
+    refused instanceof UnauthorizedError,
+    "the pii read with a login 15 minutes old ends in the SDK's UnauthorizedError",
+  );
+  check(challenges.length === 1, `one 401 challenge (got ${challenges.length})`);
+  const [challenge] = challenges;
+  check(challenge.header.startsWith('Bearer error="insufficient_user_authentication"'), "the 401 is RFC 9470's");
+  check(challenge.header.includes('max_age="300"'), "the challenge asks for a login at most 300 s old");
+  check(challenge.header.includes("(rule fresh-login-for-pii)"), "the challenge names the rule");
+  check(!challenge.header.includes(CARD) && !challenge.body.includes(CARD), "nothing of the file is returned");
+  check(!challenge.body.includes("r2-files/content"), "no content _meta in the 401");
+  check(store.redirects === 1 && store.callback?.get("code"), "the SDK sent the provider to sign in again");
   pass(
-    "B pii file with a 15-minute-old login: refused (policy_denied, rule fresh-login-for-pii, needs 300 s), nothing returned; unlabelled file read",
+    "B pii file with a 15-minute-old login: 401 insufficient_user_authentication (max_age 300, rule fresh-login-for-pii), nothing returned, the SDK client signs in again by itself; unlabelled file read",
   );
 
-  const fresh = await signIn(B, subject);
+  await transport.finishAuth(store.callback.get("code"), store.callback.get("iss") ?? undefined);
+  const fresh = remember(store.tokens.access_token);
+  const retried = await staleCall("read_text_file", { path: "customers.csv" });
+  check(!retried.isError && textOf(retried) === customers, "the same client, signed in again, reads the pii file");
+  await staleClient.close();
   const freshClient = await connectWithToken(B, fresh);
   const call = (name, args) => freshClient.callTool({ name, arguments: args });
   const shown = await call("read_text_file", { path: "customers.csv" });
@@ -535,7 +581,7 @@ async function withPolicy(hook) {
   check(textOf(shown) === customers, "the pii file is shown whole (pii is labelled, not redacted)");
   check(contentMeta(shown)?.files?.[0]?.categories?.includes("pii"), "_meta labels it pii");
   pass(
-    "B after a fresh sign-in through the dev authorization server (SDK auth(), login_hint): the pii file reads, labelled pii",
+    "B after the SDK's own fresh sign-in through the dev authorization server (login_hint, finishAuth): the pii file reads, labelled pii",
   );
 
   const secretText = `aws_access_key_id = ${KEY_ID}\naws_secret_access_key = ${SECRET}\n`;

@@ -62,19 +62,37 @@ const PLACEHOLDER_WORDS = [
   "my_",
 ];
 
-/** `DB_PASSWORD` → ["db","password"]; `clientSecret` → ["client","secret"]. */
-function components(identifier: string): string[] {
-  return identifier
-    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .split(/[\s_.-]+/)
-    .filter((part) => part !== "")
-    .map((part) => part.toLowerCase());
+const UPPER = charClass("A-Z");
+const LOWER_OR_DIGIT = charClass("a-z0-9");
+const SEPARATOR = charClass("_.-");
+
+/**
+ * The last two words of an identifier, lower-cased, read from its end (`DB_PASSWORD` → password, db;
+ * `clientSecret` → secret, client): words are split at `_`, `.`, `-`, white space and where a lower-case
+ * letter or digit meets an upper-case letter. Reads only as far as the two words go.
+ */
+function lastWords(identifier: string): [last: string | undefined, previous: string | undefined] {
+  const words: string[] = [];
+  let end = identifier.length;
+  while (words.length < 2) {
+    while (end > 0 && isIn(identifier, end - 1, SEPARATOR)) end--;
+    if (end === 0) break;
+    let start = end - 1;
+    while (
+      start > 0 &&
+      !isIn(identifier, start - 1, SEPARATOR) &&
+      !(isIn(identifier, start, UPPER) && isIn(identifier, start - 1, LOWER_OR_DIGIT))
+    ) {
+      start--;
+    }
+    words.push(identifier.slice(start, end).toLowerCase());
+    end = start;
+  }
+  return [words[0], words[1]];
 }
 
 export function namesSecret(identifier: string): boolean {
-  const parts = components(identifier);
-  const last = parts.at(-1);
-  const previous = parts.at(-2);
+  const [last, previous] = lastWords(identifier);
   if (last === undefined) return false;
   if (last === "token") return previous === undefined || !NOT_SECRET_TOKENS.has(previous);
   if (SECRET_WORDS.has(last) || JOINED_KEYS.has(last)) return true;
@@ -137,9 +155,18 @@ function skipSpaces(text: string, from: number, max: number): number {
   return index;
 }
 
-/** Identifier endings of every name `namesSecret` accepts: the cheap test before parsing the name. */
-const NAME_ENDINGS = charClass("dsetnyDSETNY");
-const NAME_SUFFIXES = ["password", "passwd", "pwd", "pass", "passphrase", "secret", "token", "key"];
+/**
+ * The words every name `namesSecret` accepts ends with, by their last letter (lower case): the cheap
+ * test before parsing the name, one table lookup for most operators.
+ */
+const NAME_SUFFIXES_BY_ENDING: readonly (readonly string[] | undefined)[] = (() => {
+  const table: string[][] = [];
+  for (const suffix of ["password", "passwd", "pwd", "pass", "passphrase", "secret", "token", "key"]) {
+    const ending = suffix.charCodeAt(suffix.length - 1);
+    table[ending] = [...(table[ending] ?? []), suffix];
+  }
+  return table;
+})();
 
 /**
  * Triggered on the operator (`=`, `:`), not the name: indexOf over one character is the fastest search
@@ -192,9 +219,11 @@ function checkAssignment(context: ScanContext, operator: number, emit: (finding:
   }
   const quoteCode = text.charCodeAt(idEnd - 1);
   if (quoteCode === DOUBLE_QUOTE || quoteCode === SINGLE_QUOTE) idEnd--;
-  if (idEnd === 0 || !isIn(text, idEnd - 1, NAME_ENDINGS)) return undefined;
+  if (idEnd === 0) return undefined;
+  const suffixes = NAME_SUFFIXES_BY_ENDING[text.charCodeAt(idEnd - 1) | 0x20];
+  if (suffixes === undefined) return undefined;
   let named = false;
-  for (const suffix of NAME_SUFFIXES) {
+  for (const suffix of suffixes) {
     if (endsWithWord(text, idEnd, suffix)) {
       named = true;
       break;
@@ -216,7 +245,7 @@ function checkAssignment(context: ScanContext, operator: number, emit: (finding:
   } else {
     valueStart = at;
     valueEnd = valueStart;
-    while (valueEnd < text.length && valueEnd - valueStart <= MAX_VALUE && !VALUE_STOP.test(text[valueEnd]!)) {
+    while (valueEnd < text.length && valueEnd - valueStart <= MAX_VALUE && !stopsValue(text.charCodeAt(valueEnd))) {
       valueEnd++;
     }
   }
@@ -231,7 +260,13 @@ function checkAssignment(context: ScanContext, operator: number, emit: (finding:
   return valueEnd;
 }
 
-const VALUE_STOP = /[\s,;})[\]"'`]/;
+const VALUE_STOP = charClass(" \t\n\r\v\f,;})[]\"'`");
+const WHITE_SPACE = /\s/;
+
+/** `[\s,;})[\]"'\`]`, by table for ASCII. */
+function stopsValue(code: number): boolean {
+  return code < 128 ? VALUE_STOP[code] === 1 : WHITE_SPACE.test(String.fromCharCode(code));
+}
 
 function assignmentDetector(operator: "=" | ":"): Detector {
   return {

@@ -53,6 +53,7 @@ export function reportSecretsNearKeyId(
 export const awsSecretAccessKey: Detector = {
   ids: ["aws-secret-access-key"],
   category: "secret",
+  // A regex pass: every anchor these names share starts with a common letter (`e`, `c`, `K`…).
   trigger: /[Ss]ecret_?[Aa]ccess_?[Kk]ey|SECRET_ACCESS_KEY/g,
   check(context, start, matched, emit) {
     const { text } = context;
@@ -82,9 +83,11 @@ export const awsSecretAccessKey: Detector = {
 export const azureConnectionString: Detector = {
   ids: ["azure-connection-string"],
   category: "secret",
-  trigger: /(?:AccountKey|SharedAccessKey)=/g,
+  // Anchored on `Key=`: indexOf skips fastest to a rare first character, and `A`/`S` are common.
+  trigger: "Key=",
   check(context, at, matched, emit) {
     const { text } = context;
+    if (!text.startsWith("Account", at - 7) && !text.startsWith("SharedAccess", at - 12)) return undefined;
     const start = at + matched.length;
     const end = runEnd(text, start, AZURE_KEY_CHARS, 256);
     const base64End = runEnd(text, start, BASE64, 256);

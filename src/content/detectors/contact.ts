@@ -13,6 +13,7 @@
  */
 import type { Detector } from "../finding";
 import { charClass, isIn, runEnd, runStart } from "./char-classes";
+import { NUMBER_RUNS } from "./number-runs";
 
 const LOCAL_CHARS = charClass("A-Za-z0-9._%+-");
 const DOMAIN_CHARS = charClass("A-Za-z0-9.-");
@@ -105,6 +106,7 @@ export const emailAddress: Detector = {
 };
 
 const PHONE_CHARS = charClass("0-9 .()-");
+const DIGIT = charClass("0-9");
 
 export const internationalPhone: Detector = {
   ids: ["phone-number"],
@@ -118,6 +120,10 @@ export const internationalPhone: Detector = {
     let end = runEnd(text, start + 1, PHONE_CHARS, 24);
     while (end > start + 1 && !/\d/.test(text[end - 1]!)) end--;
     if (isIn(text, end, ALNUM) || (text[end] === "." && /\d/.test(text[end + 1] ?? ""))) return end;
+    // Fewer than eight digits is no number: said without building the groups (`+1 +1 +1 …` stays cheap).
+    let digitCount = 0;
+    for (let index = start + 1; index < end; index++) if (isIn(text, index, DIGIT)) digitCount++;
+    if (digitCount < 8) return end;
     const body = text.slice(start + 1, end);
     const groups = body.split(/[ .()-]+/).filter((group) => group !== "");
     const digits = groups.join("").length;
@@ -139,7 +145,11 @@ export const internationalPhone: Detector = {
 export const northAmericanPhone: Detector = {
   ids: ["phone-number"],
   category: "pii",
-  trigger: /(?<![\w.+-])(?:1[-. ])?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}([-. ]))[2-9]\d{2}([-. ])\d{4}(?![\w-]|[.,]\d)/g,
+  trigger: {
+    within: NUMBER_RUNS,
+    minDigits: 10,
+    pattern: /(?<![\w.+-])(?:1[-. ])?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}([-. ]))[2-9]\d{2}([-. ])\d{4}(?![\w-]|[.,]\d)/g,
+  },
   check(_context, start, candidate, emit, groups) {
     const [, first, second] = groups!;
     if (first !== undefined && first !== second) return undefined;

@@ -5,6 +5,7 @@
  * report without a keyword right before them.
  */
 import type { Detector } from "../finding";
+import { NUMBER_RUNS } from "./number-runs";
 
 const KEYWORD_WINDOW = 24;
 const PUBLISHED = new Set(["078051120", "219099999"]);
@@ -24,7 +25,11 @@ export function ssnValid(area: string, group: string, serial: string): boolean {
 export const usSsn: Detector = {
   ids: ["us-ssn"],
   category: "pii",
-  trigger: /(?<![\w.-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w-]|[.,]\d)/g,
+  trigger: {
+    within: NUMBER_RUNS,
+    minDigits: 9,
+    pattern: /(?<![\w.-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w-]|[.,]\d)/g,
+  },
   check(context, start, matched, emit, groups) {
     const [, area, separator, group, serial] = groups!;
     if (separator !== "-") {

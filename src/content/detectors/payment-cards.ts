@@ -6,6 +6,7 @@
  */
 import { luhnValid } from "../checksums";
 import type { Detector } from "../finding";
+import { NUMBER_RUNS } from "./number-runs";
 
 interface Issuer {
   readonly test: (digits: string) => boolean;
@@ -74,7 +75,11 @@ function groupingValid(candidate: string): boolean {
 export const paymentCard: Detector = {
   ids: ["payment-card"],
   category: "pii",
-  trigger: /(?<![\w.+-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\w-]|\.\d)/g,
+  trigger: {
+    within: NUMBER_RUNS,
+    minDigits: 13,
+    pattern: /(?<![\w.+-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\w-]|\.\d)/g,
+  },
   check(context, start, candidate, emit) {
     // The account part of an IBAN printed in fours (`DE89 3704 0044 …`) is not a card.
     if (/[A-Z]{2}\d{2} $/.test(context.text.slice(Math.max(0, start - 5), start))) return undefined;

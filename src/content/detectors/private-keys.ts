@@ -121,7 +121,7 @@ export const privateKeys: Detector = {
 export const gcpServiceAccount: Detector = {
   ids: ["gcp-service-account"],
   category: "secret",
-  trigger: /"private_key_id"\s{0,4}:\s{0,4}"/g,
+  trigger: { anchors: [["_key_i", 8]], pattern: /"private_key_id"\s{0,4}:\s{0,4}"/y },
   check(context, at, matched, emit) {
     const { text } = context;
     const start = at + matched.length;

@@ -9,6 +9,7 @@
  */
 import { base62Crc32Valid, decodeBase64Url } from "../checksums";
 import type { Detector, Finding, ScanContext } from "../finding";
+import type { Trigger } from "../triggers";
 import { ALNUM, BASE64URL, charClass, hasMixedClasses, isIn, runEnd, UPPER_BASE32 } from "./char-classes";
 import { reportSecretsNearKeyId } from "./cloud-credentials";
 
@@ -161,7 +162,7 @@ function awsKeyId(context: ScanContext, start: number, emit: Emit): number {
 type TokenCheck = (context: ScanContext, start: number, matched: string, emit: Emit) => number | undefined;
 
 /** A prefixed-token detector: the prefix must start a token, not continue one (`task-list` is no `sk-`). */
-function prefixed(ids: readonly string[], trigger: string | RegExp, check: TokenCheck, lead = 0): Detector {
+function prefixed(ids: readonly string[], trigger: Trigger, check: TokenCheck, lead = 0): Detector {
   return {
     ids,
     category: "secret",
@@ -178,15 +179,18 @@ function prefixed(ids: readonly string[], trigger: string | RegExp, check: Token
   };
 }
 
-export const githubTokens = prefixed(["github-token"], /gh[pousr]_|github_pat_/g, ({ text }, start, matched, emit) =>
-  matched === "github_pat_"
-    ? githubFineGrained(text, start, emit)
-    : checksummedToken(text, start, 4, "github-token", emit),
+export const githubTokens = prefixed(
+  ["github-token"],
+  { anchors: ["gh", ["_pat_", 6]], pattern: /gh[pousr]_|github_pat_/y },
+  ({ text }, start, matched, emit) =>
+    matched === "github_pat_"
+      ? githubFineGrained(text, start, emit)
+      : checksummedToken(text, start, 4, "github-token", emit),
 );
 
 export const gitlabTokens = prefixed(
   ["gitlab-token"],
-  /gl(?:pat|dt|rt|ptt|cbt|ft|oas|soat)-/g,
+  { anchors: ["gl"], pattern: /gl(?:pat|dt|rt|ptt|cbt|ft|oas|soat)-/y },
   ({ text }, start, matched, emit) => gitlab(text, start, matched.length, emit),
 );
 
@@ -203,14 +207,15 @@ export const stripeKeys = prefixed(
   2,
 );
 
-// Literal triggers start at their rarest characters (indexOf scans for the first one): `m_` two into
-// `npm_`, `k-` one into `sk-`, `yJ` one into `eyJ`; the check confirms the characters before.
+// Literal triggers start at their rarest characters (indexOf stops at every occurrence of the first
+// one): the `_` of `npm_` and `r2mcp_`, `k-` one into `sk-`, `yJ` one into `eyJ`; the check confirms
+// the characters before.
 export const npmTokens = prefixed(
   ["npm-token"],
-  "m_",
+  "_",
   ({ text }, start, _matched, emit) =>
-    text[start] === "n" && text[start + 1] === "p" ? checksummedToken(text, start, 4, "npm-token", emit) : undefined,
-  2,
+    text.startsWith("npm", start) ? checksummedToken(text, start, 4, "npm-token", emit) : undefined,
+  3,
 );
 
 export const apiKeys = prefixed(
@@ -220,7 +225,12 @@ export const apiKeys = prefixed(
   1,
 );
 
-export const r2mcpKeys = prefixed(["r2mcp-api-key"], "r2mcp_", ({ text }, start, _m, emit) => r2mcp(text, start, emit));
+export const r2mcpKeys = prefixed(
+  ["r2mcp-api-key"],
+  "_",
+  ({ text }, start, _m, emit) => (text.startsWith("r2mcp", start) ? r2mcp(text, start, emit) : undefined),
+  5,
+);
 
 export const jwts = prefixed(
   ["jwt"],
@@ -229,8 +239,17 @@ export const jwts = prefixed(
   1,
 );
 
-export const awsKeyIds = prefixed(["aws-access-key-id"], /A(?:KIA|SIA|BIA|CCA)/g, (context, start, _m, emit) =>
-  awsKeyId(context, start, emit),
+// Anchored on the last two letters, `IA` or `CA`, rarer first characters than the `A` they all start with.
+export const awsKeyIds = prefixed(
+  ["aws-access-key-id"],
+  {
+    anchors: [
+      ["IA", 2],
+      ["CA", 2],
+    ],
+    pattern: /A(?:KIA|SIA|BIA|CCA)/y,
+  },
+  (context, start, _m, emit) => awsKeyId(context, start, emit),
 );
 
 export const PREFIXED_TOKENS: readonly Detector[] = [

@@ -7,6 +7,7 @@ import { ToolError } from "../../../src/errors/tool-error";
 import { type Caller, decide, judgeObject, mayEverUse, redactionFor } from "../../../src/policy/decide";
 import { createAccessGate } from "../../../src/policy/gate";
 import { type Policy, parsePolicy, SCOPES_ONLY_POLICY } from "../../../src/policy/policy";
+import { StepUpRequiredError } from "../../../src/policy/step-up-required";
 
 function policy(document: Record<string, unknown>): Policy {
   const result = parsePolicy(JSON.stringify({ version: 1, ...document }));
@@ -81,6 +82,58 @@ describe("label rules", () => {
     const gate = createAccessGate(POLICY, caller(), NOW);
     expect(() => gate.requireContent("read", "c.csv", pii)).toThrow(ToolError);
     expect(() => gate.requireContent("read", "c.csv", new Set())).not.toThrow();
+  });
+
+  it("two unsatisfied step-up rules on one object ask for the strictest age, as the call's decision does", () => {
+    const twoRules = policy({
+      rules: [
+        { id: "pii-within-an-hour", effect: "step-up", actions: ["read"], labels: ["pii"], maxAuthAgeSeconds: 3000 },
+        {
+          id: "cards-within-minutes",
+          effect: "step-up",
+          actions: ["read"],
+          labels: ["payment-card"],
+          maxAuthAgeSeconds: 120,
+        },
+      ],
+    });
+    const access = { action: "read", path: "c.csv", labels: new Set(["pii", "payment-card"]) } as const;
+    expect(judgeObject(twoRules, caller(), access, NOW)).toMatchObject({
+      effect: "step-up",
+      rule: "pii-within-an-hour",
+      maxAgeSeconds: 120,
+    });
+    // A login 10 minutes old satisfies the first rule only: the second's age is asked for.
+    expect(judgeObject(twoRules, caller([], NOW - 600), access, NOW)).toMatchObject({
+      rule: "cards-within-minutes",
+      maxAgeSeconds: 120,
+    });
+  });
+
+  it("a refusal only for the login carries its requirement, typed, for the HTTP challenge; others do not", () => {
+    const refusal = (run: () => void): unknown => {
+      try {
+        run();
+      } catch (error) {
+        return error;
+      }
+      throw new Error("not refused");
+    };
+    const gate = createAccessGate(POLICY, caller(), NOW);
+    const stepUp = refusal(() => gate.requireContent("read", "c.csv", new Set(["pii"])));
+    expect(stepUp).toBeInstanceOf(StepUpRequiredError);
+    expect(stepUp).toMatchObject({
+      code: "policy_denied",
+      details: { rule: "fresh-login-for-pii" },
+      requirement: { effect: "step-up", rule: "fresh-login-for-pii", maxAgeSeconds: 300, acrValues: undefined },
+    });
+    // The message names the rule and the login needed, never the path or the labels that matched.
+    expect((stepUp as Error).message).toBe(
+      "This call requires a sign-in within the last 300 seconds (rule fresh-login-for-pii); sign in again and retry.",
+    );
+    const deny = refusal(() => gate.requireContent("write", "a.txt", new Set(["secret"])));
+    expect(deny).toBeInstanceOf(ToolError);
+    expect(deny).not.toBeInstanceOf(StepUpRequiredError);
   });
 });
 
