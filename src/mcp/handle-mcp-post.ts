@@ -83,11 +83,12 @@ async function serveLegacy(server: Server, request: Request, message: JsonRpcMes
     answered = true;
     return response;
   } finally {
-    // Answered: the JSON answer is complete, no request handler is still running and nothing streams, so the
-    // per-request server and transport are simply dropped (no timer, no listener and no registry holds
-    // them; the SDK leaves dropping a per-request instance to the caller). Closing cost a tenth of the
-    // SDK's CPU per call: an SdkError with its stack, aborting the finished handlers' controllers. A
-    // transport that threw is closed, so anything it left running is aborted.
+    // Answered: the JSON answer is complete, no request handler is still running and nothing streams,
+    // so the per-request server and transport are simply dropped: no timer, listener or registry holds
+    // them (the SDK's own per-request serving leaves a finished notification exchange connected and
+    // calls dropping its instance the caller's choice). Closing cost about 3% of a read's CPU: an
+    // SdkError with its stack, aborting the finished handlers' controllers. A transport that threw is
+    // closed, so anything it left running is aborted.
     if (!answered) await server.close().catch(() => undefined);
   }
 }
