@@ -23,6 +23,9 @@ import { attributeProfile } from "./cpu-profile.mjs";
 const DEVTOOLS_ORIGIN = "https://devtools.devprod.cloudflare.dev";
 const SAMPLING_INTERVAL_US = 100;
 
+/** Long enough for `Profiler.stop` to serialise a minute's profile on a loaded machine. */
+const COMMAND_TIMEOUT_MS = 120_000;
+
 export async function connectInspector(inspectorPort) {
   const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
   if (!targets[0]?.webSocketDebuggerUrl) throw new Error("the inspector lists no Worker to profile");
@@ -33,6 +36,16 @@ export async function connectInspector(inspectorPort) {
   });
   let nextId = 0;
   const pending = new Map();
+  // A connection the Worker's restart or a crash closes must fail the commands waiting on it, never
+  // leave the benchmark (and the CI gate running it) waiting forever.
+  let closedReason;
+  const failAll = (reason) => {
+    closedReason ??= reason;
+    for (const settle of pending.values()) settle({ error: { message: closedReason } });
+    pending.clear();
+  };
+  ws.on("close", () => failAll("the inspector connection closed"));
+  ws.on("error", (error) => failAll(`the inspector connection failed: ${error.message}`));
   ws.on("message", (data) => {
     const message = JSON.parse(String(data));
     pending.get(message.id)?.(message);
@@ -40,10 +53,17 @@ export async function connectInspector(inspectorPort) {
   });
   const command = (method, params = {}) =>
     new Promise((resolve, reject) => {
+      if (closedReason) return reject(new Error(`${method}: ${closedReason}`));
       const id = ++nextId;
-      pending.set(id, (message) =>
-        message.error ? reject(new Error(message.error.message)) : resolve(message.result),
-      );
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`${method}: no answer from the inspector in ${COMMAND_TIMEOUT_MS / 1000} s`));
+      }, COMMAND_TIMEOUT_MS);
+      pending.set(id, (message) => {
+        clearTimeout(timer);
+        if (message.error) reject(new Error(`${method}: ${message.error.message}`));
+        else resolve(message.result);
+      });
       ws.send(JSON.stringify({ id, method, params }));
     });
   return { command, close: () => ws.close() };
@@ -90,7 +110,18 @@ export async function devBundleMap(cwd) {
  *   ok: (r: any) => boolean, seconds: number, concurrency: number, drainSeconds?: number }} plan
  *   bundleDir: where wrangler dev keeps its .wrangler/tmp (the config file's directory)
  */
-export async function profileWorker({
+export async function profileWorker(plan) {
+  try {
+    return await profileOnce(plan);
+  } catch (error) {
+    // wrangler dev's inspector proxy occasionally drops the connection under load: profile again once,
+    // and let a second failure fail the run (a hung gate helps nobody).
+    console.error(`profile of ${plan.inspectorPort} failed (${error.message}); once more`);
+    return await profileOnce(plan);
+  }
+}
+
+async function profileOnce({
   bundleDir,
   inspectorPort,
   send,
