@@ -121,16 +121,7 @@ export async function profileWorker(plan) {
   }
 }
 
-async function profileOnce({
-  bundleDir,
-  inspectorPort,
-  send,
-  make,
-  ok,
-  seconds,
-  concurrency,
-  drainSeconds = 0,
-}) {
+async function profileOnce({ bundleDir, inspectorPort, send, make, ok, seconds, concurrency, drainSeconds = 0 }) {
   const { map, mapPath, bundleFile } = await devBundle(bundleDir);
   const inspector = await connectInspector(inspectorPort);
   let answered = 0;

@@ -38,7 +38,7 @@ export const GATE_CHECKS: Readonly<Record<string, string>> = {
   append_file:
     "`write` the file, `overwrite` when it exists, label rules on the text; the new etag only with `read`, opaque where the view is redacted",
   search_file_contents: "`list` the base, `read` each file searched; files not readable left out",
-  get_operation: "nothing (the operation's own steps were judged)",
+  get_operation: "`list` at the source and destination (else not found) and at each problem's path (else left out)",
 };
 
 export function renderToolTable(): string {

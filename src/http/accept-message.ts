@@ -11,8 +11,8 @@ import { checkProtocolHeaders } from "./protocol-headers";
 
 export function acceptMessage(edge: Edge, message: JsonRpcMessage): ParsedMessage {
   edge.audit.message(message);
-  checkProtocolHeaders(edge.request.headers, message);
+  const era = checkProtocolHeaders(edge.request.headers, message);
   if (typeof message.method === "string") edge.log.set({ rpcMethod: message.method.slice(0, 64) });
   const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
-  return { message, id };
+  return { message, id, era };
 }

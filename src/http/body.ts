@@ -9,6 +9,7 @@
 import type { JsonRpcMessage } from "../mcp/json-rpc-message";
 import type { Edge } from "./edge";
 import { BodyEnds, bodyTooLarge, drainForId, scanLimit } from "./oversized-body";
+import type { ProtocolEra } from "./protocol-headers";
 import { HttpError, jsonRpcErrorResponse } from "./responses";
 
 const decoder = new TextDecoder();
@@ -128,6 +129,8 @@ export interface ParsedMessage {
   readonly message: JsonRpcMessage;
   /** The JSON-RPC id, for error answers about this message; null for notifications and odd ids. */
   readonly id: string | number | null;
+  /** The protocol era the SDK's classifier gave this message (protocol-headers.ts). */
+  readonly era: ProtocolEra;
 }
 
 export async function readBody(edge: Edge): Promise<ParsedBody> {

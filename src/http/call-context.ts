@@ -159,6 +159,7 @@ export function openCallContext(
   const exchange: McpExchange = {
     request: edge.request,
     message: parsed.message,
+    legacy: parsed.era === "legacy",
     principal,
     sandbox,
     gate,
@@ -172,7 +173,6 @@ export function openCallContext(
     confirmationSecret: config.confirmationSecret,
     usedConfirmations: edge.state.usedConfirmations,
     refusal: admission.refusal,
-    defer: edge.defer,
     outcome,
   };
   return { exchange, meter, outcome };

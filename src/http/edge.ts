@@ -8,7 +8,7 @@
  *   - `Edge`: for POST /mcp, the request's own facts the later stages need (client IP, the waitUntil
  *     hook), opened by the pipeline (mcp-pipeline.ts) once the isolate's state is loaded.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { createRequestLog, type RequestLog } from "../audit/audit-log";
 import { sendAuditEvents } from "../audit/audit-producer";
 import { createRequestAudit, type RequestAudit, requestOriginOf } from "../audit/request-audit";
@@ -29,7 +29,7 @@ export function requestIdentity(): MiddlewareHandler<AppEnv> {
     c.set("log", log);
     c.set("audit", audit);
     await next();
-    c.res = withHeaders(c.res, { "x-request-id": log.requestId });
+    setResponseHeaders(c, { "x-request-id": log.requestId });
     // Loaded for this request already (every route loads it); if loading failed, every line is written.
     const loaded = await loadConfig(c.env).catch(() => undefined);
     const level = loaded === undefined || loaded instanceof ConfigError ? "info" : loaded.config.logLevel;
@@ -57,6 +57,16 @@ export function requestIdentity(): MiddlewareHandler<AppEnv> {
       }),
     );
   };
+}
+
+/**
+ * Sets headers on the answer in place; only a response whose headers are immutable is replaced by a
+ * copy (hono's `c.res` setter copies the response again, so it is used only then).
+ */
+function setResponseHeaders(c: Context<AppEnv>, headers: Record<string, string>): void {
+  const response = c.res;
+  const answer = withHeaders(response, headers);
+  if (answer !== response) c.res = answer;
 }
 
 function nextTurn(): Promise<void> {
@@ -95,7 +105,7 @@ export function browserOriginPolicy(): MiddlewareHandler<AppEnv> {
       return new Response(null, { status: 204, headers });
     }
     await next();
-    if (origin !== null) c.res = withHeaders(c.res, corsHeaders(origin));
+    if (origin !== null) setResponseHeaders(c, corsHeaders(origin));
   };
 }
 

@@ -51,9 +51,20 @@ export function serviceUnavailable(message: string, shape: "json-rpc" | "plain" 
     : jsonRpcErrorResponse(503, -32000, message, headers);
 }
 
-/** A copy of `response` with `headers` set (responses from fetch and the SDK have immutable headers). */
+/**
+ * `response` with `headers` set: in place when its headers can be changed (every Response built in this
+ * Worker, the SDK's included, is this request's own), otherwise on a copy (a Response from fetch has
+ * immutable headers: setting one throws a TypeError before anything changes).
+ */
 export function withHeaders(response: Response, headers: Record<string, string>): Response {
+  const entries = Object.entries(headers);
+  try {
+    for (const [name, value] of entries) response.headers.set(name, value);
+    return response;
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+  }
   const copy = new Response(response.body, response);
-  for (const [name, value] of Object.entries(headers)) copy.headers.set(name, value);
+  for (const [name, value] of entries) copy.headers.set(name, value);
   return copy;
 }

@@ -1,6 +1,7 @@
 /**
  * One MCP exchange, in either protocol era, with a fresh server per request (the SDK's documented
- * dual-era composition: `isLegacyRequest` in front of a strict `createMcpHandler`):
+ * dual-era composition: `isLegacyRequest` in front of a strict `createMcpHandler`; the era comes from the
+ * protocol-header stage, which runs the same classification):
  * - 2026-07-28 (a `_meta` envelope on the request): `createMcpHandler(factory, { legacy: "reject" })`,
  *   which answers `server/discover`, checks the standard headers and stamps `resultType`, server info
  *   and cache hints.
@@ -10,12 +11,7 @@
  * The seam's failure record becomes the HTTP status the design asks for: 503 + Retry-After for an
  * outage, 500 for a bug. Both eras share the factory, so they cannot drift apart.
  */
-import {
-  createMcpHandler,
-  isLegacyRequest,
-  type Server,
-  WebStandardStreamableHTTPServerTransport,
-} from "@modelcontextprotocol/server";
+import { createMcpHandler, type Server, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
 import type { RequestLog } from "../audit/audit-log";
 import type { RequestAudit } from "../audit/request-audit";
 import type { Principal } from "../auth/principal";
@@ -38,6 +34,12 @@ export interface McpExchange {
   /** The POST whose body was already read; `message` is that body, parsed. */
   readonly request: Request;
   readonly message: JsonRpcMessage;
+  /**
+   * A 2025-era message (no `_meta` envelope claim), as the protocol-header stage classified it with the
+   * SDK's own classifier (`classifyInboundRequest` on the same three headers and the parsed body), which
+   * is exactly what `isLegacyRequest` runs: classified once, not again here.
+   */
+  readonly legacy: boolean;
   readonly principal: Principal;
   readonly sandbox: Sandbox;
   /** The gate `sandbox` was built with (src/policy/gate.ts). */
@@ -57,25 +59,8 @@ export interface McpExchange {
   readonly usedConfirmations: UsedConfirmations;
   /** A daily-quota refusal decided at the edge (src/http/admission.ts). */
   readonly refusal?: ToolError | undefined;
-  /**
-   * ctx.waitUntil: closing the per-request server and transport runs after the answer (the JSON
-   * answer is complete once produced, and nothing streams). Without it, closing is awaited first.
-   */
-  readonly defer?: ((work: Promise<unknown>) => void) | undefined;
   /** Where the seam records how the call failed, for the HTTP layer (made here when not given). */
   readonly outcome?: CallOutcome | undefined;
-}
-
-type Defer = McpExchange["defer"];
-
-/** Closes after the answer when the runtime allows; a failed close never fails an answered request. */
-function closeLater(close: () => Promise<void>, defer: Defer): Promise<void> {
-  const closing = close().catch(() => undefined);
-  if (defer) {
-    defer(closing);
-    return Promise.resolve();
-  }
-  return closing;
 }
 
 function withStatus(response: Response, status: number, extraHeaders: Record<string, string> = {}): Response {
@@ -84,7 +69,7 @@ function withStatus(response: Response, status: number, extraHeaders: Record<str
   return new Response(response.body, { status, headers });
 }
 
-async function serveLegacy(server: Server, request: Request, message: JsonRpcMessage, defer: Defer): Promise<Response> {
+async function serveLegacy(server: Server, request: Request, message: JsonRpcMessage): Promise<Response> {
   // Per request, never shared: a shared stateless transport leaked responses across clients before
   // SDK 1.26 (CVE-2026-25536).
   const transport = new WebStandardStreamableHTTPServerTransport({
@@ -92,10 +77,19 @@ async function serveLegacy(server: Server, request: Request, message: JsonRpcMes
     enableJsonResponse: true,
   });
   await server.connect(transport);
+  let answered = false;
   try {
-    return await transport.handleRequest(request, { parsedBody: message });
+    const response = await transport.handleRequest(request, { parsedBody: message });
+    answered = true;
+    return response;
   } finally {
-    await closeLater(() => server.close(), defer);
+    // Answered: the JSON answer is complete, no request handler is still running and nothing streams,
+    // so the per-request server and transport are simply dropped: no timer, listener or registry holds
+    // them (the SDK's own per-request serving leaves a finished notification exchange connected and
+    // calls dropping its instance the caller's choice). Closing cost about 3% of a read's CPU: an
+    // SdkError with its stack, aborting the finished handlers' controllers. A transport that threw is
+    // closed, so anything it left running is aborted.
+    if (!answered) await server.close().catch(() => undefined);
   }
 }
 
@@ -127,7 +121,7 @@ async function serveModern(factory: () => Server, request: Request, message: Jso
 
 export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
   const outcome: CallOutcome = exchange.outcome ?? {};
-  const legacy = await isLegacyRequest(exchange.request, exchange.message);
+  const { legacy } = exchange;
   const params = exchange.message.params as { _meta?: unknown } | undefined;
   const channel: ConfirmationChannel = {
     // Only a 2026-07-28 request can carry input_required, and only to a client that declared forms.
@@ -151,7 +145,7 @@ export async function handleMcpPost(exchange: McpExchange): Promise<Response> {
       channel,
     });
   const response = legacy
-    ? await serveLegacy(factory(), exchange.request, exchange.message, exchange.defer)
+    ? await serveLegacy(factory(), exchange.request, exchange.message)
     : await serveModern(factory, exchange.request, exchange.message);
   if (outcome.failure === "unavailable")
     return withStatus(response, 503, { "retry-after": String(RETRY_AFTER_SECONDS) });

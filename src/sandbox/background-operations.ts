@@ -20,7 +20,7 @@ import {
 } from "./operation-record";
 import { parseSandboxPath, type SandboxPath } from "./sandbox-path";
 import { keepParent } from "./sandbox-trash";
-import { createStorage, listSubtree, r2, type Storage, type StorageMeter } from "./storage";
+import { createStorage, isVisible, listSubtree, r2, type Storage, type StorageMeter } from "./storage";
 import { isOperationId } from "./storage-keys";
 import { type BatchResult, checkOperationPage, runTreeBatch } from "./tree-batch";
 import { MAX_TREE_OBJECTS } from "./tree-limits";
@@ -106,7 +106,8 @@ export async function readOperation(
       parameter: "operationId",
     });
   }
-  const record = await readOperationRecord(storage, operationId);
+  const stored = await readOperationRecord(storage, operationId);
+  const record = stored && recordAsSeen(storage, stored);
   if (record?.status !== "running" || !runner) return record;
   if (!(await runner.hasStopped(operationId))) return record;
   return {
@@ -122,6 +123,27 @@ export async function readOperation(
     ],
     errorCount: record.errorCount + 1,
   };
+}
+
+/**
+ * A record as this caller may see it. An id is a capability anyone in the tenant may hold (it can be
+ * passed along or logged), so the record is judged against the reader's own `list` rights, not its
+ * starter's: an operation on a directory the reader may not list is simply not found (as another
+ * tenant's is), and a problem naming a path the reader may not list is left out of `errors` (still
+ * counted in `errorCount`).
+ */
+function recordAsSeen(storage: Storage, record: OperationRecord): OperationRecord | null {
+  const visible = (shown: string) => {
+    try {
+      return isVisible(storage, parseSandboxPath(shown, "path", { allowRoot: true }));
+    } catch {
+      return false; // a stored path this server cannot parse back is judged hidden: fail closed
+    }
+  };
+  if (!visible(record.source)) return null;
+  if (record.destination !== undefined && !visible(record.destination)) return null;
+  const errors = record.errors.filter((error) => error.path === undefined || visible(error.path));
+  return errors.length === record.errors.length ? record : { ...record, errors };
 }
 
 /** The steps of one background operation, for the Workflow: its tenant, its caller's gate, its plan. */

@@ -187,13 +187,31 @@ export async function readContent(
   notText: () => ToolError,
   missing: () => Promise<never>,
 ): Promise<ContentView> {
+  const content = await readContentWithin(storage, path, maxBytes, notText, missing);
+  if ("tooLargeSize" in content) throw tooLarge(content.tooLargeSize);
+  return content;
+}
+
+/** A file over the cap of a whole read: its size, from the object's metadata (its body was not read). */
+export interface OverCap {
+  readonly tooLargeSize: number;
+}
+
+/** `readContent`, answering a file over `maxBytes` with its size instead of an error. */
+export async function readContentWithin(
+  storage: Storage,
+  path: SandboxPath,
+  maxBytes: number,
+  notText: () => ToolError,
+  missing: () => Promise<never>,
+): Promise<ContentView | OverCap> {
   requireAccess(storage, ["read"], path);
   const key = storage.keys.fileKey(path);
   const object = await r2(() => storage.bucket.get(key));
   if (!object) return missing();
   if (object.size > maxBytes) {
     await object.body.cancel();
-    throw tooLarge(object.size);
+    return { tooLargeSize: object.size };
   }
   const bytes = new Uint8Array(await r2(() => object.arrayBuffer()));
   const text = decodeText(bytes);

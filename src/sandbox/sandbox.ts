@@ -42,7 +42,9 @@ import {
   decodeText,
   labelForWrite,
   mergeRecords,
+  type OverCap,
   readContent,
+  readContentWithin,
   viewOf,
   withLabel,
 } from "./sandbox-content";
@@ -190,6 +192,29 @@ export class Sandbox {
       if (answer !== "match") throw ifMatchRefused(this.#storage, path, current, answer, "changed");
     }
     return { ...content, info: asSeen(this.#storage, content.info) };
+  }
+
+  /**
+   * read_text_file's whole read in one R2 `get`: the caller's view of the file when it is at most
+   * `maxBytes`, otherwise its size (`tooLargeSize`) to be read in pieces. The same answers, refusals and
+   * errors as `requireFile` then `readText` (which cost a `head`, a `list` and a `get`), in the same
+   * order: `list` on the path, then, for a caller who may not `read` it, the precise not_found /
+   * not_a_file before the read refusal; a missing object is told apart from a directory only then.
+   */
+  async readWholeText(path: SandboxPath, maxBytes: number): Promise<ContentView | OverCap> {
+    if (path.isRoot) throw new ToolError("not_a_file", "/ is a directory, not a file", { path: "/" });
+    requireAccess(this.#storage, ["list"], path);
+    if (!this.#storage.gate.permits("read", path.relative)) await this.#requireFile(path);
+    return readContentWithin(
+      this.#storage,
+      path,
+      maxBytes,
+      () => notTextError(path.display),
+      async () => {
+        await this.#requireFile(path); // throws the precise not_found / not_a_file
+        throw new ToolError("not_found", `No such file: ${path.display}`, { path: path.display });
+      },
+    );
   }
 
   /**

@@ -24,7 +24,7 @@ export const getOperation = defineTool({
   output: operationRecordSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   actions: [],
-  // Reports on an operation this tenant started (decided when it started); touches no file.
+  // Touches no file; the record is shown as this caller may see it (readOperation in the sandbox).
   access: () => [],
   async run({ operationId }, { sandbox }) {
     const record = await sandbox.readOperation(operationId);

@@ -83,12 +83,14 @@ export const readTextFile = defineTool({
     const hint = readInPages();
     // Up to the whole-read cap, every form reads the one redacted view of the whole file (so a secret
     // spanning lines is redacted whichever lines are asked for); head, tail and pages are cut from it.
-    const info = await sandbox.requireFile(path);
-    if (info.size <= MAX_TEXT_READ_BYTES) {
-      const content = await sandbox.readText(path, MAX_TEXT_READ_BYTES, hint);
-      const shown = new TextEncoder().encode(content.shown);
-      const meta = contentMeta(content.record);
+    // One R2 get: the whole view, or the size of a file too large for it.
+    const whole = await sandbox.readWholeText(path, MAX_TEXT_READ_BYTES);
+    if (!("tooLargeSize" in whole)) {
+      const meta = contentMeta(whole.record);
+      // Encoded only for the forms cut from it by bytes, not for the whole file.
+      const encoded = () => new TextEncoder().encode(whole.shown);
       if (offset !== undefined || limit !== undefined) {
+        const shown = encoded();
         const range = await readLineRange(
           bytesStream(shown),
           { offset: offset ?? 0, limit, size: shown.byteLength },
@@ -99,18 +101,19 @@ export const readTextFile = defineTool({
       }
       if (head !== undefined) {
         return withMeta(
-          textResult(await readHeadLines(bytesStream(shown), head, MAX_LINE_WINDOW_BYTES, path.display)),
+          textResult(await readHeadLines(bytesStream(encoded()), head, MAX_LINE_WINDOW_BYTES, path.display)),
           meta,
         );
       }
       if (tail !== undefined) {
+        const shown = encoded();
         const suffix = async (length: number) => shown.subarray(shown.byteLength - length);
         return withMeta(
           textResult(await readTailLines(suffix, shown.byteLength, tail, MAX_LINE_WINDOW_BYTES, path.display)),
           meta,
         );
       }
-      return withMeta(textResult(content.shown), meta);
+      return withMeta(textResult(whole.shown), meta);
     }
     // Larger files are read in pieces from storage; each piece is judged and redacted on its own.
     if (offset !== undefined || limit !== undefined) {
@@ -136,7 +139,7 @@ export const readTextFile = defineTool({
         const file = await sandbox.openFile(path, { suffix: length });
         return new Uint8Array(await new Response(file.body).arrayBuffer());
       };
-      const text = await readTailLines(readSuffix, info.size, tail, MAX_LINE_WINDOW_BYTES, path.display);
+      const text = await readTailLines(readSuffix, whole.tooLargeSize, tail, MAX_LINE_WINDOW_BYTES, path.display);
       const seen = sandbox.viewText(path, text, { piece: true });
       return withMeta(textResult(seen.shown), contentMeta(seen.record));
     }

@@ -143,7 +143,11 @@ describe("size caps and range reads", () => {
     expect(textOf(await callTool(spying, "read_text_file", { path: "big.log", tail: 3000 }))).toBe(
       lines.slice(-3000).join("\n"),
     );
-    expect(bucket.calls.get).toBeLessThanOrEqual(4);
+    // Each of the three calls: one get that learns the size (its body cancelled unread), then range
+    // reads, at most four in all; no head or list.
+    expect(bucket.calls.get).toBeLessThanOrEqual(3 + 4);
+    expect(bucket.calls.head).toBeUndefined();
+    expect(bucket.calls.list).toBeUndefined();
   });
 
   it("refuses binary content as text and points at read_media_file", async () => {

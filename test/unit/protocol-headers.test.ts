@@ -1,4 +1,6 @@
 /** The protocol-header stage as a pure function: era, unknown revisions, SEP-2243 agreement. */
+import { isLegacyRequest } from "@modelcontextprotocol/server";
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkProtocolHeaders, decodeHeaderValue } from "../../src/http/protocol-headers";
 import { HttpError } from "../../src/http/responses";
@@ -44,6 +46,59 @@ describe("decodeHeaderValue", () => {
 });
 
 describe("checkProtocolHeaders", () => {
+  // handle-mcp-post.ts serves the era this stage returns instead of asking isLegacyRequest again, so the
+  // two must never disagree on anything the stage lets through.
+  it("gives every message it accepts the era isLegacyRequest gives it", async () => {
+    const header = (values: string[]) => fc.option(fc.constantFrom(...values), { nil: undefined });
+    const bodies = [
+      { jsonrpc: "2.0", id: 1, method: "tools/list" },
+      { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25" } },
+      { jsonrpc: "2.0", method: "notifications/initialized" },
+      { jsonrpc: "2.0", id: 1, result: {} },
+      modernCall("write_file"),
+      { jsonrpc: "2.0", id: 2, method: "tools/list", params: { _meta: META } },
+      { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1, _meta: META } },
+      { jsonrpc: "2.0", id: 3, method: "server/discover", params: { _meta: META } },
+      {
+        jsonrpc: "2.0",
+        id: 4,
+        method: "tools/list",
+        params: { _meta: { "io.modelcontextprotocol/protocolVersion": 7 } },
+      },
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...bodies),
+        header(["2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28", " 2026-07-28 ", "2030-01-01", ""]),
+        header(["tools/call", "tools/list", "server/discover", "initialize"]),
+        header(["write_file", "read_text_file"]),
+        async (body, version, method, name) => {
+          const headers = new Headers({
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+          });
+          if (version !== undefined) headers.set("mcp-protocol-version", version);
+          if (method !== undefined) headers.set("mcp-method", method);
+          if (name !== undefined) headers.set("mcp-name", name);
+          let era: string;
+          try {
+            era = checkProtocolHeaders(headers, body);
+          } catch (error) {
+            if (error instanceof HttpError) return; // refused here: never reaches the SDK
+            throw error;
+          }
+          const request = new Request("https://files.example.test/mcp", {
+            method: "POST",
+            headers,
+            body: JSON.stringify(body),
+          });
+          expect(era).toBe((await isLegacyRequest(request, body)) ? "legacy" : "modern");
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("classifies a body without the envelope as 2025-era, with or without a known version header", () => {
     const body = { jsonrpc: "2.0", id: 1, method: "tools/list" };
     expect(checkProtocolHeaders(new Headers(), body)).toBe("legacy");

@@ -153,7 +153,7 @@ describe("a file whose view is redacted for the caller", () => {
     const s = await session();
     await s.call("write_file", { path: "deploy.ini", content: SECRET_FILE });
     await s.call("write_file", { path: "right.ini", content: SECRET_FILE });
-    await s.call("write_file", { path: "wrong.ini", content: SECRET_FILE.replace(SECRET, SECRET.slice(1) + "A") });
+    await s.call("write_file", { path: "wrong.ini", content: SECRET_FILE.replace(SECRET, `${SECRET.slice(1)}A`) });
     const answers = [];
     for (const [source, destination] of [
       ["right.ini", "deploy.ini"],

@@ -16,6 +16,8 @@ import type { Env } from "../../../src/env";
 import { createAccessGate } from "../../../src/policy/gate";
 import { parsePolicy } from "../../../src/policy/policy";
 import { OperationSteps } from "../../../src/sandbox/sandbox";
+import * as gen from "../../fixtures/dlp/positives";
+import { createRandom } from "../../fixtures/dlp/random";
 import { type RecordingQueue, recordingQueue } from "../../support/audit";
 import { createTestKey, type TestKey } from "../../support/keys";
 import { captureLogs } from "../../support/logs";
@@ -26,7 +28,8 @@ import { callWorker, makeEnv, postMcp, toolCall } from "../../support/worker";
 const METADATA = "https://files.example.test/.well-known/oauth-protected-resource/mcp";
 const CARD = "4556 7375 8689 9855";
 const CUSTOMERS = `name,card\nM. Rossi,${CARD}\n`;
-const SECRET_LINE = "aws_secret_access_key = 9Xq2Lm4Vb7Nc1Zt8Rw3Ky6Hd5Gf0Js2Pa4Ue7Io1\n";
+// Generated at run time (fixtures/dlp), so no key-shaped string is committed for the secret scan to flag.
+const SECRET_LINE = `aws_secret_access_key = ${gen.awsSecret(createRandom(2102))}\n`;
 const POLICY = {
   version: 1,
   rules: [

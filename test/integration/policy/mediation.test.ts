@@ -12,6 +12,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Env } from "../../../src/env";
+import { encodeTenantId } from "../../../src/sandbox/tenant-prefix";
 import { createTestKey, type TestKey } from "../../support/keys";
 import { callTool, errorCodeOf, textOf } from "../../support/mcp-client";
 import { AUDIENCE, mintToken } from "../../support/tokens";
@@ -222,6 +223,53 @@ describe("3. restore to another destination", () => {
     const restored = await callTool(editor.client, "restore_file", { trashId, destination: "mine.txt" });
     expect(errorCodeOf(restored)).toBe("policy_denied");
     expect(await stored(tenant, "mine.txt")).toBeNull();
+  });
+});
+
+describe("operation records", () => {
+  it("an operation on a directory the reader may not list is not found, whoever started it", async () => {
+    const files = Object.fromEntries(Array.from({ length: 205 }, (_, i) => [`hr/people/${i}.txt`, "carol"]));
+    const tenant = await tenantWith(files);
+    const admin = await as(tenant, ["admin"]);
+    const copied = await callTool(admin.client, "copy_file", { source: "hr", destination: "archive-2026" });
+    expect(copied.isError, textOf(copied)).toBeFalsy();
+    const { operationId } = copied.structuredContent as { operationId: string };
+    expect(await settled(admin, operationId)).toMatchObject({ status: "succeeded", source: "/hr" });
+
+    const editor = await as(tenant, ["editor"]);
+    const seen = await callTool(editor.client, "get_operation", { operationId });
+    expect(errorCodeOf(seen)).toBe("not_found");
+    expect(everything(seen)).not.toMatch(HR_NAMES);
+  }, 60_000);
+
+  it("a problem naming a path the reader may not list is left out, still counted", async () => {
+    const tenant = await tenantWith({ "open/a.txt": "a" });
+    const operationId = `op-${Date.now().toString(36).padStart(9, "0")}-abc123`;
+    const record = {
+      operationId,
+      kind: "move",
+      status: "failed",
+      source: "/open",
+      destination: "/elsewhere",
+      startedAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+      progress: { objects: 1, files: 1, bytes: 1, resumed: 0, skipped: 2 },
+      errors: [
+        { code: "conflict", path: "/open/a.txt", message: "changed during the move; left in place" },
+        { code: "conflict", path: "/hr/people.txt", message: "changed during the move; left in place" },
+      ],
+      errorCount: 2,
+    };
+    await env.FILES.put(`ops/${encodeTenantId(tenant)}/${operationId}`, JSON.stringify(record));
+    const editor = await as(tenant, ["editor"]);
+    const seen = await callTool(editor.client, "get_operation", { operationId });
+    expect(seen.isError, textOf(seen)).toBeFalsy();
+    expect(seen.structuredContent).toMatchObject({ errorCount: 2, errors: [{ path: "/open/a.txt" }] });
+    expect(everything(seen)).not.toMatch(HR_NAMES);
+    expect(textOf(seen)).toContain("… and 1 more");
+    const admin = await as(tenant, ["admin"]);
+    const adminSeen = await callTool(admin.client, "get_operation", { operationId });
+    expect((adminSeen.structuredContent as { errors: unknown[] }).errors).toHaveLength(2);
   });
 });
 

@@ -49,6 +49,22 @@ describe("the storage gate", () => {
     expect(touched(bucket, "get", "payroll/2026.txt")).toBe(false);
   });
 
+  it("readWholeText: list first, then not_found / not_a_file before the read refusal, never the get", async () => {
+    const { bucket, sandbox } = editor();
+    await expect(sandbox.readWholeText(p("hr/people.txt"), 1024)).rejects.toMatchObject({ code: "policy_denied" });
+    expect(bucket.recorded).toEqual([]);
+    await expect(sandbox.readWholeText(p("payroll/2026.txt"), 1024)).rejects.toMatchObject({
+      code: "policy_denied",
+      details: { rule: "payroll-admins-only" },
+    });
+    await expect(sandbox.readWholeText(p("payroll/missing.txt"), 1024)).rejects.toMatchObject({ code: "not_found" });
+    await expect(sandbox.readWholeText(p("payroll"), 1024)).rejects.toMatchObject({ code: "not_a_file" });
+    expect(bucket.recorded.some((call) => call.method === "get")).toBe(false);
+    const shown = await sandbox.readWholeText(p("open/a.txt"), 1024);
+    expect("shown" in shown && shown.shown).toBe("a");
+    expect(await sandbox.readWholeText(p("archive/old.txt"), 2)).toEqual({ tooLargeSize: 3 });
+  });
+
   it("stat: needs list; the etag only with read", async () => {
     const { sandbox } = editor();
     const info = await sandbox.stat(p("payroll/2026.txt"));

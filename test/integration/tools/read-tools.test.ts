@@ -187,8 +187,26 @@ describe("read_text_file on a file larger than the whole-read cap", () => {
     expect(textOf(await callTool(s.client, "read_text_file", { path: "big.log", tail: 2 }))).toMatch(
       /^line 119998 p+\nline 119999 p+$/,
     );
-    const gets = bucket.recorded.filter((call) => call.method === "get");
-    expect(gets).toHaveLength(1);
-    expect(gets[0]!.options).toEqual({ range: { suffix: 64 * 1024 } });
+    // The whole-read get learns the size (its body is cancelled unread), then one suffix range is read;
+    // no head or list.
+    expect(bucket.recorded.map((call) => call.method)).toEqual(["get", "get"]);
+    expect(bucket.recorded[0]!.options).toBeUndefined();
+    expect(bucket.recorded[1]!.options).toEqual({ range: { suffix: 64 * 1024 } });
+  });
+});
+
+describe("read_text_file within the whole-read cap", () => {
+  it("reads a file with one R2 get (no head, no list); a missing file and a directory keep their precise errors", async () => {
+    const bucket = recordingBucket(env.FILES);
+    const s = await openSession(key, { bucket });
+    await s.seed({ "notes/a.txt": "alpha\nbeta\n" });
+    // The first read may label the object (a conditional put); from then on a read is one get.
+    expect(textOf(await callTool(s.client, "read_text_file", { path: "notes/a.txt" }))).toBe("alpha\nbeta\n");
+    bucket.recorded.length = 0;
+    expect(textOf(await callTool(s.client, "read_text_file", { path: "notes/a.txt" }))).toBe("alpha\nbeta\n");
+    expect(textOf(await callTool(s.client, "read_text_file", { path: "notes/a.txt", head: 1 }))).toBe("alpha");
+    expect(bucket.recorded.map((call) => call.method)).toEqual(["get", "get"]);
+    expect(errorCodeOf(await callTool(s.client, "read_text_file", { path: "notes/missing.txt" }))).toBe("not_found");
+    expect(errorCodeOf(await callTool(s.client, "read_text_file", { path: "notes" }))).toBe("not_a_file");
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The per-request MCP server and transport are closed after the answer (ctx.waitUntil), not before
- * it: the answer is complete JSON once produced. Without a `defer`, closing is awaited as before.
+ * A 2025-era exchange's per-request MCP server and transport: the answer is complete JSON once
+ * produced, and the server is dropped with it (not closed, src/mcp/handle-mcp-post.ts), so exchanges
+ * in a row and side by side each get their own answer.
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -29,9 +30,9 @@ const principal: Principal = {
   expiresAt: 4_102_444_800,
 };
 
-function exchange(defer?: (work: Promise<unknown>) => void) {
+function exchange(id = 7) {
   const gate = testGate();
-  const message = { jsonrpc: "2.0", id: 7, method: "tools/list", params: {} };
+  const message = { jsonrpc: "2.0", id, method: "tools/list", params: {} };
   const request = new Request("https://files.example.test/mcp", {
     method: "POST",
     headers: MCP_HEADERS,
@@ -41,6 +42,7 @@ function exchange(defer?: (work: Promise<unknown>) => void) {
     request,
     audit: createRequestAudit("req-close", requestOriginOf(request)),
     message,
+    legacy: true,
     principal,
     sandbox: new Sandbox(env.FILES, principal.tenant, { gate }),
     gate,
@@ -52,25 +54,23 @@ function exchange(defer?: (work: Promise<unknown>) => void) {
     caller: toCaller(principal),
     confirmationSecret: undefined,
     usedConfirmations: createMemoryUsedConfirmations(),
-    defer,
   };
 }
 
-describe("closing the per-request MCP server", () => {
-  it("is handed to ctx.waitUntil and the answer is already complete", async () => {
-    const deferred: Promise<unknown>[] = [];
-    const response = await handleMcpPost(exchange((work) => deferred.push(work)));
-    expect(deferred).toHaveLength(1);
+describe("the per-request MCP server of a 2025-era exchange", () => {
+  it("answers with complete JSON", async () => {
+    const response = await handleMcpPost(exchange());
     expect(response.status).toBe(200);
     const body = (await response.json()) as { id: number; result: { tools: { name: string }[] } };
     expect(body.id).toBe(7);
     expect(body.result.tools.map((tool) => tool.name)).toContain("read_text_file");
-    await expect(Promise.all(deferred)).resolves.toBeDefined();
   });
 
-  it("is awaited when there is nowhere to defer it", async () => {
-    const response = await handleMcpPost(exchange());
-    expect(response.status).toBe(200);
-    expect(((await response.json()) as { id: number }).id).toBe(7);
+  it("gives each exchange its own answer, in a row and side by side", async () => {
+    const ids = [1, 2, 3, 4, 5, 6];
+    const answers = await Promise.all(ids.map((id) => handleMcpPost(exchange(id))));
+    answers.push(await handleMcpPost(exchange(8)));
+    const bodies = (await Promise.all(answers.map((response) => response.json()))) as { id: number }[];
+    expect(bodies.map((body) => body.id)).toEqual([...ids, 8]);
   });
 });
