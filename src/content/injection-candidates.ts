@@ -136,6 +136,39 @@ function earliest(a: number, b: number): number {
   return Math.min(a, b);
 }
 
+const TRY_COST = 8;
+
+const LESS_THAN = 60;
+const BRACKET = 91;
+const NEWLINE = 10;
+const BAR = 124;
+const SLASH = 47;
+const [A, F, H, I, T] = ["a", "f", "h", "i", "t"].map((letter) => letter.charCodeAt(0));
+
+/**
+ * Whether a marker can start at a candidate, by the characters after it: every marker starting with `<`
+ * has `|`, `<`, `/`, `t`, `f` or `i` next; with `[`, `/` or `i`; a blank line is followed by `Human:` or
+ * `Assistant:` (letters in either case: the pattern ignores case). Verbs and `"tool_calls"` were checked
+ * by their sources.
+ */
+function mayStartMarker(text: string, start: number): boolean {
+  const first = text.charCodeAt(start);
+  const next = text.charCodeAt(start + 1);
+  // Setting bit 5 lower-cases an ASCII letter and turns no other character into one.
+  const nextLetter = next | 0x20;
+  if (first === LESS_THAN) {
+    return (
+      next === BAR || next === LESS_THAN || next === SLASH || nextLetter === T || nextLetter === F || nextLetter === I
+    );
+  }
+  if (first === BRACKET) return next === SLASH || nextLetter === I;
+  if (first === NEWLINE) {
+    const third = text.charCodeAt(start + 2) | 0x20;
+    return next === NEWLINE && (third === H || third === A);
+  }
+  return true;
+}
+
 /**
  * Calls `tryAt` at every candidate start in increasing order, from `tryAt`'s answer on (where the next
  * marker may start: after the one just found, or the next position; -1 to stop). After `budget` anchors
@@ -155,8 +188,15 @@ export function forEachInjectionCandidate(text: string, budget: number, tryAt: (
   while (from !== -1 && from <= text.length) {
     let next = -1;
     for (const source of sources) next = earliest(next, source(from));
-    if (next === GAVE_UP || (next !== -1 && --work.left < 0)) return from;
     if (next === -1) return -1;
+    if (next === GAVE_UP || --work.left < 0) return from;
+    if (!mayStartMarker(text, next)) {
+      from = next + 1;
+      continue;
+    }
+    // A try of the pattern costs several times an anchor visited (a call, a match object).
+    work.left -= TRY_COST;
+    if (work.left < 0) return from;
     from = tryAt(next);
   }
   return -1;

@@ -64,11 +64,11 @@ const INJECTION_AT = new RegExp(INJECTION_MARKERS.source, "iy");
 /** The same pattern over the rest of a text dense with candidates (`<<<<…`), where it is cheaper. */
 const INJECTION_REST = new RegExp(INJECTION_MARKERS.source, "gi");
 /**
- * Anchors visited and candidates tried before the rest of the text goes to the whole-text pattern: a
- * realistic text has one in 40 characters or fewer (mostly `g`), a hostile one on every character,
- * where a try per character would cost many times the single pass.
+ * Work (anchors visited, 8 per pattern tried) before the rest of the text goes to the whole-text
+ * pattern: a realistic text needs one unit in 40 characters or fewer (mostly `g`s that start no verb),
+ * a hostile one has a candidate on every character, where a try each would cost many times the pass.
  */
-const WORK_PER_CHARACTER = 1 / 16;
+const WORK_PER_CHARACTER = 1 / 8;
 
 /** Markers found, at most `limit` (a file full of them is flagged just as well by the first ones). */
 export function findInjectionMarkers(text: string, limit = 20): InjectionFinding[] {
