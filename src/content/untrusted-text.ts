@@ -14,6 +14,8 @@
  * shows, the audit trail records and a policy rule can refuse on.
  */
 
+import { forEachInjectionCandidate, INJECTION_MARKERS } from "./injection-candidates";
+
 export const FLAGS = ["invisible-unicode", "injection-marker"] as const;
 export type ContentFlag = (typeof FLAGS)[number];
 
@@ -51,26 +53,30 @@ export function escapeInvisible(text: string): EscapedText {
 export const INJECTION_KINDS = ["override-instructions", "chat-template-token", "tool-call-block"] as const;
 export type InjectionKind = (typeof INJECTION_KINDS)[number];
 
-/**
- * One pass, case-insensitive, every quantifier bounded. The phrases are the common shapes of published
- * prompt-injection payloads; the tokens are the chat templates of the widely used model families.
- */
-const INJECTION =
-  /(ignore|disregard|forget)\s{1,3}(?:all\s{1,3}|any\s{1,3})?(?:of\s{1,3})?(?:the\s{1,3}|your\s{1,3})?(?:previous|prior|above|earlier|preceding|system)\s{1,3}(?:instructions|prompts?|messages|directions|rules|context)|(<\|(?:im_start|im_end|system|user|assistant|begin_of_text|start_header_id|end_header_id|eot_id|endoftext)\|>|\[\/?INST\]|<<\/?SYS>>|\n\n(?:Human|Assistant):)|(<\/?(?:tool_call|tool_use|tool_result|function_calls|function_call)>|<invoke\s{1,3}name=|"tool_calls"\s{0,3}:\s{0,3}\[)/gi;
-
 export interface InjectionFinding {
   readonly kind: InjectionKind;
   /** 1-based line of the marker in the scanned text. */
   readonly line: number;
 }
 
+/** Tried only where a marker can start (injection-candidates.ts), not over the whole text. */
+const INJECTION_AT = new RegExp(INJECTION_MARKERS.source, "iy");
+/** The same pattern over the rest of a text dense with candidates (`<<<<…`), where it is cheaper. */
+const INJECTION_REST = new RegExp(INJECTION_MARKERS.source, "gi");
+/**
+ * Work (anchors visited, 8 per pattern tried) before the rest of the text goes to the whole-text
+ * pattern: a realistic text needs one unit in 40 characters or fewer (mostly `g`s that start no verb),
+ * a hostile one has a candidate on every character, where a try each would cost many times the pass.
+ */
+const WORK_PER_CHARACTER = 1 / 8;
+
 /** Markers found, at most `limit` (a file full of them is flagged just as well by the first ones). */
 export function findInjectionMarkers(text: string, limit = 20): InjectionFinding[] {
   const found: InjectionFinding[] = [];
-  INJECTION.lastIndex = 0;
   let line = 1;
   let counted = 0;
-  for (let match = INJECTION.exec(text); match !== null && found.length < limit; match = INJECTION.exec(text)) {
+  /** Records the marker; false when the limit is reached. */
+  const record = (match: RegExpExecArray): boolean => {
     for (
       let index = text.indexOf("\n", counted);
       index !== -1 && index < match.index;
@@ -85,6 +91,19 @@ export function findInjectionMarkers(text: string, limit = 20): InjectionFinding
         ? "chat-template-token"
         : "tool-call-block";
     found.push({ kind, line: match[2]?.startsWith("\n") ? line + 2 : line });
+    return found.length < limit;
+  };
+  const budget = 64 + text.length * WORK_PER_CHARACTER;
+  const rest = forEachInjectionCandidate(text, budget, (start) => {
+    INJECTION_AT.lastIndex = start;
+    const match = INJECTION_AT.exec(text);
+    if (match === null) return start + 1;
+    return record(match) ? start + match[0].length : -1;
+  });
+  if (rest !== -1) {
+    // From here on the global pattern finds exactly what the candidates would have.
+    INJECTION_REST.lastIndex = rest;
+    for (let match = INJECTION_REST.exec(text); match !== null && record(match); match = INJECTION_REST.exec(text));
   }
   return found;
 }

@@ -181,7 +181,14 @@ function prefixed(ids: readonly string[], trigger: Trigger, check: TokenCheck, l
 
 export const githubTokens = prefixed(
   ["github-token"],
-  { anchors: ["gh", ["_pat_", 6]], pattern: /gh[pousr]_|github_pat_/y },
+  // The underscore, three characters into `ghp_` and six into `github_pat_`: rarer than a `g`.
+  {
+    anchors: [
+      ["_", 3],
+      ["_pat_", 6],
+    ],
+    pattern: /gh[pousr]_|github_pat_/y,
+  },
   ({ text }, start, matched, emit) =>
     matched === "github_pat_"
       ? githubFineGrained(text, start, emit)

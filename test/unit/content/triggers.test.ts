@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { charClass } from "../../../src/content/detectors/char-classes";
 import { DEFAULT_DETECTORS } from "../../../src/content/detectors/index";
 import { NUMBER_RUNS } from "../../../src/content/detectors/number-runs";
+import { githubTokens } from "../../../src/content/detectors/tokens";
 import { findRuns, type Region, runTrigger, type Trigger } from "../../../src/content/triggers";
 
 interface Candidate {
@@ -83,8 +84,8 @@ const IBAN_PIECES = ["DE", "GB", "89", "3704", "0044", " ", "A", "x", "1", "0"];
 describe("anchored triggers report what the global regex reports", () => {
   const cases: [string, Trigger, RegExp, readonly string[]][] = [
     [
-      "GitHub prefixes (two anchors, two leads)",
-      { anchors: ["gh", ["_pat_", 6]], pattern: /gh[pousr]_|github_pat_/y },
+      "GitHub prefixes (the detector's own: the underscore three and six characters in)",
+      githubTokens.trigger,
       /gh[pousr]_|github_pat_/g,
       TOKEN_PIECES,
     ],
@@ -113,6 +114,10 @@ describe("anchored triggers report what the global regex reports", () => {
       SECRET_PIECES,
     ],
     ["literal lists", ["AKIA", "ASIA", "ACCA"], /AKIA|ASIA|ACCA/g, TOKEN_PIECES],
+    // A single literal has its own loop (runLiteral): one character, two, and one that overlaps itself.
+    ["a one-character literal", "_", /_/g, TOKEN_PIECES],
+    ["a two-character literal", "gh", /gh/g, TOKEN_PIECES],
+    ["a literal that overlaps itself", "xx", /xx/g, TOKEN_PIECES],
   ];
   for (const [name, trigger, reference, pieces] of cases) {
     it(name, () => {
