@@ -7,7 +7,6 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createRequestLog } from "../../src/audit/audit-log";
 import { createRequestAudit, requestOriginOf } from "../../src/audit/request-audit";
-import type { Principal } from "../../src/auth/principal";
 import { toCaller } from "../../src/http/authorize";
 import { handleMcpPost } from "../../src/mcp/handle-mcp-post";
 import { createMemoryUsedConfirmations } from "../../src/policy/confirmation";
@@ -15,20 +14,10 @@ import { SCOPES_ONLY_POLICY } from "../../src/policy/policy";
 import { Sandbox } from "../../src/sandbox/sandbox";
 import { TOOLS } from "../../src/tools/registry";
 import { testGate } from "../support/gate";
+import { testPrincipal } from "../support/principal";
 import { MCP_HEADERS } from "../support/worker";
 
-const principal: Principal = {
-  subject: "close-user",
-  tenant: "close-user",
-  scopes: new Set(["files:read"]),
-  roles: [],
-  clientId: undefined,
-  authTime: undefined,
-  acr: undefined,
-  credentialKind: "jwt",
-  certificateThumbprint: undefined,
-  expiresAt: 4_102_444_800,
-};
+const principal = testPrincipal({ subject: "close-user", expiresAt: 4_102_444_800 });
 
 function exchange(id = 7) {
   const gate = testGate();

@@ -7,22 +7,11 @@ import {
   type CredentialBinding,
 } from "../../src/auth/authenticate-credential";
 import type { CredentialVerifier } from "../../src/auth/credential-verifier";
-import type { Principal } from "../../src/auth/principal";
+import { testPrincipal } from "../support/principal";
 
 const NOW = new Date("2026-11-30T12:00:00Z");
 
-const principal: Principal = {
-  subject: "alice",
-  tenant: "alice",
-  scopes: new Set(["files:read"]),
-  roles: [],
-  clientId: undefined,
-  authTime: undefined,
-  acr: undefined,
-  credentialKind: "jwt",
-  certificateThumbprint: undefined,
-  expiresAt: 0,
-};
+const principal = testPrincipal({ subject: "alice" });
 
 function verifier(kind: "jwt", prefix: string, seen: string[]): CredentialVerifier {
   return {

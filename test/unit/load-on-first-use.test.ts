@@ -15,22 +15,12 @@ import type { Config } from "../../src/config/config";
 import { loadConfig } from "../../src/http/isolate-config";
 import { loadOnce } from "../../src/loading/load-once";
 import { createTestKey } from "../support/keys";
+import { testPrincipal } from "../support/principal";
 import { makeEnv } from "../support/worker";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 
-const principal: Principal = {
-  subject: "alice",
-  tenant: "alice",
-  scopes: new Set(["files:read"]),
-  roles: [],
-  clientId: undefined,
-  authTime: undefined,
-  acr: undefined,
-  credentialKind: "jwt",
-  certificateThumbprint: undefined,
-  expiresAt: 0,
-};
+const principal = testPrincipal({ subject: "alice" });
 
 /** A load that fails the first `failures` times, then resolves to `value`; counts its calls. */
 function flaky<T>(value: T, failures = 1) {
