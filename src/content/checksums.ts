@@ -82,14 +82,15 @@ export function base62Crc32Valid(randomPart: string, checksum: string): boolean 
   return toBase62(crc32(randomPart), 6) === checksum;
 }
 
-/** Shannon entropy in bits per character. */
 /**
  * Counts of ASCII characters for `shannonEntropy`, reused: the scanner asks for the entropy of thousands
  * of short values per file, and a fresh zeroed table each time was most of the cost. Only ever used
- * synchronously, and left all zero after every call, so sharing it within the isolate is safe.
+ * synchronously, and left all zero after every call, so sharing it within the isolate is safe. A plain
+ * array of small integers rather than a typed array, for the reason given at `CharClass`.
  */
-const asciiCounts = new Uint32Array(128);
+const asciiCounts = Array.from({ length: 128 }, () => 0);
 
+/** Shannon entropy in bits per character. */
 export function shannonEntropy(text: string): number {
   if (text.length === 0) return 0;
   // ASCII counted in a table (the common case, no allocation per character), the rest in a map.

@@ -28,6 +28,12 @@ export interface AnchoredPattern {
   readonly anchors: readonly Anchor[];
   /** Sticky (`y`): tried exactly at `anchor - lead`. */
   readonly pattern: RegExp;
+  /**
+   * The character every match starts with, when the anchor is not at the start: a candidate starting
+   * with another is skipped without running the pattern (the `_` of `ghp_` is found thousands of
+   * times in code; a regex run costs far more than one character compare).
+   */
+  readonly first?: string;
 }
 
 /** Maximal runs of one character class, found once per scan and shared by the patterns inside them. */
@@ -80,7 +86,7 @@ export function runTrigger(
   else if ("within" in trigger) runRegionPattern(text, trigger, runsOf(trigger.within), onCandidate);
   else {
     const anchored = trigger as AnchoredPattern;
-    runLiterals(text, anchored.anchors, anchored.pattern, onCandidate);
+    runLiterals(text, anchored.anchors, anchored.pattern, onCandidate, anchored.first);
   }
 }
 
@@ -115,7 +121,9 @@ function runLiterals(
   anchors: readonly Anchor[],
   sticky: RegExp | undefined,
   onCandidate: OnCandidate,
+  first?: string,
 ): void {
+  const firstCode = first === undefined ? -1 : first.charCodeAt(0);
   const texts = anchors.map((anchor) => (typeof anchor === "string" ? anchor : anchor[0]));
   const leads = anchors.map((anchor) => (typeof anchor === "string" ? 0 : anchor[1]));
   const next = texts.map((anchor) => text.indexOf(anchor));
@@ -134,7 +142,8 @@ function runLiterals(
     if (start >= cursor) {
       let matched: string | undefined = anchor;
       let groups: RegExpExecArray | undefined;
-      if (sticky) {
+      if (sticky && firstCode !== -1 && text.charCodeAt(start) !== firstCode) matched = undefined;
+      else if (sticky) {
         sticky.lastIndex = start;
         groups = sticky.exec(text) ?? undefined;
         matched = groups?.[0];

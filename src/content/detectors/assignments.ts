@@ -9,7 +9,7 @@
  */
 import { shannonEntropy } from "../checksums";
 import type { Detector, Finding, ScanContext } from "../finding";
-import { charClass, isIn, runEnd, runStart } from "./char-classes";
+import { charClass, equalsIgnoringCase, isIn, isOneOf, runEnd, runStart } from "./char-classes";
 
 const IDENTIFIER = charClass("A-Za-z0-9_.-");
 const MAX_IDENTIFIER = 64;
@@ -17,22 +17,12 @@ const MAX_VALUE = 256;
 const MIN_VALUE = 8;
 const MIN_ENTROPY = 3;
 
-const SECRET_WORDS = new Set(["password", "passwd", "pwd", "pass", "passphrase", "secret", "token"]);
+const SECRET_WORDS = ["password", "passwd", "pwd", "pass", "passphrase", "secret", "token"];
 /** `<word> key` pairs that name a secret (`api_key`, `secretKey`, `PRIVATE_KEY`). */
-const KEY_QUALIFIERS = new Set(["api", "secret", "private", "access", "auth", "signing", "encryption", "master"]);
-const JOINED_KEYS = new Set(["apikey", "secretkey", "privatekey", "accesskey", "authkey"]);
+const KEY_QUALIFIERS = ["api", "secret", "private", "access", "auth", "signing", "encryption", "master"];
+const JOINED_KEYS = ["apikey", "secretkey", "privatekey", "accesskey", "authkey"];
 /** Token-named fields that hold no secret: pagination cursors and counts. */
-const NOT_SECRET_TOKENS = new Set([
-  "next",
-  "page",
-  "continuation",
-  "cancellation",
-  "sync",
-  "max",
-  "total",
-  "num",
-  "count",
-]);
+const NOT_SECRET_TOKENS = ["next", "page", "continuation", "cancellation", "sync", "max", "total", "num", "count"];
 const PLACEHOLDER_WORDS = [
   "example",
   "changeme",
@@ -61,46 +51,71 @@ const PLACEHOLDER_WORDS = [
   "my-",
   "my_",
 ];
+/** Any of PLACEHOLDER_WORDS, for a lower-cased value: one regex test instead of a search per word. */
+const PLACEHOLDER_WORD = new RegExp(
+  PLACEHOLDER_WORDS.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"),
+);
 
 const UPPER = charClass("A-Z");
 const LOWER_OR_DIGIT = charClass("a-z0-9");
 const SEPARATOR = charClass("_.-");
 
-/**
- * The last two words of an identifier, lower-cased, read from its end (`DB_PASSWORD` → password, db;
- * `clientSecret` → secret, client): words are split at `_`, `.`, `-`, white space and where a lower-case
- * letter or digit meets an upper-case letter. Reads only as far as the two words go.
- */
-function lastWords(identifier: string): [last: string | undefined, previous: string | undefined] {
-  const words: string[] = [];
-  let end = identifier.length;
-  while (words.length < 2) {
-    while (end > 0 && isIn(identifier, end - 1, SEPARATOR)) end--;
-    if (end === 0) break;
-    let start = end - 1;
-    while (
-      start > 0 &&
-      !isIn(identifier, start - 1, SEPARATOR) &&
-      !(isIn(identifier, start, UPPER) && isIn(identifier, start - 1, LOWER_OR_DIGIT))
-    ) {
-      start--;
-    }
-    words.push(identifier.slice(start, end).toLowerCase());
-    end = start;
-  }
-  return [words[0], words[1]];
+/** `end` moved back over the word separators (`_`, `.`, `-`) before it, not past `start`. */
+function trimSeparators(text: string, start: number, end: number): number {
+  let index = end;
+  while (index > start && isIn(text, index - 1, SEPARATOR)) index--;
+  return index;
 }
 
-export function namesSecret(identifier: string): boolean {
-  const [last, previous] = lastWords(identifier);
-  if (last === undefined) return false;
-  if (last === "token") return previous === undefined || !NOT_SECRET_TOKENS.has(previous);
-  if (SECRET_WORDS.has(last) || JOINED_KEYS.has(last)) return true;
-  return last === "key" && previous !== undefined && KEY_QUALIFIERS.has(previous);
+/**
+ * Where the word ending at `end` (after a letter or digit) starts, not before `start`: words are split
+ * at separators and where a lower-case letter or digit meets an upper-case letter (`clientSecret`).
+ */
+function wordStart(text: string, start: number, end: number): number {
+  let index = end - 1;
+  while (
+    index > start &&
+    !isIn(text, index - 1, SEPARATOR) &&
+    !(isIn(text, index, UPPER) && isIn(text, index - 1, LOWER_OR_DIGIT))
+  ) {
+    index--;
+  }
+  return index;
+}
+
+/**
+ * Whether the identifier `text[start, end)` names a secret, judged by its last two words, lower-cased
+ * (`DB_PASSWORD` → password, db; `clientSecret` → secret, client; `next_page_token` → token, page).
+ */
+export function namesSecret(text: string, start: number, end: number): boolean {
+  // Read from the end, as far as the two words go, comparing in place (no slices: every name that ends
+  // like a secret's gets here, thousands per scan of a configuration-heavy file).
+  const lastEnd = trimSeparators(text, start, end);
+  if (lastEnd === start) return false;
+  const lastStart = wordStart(text, start, lastEnd);
+  const previousEnd = trimSeparators(text, start, lastStart);
+  const previousStart = previousEnd === start ? -1 : wordStart(text, start, previousEnd);
+  const hasPrevious = previousStart !== -1;
+  if (equalsIgnoringCase(text, lastStart, lastEnd, "token")) {
+    return !hasPrevious || !isOneOf(text, previousStart, previousEnd, NOT_SECRET_TOKENS);
+  }
+  if (isOneOf(text, lastStart, lastEnd, SECRET_WORDS) || isOneOf(text, lastStart, lastEnd, JOINED_KEYS)) return true;
+  return (
+    equalsIgnoringCase(text, lastStart, lastEnd, "key") &&
+    hasPrevious &&
+    isOneOf(text, previousStart, previousEnd, KEY_QUALIFIERS)
+  );
+}
+
+/** Whether the value, lower-cased, contains one of PLACEHOLDER_WORDS (`my-secret-token`, `CHANGEME`). */
+export function containsPlaceholderWord(value: string): boolean {
+  return PLACEHOLDER_WORD.test(value.toLowerCase());
 }
 
 /** A value that is a reference, a placeholder, code or prose rather than a literal secret. */
 export function isPlaceholderValue(value: string, quoted: boolean): boolean {
+  // First the words, which catch most placeholders in configuration files.
+  if (containsPlaceholderWord(value)) return true;
   // References: `${X}`, `$X`, `%X%`, `%s`, `{{ x }}`, `<password>`, `[secret]`, `(x)`.
   if (/^[$&<[({`]|^\{\{|^%[A-Za-z_]\w*%$|^%(?:\(\w+\))?[sd]$/.test(value) || /[\s()<>]|\$\{/.test(value)) return true;
   // Paths: `PWD=/home/ci`, `key: ./certs/server.key`.
@@ -115,8 +130,6 @@ export function isPlaceholderValue(value: string, quoted: boolean): boolean {
   ) {
     return true;
   }
-  const lower = value.toLowerCase();
-  if (PLACEHOLDER_WORDS.some((word) => lower.includes(word))) return true;
   if (/^(.)\1+$/.test(value)) return true;
   // Unquoted letters-only or dotted names are code: `password = userPassword`, `token: config.token`.
   if (!quoted && /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/.test(value) && !/\d/.test(value)) return true;
@@ -129,21 +142,26 @@ export function isPlaceholderValue(value: string, quoted: boolean): boolean {
   return false;
 }
 
-/** Lower case, upper case, digits, other: a word or an enum constant (`MAXCOUNT`) has one class. */
-function characterClasses(value: string): number {
-  return (
-    Number(/[a-z]/.test(value)) +
-    Number(/[A-Z]/.test(value)) +
-    Number(/\d/.test(value)) +
-    Number(/[^A-Za-z\d]/.test(value))
-  );
+/**
+ * Whether the value mixes at least two of lower case, upper case, digits and other characters: a word
+ * or an enum constant (`MAXCOUNT`) has one. Stops at the second class seen.
+ */
+function mixesClasses(value: string): boolean {
+  let seen = 0;
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    const kind = code >= 97 && code <= 122 ? 1 : code >= 65 && code <= 90 ? 2 : code >= 48 && code <= 57 ? 4 : 8;
+    seen |= kind;
+    if (seen !== kind) return true;
+  }
+  return false;
 }
 
-function isLiteralSecret(value: string, quoted: boolean): boolean {
+export function isLiteralSecret(value: string, quoted: boolean): boolean {
   return (
     value.length >= MIN_VALUE &&
-    characterClasses(value) >= 2 &&
     value.length <= MAX_VALUE &&
+    mixesClasses(value) &&
     !isPlaceholderValue(value, quoted) &&
     shannonEntropy(value) >= MIN_ENTROPY
   );
@@ -168,17 +186,9 @@ const NAME_SUFFIXES_BY_ENDING: readonly (readonly string[] | undefined)[] = (() 
   return table;
 })();
 
-/**
- * Triggered on the operator (`=`, `:`), not the name: indexOf over one character is the fastest search
- * V8 has, and most operators are rejected by looking at one character before them.
- */
-/** Whether `text` just before `end` spells `word` (lower-case ASCII), ignoring case, without allocating. */
-function endsWithWord(text: string, end: number, word: string): boolean {
-  if (end < word.length) return false;
-  for (let index = 1; index <= word.length; index++) {
-    if ((text.charCodeAt(end - index) | 0x20) !== word.charCodeAt(word.length - index)) return false;
-  }
-  return true;
+function endsWithOneOf(text: string, end: number, words: readonly string[]): boolean {
+  for (const word of words) if (equalsIgnoringCase(text, end - word.length, end, word)) return true;
+  return false;
 }
 
 const EQUALS = 61;
@@ -188,6 +198,10 @@ const TAB = 9;
 const DOUBLE_QUOTE = 34;
 const SINGLE_QUOTE = 39;
 
+/**
+ * Triggered on the operator (`=`, `:`), not the name: indexOf over one character is the fastest search
+ * V8 has, and most operators are rejected by looking at one character before them.
+ */
 function checkAssignment(context: ScanContext, operator: number, emit: (finding: Finding) => void): number | undefined {
   const { text } = context;
   const op = text.charCodeAt(operator);
@@ -222,16 +236,9 @@ function checkAssignment(context: ScanContext, operator: number, emit: (finding:
   if (idEnd === 0) return undefined;
   const suffixes = NAME_SUFFIXES_BY_ENDING[text.charCodeAt(idEnd - 1) | 0x20];
   if (suffixes === undefined) return undefined;
-  let named = false;
-  for (const suffix of suffixes) {
-    if (endsWithWord(text, idEnd, suffix)) {
-      named = true;
-      break;
-    }
-  }
-  if (!named) return undefined;
+  if (!endsWithOneOf(text, idEnd, suffixes)) return undefined;
   const idStart = runStart(text, idEnd, IDENTIFIER, MAX_IDENTIFIER + 1);
-  if (idEnd - idStart > MAX_IDENTIFIER || !namesSecret(text.slice(idStart, idEnd))) return undefined;
+  if (idEnd - idStart > MAX_IDENTIFIER || !namesSecret(text, idStart, idEnd)) return undefined;
 
   const at = skipSpaces(text, valueFrom, 4);
   const quote = text[at];
@@ -327,7 +334,7 @@ export const databaseUrl: Detector = {
       password === user ||
       URL_PLACEHOLDERS.has(password.toLowerCase()) ||
       /^(?:[:$<{]|%[A-Za-z_]|[x*]+$)/i.test(password) ||
-      PLACEHOLDER_WORDS.some((word) => password.toLowerCase().includes(word));
+      containsPlaceholderWord(password);
     if (!placeholder) emit({ detector: "database-url", category: "secret", start: passwordStart, end: passwordEnd });
     return passwordEnd;
   },

@@ -3,10 +3,16 @@
  * after a trigger, bounded by an explicit maximum so no scan is longer than the window it may look at.
  */
 
-export type CharClass = Uint8Array;
+/**
+ * A table of the 128 ASCII codes, 1 for a member. A plain array, not a `Uint8Array`: workerd runs V8
+ * with its sandbox, where every typed-array element read also decodes the buffer's sandboxed pointer;
+ * scanning loops read these tables for every character they pass (a loop over 4 MiB reading one per
+ * character: 19 ms with a `Uint8Array`, 15 ms with this, in workerd). Built packed (no holes).
+ */
+export type CharClass = readonly number[];
 
 export function charClass(ranges: string): CharClass {
-  const table = new Uint8Array(128);
+  const table = Array.from({ length: 128 }, () => 0);
   for (let index = 0; index < ranges.length; index++) {
     const from = ranges.charCodeAt(index);
     if (ranges[index + 1] === "-" && index + 2 < ranges.length) {
@@ -55,6 +61,26 @@ export function runStart(text: string, end: number, cls: CharClass, max: number)
     index--;
   }
   return index;
+}
+
+/**
+ * Whether `text[start, end)` is `word` (lower-case ASCII), ignoring the case of its letters: what
+ * `text.slice(start, end).toLowerCase() === word` says for ASCII, without allocating.
+ */
+export function equalsIgnoringCase(text: string, start: number, end: number, word: string): boolean {
+  if (end - start !== word.length || start < 0) return false;
+  for (let index = 0; index < word.length; index++) {
+    const code = text.charCodeAt(start + index);
+    const expected = word.charCodeAt(index);
+    if (code !== expected && !(expected >= 97 && expected <= 122 && code === expected - 32)) return false;
+  }
+  return true;
+}
+
+/** Whether `text[start, end)` is one of `words` (lower-case ASCII), ignoring case (equalsIgnoringCase). */
+export function isOneOf(text: string, start: number, end: number, words: readonly string[]): boolean {
+  for (const word of words) if (equalsIgnoringCase(text, start, end, word)) return true;
+  return false;
 }
 
 /** Upper case, lower case and digits all present: what a random token has and prose or a hash lacks. */

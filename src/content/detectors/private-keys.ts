@@ -29,13 +29,17 @@ const LOWER_HEX = charClass("0-9a-f");
 const MAX_BLOCK = 64 * 1024;
 const MIN_BODY_BASE64 = 64;
 
-function countBase64(text: string, from: number, to: number): number {
+/**
+ * Whether `[from, to)` holds at least `atLeast` base64 characters. Stops counting once it has them: a
+ * key body is a few KiB, and only the threshold matters.
+ */
+function holdsBase64(text: string, from: number, to: number, atLeast: number): boolean {
   let count = 0;
-  for (let index = from; index < to; index++) {
+  for (let index = from; index < to && count < atLeast; index++) {
     const code = text.charCodeAt(index);
     if (code < 128 && BASE64_CHARS[code] === 1) count++;
   }
-  return count;
+  return count >= atLeast;
 }
 
 /** The end of the next line break at `index` (`\n`, `\r\n`, or JSON's escaped `\\n`), or -1. */
@@ -109,7 +113,7 @@ export const privateKeys: Detector = {
     } else {
       end = truncatedBodyEnd(text, bodyStart);
     }
-    if (countBase64(text, bodyStart, endAt !== -1 && end > endAt ? endAt : end) < MIN_BODY_BASE64) return end;
+    if (!holdsBase64(text, bodyStart, endAt !== -1 && end > endAt ? endAt : end, MIN_BODY_BASE64)) return end;
     const inServiceAccount =
       text.slice(Math.max(0, start - 24), start).includes('"private_key"') && context.mentions("service_account");
     emit({ detector: inServiceAccount ? "gcp-service-account" : "private-key", category: "secret", start, end });
@@ -121,7 +125,7 @@ export const privateKeys: Detector = {
 export const gcpServiceAccount: Detector = {
   ids: ["gcp-service-account"],
   category: "secret",
-  trigger: { anchors: [["_key_i", 8]], pattern: /"private_key_id"\s{0,4}:\s{0,4}"/y },
+  trigger: { anchors: [["_key_i", 8]], pattern: /"private_key_id"\s{0,4}:\s{0,4}"/y, first: '"' },
   check(context, at, matched, emit) {
     const { text } = context;
     const start = at + matched.length;

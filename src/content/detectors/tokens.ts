@@ -188,6 +188,7 @@ export const githubTokens = prefixed(
       ["_pat_", 6],
     ],
     pattern: /gh[pousr]_|github_pat_/y,
+    first: "g",
   },
   ({ text }, start, matched, emit) =>
     matched === "github_pat_"
@@ -255,6 +256,7 @@ export const awsKeyIds = prefixed(
       ["CA", 2],
     ],
     pattern: /A(?:KIA|SIA|BIA|CCA)/y,
+    first: "A",
   },
   (context, start, _m, emit) => awsKeyId(context, start, emit),
 );

@@ -44,6 +44,16 @@ describe("private keys", () => {
     expectNothing(`${BEGIN}PUBLIC KEY-----\n${"MIIB".repeat(40)}\n${END}PUBLIC KEY-----`);
     expectNothing(`${BEGIN}RSA PRIVATE KEY-----\n...\n${END}RSA PRIVATE KEY-----`);
   });
+  it("needs a body of 64 base64 characters: 63 (with other characters between them) is an example", () => {
+    const body = (count: number) =>
+      "Ab3+/"
+        .repeat(20)
+        .slice(0, count)
+        .replace(/(.{10})/g, "$1\n..\n");
+    const block = (count: number) => `${BEGIN}RSA PRIVATE KEY-----\n${body(count)}\n${END}RSA PRIVATE KEY-----`;
+    expectOnly(`x\n${block(64)}\n`, "private-key", block(64));
+    expectNothing(`x\n${block(63)}\n`);
+  });
   it("reports a GCP service-account key's id and key as gcp-service-account", () => {
     const pem = gen.privateKeyBlock(random, "\\n").text;
     const keyId = "0123456789abcdef0123456789abcdef01234567";

@@ -10,7 +10,8 @@ import { describe, expect, it } from "vitest";
 import { charClass } from "../../../src/content/detectors/char-classes";
 import { DEFAULT_DETECTORS } from "../../../src/content/detectors/index";
 import { NUMBER_RUNS } from "../../../src/content/detectors/number-runs";
-import { githubTokens } from "../../../src/content/detectors/tokens";
+import { gcpServiceAccount } from "../../../src/content/detectors/private-keys";
+import { awsKeyIds, githubTokens } from "../../../src/content/detectors/tokens";
 import { findRuns, type Region, runTrigger, type Trigger } from "../../../src/content/triggers";
 
 interface Candidate {
@@ -64,6 +65,9 @@ const TOKEN_PIECES = [
   " ",
 ];
 const SECRET_PIECES = [
+  '"private_key_id"',
+  '"private_key_id',
+  ': "',
   "private",
   "_key_id",
   '"',
@@ -96,20 +100,14 @@ describe("anchored triggers report what the global regex reports", () => {
       TOKEN_PIECES,
     ],
     [
-      "AWS key id prefixes (anchored on their last two letters)",
-      {
-        anchors: [
-          ["IA", 2],
-          ["CA", 2],
-        ],
-        pattern: /A(?:KIA|SIA|BIA|CCA)/y,
-      },
+      "AWS key id prefixes (the detector's own: anchored on their last two letters, starting with A)",
+      awsKeyIds.trigger,
       /A(?:KIA|SIA|BIA|CCA)/g,
       TOKEN_PIECES,
     ],
     [
-      "service-account key ids",
-      { anchors: [["_key_i", 8]], pattern: /"private_key_id"\s{0,4}:\s{0,4}"/y },
+      "service-account key ids (the detector's own)",
+      gcpServiceAccount.trigger,
       /"private_key_id"\s{0,4}:\s{0,4}"/g,
       SECRET_PIECES,
     ],
