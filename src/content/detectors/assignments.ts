@@ -289,7 +289,7 @@ export const passwordAssignments: readonly Detector[] = [assignmentDetector("=")
 const USER_CHARS = charClass("A-Za-z0-9_.~%+!$&*=-");
 const PASSWORD_STOP = /[@/\s"'`<>]/;
 const SCHEME_CHARS = charClass("A-Za-z+");
-const DATABASE_SCHEMES = new Set([
+const DATABASE_SCHEMES = [
   "postgres",
   "postgresql",
   "mysql",
@@ -304,7 +304,7 @@ const DATABASE_SCHEMES = new Set([
   "sqlserver",
   "cockroachdb",
   "clickhouse",
-]);
+];
 const URL_PLACEHOLDERS = new Set(["password", "pass", "passwd", "pwd", "secret", "pw"]);
 
 export const databaseUrl: Detector = {
@@ -313,8 +313,8 @@ export const databaseUrl: Detector = {
   trigger: "://",
   check(context, at, matched, emit) {
     const { text } = context;
-    const scheme = text.slice(runStart(text, at, SCHEME_CHARS, 17), at).toLowerCase();
-    if (!DATABASE_SCHEMES.has(scheme)) return undefined;
+    // Compared in place: `://` is mostly `https://`, thousands per file, and none of them needs a string.
+    if (!isOneOf(text, runStart(text, at, SCHEME_CHARS, 17), at, DATABASE_SCHEMES)) return undefined;
     const userStart = at + matched.length;
     const userEnd = runEnd(text, userStart, USER_CHARS, 129);
     if (text[userEnd] !== ":" || userEnd - userStart > 128) return userEnd;

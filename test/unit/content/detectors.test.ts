@@ -147,6 +147,11 @@ describe("credentials in configuration", () => {
     const secret = gen.password(random).replace(/[@/]/g, "x");
     expectOnly(`DATABASE_URL=postgres://app:${secret}@db.internal:5432/main`, "database-url", secret);
     expectOnly(`mongodb+srv://svc:${secret}@cluster0.mongodb.net/x`, "database-url", secret);
+    // The scheme in any case, and only the whole scheme: `xpostgres` and `mongodb+` are none.
+    expectOnly(`url: PostgreSQL://app:${secret}@db/main`, "database-url", secret);
+    expectOnly(`MONGODB+SRV://svc:${secret}@cluster0/x`, "database-url", secret);
+    expectNothing(`xpostgres://app:${secret}@db/main`);
+    expectNothing(`mongodb+://app:${secret}@db/main`);
   });
   it("does not report database URLs without a real password", () => {
     expectNothing("postgres://user:password@localhost:5432/app");
