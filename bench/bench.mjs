@@ -601,7 +601,8 @@ try {
     });
     try {
       const rounds = values.rounds ? positive(values.rounds, "--rounds") : values.smoke ? 1 : 3;
-      const measured = await benchDlp(server, { rounds, reps: values.smoke ? 5 : 25, progress });
+      const goalRounds = values.rounds ? rounds : values.smoke ? 1 : 7;
+      const measured = await benchDlp(server, { rounds, goalRounds, reps: values.smoke ? 5 : 25, progress });
       const loadAverage = loadavg()
         .map((n) => n.toFixed(2))
         .join(" ");

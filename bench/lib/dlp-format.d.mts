@@ -1,9 +1,12 @@
 export interface ScanResult {
   input: string;
   bytes: number;
-  /** CPU seconds per scan. */
+  /** CPU seconds per scan: the median over the rounds. */
   cpu: number;
   wall: number;
+  /** How many rounds the median is of, and their lowest and highest CPU seconds per scan. */
+  rounds?: number;
+  cpuRange?: [number, number];
 }
 export const SCAN_BUDGET_MS: number;
 export const SCAN_TARGET_MIB_S: number;

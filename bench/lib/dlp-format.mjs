@@ -24,8 +24,11 @@ export function dlpGoalLines(results, loadAverage) {
     if (!result) continue;
     const ms = result.cpu * 1000;
     const met = ms <= SCAN_BUDGET_MS && rate(result) >= SCAN_TARGET_MIB_S;
+    const spread = result.cpuRange
+      ? ` (median of ${result.rounds} rounds: ${(result.cpuRange[0] * 1000).toFixed(1)}–${(result.cpuRange[1] * 1000).toFixed(1)} ms)`
+      : "";
     lines.push(
-      `  ${what.padEnd(58)} ${ms.toFixed(1).padStart(6)} ms ${rate(result).toFixed(0).padStart(5)} MiB/s  ${met ? "met" : "not met"}`,
+      `  ${what.padEnd(58)} ${ms.toFixed(1).padStart(6)} ms ${rate(result).toFixed(0).padStart(5)} MiB/s  ${met ? "met" : "not met"}${spread}`,
     );
   }
   const hostile = results.filter((r) => r.input.startsWith("hostile"));

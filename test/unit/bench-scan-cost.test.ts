@@ -150,6 +150,13 @@ describe("--dlp's goal lines (bench/lib/dlp-format.mjs)", () => {
     expect(lines).toContain("worst hostile input (grouped digits): 300 ms, 13 MiB/s, 6.7x the mixed text");
   });
 
+  it("say how many rounds the median is of and their range, when the measurement gives them", () => {
+    const measured = { ...result("mixed", 38), rounds: 7, cpuRange: [0.0342, 0.0451] as [number, number] };
+    expect(dlpGoalLines([measured]).join("\n")).toMatch(
+      /38\.0 ms\s+105 MiB\/s\s+met \(median of 7 rounds: 34\.2–45\.1 ms\)/,
+    );
+  });
+
   it("a 4 MiB scan of exactly 40 ms is 100 MiB/s: met", () => {
     expect(dlpGoalLines([result("mixed", 40)]).join("\n")).toMatch(/40\.0 ms\s+100 MiB\/s\s+met/);
   });
