@@ -95,17 +95,23 @@ export function shannonEntropy(text: string): number {
   if (text.length === 0) return 0;
   // ASCII counted in a table (the common case, no allocation per character), the rest in a map.
   let other: Map<number, number> | undefined;
+  let lowest = 128;
+  let highest = -1;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
-    if (code < 128) asciiCounts[code]!++;
-    else {
+    if (code < 128) {
+      asciiCounts[code]!++;
+      if (code < lowest) lowest = code;
+      if (code > highest) highest = code;
+    } else {
       other ??= new Map();
       other.set(code, (other.get(code) ?? 0) + 1);
     }
   }
-  // Summed in code order, then the rest in first-seen order, as always: the same float to the last bit.
+  // Summed in code order (only the codes seen, lowest to highest), then the rest in first-seen order, as
+  // always: the same float to the last bit.
   let entropy = 0;
-  for (let code = 0; code < 128; code++) {
+  for (let code = lowest; code <= highest; code++) {
     const count = asciiCounts[code]!;
     if (count > 0) {
       const p = count / text.length;

@@ -178,7 +178,8 @@ function skipSpaces(text: string, from: number, max: number): number {
  * test before parsing the name, one table lookup for most operators.
  */
 const NAME_SUFFIXES_BY_ENDING: readonly (readonly string[] | undefined)[] = (() => {
-  const table: string[][] = [];
+  // Packed, one entry per ASCII code (a table with holes is read through a slower path).
+  const table: (string[] | undefined)[] = Array.from({ length: 128 }, () => undefined);
   for (const suffix of ["password", "passwd", "pwd", "pass", "passphrase", "secret", "token", "key"]) {
     const ending = suffix.charCodeAt(suffix.length - 1);
     table[ending] = [...(table[ending] ?? []), suffix];
@@ -234,7 +235,8 @@ function checkAssignment(context: ScanContext, operator: number, emit: (finding:
   const quoteCode = text.charCodeAt(idEnd - 1);
   if (quoteCode === DOUBLE_QUOTE || quoteCode === SINGLE_QUOTE) idEnd--;
   if (idEnd === 0) return undefined;
-  const suffixes = NAME_SUFFIXES_BY_ENDING[text.charCodeAt(idEnd - 1) | 0x20];
+  const ending = text.charCodeAt(idEnd - 1) | 0x20;
+  const suffixes = ending < 128 ? NAME_SUFFIXES_BY_ENDING[ending] : undefined;
   if (suffixes === undefined) return undefined;
   if (!endsWithOneOf(text, idEnd, suffixes)) return undefined;
   const idStart = runStart(text, idEnd, IDENTIFIER, MAX_IDENTIFIER + 1);

@@ -88,7 +88,7 @@ export function hasMixedClasses(text: string, from = 0, to = text.length): boole
   let upper = false;
   let lower = false;
   let digit = false;
-  for (let index = from; index < to; index++) {
+  for (let index = from; index < to && !(upper && lower && digit); index++) {
     const code = text.charCodeAt(index);
     if (code >= 65 && code <= 90) upper = true;
     else if (code >= 97 && code <= 122) lower = true;
