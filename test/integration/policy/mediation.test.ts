@@ -271,6 +271,53 @@ describe("operation records", () => {
     const adminSeen = await callTool(admin.client, "get_operation", { operationId });
     expect((adminSeen.structuredContent as { errors: unknown[] }).errors).toHaveLength(2);
   });
+
+  it("a stored path this server cannot parse back is judged hidden, for every reader (fail closed)", async () => {
+    const tenant = await tenantWith({ "open/a.txt": "a" });
+    const at = new Date().toISOString();
+    const record = (operationId: string, fields: Record<string, unknown>) => ({
+      operationId,
+      kind: "move",
+      status: "failed",
+      source: "/open",
+      startedAt: at,
+      updatedAt: at,
+      progress: { objects: 1, files: 1, bytes: 1, resumed: 0, skipped: 1 },
+      errors: [],
+      errorCount: 0,
+      ...fields,
+    });
+    const id = (suffix: string) => `op-${Date.now().toString(36).padStart(9, "0")}-${suffix}`;
+    // Only this server writes these records; one naming a path it would refuse is judged, never shown.
+    const unreadableDestination = id("dest01");
+    const unreadableProblem = id("prob01");
+    await env.FILES.put(
+      `ops/${encodeTenantId(tenant)}/${unreadableDestination}`,
+      JSON.stringify(record(unreadableDestination, { destination: "/../outside" })),
+    );
+    await env.FILES.put(
+      `ops/${encodeTenantId(tenant)}/${unreadableProblem}`,
+      JSON.stringify(
+        record(unreadableProblem, {
+          destination: "/elsewhere",
+          errors: [
+            { code: "conflict", path: "/open/a.txt", message: "changed during the move; left in place" },
+            { code: "conflict", path: "/open/../../x", message: "changed during the move; left in place" },
+          ],
+          errorCount: 2,
+        }),
+      ),
+    );
+    const admin = await as(tenant, ["admin"]);
+    const hidden = await callTool(admin.client, "get_operation", { operationId: unreadableDestination });
+    expect(errorCodeOf(hidden)).toBe("not_found");
+    expect(everything(hidden)).not.toContain("outside");
+    const partial = await callTool(admin.client, "get_operation", { operationId: unreadableProblem });
+    expect(partial.isError, textOf(partial)).toBeFalsy();
+    expect(partial.structuredContent).toMatchObject({ errorCount: 2, errors: [{ path: "/open/a.txt" }] });
+    expect((partial.structuredContent as { errors: unknown[] }).errors).toHaveLength(1);
+    expect(everything(partial)).not.toContain("../");
+  });
 });
 
 describe("4. restore past write denies", () => {
