@@ -3,14 +3,17 @@
  * named by the detector of highest precedence. The result is what the redacted view replaces and what a
  * label summarises; it is sorted and free of overlaps.
  *
- * Cost: each detector's trigger is an indexOf pass or a probe every few characters (triggers.ts), and
- * each check is bounded (see `Detector`), so the scan is linear in the text with a small constant;
- * bench `--dlp` measures it in workerd.
+ * Cost: each detector's trigger is an indexOf pass, a regex tried where an anchor occurs, or a pattern
+ * run inside the runs one pass over the text's bytes found (triggers.ts, byte-runs.ts), and each check
+ * is bounded (see `Detector`), so the scan is linear in the text with a small constant; bench `--dlp`
+ * measures it in workerd.
  */
 
+import { findTextRuns, type TextRuns } from "./byte-runs";
 import { DEFAULT_DETECTORS, DETECTOR_PRECEDENCE } from "./detectors/index";
 import type { Detector, Finding, ScanContext } from "./finding";
-import { findRuns, type Region, type Run, runTrigger } from "./triggers";
+import type { Region, Run } from "./triggers";
+import { runTrigger } from "./triggers";
 
 const RANK: ReadonlyMap<string, number> = new Map(DETECTOR_PRECEDENCE.map((id, index) => [id, index]));
 
@@ -84,15 +87,12 @@ export function scanText(text: string, detectors: readonly Detector[] = DEFAULT_
   const emit = (finding: Finding) => {
     if (finding.end > finding.start) findings.push(finding);
   };
-  // Runs of a region are found once and shared by every detector whose pattern lies inside them.
-  const runs = new Map<Region, readonly Run[]>();
+  // Both regions' runs are found in one pass, once, and shared by every detector whose pattern lies
+  // inside them.
+  let runs: TextRuns | undefined;
   const runsOf = (region: Region) => {
-    let found = runs.get(region);
-    if (found === undefined) {
-      found = findRuns(text, region);
-      runs.set(region, found);
-    }
-    return found;
+    runs ??= findTextRuns(text);
+    return runs[region.kind];
   };
   for (const detector of detectors) runDetector(detector, context, runsOf, emit);
   return mergeFindings(findings);

@@ -9,15 +9,16 @@
  *   into the match). Every match of the pattern must contain an anchor at that offset.
  * - A region pattern: a global regex run only over the maximal runs of one character class that are at
  *   least `minLength` long and hold `minDigits` digits (card numbers, SSNs and telephone numbers share
- *   the runs of `[0-9 ().-]`, found once per scan). Every match must lie inside such a run, and the
- *   pattern may look at most `before`/`after` characters outside its match (lookbehind, lookahead).
- *   Runs are found by one seed regex that every match contains (one pass for all the patterns).
+ *   the runs of `[0-9 ().-]`; IBANs run in those of `[A-Z0-9 ]`). Every match must lie inside such a
+ *   run, and the pattern may look at most `before`/`after` characters outside its match (lookbehind,
+ *   lookahead). Both kinds of run are found in one pass over the text's bytes (byte-runs.ts).
  * - A global regex over the whole text, where no anchor or region fits (one pass each).
  *
  * Each runner reports exactly the matches a global regex over the whole text would, in order, each
  * start at or after where the previous candidate's check said to resume (test/unit/content/triggers
  * checks that equivalence on generated text), and examines each character a bounded number of times.
  */
+import { findTextRuns } from "./byte-runs";
 import type { CharClass } from "./detectors/char-classes";
 
 /** A literal and where in a match it sits (`["_pat_", 6]`: six characters into `github_pat_`). */
@@ -36,15 +37,19 @@ export interface AnchoredPattern {
   readonly first?: string;
 }
 
-/** Maximal runs of one character class, found once per scan and shared by the patterns inside them. */
+/**
+ * Maximal runs of one character class, found once per scan (byte-runs.ts, for both regions in one pass)
+ * and shared by the patterns inside them.
+ */
 export interface Region {
+  /** Which of the kernel's two run kinds this is (byte-runs.wat hard-codes their classes and limits). */
+  readonly kind: "number" | "iban";
+  /** The class, and the limits below, as the kernel applies them (a test holds the two together). */
   readonly chars: CharClass;
   /** The shortest match of any pattern within; shorter runs are skipped. */
   readonly minLength: number;
   /** The fewest digits of any pattern's match; runs with fewer are skipped. */
   readonly minDigits: number;
-  /** Global (`g`): matches inside every match of the patterns, inside one run (see findRuns). */
-  readonly seed: RegExp;
   /** How far the patterns' lookbehind and lookahead reach outside a match. */
   readonly before: number;
   readonly after: number;
@@ -157,38 +162,9 @@ function runLiterals(
   }
 }
 
-function isIn(text: string, index: number, cls: CharClass): boolean {
-  const code = text.charCodeAt(index);
-  return code < 128 && cls[code] === 1;
-}
-
-/**
- * The runs of `region` at least `minLength` long holding `minDigits` digits. The region's `seed`, a
- * global regex that every match of its patterns contains and whose matches end where their run ends,
- * finds them in one regex pass (a JS loop over the characters is several times slower in V8); each
- * seed is then extended back to the start of its run.
- */
-export function findRuns(text: string, region: Region): Run[] {
-  const { chars, minLength, minDigits, seed } = region;
-  const runs: Run[] = [];
-  let expandedTo = 0;
-  seed.lastIndex = 0;
-  for (let match = seed.exec(text); match !== null; match = seed.exec(text)) {
-    let start = match.index;
-    while (start > expandedTo && isIn(text, start - 1, chars)) start--;
-    let end = match.index + match[0].length;
-    while (end < text.length && isIn(text, end, chars)) end++;
-    let digits = 0;
-    for (let index = start; index < end; index++) if (isDigit(text.charCodeAt(index))) digits++;
-    if (end - start >= minLength && digits >= minDigits) runs.push({ start, end, digits });
-    expandedTo = end;
-    seed.lastIndex = Math.max(end, match.index + 1);
-  }
-  return runs;
-}
-
-function isDigit(code: number): boolean {
-  return code >= 48 && code <= 57;
+/** The runs of `region` at least `minLength` long holding `minDigits` digits, in order. */
+export function findRuns(text: string, region: Region): readonly Run[] {
+  return findTextRuns(text)[region.kind];
 }
 
 function runRegionPattern(text: string, trigger: RegionPattern, runs: readonly Run[], onCandidate: OnCandidate): void {
