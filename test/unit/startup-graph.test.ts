@@ -25,6 +25,8 @@ function resolveRelative(from: string, specifier: string): string {
     else if (piece !== ".") parts.push(piece);
   }
   const path = parts.join("/");
+  // A compiled asset (the scanner's WebAssembly kernel) is a leaf: loaded with its importer, imports nothing.
+  if (path.endsWith(".wasm")) return path;
   if (files.has(`${path}.ts`)) return `${path}.ts`;
   if (files.has(`${path}/index.ts`)) return `${path}/index.ts`;
   throw new Error(`${from}: cannot resolve ${specifier}`);
@@ -65,7 +67,7 @@ function staticGraph(entry: string, alreadyLoaded: ReadonlySet<string> = new Set
     for (const target of importsOf(file).statics) {
       if (via.has(target) || alreadyLoaded.has(target)) continue;
       via.set(target, [...via.get(file)!, target]);
-      if (target.startsWith("src/")) queue.push(target);
+      if (target.startsWith("src/") && target.endsWith(".ts")) queue.push(target);
     }
   }
   const modules = new Set([...via.keys()].filter((name) => name.startsWith("src/")));
@@ -108,7 +110,12 @@ describe("what a cold isolate evaluates", () => {
   it("global scope loads hono and the edge, none of the packages loaded on first use", () => {
     expect(reached(startup, HEAVY)).toEqual([]);
     expect([...startup.packages].sort()).toEqual(["cloudflare:workers", "hono"]);
-    for (const lazy of ["src/config/config.ts", "src/http/mcp-pipeline.ts", "src/http/isolate-state.ts"]) {
+    for (const lazy of [
+      "src/config/config.ts",
+      "src/http/mcp-pipeline.ts",
+      "src/http/isolate-state.ts",
+      "src/content/byte-runs.wasm",
+    ]) {
       expect(startup.chain(lazy), lazy).toBeUndefined();
     }
   });
@@ -138,5 +145,12 @@ describe("what a cold isolate evaluates", () => {
     expect(message.packages.has(SDK)).toBe(true);
     expect(reached(message, ["re2js", "diff"])).toEqual([]);
     expect(message.chain("src/tools/registry.ts")).toBeUndefined();
+  });
+
+  it("the scanner's WebAssembly kernel is reached, and only once a request gets past authentication", () => {
+    const everything = staticGraph("src/tools/registry.ts", message.all);
+    const kernel = "src/content/byte-runs.wasm";
+    expect([startup, config, pipeline].map((part) => part.chain(kernel))).toEqual([undefined, undefined, undefined]);
+    expect(message.chain(kernel) ?? everything.chain(kernel)).toContain("src/content/byte-runs.ts");
   });
 });
