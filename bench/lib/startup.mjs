@@ -38,14 +38,27 @@ function run(command, args, cwd) {
 /**
  * The same bundle's module evaluation in Node, as CPU time (process.cpuUsage) in a fresh process per
  * run: a different runtime than workerd, but CPU time rather than sampled wall time, so a loaded machine
- * barely moves it. Good for before/after; `cloudflare:workers` is stubbed (only a base class is imported).
+ * barely moves it. Good for before/after; `cloudflare:workers` is stubbed (only a base class is imported),
+ * and a `.wasm` module, which workerd hands over compiled, is compiled from its file beside the bundle.
  */
 async function nodeEvaluationCpu(bundlePath, runs) {
   const source = await readFile(bundlePath, "utf8");
   const stub =
     "data:text/javascript,export class WorkflowEntrypoint{}export class WorkerEntrypoint{}export class DurableObject{}";
   const nodeBundle = bundlePath.replace(/\.js$/, ".node.mjs");
-  await writeFile(nodeBundle, source.replaceAll('from"cloudflare:workers"', `from"${stub}"`));
+  const wasmImports = [...new Set([...source.matchAll(/from"\.\/([^"]+\.wasm)"/g)].map((match) => match[1]))];
+  for (const wasm of wasmImports) {
+    await writeFile(
+      join(dirname(bundlePath), `${wasm}.node.mjs`),
+      `import{readFileSync}from"node:fs";export default new WebAssembly.Module(readFileSync(new URL(${JSON.stringify(`./${wasm}`)},import.meta.url)));`,
+    );
+  }
+  await writeFile(
+    nodeBundle,
+    source
+      .replaceAll('from"cloudflare:workers"', `from"${stub}"`)
+      .replace(/from"\.\/([^"]+\.wasm)"/g, 'from"./$1.node.mjs"'),
+  );
   const probe = `const t=process.cpuUsage();await import(${JSON.stringify(nodeBundle)});const d=process.cpuUsage(t);console.log((d.user+d.system)/1000)`;
   const ms = [];
   for (let i = 0; i < runs; i++) {
