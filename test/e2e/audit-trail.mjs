@@ -9,12 +9,12 @@
 import { strict as assert } from "node:assert";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { startReceiver } from "./webhook-receiver.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PORT = Number(process.env.E2E_AUDIT_PORT ?? 8835);
@@ -23,19 +23,6 @@ const BASE = `http://127.0.0.1:${PORT}`;
 const STATE = mkdtempSync(join(tmpdir(), "r2mcp-audit-e2e-"));
 const TENANT = `e2e-audit-${Date.now().toString(36)}`;
 const log = (message) => console.error(`[audit-e2e] ${message}`);
-
-function receiver(port) {
-  const posts = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk) => (body += chunk));
-    req.on("end", () => {
-      posts.push({ headers: req.headers, body });
-      res.writeHead(200).end();
-    });
-  });
-  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve({ posts, server })));
-}
 
 function npm(args, options = {}) {
   return spawnSync("npm", ["run", "-s", ...args], { cwd: ROOT, encoding: "utf8", ...options });
@@ -50,8 +37,8 @@ async function until(what, check, timeoutMs = 40_000) {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const hook = await receiver(HOOK_PORT);
-const sink = await receiver(SINK_PORT);
+const hook = await startReceiver(HOOK_PORT);
+const sink = await startReceiver(SINK_PORT);
 const dev = spawn(
   "npm",
   [

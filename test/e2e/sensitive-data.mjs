@@ -34,12 +34,12 @@
 import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { auth, Client, StreamableHTTPClientTransport, UnauthorizedError } from "@modelcontextprotocol/client";
 import { getPlatformProxy } from "wrangler";
 import { ROOT, startDevServer, waitUntilUp } from "./dev-server.mjs";
+import { startReceiver } from "./webhook-receiver.mjs";
 
 const PORT = Number(process.env.E2E_SENSITIVE_PORT ?? 8840);
 const A = { name: "A", port: PORT, state: mkdtempSync(join(tmpdir(), "r2mcp-sensitive-a-")) };
@@ -644,34 +644,18 @@ async function withPolicy(hook) {
     "the exfiltration alert at the webhook",
     () =>
       hook.posts
-        .map((post) => JSON.parse(post))
+        .map((post) => JSON.parse(post.body))
         .find((body) => body.finding?.finding_info?.types?.includes("exfiltration")),
     40_000,
   );
   check(alert.finding.class_uid === 2004, "the alert carries an OCSF Detection Finding");
   check(alert.text.includes(reader), "the alert names the principal");
-  const raw = hook.posts.join("\n");
+  const raw = hook.posts.map((post) => post.body).join("\n");
   check(!raw.includes("quota row") && !raw.includes(CARD) && !raw.includes(SECRET), "no file content in any alert");
   pass("B the exfiltration finding reached the alert webhook (OCSF 2004, names the principal, no content)");
 }
 
 // ---------------------------------------------------------------- main
-
-function receiver(port) {
-  const posts = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk) => (body += chunk));
-    req.on("end", () => {
-      posts.push(body);
-      res.writeHead(200).end();
-    });
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve({ posts, server }));
-  });
-}
 
 async function phase(name, body) {
   try {
@@ -685,7 +669,7 @@ async function phase(name, body) {
   }
 }
 
-const hook = await receiver(HOOK_PORT);
+const hook = await startReceiver(HOOK_PORT);
 const devA = startDevServer({ port: A.port, stateDir: A.state });
 const devB = startDevServer({
   port: B.port,
