@@ -12,8 +12,7 @@
 import { findTextRuns, type TextRuns } from "./byte-runs";
 import { DEFAULT_DETECTORS, DETECTOR_PRECEDENCE } from "./detectors/index";
 import type { Detector, Finding, ScanContext } from "./finding";
-import type { Region, Run } from "./triggers";
-import { runTrigger } from "./triggers";
+import { type Region, type Run, runTrigger } from "./triggers";
 
 const RANK: ReadonlyMap<string, number> = new Map(DETECTOR_PRECEDENCE.map((id, index) => [id, index]));
 
